@@ -1,0 +1,60 @@
+/** Exit codes of the contract (SPEC §4). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  partial: 3,
+  locked: 75,
+} as const;
+
+/** Base of every error pairbot raises on purpose; carries its exit code. */
+export class PairbotError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags, config or input files: exit 2, before anything connects or is written. */
+export class UsageError extends PairbotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.usage, options);
+  }
+}
+
+/** The platform failed (unreachable after retries, token rejected, …): exit 1. */
+export class PlatformError extends PairbotError {
+  readonly platform: string;
+  /** true when retrying later may succeed (network, 5xx, 429 beyond budget). */
+  readonly transient: boolean;
+  constructor(platform: string, message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(`[${platform}] ${message}`, EXIT.failed, options);
+    this.platform = platform;
+    this.transient = options?.transient ?? false;
+  }
+}
+
+/** A member cannot be messaged at all (DMs closed, user gone): recorded, not retried. */
+export class UnreachableError extends PlatformError {
+  readonly userId: string;
+  constructor(platform: string, userId: string, message: string, options?: { cause?: unknown }) {
+    super(platform, message, { ...options, transient: false });
+    this.userId = userId;
+  }
+}
+
+/** The database could not be used: exit 1. */
+export class StoreError extends PairbotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.failed, options);
+  }
+}
+
+/** Another run holds the program's lock: exit 75. */
+export class LockedError extends PairbotError {
+  constructor(message: string) {
+    super(message, EXIT.locked);
+  }
+}
