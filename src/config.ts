@@ -1,0 +1,279 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, dirname, join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { TZDate } from '@date-fns/tz';
+import { UsageError } from './errors.js';
+import type { Cadence } from './core/periods.js';
+import type { AttributeRule, OddPolicy } from './core/matching-types.js';
+
+export type PlatformKind = 'local' | 'mattermost' | 'discord';
+
+export interface MattermostSettings {
+  url?: string;
+  token?: string;
+  team?: string;
+  channel?: string;
+}
+
+export interface DiscordSettings {
+  token?: string;
+  guildId?: string;
+  roleId?: string;
+  channelId?: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  platform: PlatformKind;
+  db: string;
+  program: string;
+  cadence: Cadence;
+  groupSize: number;
+  odd: OddPolicy;
+  maxMisses: number;
+  retentionDays: number;
+  timezone: string;
+  /** The instant taken as "now" (from --date, PAIRBOT_NOW or the clock). */
+  now: Date;
+  /** Was "now" given explicitly (flag or PAIRBOT_NOW)? */
+  nowGiven: boolean;
+  roster: string;
+  localState: string;
+  attributeRule?: AttributeRule;
+  mattermost: MattermostSettings;
+  discord: DiscordSettings;
+  verbose: boolean;
+  quiet: boolean;
+  /** Every secret value, so any text can be scrubbed before it is shown. */
+  secrets: readonly string[];
+}
+
+/** Flags every command accepts (SPEC §3). */
+export interface CommonFlags {
+  db?: string;
+  program?: string;
+  config?: string;
+  date?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_DISCORD_API = 'https://discord.com/api/v10';
+
+/** One value with where it came from, so an error can say which source to fix. */
+interface Sourced {
+  value: string;
+  source: string;
+}
+
+/**
+ * Builds the validated, frozen configuration.
+ * Precedence: flag > environment > PAIRBOT_CONFIG JSON file > .env in cwd > default.
+ * This is the only reader of process.env (callers pass it in).
+ */
+export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(), clock: () => Date = () => new Date()): Config {
+  const dotenv = readDotEnv(cwd);
+  const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
+  const file = configPath ? readConfigFile(resolve(cwd, configPath)) : {};
+
+  const get = (name: string, flag?: { name: string; value: string | undefined }): Sourced | undefined => {
+    if (flag?.value !== undefined) return { value: flag.value, source: `--${flag.name}` };
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
+    if (file[name] !== undefined && file[name] !== '') return { value: file[name]!, source: `config file ${configPath}` };
+    const fromDot = dotenv[name];
+    if (fromDot !== undefined && fromDot !== '') return { value: fromDot, source: '.env' };
+    return undefined;
+  };
+
+  const platform = oneOf(get('PAIRBOT_PLATFORM'), 'PAIRBOT_PLATFORM', ['local', 'mattermost', 'discord'] as const, 'local');
+  const db = resolve(cwd, get('PAIRBOT_DB', { name: 'db', value: flags.db })?.value ?? './data/pairbot.db');
+  const program = programName(get('PAIRBOT_PROGRAM', { name: 'program', value: flags.program }));
+  const cadence = oneOf(get('PAIRBOT_CADENCE'), 'PAIRBOT_CADENCE', ['daily', 'weekly', 'monthly'] as const, 'weekly');
+  const groupSize = integer(get('PAIRBOT_GROUP_SIZE'), 'PAIRBOT_GROUP_SIZE', 2, 2, 50);
+  const odd = oneOf(get('PAIRBOT_ODD'), 'PAIRBOT_ODD', ['triad', 'sit-out'] as const, 'triad');
+  const maxMisses = integer(get('PAIRBOT_MAX_MISSES'), 'PAIRBOT_MAX_MISSES', 3, 1, 1000);
+  const retentionDays = integer(get('PAIRBOT_RETENTION_DAYS'), 'PAIRBOT_RETENTION_DAYS', 365, 1, 100_000);
+  const timezone = timeZone(get('PAIRBOT_TIMEZONE'), 'PAIRBOT_TIMEZONE') ?? 'UTC';
+  const dateFlag = flags.date !== undefined ? { value: flags.date, source: '--date' } : undefined;
+  const nowSetting = dateFlag ?? get('PAIRBOT_NOW');
+  const now = nowSetting ? parseNow(nowSetting, dateFlag ? '--date' : 'PAIRBOT_NOW', timezone) : clock();
+  const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
+  const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
+  const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
+
+  const mattermost: MattermostSettings = {
+    url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
+    token: get('MATTERMOST_TOKEN')?.value,
+    team: get('MATTERMOST_TEAM')?.value,
+    channel: get('MATTERMOST_CHANNEL')?.value,
+  };
+  const discord: DiscordSettings = {
+    token: get('DISCORD_TOKEN')?.value,
+    guildId: snowflake(get('DISCORD_GUILD_ID'), 'DISCORD_GUILD_ID'),
+    roleId: snowflake(get('DISCORD_ROLE_ID'), 'DISCORD_ROLE_ID'),
+    channelId: snowflake(get('DISCORD_CHANNEL_ID'), 'DISCORD_CHANNEL_ID'),
+    apiUrl: url(get('DISCORD_API_URL'), 'DISCORD_API_URL') ?? DEFAULT_DISCORD_API,
+  };
+  if (flags.verbose && flags.quiet) throw new UsageError('--verbose and --quiet cannot be used together');
+
+  const secrets = [mattermost.token, discord.token].filter((s): s is string => !!s);
+  return Object.freeze({
+    platform,
+    db,
+    program,
+    cadence,
+    groupSize,
+    odd,
+    maxMisses,
+    retentionDays,
+    timezone,
+    now,
+    nowGiven: nowSetting !== undefined,
+    roster,
+    localState,
+    ...(attributeRule ? { attributeRule } : {}),
+    mattermost: Object.freeze(mattermost),
+    discord: Object.freeze(discord),
+    verbose: !!flags.verbose,
+    quiet: !!flags.quiet,
+    secrets: Object.freeze(secrets),
+  });
+}
+
+/** Replaces every secret in `text` so it can be printed or logged. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const path = join(cwd, '.env');
+  if (!existsSync(path)) return {};
+  try {
+    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function readConfigFile(path: string): Record<string, string> {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`PAIRBOT_CONFIG: ${path} must hold a JSON object of settings, e.g. {"PAIRBOT_CADENCE": "weekly"}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!/^(PAIRBOT|MATTERMOST|DISCORD)_[A-Z_]+$/.test(key)) {
+      throw new UsageError(`PAIRBOT_CONFIG: ${path}: unknown setting "${key}" (keys are variable names such as PAIRBOT_CADENCE)`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new UsageError(`PAIRBOT_CONFIG: ${path}: ${key} must be a string or number`);
+    }
+    out[key] = String(value);
+  }
+  return out;
+}
+
+function bad(name: string, s: Sourced, expected: string): UsageError {
+  const shown = /TOKEN/.test(name) ? '[redacted]' : JSON.stringify(s.value);
+  return new UsageError(`${name}: expected ${expected}, got ${shown} (from ${s.source})`);
+}
+
+function oneOf<T extends string>(s: Sourced | undefined, name: string, allowed: readonly T[], fallback: T): T {
+  if (!s) return fallback;
+  const v = s.value.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) throw bad(name, s, `one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function integer(s: Sourced | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (!s) return fallback;
+  const v = s.value.trim();
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw bad(name, s, `a whole number from ${min} to ${max}`);
+  return Number(v);
+}
+
+/** Is `tz` an IANA time zone this Node knows? */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function timeZone(s: Sourced | undefined, name: string): string | undefined {
+  if (!s) return undefined;
+  if (!isValidTimeZone(s.value)) throw bad(name, s, 'an IANA time zone such as UTC or Europe/Berlin');
+  return s.value;
+}
+
+function programName(s: Sourced | undefined): string {
+  if (!s) return 'default';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s.value)) {
+    throw bad('PAIRBOT_PROGRAM', s, 'a name of letters, digits, ".", "_" or "-" (at most 64)');
+  }
+  return s.value;
+}
+
+function url(s: Sourced | undefined, name: string): string | undefined {
+  if (!s) return undefined;
+  try {
+    const u = new URL(s.value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    return s.value.replace(/\/+$/, '');
+  } catch {
+    throw bad(name, s, 'an http(s) URL such as https://chat.example.com');
+  }
+}
+
+function snowflake(s: Sourced | undefined, name: string): string | undefined {
+  if (!s) return undefined;
+  if (!/^\d{15,21}$/.test(s.value.trim())) throw bad(name, s, 'a Discord id (a number of 15 to 21 digits)');
+  return s.value.trim();
+}
+
+function parseAttributeRule(s: Sourced | undefined): AttributeRule | undefined {
+  if (!s) return undefined;
+  const m = /^(mix|within):([A-Za-z0-9_-]+)$/.exec(s.value.trim());
+  if (!m) throw bad('PAIRBOT_ATTRIBUTE_RULE', s, '"mix:<column>" or "within:<column>", e.g. mix:team');
+  return { mode: m[1] as 'mix' | 'within', key: m[2]! };
+}
+
+/**
+ * `--date YYYY-MM-DD` is noon of that day in the program's time zone (clear of DST edges);
+ * PAIRBOT_NOW is an ISO date-time, read in the time zone unless it carries an offset.
+ */
+function parseNow(s: Sourced, name: string, tz: string): Date {
+  const v = s.value.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(v);
+  const expected = name === '--date' ? 'a date YYYY-MM-DD' : 'an ISO date-time such as 2026-11-23T09:00 or 2026-11-23T09:00:00Z';
+  if (!m || (name === '--date' && (m[4] !== undefined || m[7] !== undefined))) throw bad(name, s, expected);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) throw bad(name, s, expected);
+  const [h, mi, sec] = m[4] === undefined ? [12, 0, 0] : [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (h > 23 || mi > 59 || sec > 59) throw bad(name, s, expected);
+  if (m[7] !== undefined) {
+    const parsed = new Date(v.replace(' ', 'T'));
+    if (Number.isNaN(parsed.getTime())) throw bad(name, s, expected);
+    return parsed;
+  }
+  return new Date(new TZDate(y, mo - 1, d, h, mi, sec, tz).getTime());
+}

@@ -1,0 +1,79 @@
+/**
+ * The one interface every chat platform implements (local, Mattermost, Discord).
+ * Operations are on *groups*: an adapter maps a group message to one group
+ * conversation (Mattermost, local) or one message per member (Discord).
+ */
+
+export type PlatformKind = 'local' | 'mattermost' | 'discord';
+
+/** Reactions are named by meaning in the core; each adapter maps them to its emoji. */
+export type Reaction = 'skip' | 'met' | 'missed' | 'scheduled';
+export const REACTIONS: readonly Reaction[] = ['skip', 'met', 'missed', 'scheduled'];
+
+/** A person on the platform who belongs to the program's place (channel / role / roster). */
+export interface PlatformUser {
+  /** The platform's user id (the roster's `id` column on the local platform). */
+  id: string;
+  /** Username, shown and mentioned. */
+  name: string;
+  /** IANA time zone when the platform knows it. */
+  timezone?: string;
+  /** Extra roster columns (local platform), e.g. cohort or team. */
+  attributes?: Record<string, string>;
+}
+
+/** Where a message landed, enough to read its reactions later. */
+export interface PostRef {
+  id: string;
+  conversationId: string;
+}
+
+export interface ReactionRecord {
+  userId: string;
+  reaction: Reaction;
+}
+
+export interface GroupMessage {
+  /** Platform user ids of the recipients (one or more). */
+  memberIds: readonly string[];
+  text: string;
+  /** Reactions the bot adds to the message it posts, in order. */
+  reactions?: readonly Reaction[];
+}
+
+/**
+ * Called as soon as part of a group message is delivered, before the next part is
+ * attempted, so a crash never sends the same part twice.
+ */
+export type DeliveryRecorder = (memberIds: readonly string[], post: PostRef) => void;
+
+export interface GroupDeliveryResult {
+  /** Members who cannot be messaged at all (DMs closed, account gone), with the reason. */
+  unreachable: { userId: string; reason: string }[];
+}
+
+export interface ChatPlatform {
+  readonly kind: PlatformKind;
+  /** Checks credentials and the configured place; returns the bot's own user id. */
+  connect(): Promise<{ botUserId: string }>;
+  /** The program's members: never bots or deactivated accounts, never the bot itself. */
+  listMembers(): Promise<PlatformUser[]>;
+  /** Resolves a user by id, username or @username among the program's members or anyone the platform knows. */
+  findUser(who: string): Promise<PlatformUser | undefined>;
+  /** How to mention a user in a message on this platform (e.g. `@alice`, `<@123>`). */
+  mention(user: Pick<PlatformUser, 'id' | 'name'>): string;
+  /** Posts in the program's channel, then adds the bot's reactions. */
+  postToChannel(text: string, reactions?: readonly Reaction[]): Promise<PostRef>;
+  /**
+   * Sends `message` to its members, skipping those in `alreadyDelivered`, calling
+   * `record` after each delivered part. Throws PlatformError on a fault that a later
+   * retry may fix; members who can never be reached are returned, not thrown.
+   */
+  sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult>;
+  /** Reactions on a post by anyone but the bot, mapped to their meaning (unknown emoji dropped). */
+  readReactions(post: PostRef): Promise<ReactionRecord[]>;
+  /** Removes a member from the program's place when the bot may. */
+  removeMember(userId: string): Promise<'removed' | 'not-permitted'>;
+  /** Releases connections; safe to call more than once. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type DB = Database.Database;
+
+export interface OpenOptions {
+  /**
+   * Work on an in-memory copy of the file: every write the command makes is
+   * discarded, so `--dry-run` cannot change the database, by construction.
+   */
+  scratch?: boolean;
+}
+
+/** The schema version this pairbot writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating with mode 0600 when missing) and migrates the database. */
+export function openDatabase(path: string, options: OpenOptions = {}): DB {
+  let db: DB;
+  try {
+    db = options.scratch ? openScratchCopy(path) : openFile(path);
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function openFile(path: string): DB {
+  mkdirSync(dirname(path), { recursive: true });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const db = new Database(path);
+  db.pragma('busy_timeout = 5000');
+  refuseNewer(db, path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+function openScratchCopy(path: string): DB {
+  if (!existsSync(path)) return new Database(':memory:');
+  const source = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    source.pragma('busy_timeout = 5000');
+    refuseNewer(source, path);
+    // serialize() includes pages still in the WAL, so the copy is the current state.
+    return new Database(source.serialize());
+  } finally {
+    source.close();
+  }
+}
+
+function refuseNewer(db: DB, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      `database ${path} has schema version ${version}, newer than this pairbot understands (${SCHEMA_VERSION}); ` +
+        'upgrade pairbot — the database was not modified',
+    );
+  }
+}
+
+/** Applies each migration after the file's `user_version` in its own transaction. */
+function migrate(db: DB, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    try {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    } catch (err) {
+      throw new StoreError(`database ${path}: migration to schema version ${v + 1} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Current time as stored in the database (ISO, UTC). */
+export const isoNow = (now: Date): string => now.toISOString();

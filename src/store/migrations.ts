@@ -1,0 +1,115 @@
+/**
+ * Schema migrations, applied in order; the database's `PRAGMA user_version` is
+ * the number applied. Never edit a released entry: add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: programs, members and their preferences, rounds and groups.
+  `
+  CREATE TABLE programs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    platform TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE members (
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    timezone TEXT,
+    timezone_override TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'left', 'removed', 'kicked')),
+    frequency INTEGER NOT NULL DEFAULT 1 CHECK (frequency >= 1),
+    pause_until TEXT,
+    joined_on TEXT NOT NULL,
+    left_on TEXT,
+    sit_outs INTEGER NOT NULL DEFAULT 0,
+    last_sat_out INTEGER,
+    PRIMARY KEY (program_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE preferences (
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('prefer', 'avoid')),
+    created_on TEXT NOT NULL,
+    PRIMARY KEY (program_id, user_id, other_id, kind)
+  ) WITHOUT ROWID;
+  CREATE TABLE rounds (
+    id INTEGER PRIMARY KEY,
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    period_index INTEGER NOT NULL,
+    seed TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (program_id, period)
+  );
+  CREATE TABLE round_exclusions (
+    round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('optedOut', 'paused', 'notDue', 'satOut', 'unpaired')),
+    PRIMARY KEY (round_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE groups (
+    id INTEGER PRIMARY KEY,
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    round_id INTEGER REFERENCES rounds(id) ON DELETE CASCADE,
+    formed_on TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('pair', 'catch-up', 'manual')),
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX groups_round ON groups(round_id);
+  CREATE TABLE group_members (
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX group_members_user ON group_members(user_id);
+  `,
+  // 2: the outbox every message goes through, and the platform posts it produced.
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    period TEXT,
+    group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,
+    recipients TEXT NOT NULL,
+    body TEXT NOT NULL,
+    reactions TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    delivered TEXT NOT NULL DEFAULT '[]',
+    unreachable TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+  );
+  CREATE INDEX outbox_pending ON outbox(program_id, status);
+  CREATE TABLE posts (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    platform_post_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    recipients TEXT NOT NULL
+  );
+  CREATE INDEX posts_outbox ON posts(outbox_id);
+  `,
+  // 3: feedback answers (one row per reporter and answer) and the per-program run lock.
+  `
+  CREATE TABLE feedback (
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    reporter_id TEXT NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN ('met', 'missed', 'scheduled')),
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (group_id, reporter_id, answer)
+  ) WITHOUT ROWID;
+  CREATE TABLE locks (
+    program TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at TEXT NOT NULL
+  );
+  `,
+];
