@@ -120,6 +120,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   if (flags.verbose && flags.quiet) throw new UsageError('--verbose and --quiet cannot be used together');
 
   const secrets = [mattermost.token, discord.token].filter((s): s is string => !!s);
+  for (const s of secrets) knownSecrets.add(s);
   return Object.freeze({
     platform,
     db,
@@ -142,6 +143,9 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     secrets: Object.freeze(secrets),
   });
 }
+
+/** Every secret any loaded config held, so the top-level error handler can scrub them too. */
+export const knownSecrets = new Set<string>();
 
 /** Replaces every secret in `text` so it can be printed or logged. */
 export function redact(text: string, secrets: readonly string[]): string {

@@ -62,8 +62,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE group_members (
     group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL,
-    PRIMARY KEY (group_id, user_id)
-  ) WITHOUT ROWID;
+    UNIQUE (group_id, user_id)
+  );
   CREATE INDEX group_members_user ON group_members(user_id);
   `,
   // 2: the outbox every message goes through, and the platform posts it produced.

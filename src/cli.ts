@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { CommonFlags } from './config.js';
+import type { ContextOptions } from './context.js';
+
+/** The package version, read from package.json next to dist/ or src/. */
+export function version(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'pairbot' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
+function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', 'SQLite database file (PAIRBOT_DB, default ./data/pairbot.db)')
+    .option('--program <name>', 'program inside the database (PAIRBOT_PROGRAM, default "default")')
+    .option('--config <file>', 'JSON config file of settings (PAIRBOT_CONFIG)')
+    .option('--date <YYYY-MM-DD>', 'act as if today were this date, in PAIRBOT_TIMEZONE (overrides PAIRBOT_NOW)')
+    .option('--verbose', 'log details to stderr')
+    .option('--quiet', 'log only errors');
+}
+
+type Run = (flags: CommonFlags, options: ContextOptions, body: Parameters<typeof import('./context.js').withContext>[2]) => Promise<number>;
+
+/**
+ * Builds the commander program. Each action lazily imports its command, runs it
+ * in a context, and reports its exit code through `setExit`.
+ */
+export function buildCli(setExit: (code: number) => void): Command {
+  const run: Run = async (flags, options, body) => {
+    const { withContext } = await import('./context.js');
+    return withContext(flags, options, body);
+  };
+  const program = new Command('pairbot')
+    .description('Pairs the members of a chat community for regular 1-on-1 meetings. Run by cron; each command does one job and exits.')
+    .version(version(), '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 1 failed, 2 usage/config error, 3 partly delivered (the next run retries), 75 another run holds the lock.
+Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, DISCORD_*), then PAIRBOT_CONFIG, then .env. See README.md.`,
+    );
+
+  withCommonOptions(program.command('pair'))
+    .description("form this period's groups, store the round and DM every group")
+    .option('--dry-run', 'print the groups; write and send nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--seed <n>', 'random seed, to replay a pairing')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string }) => {
+      const { pair } = await import('./commands/pair.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => pair(ctx, opts)));
+    });
+
+  withCommonOptions(program.command('status'))
+    .description('version, program, platform, member counts, last and next round, pending deliveries')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { json?: boolean }) => {
+      const { status } = await import('./commands/status.js');
+      setExit(await run(opts, {}, (ctx) => status(ctx, { json: opts.json, version: version() })));
+    });
+
+  withCommonOptions(program.command('members'))
+    .description("the roster with each member's state, frequency, pause and last partner")
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { json?: boolean }) => {
+      const { members } = await import('./commands/members.js');
+      setExit(await run(opts, {}, (ctx) => members(ctx, opts)));
+    });
+
+  const member = program.command('member').description("look at or change one member (<who> is a user id, username or @username)");
+  withCommonOptions(member.command('show').argument('<who>'))
+    .description('one member: current group, previous partners, preferences, misses')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (who: string, opts: CommonFlags & { json?: boolean }) => {
+      const { showMember } = await import('./commands/member.js');
+      setExit(await run(opts, {}, (ctx) => showMember(ctx, who, opts)));
+    });
+  withCommonOptions(member.command('set').argument('<who>'))
+    .description("change a member's settings on their behalf")
+    .option('--frequency <n>', 'meet every N periods (1 = every round)')
+    .option('--pause-until <YYYY-MM-DD>', 'skip rounds until this date (paired again from it on)')
+    .option('--resume', 'end a pause; also lets a removed or kicked member back in')
+    .option('--prefer <who>', 'pair with this person at the first round both are due')
+    .option('--avoid <who>', 'never pair with this person (hard constraint, both ways)')
+    .addOption(new Option('--timezone <tz>', "override the member's IANA time zone"))
+    .action(async (who: string, opts: CommonFlags & import('./commands/member.js').SetOptions) => {
+      const { setMember } = await import('./commands/member.js');
+      setExit(await run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts)));
+    });
+  withCommonOptions(member.command('kick').argument('<who>'))
+    .description('remove a member from the program (until `member set <who> --resume`)')
+    .action(async (who: string, opts: CommonFlags) => {
+      const { kickMember } = await import('./commands/member.js');
+      setExit(await run(opts, { lock: true }, (ctx) => kickMember(ctx, who)));
+    });
+  withCommonOptions(member.command('add-partner').argument('<who>').argument('<partner>'))
+    .description('record a past meeting by hand, so the two are not paired again soon')
+    .action(async (who: string, partner: string, opts: CommonFlags) => {
+      const { addPartner } = await import('./commands/member.js');
+      setExit(await run(opts, { lock: true }, (ctx) => addPartner(ctx, who, partner)));
+    });
+  withCommonOptions(member.command('forget').argument('<who>'))
+    .description('delete everything stored about a person, in every program of the database')
+    .action(async (who: string, opts: CommonFlags) => {
+      const { forgetMember } = await import('./commands/member.js');
+      setExit(await run(opts, { lock: true }, (ctx) => forgetMember(ctx, who)));
+    });
+
+  const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');
+  withCommonOptions(local.command('messages'))
+    .description('show what the bot posted and DMed, with reactions')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { json?: boolean }) => {
+      const { localMessages } = await import('./commands/local.js');
+      setExit(await run(opts, {}, (ctx) => localMessages(ctx, opts)));
+    });
+  withCommonOptions(local.command('react').argument('<post-id>').argument('<who>').argument('<emoji>', 'x / ❌, white_check_mark / ✅, calendar / 📅'))
+    .description('react to a post as a member would')
+    .option('--remove', 'take the reaction back')
+    .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {
+      const { localReact } = await import('./commands/local.js');
+      setExit(await run(opts, {}, (ctx) => localReact(ctx, postId, who, emoji, opts)));
+    });
+
+  return program;
+}

@@ -1,0 +1,49 @@
+import type { Context } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { LocalPlatform, normaliseEmoji } from '../platforms/local.js';
+
+function localPlatform(ctx: Context): LocalPlatform {
+  if (!(ctx.platform instanceof LocalPlatform)) {
+    throw new UsageError(`local commands work only with PAIRBOT_PLATFORM=local (it is ${ctx.platform.kind})`);
+  }
+  return ctx.platform;
+}
+
+export async function localMessages(ctx: Context, options: { json?: boolean }): Promise<number> {
+  const platform = localPlatform(ctx);
+  const names = new Map(platform.allUsers().map((u) => [u.id, u.name]));
+  const posts = platform.state.read().posts;
+  if (options.json) {
+    ctx.print(JSON.stringify({ posts }, null, 2));
+    return EXIT.ok;
+  }
+  if (posts.length === 0) {
+    ctx.print('The bot has posted nothing yet.');
+    return EXIT.ok;
+  }
+  const blocks = posts.map((p) => {
+    const where = p.recipients.length === 0 ? 'channel' : `to ${p.recipients.map((id) => names.get(id) ?? id).join(', ')}`;
+    const counts = new Map<string, string[]>();
+    for (const r of p.reactions) counts.set(r.emoji, [...(counts.get(r.emoji) ?? []), r.userId === 'pairbot' ? 'bot' : (names.get(r.userId) ?? r.userId)]);
+    const reactions = [...counts].map(([emoji, who]) => `:${emoji}: ${who.join(', ')}`).join('  ');
+    return [`[${p.id}] ${where}`, ...p.text.split('\n').map((l) => `    ${l}`), ...(reactions ? [`    reactions: ${reactions}`] : [])].join('\n');
+  });
+  ctx.print(blocks.join('\n\n'));
+  return EXIT.ok;
+}
+
+export async function localReact(ctx: Context, postId: string, who: string, emoji: string, options: { remove?: boolean }): Promise<number> {
+  const platform = localPlatform(ctx);
+  const name = normaliseEmoji(emoji);
+  if (!name) throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / 📅)`);
+  const user = await platform.findUser(who);
+  if (!user) throw new UsageError(`local react: nobody called "${who}" in the roster`);
+  platform.state.update((s) => {
+    const post = s.posts.find((p) => p.id === postId);
+    if (!post) throw new UsageError(`local react: no post "${postId}" (\`pairbot local messages\` lists them)`);
+    post.reactions = post.reactions.filter((r) => !(r.userId === user.id && r.emoji === name));
+    if (!options.remove) post.reactions.push({ userId: user.id, emoji: name });
+  });
+  ctx.log.info(`${user.name} ${options.remove ? 'removed' : 'added'} :${name}: ${options.remove ? 'from' : 'on'} ${postId}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,141 @@
+import type { Context } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { isValidTimeZone } from '../config.js';
+import { addPreference, forgetPerson, getMember, listPreferences, updateMember, type MemberChanges } from '../store/members.js';
+import { findRound, groupsOfMember, insertGroup } from '../store/rounds.js';
+import { summarise } from './members.js';
+import { findMember } from './resolve.js';
+
+export interface SetOptions {
+  frequency?: string;
+  pauseUntil?: string;
+  resume?: boolean;
+  prefer?: string;
+  avoid?: string;
+  timezone?: string;
+}
+
+function isDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
+}
+
+/** Checks every flag before anything is looked up or written. */
+function validateSet(options: SetOptions): MemberChanges {
+  const changes: MemberChanges = {};
+  if (options.frequency !== undefined) {
+    if (!/^\d+$/.test(options.frequency) || Number(options.frequency) < 1 || Number(options.frequency) > 52) {
+      throw new UsageError(`--frequency: expected a whole number of periods from 1 to 52, got ${JSON.stringify(options.frequency)}`);
+    }
+    changes.frequency = Number(options.frequency);
+  }
+  if (options.pauseUntil !== undefined && options.resume) throw new UsageError('--pause-until and --resume cannot be used together');
+  if (options.pauseUntil !== undefined) {
+    if (!isDate(options.pauseUntil)) throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
+    changes.pauseUntil = options.pauseUntil;
+  }
+  if (options.resume) changes.pauseUntil = null;
+  if (options.timezone !== undefined) {
+    if (!isValidTimeZone(options.timezone)) throw new UsageError(`--timezone: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(options.timezone)}`);
+    changes.timezoneOverride = options.timezone;
+  }
+  const anything = Object.keys(changes).length > 0 || options.prefer !== undefined || options.avoid !== undefined || options.resume;
+  if (!anything) throw new UsageError('member set: nothing to change (give --frequency, --pause-until, --resume, --prefer, --avoid or --timezone)');
+  return changes;
+}
+
+export async function setMember(ctx: Context, who: string, options: SetOptions): Promise<number> {
+  const changes = validateSet(options);
+  const member = await findMember(ctx, who);
+  const prefer = options.prefer !== undefined ? await findMember(ctx, options.prefer) : undefined;
+  const avoid = options.avoid !== undefined ? await findMember(ctx, options.avoid) : undefined;
+  for (const other of [prefer, avoid]) {
+    if (other?.userId === member.userId) throw new UsageError(`${member.name} cannot prefer or avoid themselves`);
+  }
+  if (options.resume && (member.state === 'removed' || member.state === 'kicked')) {
+    changes.state = 'active';
+    changes.joinedOn = ctx.today;
+  }
+  const done: string[] = [];
+  ctx.db.transaction(() => {
+    updateMember(ctx.db, ctx.program.id, member.userId, changes);
+    if (changes.frequency !== undefined) done.push(`meets every ${changes.frequency === 1 ? 'round' : `${changes.frequency} rounds`}`);
+    if (changes.pauseUntil) done.push(`paused until ${changes.pauseUntil}`);
+    if (options.resume) done.push(changes.state === 'active' ? 'back in the program' : 'not paused');
+    if (changes.timezoneOverride) done.push(`time zone ${changes.timezoneOverride}`);
+    if (prefer) {
+      addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: prefer.userId, kind: 'prefer', createdOn: ctx.today });
+      done.push(`prefers ${prefer.name}`);
+    }
+    if (avoid) {
+      addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: avoid.userId, kind: 'avoid', createdOn: ctx.today });
+      done.push(`is never paired with ${avoid.name}`);
+    }
+  })();
+  ctx.log.info(`${member.name}: ${done.join('; ')}`);
+  return EXIT.ok;
+}
+
+export async function showMember(ctx: Context, who: string, options: { json?: boolean }): Promise<number> {
+  const member = await findMember(ctx, who);
+  const summary = summarise(ctx, member);
+  const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId);
+  const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
+  const current = round ? groups.find((g) => g.roundId === round.id) : undefined;
+  const partners = groups
+    .filter((g) => g !== current)
+    .slice(0, 10)
+    .map((g) => ({ on: g.formedOn, source: g.source, with: g.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })) }));
+  const preferences = listPreferences(ctx.db, ctx.program.id)
+    .filter((p) => p.userId === member.userId || (p.kind === 'avoid' && p.otherId === member.userId))
+    .map((p) => {
+      const other = p.userId === member.userId ? p.otherId : p.userId;
+      return { kind: p.kind, id: other, name: name(other), since: p.createdOn };
+    });
+  const report = {
+    ...summary,
+    attributes: member.attributes,
+    joinedOn: member.joinedOn,
+    currentGroup: current ? { round: ctx.period.key, with: current.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })) } : null,
+    previousPartners: partners,
+    preferences,
+  };
+  if (options.json) {
+    ctx.print(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
+  const lines = [
+    `${member.name} (${member.userId}) — ${summary.paused ? `paused until ${member.pauseUntil}` : member.state}, every ${member.frequency === 1 ? 'round' : `${member.frequency} rounds`}, joined ${member.joinedOn}`,
+    `time zone: ${member.timezone ?? 'unknown'}${member.timezoneOverride ? ' (set by an operator)' : ''}`,
+    `this round (${ctx.period.key}): ${report.currentGroup ? `with ${report.currentGroup.with.map((p) => p.name).join(', ')}` : 'not in a group'}`,
+    `previous partners: ${partners.length ? partners.map((p) => `${p.with.map((w) => w.name).join(' + ')} (${p.on}${p.source === 'manual' ? ', recorded by hand' : ''})`).join('; ') : 'none'}`,
+    `preferences: ${preferences.length ? preferences.map((p) => `${p.kind} ${p.name}`).join('; ') : 'none'}`,
+  ];
+  ctx.print(lines.join('\n'));
+  return EXIT.ok;
+}
+
+export async function kickMember(ctx: Context, who: string): Promise<number> {
+  const member = await findMember(ctx, who);
+  updateMember(ctx.db, ctx.program.id, member.userId, { state: 'kicked' });
+  ctx.log.info(`${member.name} is out of program "${ctx.program.name}" (bring them back with \`pairbot member set ${member.name} --resume\`)`);
+  return EXIT.ok;
+}
+
+export async function addPartner(ctx: Context, who: string, partner: string): Promise<number> {
+  const a = await findMember(ctx, who);
+  const b = await findMember(ctx, partner);
+  if (a.userId === b.userId) throw new UsageError('add-partner: a member cannot be their own partner');
+  insertGroup(ctx.db, ctx.program.id, null, ctx.today, 'manual', [a.userId, b.userId], new Date().toISOString());
+  ctx.log.info(`recorded that ${a.name} met ${b.name} on ${ctx.today}`);
+  return EXIT.ok;
+}
+
+export async function forgetMember(ctx: Context, who: string): Promise<number> {
+  const member = await findMember(ctx, who);
+  forgetPerson(ctx.db, member.userId);
+  ctx.log.info(`deleted everything stored about ${member.name} (${member.userId}) in this database`);
+  return EXIT.ok;
+}

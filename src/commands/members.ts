@@ -1,0 +1,57 @@
+import type { Context } from '../context.js';
+import { EXIT } from '../errors.js';
+import { getMember, listMembers, type Member } from '../store/members.js';
+import { groupsOfMember } from '../store/rounds.js';
+
+export interface MemberSummary {
+  id: string;
+  name: string;
+  state: Member['state'];
+  paused: boolean;
+  frequency: number;
+  pauseUntil: string | null;
+  timezone: string | null;
+  lastPartners: { id: string; name: string }[];
+  lastGrouped: string | null;
+}
+
+export function summarise(ctx: Context, m: Member): MemberSummary {
+  const last = groupsOfMember(ctx.db, ctx.program.id, m.userId)[0];
+  return {
+    id: m.userId,
+    name: m.name,
+    state: m.state,
+    paused: m.pauseUntil !== undefined && ctx.today < m.pauseUntil,
+    frequency: m.frequency,
+    pauseUntil: m.pauseUntil ?? null,
+    timezone: m.timezone ?? null,
+    lastPartners: (last?.memberIds ?? []).filter((id) => id !== m.userId).map((id) => ({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id })),
+    lastGrouped: last?.formedOn ?? null,
+  };
+}
+
+export async function members(ctx: Context, options: { json?: boolean }): Promise<number> {
+  const rows = listMembers(ctx.db, ctx.program.id).map((m) => summarise(ctx, m));
+  if (options.json) {
+    ctx.print(JSON.stringify({ program: ctx.program.name, members: rows }, null, 2));
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    ctx.print(`No members stored for program "${ctx.program.name}" yet (\`pairbot pair\` reads the roster).`);
+    return EXIT.ok;
+  }
+  const table = [['NAME', 'ID', 'STATE', 'EVERY', 'PAUSED UNTIL', 'LAST PARTNER']];
+  for (const r of rows) {
+    table.push([
+      r.name,
+      r.id,
+      r.paused ? 'paused' : r.state,
+      r.frequency === 1 ? '1 round' : `${r.frequency} rounds`,
+      r.pauseUntil ?? '-',
+      r.lastPartners.length ? `${r.lastPartners.map((p) => p.name).join(', ')} (${r.lastGrouped})` : '-',
+    ]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  ctx.print(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+  return EXIT.ok;
+}

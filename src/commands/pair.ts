@@ -1,0 +1,217 @@
+import { randomInt } from 'node:crypto';
+import type { Context } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formGroups } from '../core/matching/index.js';
+import { renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { periodFromIndex, type Period } from '../core/periods.js';
+import { seededRandom, seedFrom } from '../core/random.js';
+import { activeConstraints, ageMeetings, selectCandidates, toCandidates, type Exclusions, type RosterEntry } from '../core/round.js';
+import { deliverPending, type DeliveryReport } from '../delivery.js';
+import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
+import { enqueue, findByKey, postsOf } from '../store/outbox.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
+
+export interface PairOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  seed?: string;
+}
+
+/** SPEC §5: the JSON document `pair --json` prints. */
+export interface PairReport {
+  program: string;
+  round: string;
+  dryRun: boolean;
+  existing: boolean;
+  seed: string;
+  groups: { members: { id: string; name: string }[] }[];
+  excluded: Exclusions;
+  unpaired: string[];
+  satOut: string[];
+}
+
+export function parseSeed(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
+  return seedFrom(value);
+}
+
+export async function pair(ctx: Context, options: PairOptions): Promise<number> {
+  const requestedSeed = parseSeed(options.seed);
+  const existing = findRound(ctx.db, ctx.program.id, ctx.period.key);
+  if (existing) {
+    ctx.log.info(`round ${existing.period} already exists (seed ${existing.seed}); pairing nobody new`);
+    queueRoundMessages(ctx, existing);
+    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+    printReport(ctx, roundReport(ctx, existing, true), options.json);
+    return exitFor(delivery);
+  }
+
+  await ctx.connect();
+  const users = await ctx.platform.listMembers();
+  const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
+  if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
+    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} joined, ${sync.rejoined.length} rejoined, ${sync.left.length} left`);
+  }
+  const optedOut = await readOptOuts(ctx);
+  const active = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
+  const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
+  const { candidates, excluded } = selectCandidates(active.map((m) => toRosterEntry(m, lastIndex)), ctx.period, ctx.today, optedOut);
+
+  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
+  ctx.log.info(`round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`);
+  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+  const result = formGroups({
+    candidates: toCandidates(candidates, ctx.config.now),
+    history: ageMeetings(meetings, ctx.period, ctx.config.cadence),
+    avoid,
+    prefer,
+    groupSize: ctx.config.groupSize,
+    odd: ctx.config.odd,
+    ...(ctx.config.attributeRule ? { attributeRule: ctx.config.attributeRule } : {}),
+    random: seededRandom(seed),
+  });
+
+  const now = new Date().toISOString();
+  // The round is committed before any message is queued or sent (SPEC §6).
+  const round = ctx.db.transaction(() => {
+    insertRound(ctx.db, {
+      programId: ctx.program.id,
+      period: ctx.period.key,
+      periodIndex: ctx.period.index,
+      seed: String(seed),
+      formedOn: ctx.today,
+      groups: result.groups,
+      exclusions: [
+        ...excluded.optedOut.map((userId) => ({ userId, reason: 'optedOut' as const })),
+        ...excluded.paused.map((userId) => ({ userId, reason: 'paused' as const })),
+        ...excluded.notDue.map((userId) => ({ userId, reason: 'notDue' as const })),
+        ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
+        ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
+      ],
+      createdAt: now,
+    });
+    for (const id of result.satOut) recordSitOut(ctx.db, ctx.program.id, id, ctx.period.index);
+    return findRound(ctx.db, ctx.program.id, ctx.period.key)!;
+  })();
+  queueRoundMessages(ctx, round);
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  printReport(ctx, roundReport(ctx, round, false), options.json);
+  return exitFor(delivery);
+}
+
+function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {
+  const last = lastIndex.get(m.userId);
+  return {
+    id: m.userId,
+    frequency: m.frequency,
+    sitOuts: m.sitOuts,
+    ...(m.pauseUntil ? { pauseUntil: m.pauseUntil } : {}),
+    ...(last !== undefined ? { lastGroupedIndex: last } : {}),
+    ...(m.lastSatOut !== undefined ? { lastSatOut: m.lastSatOut } : {}),
+    ...(m.timezone ? { timezone: m.timezone } : {}),
+    attributes: m.attributes,
+  };
+}
+
+export const optOutKey = (programId: number, period: string): string => `optout:${programId}:${period}`;
+
+/** Members who reacted ❌ on this round's announcement (none when it was never posted). */
+async function readOptOuts(ctx: Context): Promise<Set<string>> {
+  const announcement = findByKey(ctx.db, optOutKey(ctx.program.id, ctx.period.key));
+  const out = new Set<string>();
+  if (!announcement) {
+    ctx.log.debug(`no opt-out announcement for ${ctx.period.key}: nobody opted out`);
+    return out;
+  }
+  for (const post of postsOf(ctx.db, announcement.id)) {
+    for (const r of await ctx.platform.readReactions(post)) if (r.reaction === 'skip') out.add(r.userId);
+  }
+  return out;
+}
+
+function addressee(ctx: Context, userId: string): Addressee {
+  const m = getMember(ctx.db, ctx.program.id, userId);
+  const name = m?.name ?? userId;
+  return { mention: ctx.platform.mention({ id: userId, name }), ...(m?.timezone ? { timezone: m.timezone } : {}) };
+}
+
+/** Queues every message of a round; idempotent, so a run that died before queueing is repaired. */
+function queueRoundMessages(ctx: Context, round: RoundRow): void {
+  const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
+  const createdAt = new Date().toISOString();
+  const base = { programId: ctx.program.id, period: round.period, createdAt };
+  ctx.db.transaction(() => {
+    for (const g of groupsOfRound(ctx.db, round.id)) {
+      if (g.source !== 'pair') continue;
+      enqueue(ctx.db, {
+        ...base,
+        dedupeKey: `intro:${g.id}`,
+        kind: 'intro',
+        groupId: g.id,
+        recipients: g.memberIds,
+        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence),
+      });
+    }
+    for (const e of exclusionsOfRound(ctx.db, round.id)) {
+      if (e.reason === 'satOut' || e.reason === 'unpaired') {
+        const who = addressee(ctx, e.userId);
+        enqueue(ctx.db, {
+          ...base,
+          dedupeKey: `${e.reason}:${round.id}:${e.userId}`,
+          kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
+          recipients: [e.userId],
+          body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence) : renderUnpaired(who, period),
+        });
+      }
+    }
+  })();
+}
+
+function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
+  const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const excluded: Exclusions = { optedOut: [], paused: [], notDue: [] };
+  const satOut: string[] = [];
+  const unpaired: string[] = [];
+  for (const e of exclusionsOfRound(ctx.db, round.id)) {
+    if (e.reason === 'satOut') satOut.push(e.userId);
+    else if (e.reason === 'unpaired') unpaired.push(e.userId);
+    else excluded[e.reason].push(e.userId);
+  }
+  return {
+    program: ctx.program.name,
+    round: round.period,
+    dryRun: ctx.dryRun,
+    existing,
+    seed: round.seed,
+    groups: groupsOfRound(ctx.db, round.id).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
+    excluded,
+    // Everyone left without a group this round: sat out by policy or blocked by constraints.
+    unpaired: [...satOut, ...unpaired],
+    satOut,
+  };
+}
+
+function printReport(ctx: Context, report: PairReport, json: boolean | undefined): void {
+  if (json) {
+    ctx.print(JSON.stringify(report, null, 2));
+    return;
+  }
+  const placed = report.groups.reduce((n, g) => n + g.members.length, 0);
+  const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ' (already paired; nothing new)' : '';
+  const lines = [`Round ${report.round} of program "${report.program}"${label}: ${report.groups.length} groups, ${placed} members, seed ${report.seed}`];
+  report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => m.name).join(' + ')}`));
+  const name = (id: string): string => report.groups.flatMap((g) => g.members).find((m) => m.id === id)?.name ?? getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const listed = (ids: string[]): string => (ids.length ? ids.map(name).join(', ') : 'none');
+  lines.push(`Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`);
+  if (report.satOut.length) lines.push(`Sitting out (odd count): ${listed(report.satOut)}`);
+  const blocked = report.unpaired.filter((id) => !report.satOut.includes(id));
+  if (blocked.length) lines.push(`Could not be placed (avoid constraints): ${listed(blocked)}`);
+  ctx.print(lines.join('\n'));
+}
+
+function exitFor(delivery: DeliveryReport | undefined): number {
+  if (!delivery) return EXIT.ok;
+  return delivery.pending > 0 || delivery.failed > 0 ? EXIT.partial : EXIT.ok;
+}

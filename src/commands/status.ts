@@ -1,0 +1,47 @@
+import type { Context } from '../context.js';
+import { EXIT } from '../errors.js';
+import { nextPeriod, periodFromIndex } from '../core/periods.js';
+import { listMembers } from '../store/members.js';
+import { countByStatus } from '../store/outbox.js';
+import { groupsOfRound, lastRound } from '../store/rounds.js';
+
+export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
+  const { config, db, program } = ctx;
+  const members = listMembers(db, program.id);
+  const counts = { active: 0, paused: 0, left: 0, removed: 0, kicked: 0, total: members.length };
+  for (const m of members) {
+    if (m.state === 'active' && m.pauseUntil !== undefined && ctx.today < m.pauseUntil) counts.paused++;
+    else counts[m.state]++;
+  }
+  const last = lastRound(db, program.id);
+  const next = last && last.periodIndex >= ctx.period.index ? nextPeriod(periodFromIndex(last.periodIndex, config.cadence), config.cadence) : ctx.period;
+  const deliveries = countByStatus(db, program.id);
+  const report = {
+    version: options.version,
+    program: program.name,
+    platform: program.platform,
+    cadence: config.cadence,
+    timezone: config.timezone,
+    database: config.db,
+    members: counts,
+    lastRound: last ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt } : null,
+    nextRound: { round: next.key, starts: next.start },
+    deliveries,
+  };
+  if (options.json) {
+    ctx.print(JSON.stringify(report, null, 2));
+    return EXIT.ok;
+  }
+  ctx.print(
+    [
+      `pairbot ${report.version}`,
+      `program:    ${report.program} on ${report.platform} (${report.cadence}, ${report.timezone})`,
+      `database:   ${report.database}`,
+      `members:    ${counts.active} active, ${counts.paused} paused, ${counts.left} left, ${counts.removed} removed, ${counts.kicked} kicked`,
+      `last round: ${last ? `${last.period} (${report.lastRound!.groups} groups)` : 'none yet'}`,
+      `next round: ${next.key} (from ${next.start})`,
+      `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

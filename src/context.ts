@@ -1,0 +1,71 @@
+import { loadConfig, type CommonFlags, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openDatabase, type DB } from './store/db.js';
+import { ensureProgram, type ProgramRow } from './store/programs.js';
+import { acquireLock } from './store/lock.js';
+import { createPlatform } from './platforms/index.js';
+import type { ChatPlatform } from './platforms/types.js';
+import { localDate, periodOf, type Period } from './core/periods.js';
+
+/** Everything a command works with, set up the same way for every command. */
+export interface Context {
+  config: Config;
+  log: Logger;
+  db: DB;
+  program: ProgramRow;
+  platform: ChatPlatform;
+  /** Connects on first use and returns the bot's user id. */
+  connect(): Promise<string>;
+  /** Local date of "now" in the program's time zone. */
+  today: string;
+  /** The period containing "now". */
+  period: Period;
+  /** Writes a result line to stdout. */
+  print(text: string): void;
+  dryRun: boolean;
+}
+
+export interface ContextOptions {
+  /** Work on a scratch copy of the database and send nothing. */
+  dryRun?: boolean;
+  /** Take the program's run lock (every command that writes or sends). */
+  lock?: boolean;
+  /** Environment to read settings from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Loads config (before anything connects: a bad setting is exit 2 with nothing
+ * written), opens the store, takes the lock, runs `body`, and always cleans up.
+ */
+export async function withContext(flags: CommonFlags, options: ContextOptions, body: (ctx: Context) => Promise<number>): Promise<number> {
+  const config = loadConfig(options.env ?? process.env, flags);
+  const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
+  const platform = await createPlatform(config, log);
+  const dryRun = !!options.dryRun;
+  const db = openDatabase(config.db, { scratch: dryRun });
+  let release: (() => void) | undefined;
+  try {
+    if (options.lock && !dryRun) release = acquireLock(db, config.program);
+    const program = ensureProgram(db, config.program, platform.kind, config.now);
+    let botUserId: Promise<string> | undefined;
+    const ctx: Context = {
+      config,
+      log,
+      db,
+      program,
+      platform,
+      connect: () => (botUserId ??= platform.connect().then((r) => r.botUserId)),
+      today: localDate(config.now, config.timezone),
+      period: periodOf(config.now, config.cadence, config.timezone),
+      print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+      dryRun,
+    };
+    log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${dryRun ? ' (dry run: scratch copy)' : ''}`);
+    return await body(ctx);
+  } finally {
+    release?.();
+    db.close();
+    await platform.close();
+  }
+}

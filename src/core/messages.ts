@@ -1,0 +1,85 @@
+/**
+ * Every text pairbot sends, as pure render functions. User-supplied text (names,
+ * time zones) passes through `neutraliseMentions`; platform mentions are made by
+ * the adapter and passed in ready-made.
+ */
+
+import type { Cadence, Period } from './periods.js';
+
+const ZWSP = '\u200b';
+
+/** Makes mass mentions and role pings in user-supplied text inert. */
+export function neutraliseMentions(text: string): string {
+  return text
+    .replace(/@(everyone|here|channel|all)\b/gi, `@${ZWSP}$1`)
+    .replace(/<@&/g, `<${ZWSP}@&`)
+    .replace(/<@!?(\d)/g, `<${ZWSP}@$1`);
+}
+
+/** A group member as it appears in a message. */
+export interface Addressee {
+  /** Platform mention, made by the adapter (`@alice`, `<@123>`). */
+  mention: string;
+  timezone?: string;
+}
+
+const cadenceWord: Record<Cadence, string> = { daily: "today's", weekly: "this week's", monthly: "this month's" };
+const nextWord: Record<Cadence, string> = { daily: 'tomorrow', weekly: 'next week', monthly: 'next month' };
+
+function list(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function withZone(a: Addressee): string {
+  return a.timezone ? `${a.mention} (${neutraliseMentions(a.timezone)})` : a.mention;
+}
+
+export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence): string {
+  const others = members.length > 2 ? 'your group' : 'your partner';
+  return [
+    `👋 Hi ${list(members.map((m) => m.mention))}! You are paired for ${cadenceWord[cadence]} 1-on-1 (round ${period.key}).`,
+    members.some((m) => m.timezone) ? `Time zones: ${members.map(withZone).join(', ')}.` : '',
+    `Reply here to find a time that suits ${members.length > 2 ? 'all of you' : 'you both'}; a short video call or coffee is perfect.`,
+    `Can't make it? Tell ${others} here. To skip a round, react ❌ on the opt-out announcement posted before each round; to pause for longer, ask a moderator.`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function renderSitOut(member: Addressee, period: Period, cadence: Cadence): string {
+  return [
+    `Hi ${member.mention}, there was an odd number of people for round ${period.key}, so you sit this one out.`,
+    `That was picked fairly (whoever sat out least recently goes first), and you have priority ${nextWord[cadence]}.`,
+  ].join('\n');
+}
+
+export function renderUnpaired(member: Addressee, period: Period): string {
+  return `Hi ${member.mention}, nobody could be paired with you for round ${period.key} this time (everyone available is someone you asked not to meet). You will be first in line next round.`;
+}
+
+export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence): string {
+  return [
+    `☕ Pairing for round ${period.key} happens on ${pairingDay}.`,
+    `React with ❌ on this post to sit this round out; remove the reaction to change your mind before then.`,
+    `Want a longer break or a different rhythm (e.g. every other ${cadence === 'monthly' ? 'month' : cadence === 'daily' ? 'day' : 'week'})? Ask a moderator to pause you or change your frequency.`,
+  ].join('\n');
+}
+
+export function renderFeedbackAsk(members: readonly Addressee[], period: Period, reminder: boolean): string {
+  return [
+    `${reminder ? '⏰ Checking again' : '📝 Quick check'}, ${list(members.map((m) => m.mention))}: did your 1-on-1 for round ${period.key} happen?`,
+    'React ✅ if you met, ❌ if it did not happen, 📅 if it is scheduled.',
+  ].join('\n');
+}
+
+export function renderUnreachableNote(unreachable: readonly Addressee[], period: Period): string {
+  return `Heads-up for round ${period.key}: I could not message ${list(unreachable.map((m) => m.mention))} directly (their DMs may be closed). Please reach out to them yourself on the server.`;
+}
+
+export function renderRemoval(member: Addressee, misses: number, rejoinHint: string): string {
+  return [
+    `Hi ${member.mention}, your last ${misses} pairings were reported as not having happened, so I have taken you out of the 1-on-1 rotation for now.`,
+    `No hard feelings — it is only so your future partners are not left waiting. ${rejoinHint}`,
+  ].join('\n');
+}

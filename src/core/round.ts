@@ -1,0 +1,105 @@
+import { tzOffset } from '@date-fns/tz';
+import type { Candidate, MatchRequest, Meeting } from './matching-types.js';
+import { isDue, periodsSince, type Cadence, type Period } from './periods.js';
+
+/** What the round planner needs to know about a member. */
+export interface RosterEntry {
+  id: string;
+  frequency: number;
+  /** Paired again from this local date on (YYYY-MM-DD). */
+  pauseUntil?: string;
+  /** Period index of the member's last round in a group. */
+  lastGroupedIndex?: number;
+  sitOuts: number;
+  lastSatOut?: number;
+  timezone?: string;
+  attributes?: Readonly<Record<string, string>>;
+}
+
+export interface Exclusions {
+  optedOut: string[];
+  paused: string[];
+  notDue: string[];
+}
+
+/**
+ * Splits active members into candidates and the excluded, by reason. Someone
+ * who sat out last round is due whatever their frequency: they were promised priority.
+ */
+export function selectCandidates(
+  members: readonly RosterEntry[],
+  period: Period,
+  today: string,
+  optedOut: ReadonlySet<string>,
+): { candidates: RosterEntry[]; excluded: Exclusions } {
+  const excluded: Exclusions = { optedOut: [], paused: [], notDue: [] };
+  const candidates: RosterEntry[] = [];
+  for (const m of members) {
+    if (optedOut.has(m.id)) excluded.optedOut.push(m.id);
+    else if (m.pauseUntil !== undefined && today < m.pauseUntil) excluded.paused.push(m.id);
+    else if (!isDue(m.lastGroupedIndex, m.frequency, period) && m.lastSatOut !== period.index - 1) excluded.notDue.push(m.id);
+    else candidates.push(m);
+  }
+  return { candidates, excluded };
+}
+
+export interface DatedMeeting {
+  a: string;
+  b: string;
+  /** Local date the group was formed, YYYY-MM-DD. */
+  formedOn: string;
+}
+
+/** Meetings as the engine sees them: age in periods of this program's cadence. */
+export function ageMeetings(meetings: readonly DatedMeeting[], period: Period, cadence: Cadence): Meeting[] {
+  return meetings.map((m) => ({ a: m.a, b: m.b, age: periodsSince(m.formedOn, period, cadence) }));
+}
+
+export interface PreferenceEntry {
+  userId: string;
+  otherId: string;
+  kind: 'prefer' | 'avoid';
+  createdOn: string;
+}
+
+/**
+ * Avoids always hold; a preference holds until the two have met on or after the
+ * day it was set (then it is fulfilled).
+ */
+export function activeConstraints(
+  preferences: readonly PreferenceEntry[],
+  meetings: readonly DatedMeeting[],
+): { avoid: [string, string][]; prefer: [string, string][] } {
+  const lastMet = new Map<string, string>();
+  for (const m of meetings) {
+    const key = m.a < m.b ? `${m.a}\u0000${m.b}` : `${m.b}\u0000${m.a}`;
+    if ((lastMet.get(key) ?? '') < m.formedOn) lastMet.set(key, m.formedOn);
+  }
+  const avoid: [string, string][] = [];
+  const prefer: [string, string][] = [];
+  for (const p of preferences) {
+    if (p.kind === 'avoid') avoid.push([p.userId, p.otherId]);
+    else {
+      const key = p.userId < p.otherId ? `${p.userId}\u0000${p.otherId}` : `${p.otherId}\u0000${p.userId}`;
+      if ((lastMet.get(key) ?? '') < p.createdOn) prefer.push([p.userId, p.otherId]);
+    }
+  }
+  return { avoid, prefer };
+}
+
+/** Offset of a time zone from UTC at an instant, in minutes. */
+export function utcOffsetMinutes(timeZone: string, at: Date): number {
+  return tzOffset(timeZone, at);
+}
+
+export function toCandidates(entries: readonly RosterEntry[], at: Date): Candidate[] {
+  return entries.map((e) => ({
+    id: e.id,
+    sitOuts: e.sitOuts,
+    ...(e.lastSatOut !== undefined ? { lastSatOut: e.lastSatOut } : {}),
+    ...(e.timezone ? { utcOffsetMinutes: utcOffsetMinutes(e.timezone, at) } : {}),
+    ...(e.attributes && Object.keys(e.attributes).length ? { attributes: e.attributes } : {}),
+  }));
+}
+
+export type { MatchRequest };

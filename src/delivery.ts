@@ -1,0 +1,104 @@
+import type { Context } from './context.js';
+import { PlatformError } from './errors.js';
+import { renderUnreachableNote } from './core/messages.js';
+import { periodFromIndex } from './core/periods.js';
+import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage } from './store/outbox.js';
+import { getMember } from './store/members.js';
+import { findRound } from './store/rounds.js';
+
+/** After this many failed attempts across runs a message is given up on and reported. */
+const MAX_ATTEMPTS = 10;
+
+export interface DeliveryReport {
+  sent: number;
+  pending: number;
+  failed: number;
+  unreachable: string[];
+}
+
+/**
+ * Sends every pending outbox message of the program. Each delivered part is
+ * recorded before the next is tried, so a crash never duplicates a message.
+ * A transient fault leaves the message pending for the next run; an error that
+ * no retry can fix (e.g. a rejected token) stops the run.
+ */
+export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
+  const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [] };
+  const tried = new Set<number>();
+  let transientFailures = 0;
+  // Loop because delivering can queue more (notes about unreachable members): send those in this run too.
+  for (;;) {
+    const queue = pendingMessages(ctx.db, ctx.program.id).filter((m) => !tried.has(m.id));
+    if (queue.length === 0) break;
+    await ctx.connect();
+    for (const message of queue) {
+      tried.add(message.id);
+      // When the platform keeps failing, stop hammering it: the next run retries.
+      if (transientFailures >= 3) {
+        report.pending++;
+        continue;
+      }
+      try {
+        await deliverOne(ctx, message, report);
+        report.sent++;
+      } catch (err) {
+        if (!(err instanceof PlatformError) || !err.transient) throw err;
+        transientFailures++;
+        const giveUp = message.attempts + 1 >= MAX_ATTEMPTS;
+        markAttemptFailed(ctx.db, message.id, err.message, giveUp);
+        if (giveUp) {
+          report.failed++;
+          ctx.log.error(`giving up on ${message.kind} message #${message.id} after ${MAX_ATTEMPTS} attempts: ${err.message}`);
+        } else {
+          report.pending++;
+          ctx.log.warn(`${message.kind} message #${message.id} not delivered yet (${err.message}); the next run retries it`);
+        }
+      }
+    }
+  }
+  return report;
+}
+
+async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<void> {
+  if (message.recipients.length === 0) {
+    const post = await ctx.platform.postToChannel(message.body, message.reactions);
+    recordDelivery(ctx.db, message.id, [], post);
+    markSent(ctx.db, message.id, [], new Date().toISOString());
+    return;
+  }
+  const result = await ctx.platform.sendToGroup(
+    { memberIds: message.recipients, text: message.body, reactions: message.reactions },
+    new Set(message.delivered),
+    (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post),
+  );
+  const unreachable = result.unreachable.map((u) => u.userId);
+  for (const u of result.unreachable) ctx.log.warn(`could not message ${nameOf(ctx, u.userId)}: ${u.reason}`);
+  ctx.db.transaction(() => {
+    markSent(ctx.db, message.id, unreachable, new Date().toISOString());
+    if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable);
+  })();
+  report.unreachable.push(...unreachable);
+}
+
+/** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */
+function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable: string[]): void {
+  const rest = message.recipients.filter((id) => !unreachable.includes(id));
+  if (rest.length === 0 || !message.period) return;
+  const round = findRound(ctx.db, ctx.program.id, message.period);
+  const period = round ? periodFromIndex(round.periodIndex, ctx.config.cadence) : ctx.period;
+  const addressees = unreachable.map((id) => ({ mention: ctx.platform.mention({ id, name: nameOf(ctx, id) }) }));
+  enqueue(ctx.db, {
+    programId: ctx.program.id,
+    dedupeKey: `unreachable-note:${message.id}`,
+    kind: 'unreachable-note',
+    period: message.period,
+    ...(message.groupId !== null ? { groupId: message.groupId } : {}),
+    recipients: rest,
+    body: renderUnreachableNote(addressees, period),
+    createdAt: new Date().toISOString(),
+  });
+}
+
+function nameOf(ctx: Context, userId: string): string {
+  return getMember(ctx.db, ctx.program.id, userId)?.name ?? userId;
+}

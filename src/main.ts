@@ -1,0 +1,31 @@
+import { CommanderError } from 'commander';
+import { buildCli } from './cli.js';
+import { EXIT, PairbotError } from './errors.js';
+import { knownSecrets, redact } from './config.js';
+
+/** The one place that catches errors and sets the exit code. */
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildCli((c) => (code = c)).exitOverride();
+  for (const cmd of program.commands.flatMap((c) => [c, ...c.commands])) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is usage.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const secrets = [...knownSecrets];
+    if (err instanceof PairbotError) {
+      process.stderr.write(`[pairbot] error: ${redact(err.message, secrets)}\n`);
+      if (argv.includes('--verbose') && err.cause instanceof Error) process.stderr.write(`[pairbot]   cause: ${redact(err.cause.message, secrets)}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? (argv.includes('--verbose') ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`[pairbot] error: unexpected failure: ${redact(message, secrets)}\n`);
+    return EXIT.failed;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,497 @@
+import mm from '@mattermost/client';
+import type { Channel } from '@mattermost/types/channels';
+import type { ClientResponse, Options } from '@mattermost/types/client4';
+import type { Post } from '@mattermost/types/posts';
+import type { Reaction as MattermostReaction } from '@mattermost/types/reactions';
+import type { UserProfile } from '@mattermost/types/users';
+import { isValidTimeZone, type Config } from '../config.js';
+import { neutraliseMentions } from '../core/messages.js';
+import { PlatformError, UsageError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
+import type {
+  ChatPlatform,
+  DeliveryRecorder,
+  GroupDeliveryResult,
+  GroupMessage,
+  PlatformUser,
+  PostRef,
+  Reaction,
+  ReactionRecord,
+} from './types.js';
+
+/**
+ * Mattermost through the official Client4, with pairbot's own transport policy
+ * (timeouts, retries, rate limits) slid under it.
+ *
+ * A group gets one group-message channel (Mattermost allows 3–8 users, the bot
+ * included, so up to 7 members); a single member gets a direct channel with the bot;
+ * a larger group, or one whose group channel the server refuses, gets one DM each.
+ */
+
+const { Client4 } = mm;
+const PLATFORM = 'mattermost';
+/** The server's maximum page size for user and member listings. */
+const PER_PAGE = 200;
+/** Mattermost group channels take 3–8 users; one of them is the bot. */
+const MAX_GROUP_CHANNEL_MEMBERS = 7;
+
+export interface MattermostLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface MattermostOptions {
+  /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
+  retry?: Partial<RetryPolicy>;
+  /** Roster page size; the server caps it at 200. */
+  perPage?: number;
+}
+
+/**
+ * Emoji names per meaning. ❌ (`x`) means "skip this round" on an announcement in the
+ * program channel and "didn't happen" on a feedback ask in a group conversation: the
+ * meaning is taken from where the post lives (PostRef.conversationId), so it holds
+ * across runs without remembering which method made a post.
+ */
+const EMOJI_OF: Record<Reaction, string> = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' };
+/** Emoji a member may pick instead of the bot's, read with the same meaning. */
+const EMOJI_MEANING: Record<string, 'x' | Exclude<Reaction, 'skip' | 'missed'>> = {
+  x: 'x',
+  negative_squared_cross_mark: 'x',
+  white_check_mark: 'met',
+  heavy_check_mark: 'met',
+  ballot_box_with_check: 'met',
+  calendar: 'scheduled',
+  date: 'scheduled',
+  spiral_calendar_pad: 'scheduled',
+};
+
+interface Settings {
+  url: string;
+  token: string;
+  team: string;
+  channel: string;
+}
+
+/**
+ * Builds the adapter after checking every MATTERMOST_* setting, so a bad setting is a
+ * UsageError (exit 2) before anything connects.
+ */
+export function createMattermostPlatform(config: Pick<Config, 'mattermost'>, log: MattermostLog, options: MattermostOptions = {}): MattermostPlatform {
+  return new MattermostPlatform(readSettings(config.mattermost), log, options);
+}
+
+function readSettings(s: Config['mattermost']): Settings {
+  const need = (value: string | undefined, name: string, what: string): string => {
+    if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
+    return value.trim();
+  };
+  const url = need(s.url, 'MATTERMOST_URL', 'the Mattermost server address, e.g. https://chat.example.com').replace(/\/+$/, '');
+  const token = need(s.token, 'MATTERMOST_TOKEN', "the bot account's access token");
+  const team = need(s.team, 'MATTERMOST_TEAM', 'the team name as in its URL, e.g. engineering').toLowerCase();
+  const channel = need(s.channel, 'MATTERMOST_CHANNEL', 'the channel name as in its URL, e.g. coffee-pairs')
+    .replace(/^~/, '')
+    .toLowerCase();
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(team)) {
+    throw new UsageError(`MATTERMOST_TEAM: expected the team name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.team)}`);
+  }
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(channel)) {
+    throw new UsageError(`MATTERMOST_CHANNEL: expected the channel name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.channel)}`);
+  }
+  return { url, token, team, channel };
+}
+
+/** A response the server answered with an error status that retrying will not fix. */
+export class MattermostApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** Mattermost's error id, e.g. `api.context.permissions.app_error`. */
+    readonly serverErrorId: string | undefined,
+    readonly serverMessage: string,
+    readonly route: string,
+  ) {
+    super(`${route}: HTTP ${status}${serverMessage ? ` ${serverMessage}` : ''}`);
+    this.name = 'MattermostApiError';
+  }
+}
+
+type RawFetch = <T>(url: string, options: Options) => Promise<ClientResponse<T>>;
+type Send = (url: string, options: Options, raw: RawFetch) => Promise<unknown>;
+
+/** Client4 whose every request goes through `send` (timeouts, retries, error mapping). */
+class RoutedClient4 extends Client4 {
+  constructor(send: Send) {
+    super();
+    // Client4 keeps its fetch-and-parse step private; routing `doFetch` through it keeps
+    // Client4's headers and parsing while the status handling becomes ours.
+    const raw = (this as unknown as { doFetchWithResponse: RawFetch }).doFetchWithResponse;
+    this.doFetch = <T>(url: string, options: Options) => send(url, options, raw) as Promise<T>;
+  }
+}
+
+export class MattermostPlatform implements ChatPlatform {
+  readonly kind = 'mattermost' as const;
+  private readonly client: RoutedClient4;
+  private readonly retrier: Retrier;
+  private readonly perPage: number;
+  private connecting?: Promise<{ botUserId: string; channel: Channel }>;
+  /** Profiles seen in this run, so sending knows who is deactivated without asking again. */
+  private readonly profiles = new Map<string, UserProfile>();
+  /** Conversations opened in this run, by sorted member ids: a feedback ask reuses its intro's. */
+  private readonly conversations = new Map<string, string>();
+  private lastPendingStamp = 0;
+  private botUserId = '';
+  private closed = false;
+  /** Requests sent to the server, retries included. */
+  requestCount = 0;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly log: MattermostLog,
+    options: MattermostOptions = {},
+  ) {
+    this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);
+    this.perPage = Math.min(PER_PAGE, Math.max(1, options.perPage ?? PER_PAGE));
+    this.client = new RoutedClient4((url, opts, raw) => this.send(url, opts, raw));
+    this.client.setUrl(settings.url);
+    this.client.setToken(settings.token);
+    this.client.setIncludeCookies(false);
+    this.client.setUserAgent('pairbot');
+  }
+
+  /** Time this run lost to retries and rate-limit waits. */
+  get retryTimeMs(): number {
+    return this.retrier.retryTimeMs;
+  }
+
+  connect(): Promise<{ botUserId: string }> {
+    return this.ready().then(({ botUserId }) => ({ botUserId }));
+  }
+
+  async listMembers(): Promise<PlatformUser[]> {
+    const { botUserId, channel } = await this.ready();
+    const users: UserProfile[] = [];
+    for (let page = 0; ; page++) {
+      const batch = await this.call(`reading the members of ~${this.settings.channel}`, () =>
+        this.client.getProfilesInChannel(channel.id, page, this.perPage),
+      );
+      users.push(...(batch ?? []));
+      if (!batch || batch.length < this.perPage) break;
+    }
+    let botIsMember = false;
+    const members: PlatformUser[] = [];
+    const seen = new Set<string>();
+    for (const user of users) {
+      this.profiles.set(user.id, user);
+      if (user.id === botUserId) botIsMember = true;
+      if (user.id === botUserId || user.is_bot || user.delete_at > 0 || seen.has(user.id)) continue;
+      seen.add(user.id);
+      members.push(toPlatformUser(user));
+    }
+    if (!botIsMember) {
+      this.log.warn(`[mattermost] the bot is not a member of ~${this.settings.channel}: add it to the channel so it can post there`);
+    }
+    this.log.debug(`[mattermost] ~${this.settings.channel}: ${members.length} members (${users.length - members.length} bots, deactivated or the bot itself left out)`);
+    return members;
+  }
+
+  async findUser(who: string): Promise<PlatformUser | undefined> {
+    await this.ready();
+    const key = who.trim().replace(/^@/, '');
+    const lower = key.toLowerCase();
+    for (const user of this.profiles.values()) {
+      if (user.id === key || user.username === lower) return toPlatformUser(user);
+    }
+    if (/^[a-z0-9]{26}$/.test(key)) {
+      const byId = await this.lookUp(`looking up user ${key}`, () => this.client.getUser(key));
+      if (byId) return toPlatformUser(byId);
+    }
+    if (/^[a-z0-9._-]{1,64}$/.test(lower)) {
+      const byName = await this.lookUp(`looking up @${lower}`, () => this.client.getUserByUsername(lower));
+      if (byName) return toPlatformUser(byName);
+    }
+    return undefined;
+  }
+
+  mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
+    return `@${neutraliseMentions(user.name)}`;
+  }
+
+  async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {
+    const { channel } = await this.ready();
+    const post = await this.createPost(channel.id, text, `posting in ~${this.settings.channel}`);
+    const ref = { id: post.id, conversationId: channel.id };
+    await this.addReactions(ref, reactions);
+    return ref;
+  }
+
+  async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
+    const { botUserId } = await this.ready();
+    const unreachable: GroupDeliveryResult['unreachable'] = [];
+    const pending = [...new Set(message.memberIds)].filter((id) => id !== botUserId && !alreadyDelivered.has(id));
+    const reachable = pending.filter((id) => {
+      const profile = this.profiles.get(id);
+      if (profile && profile.delete_at > 0) {
+        unreachable.push({ userId: id, reason: `@${profile.username}'s account is deactivated` });
+        return false;
+      }
+      return true;
+    });
+    if (reachable.length === 0) return { unreachable };
+
+    if (reachable.length >= 2 && reachable.length <= MAX_GROUP_CHANNEL_MEMBERS) {
+      const delivered = await this.sendToGroupChannel(reachable, message, record);
+      if (delivered) return { unreachable };
+    }
+    for (const id of reachable) {
+      const reason = await this.sendDirect(id, message, record);
+      if (reason) unreachable.push({ userId: id, reason });
+    }
+    return { unreachable };
+  }
+
+  async readReactions(post: PostRef): Promise<ReactionRecord[]> {
+    const { botUserId, channel } = await this.ready();
+    const found = await this.lookUp(`reading the reactions on post ${post.id}`, () => this.client.getReactionsForPost(post.id));
+    const inChannel = post.conversationId === channel.id;
+    const out: ReactionRecord[] = [];
+    const seen = new Set<string>();
+    for (const r of (found ?? []) as MattermostReaction[]) {
+      if (r.user_id === botUserId) continue;
+      const meaning = EMOJI_MEANING[r.emoji_name];
+      if (!meaning) continue;
+      const reaction: Reaction = meaning === 'x' ? (inChannel ? 'skip' : 'missed') : meaning;
+      const key = `${r.user_id} ${reaction}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ userId: r.user_id, reaction });
+    }
+    return out;
+  }
+
+  async removeMember(userId: string): Promise<'removed' | 'not-permitted'> {
+    const { channel } = await this.ready();
+    const who = this.describeUser(userId);
+    try {
+      await this.api(() => this.client.removeFromChannel(userId, channel.id));
+      return 'removed';
+    } catch (err) {
+      if (err instanceof MattermostApiError && err.status !== 401) {
+        // Already gone from the channel: the removal is done.
+        if (err.status === 404) return 'removed';
+        // 403: no permission to manage members; 400: e.g. the team's default channel, which nobody can leave.
+        if (err.status === 403 || err.status === 400) {
+          this.log.debug(`[mattermost] removing ${who} from ~${this.settings.channel} is not permitted: ${err.message}`);
+          return 'not-permitted';
+        }
+      }
+      throw this.fail(`removing ${who} from ~${this.settings.channel}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Checks the token and finds the channel, once per run. */
+  private ready(): Promise<{ botUserId: string; channel: Channel }> {
+    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
+    this.connecting ??= this.connectOnce();
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<{ botUserId: string; channel: Channel }> {
+    const { url, team, channel: channelName } = this.settings;
+    const me = await this.call(`connecting to ${url}`, () => this.client.getMe());
+    this.profiles.set(me.id, me);
+    this.botUserId = me.id;
+    let channel: Channel;
+    try {
+      channel = await this.api(() => this.client.getChannelByNameAndTeamName(team, channelName));
+    } catch (err) {
+      if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403)) throw this.fail(`finding ~${channelName}`, err);
+      // One lookup answers "team or channel?"; a second one, on this error path only, tells which.
+      const teamFound = await this.lookUp(`finding team ${team}`, () => this.client.getTeamByName(team));
+      if (!teamFound) {
+        throw new UsageError(`MATTERMOST_TEAM: no team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the team's URL and add the bot to the team`);
+      }
+      throw new UsageError(
+        `MATTERMOST_CHANNEL: no channel "${channelName}" in team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the channel's URL and add the bot to the channel`,
+      );
+    }
+    if (channel.delete_at > 0) throw new UsageError(`MATTERMOST_CHANNEL: ~${channelName} in team "${team}" is archived`);
+    this.log.debug(`[mattermost] connected to ${url} as @${me.username}; program channel ~${channelName} (${channel.id})`);
+    return { botUserId: me.id, channel };
+  }
+
+  /** Posts the group's message in one group channel; false when the server refuses the channel. */
+  private async sendToGroupChannel(memberIds: string[], message: GroupMessage, record: DeliveryRecorder): Promise<boolean> {
+    const { botUserId } = await this.ready();
+    const key = [...memberIds].sort().join(',');
+    const names = memberIds.map((id) => this.describeUser(id)).join(', ');
+    let channelId = this.conversations.get(key);
+    try {
+      if (!channelId) {
+        const created = await this.api(() => this.client.createGroupChannel([botUserId, ...memberIds]));
+        channelId = created.id;
+        this.conversations.set(key, channelId);
+      }
+      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text)));
+      const ref = { id: post.id, conversationId: channelId };
+      record(memberIds, ref);
+      await this.addReactions(ref, message.reactions ?? []);
+      return true;
+    } catch (err) {
+      if (isRecipientRefusal(err)) {
+        this.log.debug(`[mattermost] group message to ${names} refused (${(err as Error).message}); sending one DM each instead`);
+        return false;
+      }
+      throw this.fail(`sending the group message to ${names}`, err);
+    }
+  }
+
+  /** DMs one member; returns why they cannot be reached, or undefined once delivered. */
+  private async sendDirect(userId: string, message: GroupMessage, record: DeliveryRecorder): Promise<string | undefined> {
+    const { botUserId } = await this.ready();
+    const who = this.describeUser(userId);
+    let channelId = this.conversations.get(userId);
+    try {
+      if (!channelId) {
+        const created = await this.api(() => this.client.createDirectChannel([botUserId, userId]));
+        channelId = created.id;
+        this.conversations.set(userId, channelId);
+      }
+      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text)));
+      const ref = { id: post.id, conversationId: channelId };
+      record([userId], ref);
+      await this.addReactions(ref, message.reactions ?? []);
+      return undefined;
+    } catch (err) {
+      if (isRecipientRefusal(err)) return `Mattermost refused a DM to ${who}: ${(err as MattermostApiError).serverMessage || `HTTP ${(err as MattermostApiError).status}`}`;
+      throw this.fail(`DM to ${who}`, err);
+    }
+  }
+
+  private async createPost(channelId: string, text: string, context: string): Promise<Post> {
+    return this.call(context, () => this.client.createPost(this.newPost(channelId, text)));
+  }
+
+  /**
+   * A post with a `pending_post_id`: the server answers a repeated create with the post it
+   * already made, so retrying after a lost response does not post twice.
+   */
+  private newPost(channelId: string, text: string): Partial<Post> & { channel_id: string; message: string } {
+    const stamp = Math.max(Date.now(), this.lastPendingStamp + 1);
+    this.lastPendingStamp = stamp;
+    return { channel_id: channelId, message: neutraliseMentions(text), pending_post_id: `${this.botUserId}:${stamp}` };
+  }
+
+  /** The bot's own reactions are a convenience: failing to add one does not undo a delivered post. */
+  private async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
+    const { botUserId } = await this.ready();
+    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+      try {
+        await this.api(() => this.client.addReaction(botUserId, ref.id, emoji));
+      } catch (err) {
+        if (err instanceof MattermostApiError && err.status === 401) throw this.fail('adding a reaction', err);
+        this.log.warn(`[mattermost] could not add :${emoji}: to post ${ref.id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Runs a request; a missing thing (404, or 400 for a malformed id) is undefined, not an error. */
+  private async lookUp<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.api(fn);
+    } catch (err) {
+      if (err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403)) return undefined;
+      throw this.fail(context, err);
+    }
+  }
+
+  /** Runs a request and turns every failure into a PairbotError that says what was being done. */
+  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.api(fn);
+    } catch (err) {
+      throw this.fail(context, err);
+    }
+  }
+
+  private api<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
+    return fn();
+  }
+
+  private fail(context: string, err: unknown): Error {
+    if (err instanceof UsageError) return err;
+    if (err instanceof MattermostApiError) {
+      if (err.status === 401) {
+        return new PlatformError(PLATFORM, `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`, { cause: err });
+      }
+      const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/mattermost.md)' : '';
+      return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}${hint}`, { cause: err });
+    }
+    if (err instanceof PlatformError) {
+      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[mattermost\] /, '')}`, { cause: err, transient: err.transient });
+    }
+    return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
+  }
+
+  /** Every Client4 request: a timeout, retries for 429/5xx/network faults, errors typed by status. */
+  private async send(url: string, options: Options, raw: RawFetch): Promise<unknown> {
+    const method = (options.method ?? 'get').toUpperCase();
+    const route = `${method} ${url.slice(this.settings.url.length).replace(/\?.*$/, '')}`;
+    return this.retrier.run(route, async (signal) => {
+      this.requestCount++;
+      const { response, data } = await raw<unknown>(url, { ...options, signal, ignoreStatus: true });
+      const body = parseJsonText(data, response);
+      if (response.ok) return { kind: 'done', value: body };
+      const status = response.status;
+      const { id, message } = errorFields(body);
+      if (status === 429) {
+        return { kind: 'rate-limited', waitMs: rateLimitWaitMs(response.headers, this.retrier.policy.now()), detail: 'rate limited by the server (HTTP 429)' };
+      }
+      if (status >= 500 || status === 408) return { kind: 'transient', detail: `HTTP ${status}${message ? ` ${message}` : ''}` };
+      throw new MattermostApiError(status, id, message, route);
+    });
+  }
+
+  private describeUser(userId: string): string {
+    const profile = this.profiles.get(userId);
+    return profile ? `@${profile.username}` : `user ${userId}`;
+  }
+}
+
+/** The server will not let the bot message this person (restricted DMs, deactivated, unknown user). */
+function isRecipientRefusal(err: unknown): boolean {
+  return err instanceof MattermostApiError && (err.status === 400 || err.status === 403 || err.status === 404);
+}
+
+/** Client4 parses only an exact `application/json`; a proxy adding `; charset=utf-8` should still work. */
+function parseJsonText(data: unknown, response: Response): unknown {
+  if (typeof data !== 'string' || !/^application\/json\b/i.test(response.headers.get('content-type') ?? '')) return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return data;
+  }
+}
+
+function errorFields(body: unknown): { id: string | undefined; message: string } {
+  if (body && typeof body === 'object') {
+    const b = body as { id?: unknown; message?: unknown };
+    return { id: typeof b.id === 'string' ? b.id : undefined, message: typeof b.message === 'string' ? b.message : '' };
+  }
+  const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
+  return { id: undefined, message: text };
+}
+
+/** Username as the name; the time zone the user set in Mattermost, when it is a real one. */
+export function toPlatformUser(user: UserProfile): PlatformUser {
+  const tz = user.timezone;
+  const automatic = tz && (tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true');
+  const zone = tz ? (automatic ? tz.automaticTimezone : tz.manualTimezone) : undefined;
+  return { id: user.id, name: user.username, ...(zone && isValidTimeZone(zone) ? { timezone: zone } : {}) };
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { UsageError } from '../errors.js';
+import { isValidTimeZone } from '../config.js';
+import type { PlatformUser } from './types.js';
+
+const REQUIRED = ['id', 'name', 'timezone'] as const;
+
+/**
+ * Reads the local platform's roster: CSV with header `id,name,timezone` and any
+ * extra columns (attributes), or a JSON array of objects with the same keys.
+ * A problem names the file, the line and what is wrong (exit 2).
+ */
+export function readRoster(path: string): PlatformUser[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  const rows = extname(path).toLowerCase() === '.json' ? jsonRows(path, text) : csvRows(path, text);
+  const users: PlatformUser[] = [];
+  const seen = new Map<string, number>();
+  for (const { line, fields } of rows) {
+    const where = `${basename(path)}: line ${line}`;
+    const id = (fields.id ?? '').trim();
+    const name = (fields.name ?? '').trim().replace(/^@/, '');
+    const timezone = (fields.timezone ?? '').trim();
+    if (!id) throw new UsageError(`${where}: empty id`);
+    if (!name) throw new UsageError(`${where}: empty name for id "${id}"`);
+    if (seen.has(id)) throw new UsageError(`${where}: duplicate id "${id}" (first on line ${seen.get(id)})`);
+    if (timezone && !isValidTimeZone(timezone)) throw new UsageError(`${where}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
+    seen.set(id, line);
+    const attributes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fields)) if (!(REQUIRED as readonly string[]).includes(k) && v.trim() !== '') attributes[k] = v.trim();
+    users.push({ id, name, ...(timezone ? { timezone } : {}), ...(Object.keys(attributes).length ? { attributes } : {}) });
+  }
+  return users;
+}
+
+interface Row {
+  line: number;
+  fields: Record<string, string>;
+}
+
+function jsonRows(path: string, text: string): Row[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${basename(path)}: not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!Array.isArray(data)) throw new UsageError(`${basename(path)}: expected a JSON array of {"id", "name", "timezone"} objects`);
+  return data.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new UsageError(`${basename(path)}: entry ${i + 1}: expected an object`);
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(item)) if (v !== null && v !== undefined) fields[k] = String(v);
+    for (const col of ['id', 'name']) if (!(col in fields)) throw new UsageError(`${basename(path)}: entry ${i + 1}: missing "${col}"`);
+    return { line: i + 1, fields };
+  });
+}
+
+function csvRows(path: string, text: string): Row[] {
+  const records = parseCsv(text.replace(/^\uFEFF/, ''));
+  const header = records.shift();
+  if (!header) throw new UsageError(`${basename(path)}: empty roster (expected a header line id,name,timezone)`);
+  const columns = header.fields.map((c) => c.trim().toLowerCase());
+  for (const col of REQUIRED) {
+    if (!columns.includes(col)) throw new UsageError(`${basename(path)}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
+  }
+  return records
+    .filter((r) => r.fields.some((f) => f.trim() !== ''))
+    .map((r) => {
+      if (r.fields.length !== columns.length) {
+        throw new UsageError(`${basename(path)}: line ${r.line}: expected ${columns.length} fields, found ${r.fields.length}`);
+      }
+      return { line: r.line, fields: Object.fromEntries(columns.map((c, i) => [c, r.fields[i]!])) };
+    });
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
+function parseCsv(text: string): { line: number; fields: string[] }[] {
+  const out: { line: number; fields: string[] }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      fields.push(field);
+      out.push({ line: start, fields });
+      fields = [];
+      field = '';
+      line++;
+      start = line;
+    } else field += ch;
+  }
+  if (field !== '' || fields.length) {
+    fields.push(field);
+    out.push({ line: start, fields });
+  }
+  return out;
+}

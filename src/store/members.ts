@@ -1,0 +1,186 @@
+import type { PlatformUser } from '../platforms/types.js';
+import type { DB } from './db.js';
+
+export type MemberState = 'active' | 'left' | 'removed' | 'kicked';
+
+export interface Member {
+  userId: string;
+  name: string;
+  /** Effective time zone: the operator's override, else the platform's. */
+  timezone?: string;
+  timezoneOverride?: string;
+  attributes: Record<string, string>;
+  state: MemberState;
+  frequency: number;
+  pauseUntil?: string;
+  joinedOn: string;
+  leftOn?: string;
+  sitOuts: number;
+  lastSatOut?: number;
+}
+
+interface MemberDbRow {
+  user_id: string;
+  name: string;
+  timezone: string | null;
+  timezone_override: string | null;
+  attributes: string;
+  state: MemberState;
+  frequency: number;
+  pause_until: string | null;
+  joined_on: string;
+  left_on: string | null;
+  sit_outs: number;
+  last_sat_out: number | null;
+}
+
+function toMember(r: MemberDbRow): Member {
+  const tz = r.timezone_override ?? r.timezone;
+  return {
+    userId: r.user_id,
+    name: r.name,
+    ...(tz ? { timezone: tz } : {}),
+    ...(r.timezone_override ? { timezoneOverride: r.timezone_override } : {}),
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    state: r.state,
+    frequency: r.frequency,
+    ...(r.pause_until ? { pauseUntil: r.pause_until } : {}),
+    joinedOn: r.joined_on,
+    ...(r.left_on ? { leftOn: r.left_on } : {}),
+    sitOuts: r.sit_outs,
+    ...(r.last_sat_out !== null ? { lastSatOut: r.last_sat_out } : {}),
+  };
+}
+
+export function listMembers(db: DB, programId: number): Member[] {
+  const rows = db.prepare('SELECT * FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id').all(programId) as MemberDbRow[];
+  return rows.map(toMember);
+}
+
+export function getMember(db: DB, programId: number, userId: string): Member | undefined {
+  const row = db.prepare('SELECT * FROM members WHERE program_id = ? AND user_id = ?').get(programId, userId) as MemberDbRow | undefined;
+  return row && toMember(row);
+}
+
+/** Finds a member by platform id, username or @username (case-insensitive name). */
+export function resolveMember(db: DB, programId: number, who: string): Member | undefined {
+  const key = who.replace(/^@/, '');
+  const row = (db.prepare('SELECT * FROM members WHERE program_id = ? AND user_id = ?').get(programId, key) ??
+    db.prepare('SELECT * FROM members WHERE program_id = ? AND name = ? COLLATE NOCASE').get(programId, key)) as MemberDbRow | undefined;
+  return row && toMember(row);
+}
+
+export interface SyncResult {
+  joined: string[];
+  rejoined: string[];
+  left: string[];
+}
+
+/**
+ * Brings the members table in line with the platform's roster:
+ * newcomers join, absentees leave, and someone who comes back after leaving (or
+ * after being removed and dropped from the place) rejoins with a fresh start.
+ * A removed or kicked member still present in the place stays out.
+ */
+export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): SyncResult {
+  const result: SyncResult = { joined: [], rejoined: [], left: [] };
+  const existing = new Map(listMembers(db, programId).map((m) => [m.userId, m]));
+  const insert = db.prepare(
+    `INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const refresh = db.prepare('UPDATE members SET name = ?, timezone = ?, attributes = ? WHERE program_id = ? AND user_id = ?');
+  const rejoin = db.prepare("UPDATE members SET state = 'active', joined_on = ?, left_on = NULL WHERE program_id = ? AND user_id = ?");
+  const leave = db.prepare("UPDATE members SET state = 'left', left_on = ? WHERE program_id = ? AND user_id = ?");
+  db.transaction(() => {
+    const present = new Set<string>();
+    for (const u of users) {
+      present.add(u.id);
+      const attrs = JSON.stringify(u.attributes ?? {});
+      const m = existing.get(u.id);
+      if (!m) {
+        insert.run(programId, u.id, u.name, u.timezone ?? null, attrs, today);
+        result.joined.push(u.id);
+        continue;
+      }
+      refresh.run(u.name, u.timezone ?? null, attrs, programId, u.id);
+      if (m.state === 'left') {
+        rejoin.run(today, programId, u.id);
+        result.rejoined.push(u.id);
+      }
+    }
+    for (const m of existing.values()) {
+      if (present.has(m.userId) || m.state === 'left') continue;
+      // Removed/kicked members who are gone from the place become "left", so coming back is a rejoin.
+      leave.run(today, programId, m.userId);
+      if (m.state === 'active') result.left.push(m.userId);
+    }
+  })();
+  return result;
+}
+
+export interface MemberChanges {
+  frequency?: number;
+  pauseUntil?: string | null;
+  timezoneOverride?: string | null;
+  state?: MemberState;
+  joinedOn?: string;
+}
+
+export function updateMember(db: DB, programId: number, userId: string, changes: MemberChanges): void {
+  const columns: Record<keyof MemberChanges, string> = {
+    frequency: 'frequency',
+    pauseUntil: 'pause_until',
+    timezoneOverride: 'timezone_override',
+    state: 'state',
+    joinedOn: 'joined_on',
+  };
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, column] of Object.entries(columns) as [keyof MemberChanges, string][]) {
+    if (changes[key] === undefined) continue;
+    sets.push(`${column} = ?`);
+    values.push(changes[key]);
+  }
+  if (sets.length === 0) return;
+  db.prepare(`UPDATE members SET ${sets.join(', ')} WHERE program_id = ? AND user_id = ?`).run(...values, programId, userId);
+}
+
+export function recordSitOut(db: DB, programId: number, userId: string, periodIndex: number): void {
+  db.prepare('UPDATE members SET sit_outs = sit_outs + 1, last_sat_out = ? WHERE program_id = ? AND user_id = ?').run(periodIndex, programId, userId);
+}
+
+export type PreferenceKind = 'prefer' | 'avoid';
+
+export interface Preference {
+  userId: string;
+  otherId: string;
+  kind: PreferenceKind;
+  createdOn: string;
+}
+
+export function addPreference(db: DB, programId: number, p: Preference): void {
+  db.prepare(
+    `INSERT INTO preferences (program_id, user_id, other_id, kind, created_on) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (program_id, user_id, other_id, kind) DO UPDATE SET created_on = excluded.created_on`,
+  ).run(programId, p.userId, p.otherId, p.kind, p.createdOn);
+}
+
+export function listPreferences(db: DB, programId: number): Preference[] {
+  return db
+    .prepare('SELECT user_id AS userId, other_id AS otherId, kind, created_on AS createdOn FROM preferences WHERE program_id = ?')
+    .all(programId) as Preference[];
+}
+
+/** Deletes everything stored about a person, in every program of the database. */
+export function forgetPerson(db: DB, userId: string): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM members WHERE user_id = ?').run(userId);
+    db.prepare('DELETE FROM preferences WHERE user_id = ? OR other_id = ?').run(userId, userId);
+    db.prepare('DELETE FROM feedback WHERE reporter_id = ?').run(userId);
+    db.prepare('DELETE FROM round_exclusions WHERE user_id = ?').run(userId);
+    db.prepare('DELETE FROM group_members WHERE user_id = ?').run(userId);
+    db.prepare('DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)').run();
+    // Messages addressed to them carry their name: they go too.
+    db.prepare('DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)').run(userId);
+  })();
+}

@@ -1,0 +1,134 @@
+import type { PostRef, Reaction } from '../platforms/types.js';
+import type { DB } from './db.js';
+
+export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal';
+
+export interface OutboxMessage {
+  id: number;
+  kind: MessageKind;
+  period: string | null;
+  groupId: number | null;
+  /** Recipients' user ids; empty for a post in the program channel. */
+  recipients: string[];
+  body: string;
+  reactions: Reaction[];
+  status: 'pending' | 'sent' | 'failed';
+  delivered: string[];
+  unreachable: string[];
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface NewMessage {
+  programId: number;
+  /** Makes enqueueing idempotent: the same key is stored once, ever. */
+  dedupeKey: string;
+  kind: MessageKind;
+  period?: string;
+  groupId?: number;
+  recipients: readonly string[];
+  body: string;
+  reactions?: readonly Reaction[];
+  createdAt: string;
+}
+
+interface Row {
+  id: number;
+  kind: MessageKind;
+  period: string | null;
+  group_id: number | null;
+  recipients: string;
+  body: string;
+  reactions: string;
+  status: OutboxMessage['status'];
+  delivered: string;
+  unreachable: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+function toMessage(r: Row): OutboxMessage {
+  return {
+    id: r.id,
+    kind: r.kind,
+    period: r.period,
+    groupId: r.group_id,
+    recipients: JSON.parse(r.recipients) as string[],
+    body: r.body,
+    reactions: JSON.parse(r.reactions) as Reaction[],
+    status: r.status,
+    delivered: JSON.parse(r.delivered) as string[],
+    unreachable: JSON.parse(r.unreachable) as string[],
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+/** Stores a message to send; returns false when its dedupe key was stored before. */
+export function enqueue(db: DB, m: NewMessage): boolean {
+  const info = db
+    .prepare(
+      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, reactions, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(m.programId, m.dedupeKey, m.kind, m.period ?? null, m.groupId ?? null, JSON.stringify(m.recipients), m.body, JSON.stringify(m.reactions ?? []), m.createdAt);
+  return info.changes > 0;
+}
+
+export function findByKey(db: DB, dedupeKey: string): OutboxMessage | undefined {
+  const row = db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?').get(dedupeKey) as Row | undefined;
+  return row && toMessage(row);
+}
+
+export function pendingMessages(db: DB, programId: number): OutboxMessage[] {
+  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status = 'pending' ORDER BY id").all(programId) as Row[]).map(toMessage);
+}
+
+export function messagesOfKind(db: DB, programId: number, kind: MessageKind): OutboxMessage[] {
+  return (db.prepare('SELECT * FROM outbox WHERE program_id = ? AND kind = ? ORDER BY id').all(programId, kind) as Row[]).map(toMessage);
+}
+
+/** Records a delivered part at once, so a crash after it never sends that part again. */
+export function recordDelivery(db: DB, messageId: number, memberIds: readonly string[], post: PostRef): void {
+  db.transaction(() => {
+    const row = db.prepare('SELECT delivered FROM outbox WHERE id = ?').get(messageId) as { delivered: string };
+    const delivered = new Set(JSON.parse(row.delivered) as string[]);
+    for (const id of memberIds) delivered.add(id);
+    db.prepare('UPDATE outbox SET delivered = ? WHERE id = ?').run(JSON.stringify([...delivered]), messageId);
+    db.prepare('INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients) VALUES (?, ?, ?, ?)').run(
+      messageId,
+      post.id,
+      post.conversationId,
+      JSON.stringify(memberIds),
+    );
+  })();
+}
+
+export function markSent(db: DB, messageId: number, unreachable: readonly string[], at: string): void {
+  db.prepare("UPDATE outbox SET status = 'sent', unreachable = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(JSON.stringify(unreachable), at, messageId);
+}
+
+export function markAttemptFailed(db: DB, messageId: number, error: string, giveUp: boolean): void {
+  db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = ? WHERE id = ?`).run(error, giveUp ? 'failed' : 'pending', messageId);
+}
+
+export function postsOf(db: DB, messageId: number): (PostRef & { recipients: string[] })[] {
+  const rows = db
+    .prepare('SELECT platform_post_id AS id, conversation_id AS conversationId, recipients FROM posts WHERE outbox_id = ? ORDER BY id')
+    .all(messageId) as { id: string; conversationId: string; recipients: string }[];
+  return rows.map((r) => ({ id: r.id, conversationId: r.conversationId, recipients: JSON.parse(r.recipients) as string[] }));
+}
+
+export function countByStatus(db: DB, programId: number): Record<OutboxMessage['status'], number> {
+  const out = { pending: 0, sent: 0, failed: 0 };
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM outbox WHERE program_id = ? GROUP BY status').all(programId) as { status: keyof typeof out; n: number }[]) {
+    out[r.status] = r.n;
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import type { DB } from './db.js';
+
+export type GroupSource = 'pair' | 'catch-up' | 'manual';
+export type ExclusionReason = 'optedOut' | 'paused' | 'notDue' | 'satOut' | 'unpaired';
+
+export interface RoundRow {
+  id: number;
+  period: string;
+  periodIndex: number;
+  seed: string;
+  createdAt: string;
+}
+
+export interface StoredGroup {
+  id: number;
+  roundId: number | null;
+  formedOn: string;
+  source: GroupSource;
+  memberIds: string[];
+}
+
+const ROUND_COLUMNS = 'id, period, period_index AS periodIndex, seed, created_at AS createdAt';
+
+export function findRound(db: DB, programId: number, period: string): RoundRow | undefined {
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period = ?`).get(programId, period) as RoundRow | undefined;
+}
+
+export function lastRound(db: DB, programId: number): RoundRow | undefined {
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index DESC LIMIT 1`).get(programId) as RoundRow | undefined;
+}
+
+export function listRounds(db: DB, programId: number): RoundRow[] {
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index`).all(programId) as RoundRow[];
+}
+
+export interface NewRound {
+  programId: number;
+  period: string;
+  periodIndex: number;
+  seed: string;
+  formedOn: string;
+  groups: readonly (readonly string[])[];
+  exclusions: readonly { userId: string; reason: ExclusionReason }[];
+  createdAt: string;
+}
+
+/** Stores a round with its groups and exclusions; the caller wraps it in a transaction. */
+export function insertRound(db: DB, round: NewRound): number {
+  const roundId = Number(
+    db
+      .prepare('INSERT INTO rounds (program_id, period, period_index, seed, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(round.programId, round.period, round.periodIndex, round.seed, round.createdAt).lastInsertRowid,
+  );
+  for (const members of round.groups) insertGroup(db, round.programId, roundId, round.formedOn, 'pair', members, round.createdAt);
+  const exclude = db.prepare('INSERT OR REPLACE INTO round_exclusions (round_id, user_id, reason) VALUES (?, ?, ?)');
+  for (const e of round.exclusions) exclude.run(roundId, e.userId, e.reason);
+  return roundId;
+}
+
+export function insertGroup(
+  db: DB,
+  programId: number,
+  roundId: number | null,
+  formedOn: string,
+  source: GroupSource,
+  memberIds: readonly string[],
+  createdAt: string,
+): number {
+  const groupId = Number(
+    db
+      .prepare('INSERT INTO groups (program_id, round_id, formed_on, source, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(programId, roundId, formedOn, source, createdAt).lastInsertRowid,
+  );
+  const add = db.prepare('INSERT INTO group_members (group_id, user_id) VALUES (?, ?)');
+  for (const id of memberIds) add.run(groupId, id);
+  return groupId;
+}
+
+/** Adds people to an existing group (catch-up joins a lone member to a group). */
+export function addToGroup(db: DB, groupId: number, memberIds: readonly string[]): void {
+  const add = db.prepare('INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?, ?)');
+  for (const id of memberIds) add.run(groupId, id);
+}
+
+function collectGroups(rows: { id: number; roundId: number | null; formedOn: string; source: GroupSource; userId: string }[]): StoredGroup[] {
+  const byId = new Map<number, StoredGroup>();
+  for (const r of rows) {
+    let g = byId.get(r.id);
+    if (!g) {
+      g = { id: r.id, roundId: r.roundId, formedOn: r.formedOn, source: r.source, memberIds: [] };
+      byId.set(r.id, g);
+    }
+    g.memberIds.push(r.userId);
+  }
+  return [...byId.values()];
+}
+
+const GROUP_SELECT = `SELECT g.id, g.round_id AS roundId, g.formed_on AS formedOn, g.source, gm.user_id AS userId
+  FROM groups g JOIN group_members gm ON gm.group_id = g.id`;
+
+export function groupsOfRound(db: DB, roundId: number): StoredGroup[] {
+  return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.round_id = ? ORDER BY g.id, gm.rowid`).all(roundId) as never);
+}
+
+export function getGroup(db: DB, groupId: number): StoredGroup | undefined {
+  return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.id = ? ORDER BY gm.rowid`).all(groupId) as never)[0];
+}
+
+/** Every group of a member in a program, newest first. */
+export function groupsOfMember(db: DB, programId: number, userId: string): StoredGroup[] {
+  return collectGroups(
+    db
+      .prepare(
+        `${GROUP_SELECT} WHERE g.program_id = ? AND g.id IN (SELECT group_id FROM group_members WHERE user_id = ?)
+         ORDER BY g.formed_on DESC, g.id DESC`,
+      )
+      .all(programId, userId) as never,
+  );
+}
+
+export function exclusionsOfRound(db: DB, roundId: number): { userId: string; reason: ExclusionReason }[] {
+  return db.prepare('SELECT user_id AS userId, reason FROM round_exclusions WHERE round_id = ? ORDER BY user_id').all(roundId) as never;
+}
+
+/** Period index of each member's last paired round in the program (the due rule's input). */
+export function lastGroupedIndex(db: DB, programId: number): Map<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT gm.user_id AS userId, MAX(r.period_index) AS idx FROM group_members gm
+       JOIN groups g ON g.id = gm.group_id JOIN rounds r ON r.id = g.round_id
+       WHERE g.program_id = ? GROUP BY gm.user_id`,
+    )
+    .all(programId) as { userId: string; idx: number }[];
+  return new Map(rows.map((r) => [r.userId, r.idx]));
+}
+
+export interface PairMeeting {
+  a: string;
+  b: string;
+  formedOn: string;
+}
+
+/**
+ * Who met whom, across every program of the database on the same platform, so a
+ * person in two communities never gets the same partner in both.
+ */
+export function meetingsOnPlatform(db: DB, platform: string): PairMeeting[] {
+  return db
+    .prepare(
+      `SELECT a.user_id AS a, b.user_id AS b, g.formed_on AS formedOn
+       FROM groups g JOIN programs p ON p.id = g.program_id
+       JOIN group_members a ON a.group_id = g.id
+       JOIN group_members b ON b.group_id = g.id AND a.user_id < b.user_id
+       WHERE p.platform = ?`,
+    )
+    .all(platform) as PairMeeting[];
+}
