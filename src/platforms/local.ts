@@ -118,7 +118,7 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
-    return `@${neutraliseMentions(user.name)}`;
+    return neutraliseMentions(`@${user.name}`);
   }
 
   async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {
