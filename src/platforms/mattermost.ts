@@ -229,18 +229,19 @@ export class MattermostPlatform implements ChatPlatform {
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
     const { botUserId } = await this.ready();
     const unreachable: GroupDeliveryResult['unreachable'] = [];
-    const pending = [...new Set(message.memberIds)].filter((id) => id !== botUserId && !alreadyDelivered.has(id));
-    const reachable = pending.filter((id) => {
-      const profile = this.profiles.get(id);
-      if (profile && profile.delete_at > 0) {
-        unreachable.push({ userId: id, reason: `@${profile.username}'s account is deactivated` });
-        return false;
-      }
-      return true;
-    });
+    const isDeactivated = (id: string) => (this.profiles.get(id)?.delete_at ?? 0) > 0;
+    const everyone = [...new Set(message.memberIds)].filter((id) => id !== botUserId);
+    const reachable: string[] = [];
+    for (const id of everyone) {
+      if (alreadyDelivered.has(id)) continue;
+      if (isDeactivated(id)) unreachable.push({ userId: id, reason: `${this.describeUser(id)}'s account is deactivated` });
+      else reachable.push(id);
+    }
     if (reachable.length === 0) return { unreachable };
 
-    if (reachable.length >= 2 && reachable.length <= MAX_GROUP_CHANNEL_MEMBERS) {
+    // The whole group decides the form, so a group resumed after a partial delivery keeps it.
+    const groupSize = everyone.filter((id) => !isDeactivated(id)).length;
+    if (reachable.length >= 2 && groupSize <= MAX_GROUP_CHANNEL_MEMBERS) {
       const delivered = await this.sendToGroupChannel(reachable, message, record);
       if (delivered) return { unreachable };
     }
