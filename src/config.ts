@@ -60,6 +60,15 @@ export interface CommonFlags {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every setting pairbot reads; a config file naming anything else is a typo. */
+export const SETTINGS = [
+  'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
+  'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
+  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE',
+  'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
+  'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
+] as const;
+
 const DEFAULT_DISCORD_API = 'https://discord.com/api/v10';
 
 /** One value with where it came from, so an error can say which source to fix. */
@@ -182,8 +191,8 @@ function readConfigFile(path: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!/^(PAIRBOT|MATTERMOST|DISCORD)_[A-Z_]+$/.test(key)) {
-      throw new UsageError(`PAIRBOT_CONFIG: ${path}: unknown setting "${key}" (keys are variable names such as PAIRBOT_CADENCE)`);
+    if (!(SETTINGS as readonly string[]).includes(key)) {
+      throw new UsageError(`PAIRBOT_CONFIG: ${path}: unknown setting "${key}" (keys are the variable names of README's settings table, such as PAIRBOT_CADENCE)`);
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new UsageError(`PAIRBOT_CONFIG: ${path}: ${key} must be a string or number`);

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -50,12 +50,25 @@ function openFile(path: string): DB {
 
 function openScratchCopy(path: string): DB {
   if (!existsSync(path)) return new Database(':memory:');
-  const source = new Database(path, { readonly: true, fileMustExist: true });
+  const image = hasWalContent(path) ? snapshotWithWal(path) : readFileSync(path);
+  // Bytes 18-19 say "WAL mode"; an in-memory copy must use a rollback journal to open.
+  if (image.length >= 20) image[18] = image[19] = 1;
+  const db = new Database(image);
+  refuseNewer(db, path);
+  return db;
+}
+
+function hasWalContent(path: string): boolean {
+  return existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+}
+
+/** A run died without checkpointing: read through SQLite so the WAL's pages are included. */
+function snapshotWithWal(path: string): Buffer {
+  const source = new Database(path, { fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
     refuseNewer(source, path);
-    // serialize() includes pages still in the WAL, so the copy is the current state.
-    return new Database(source.serialize());
+    return source.serialize();
   } finally {
     source.close();
   }

@@ -1,0 +1,169 @@
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_ROSTER, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+interface PairJson {
+  program: string;
+  round: string;
+  dryRun: boolean;
+  existing: boolean;
+  groups: { members: { id: string; name: string }[] }[];
+  excluded: { optedOut: string[]; paused: string[]; notDue: string[] };
+  unpaired: string[];
+}
+
+const pairsOf = (report: PairJson): Set<string> => {
+  const out = new Set<string>();
+  for (const g of report.groups) {
+    const ids = g.members.map((m) => m.id).sort();
+    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) out.add(`${ids[i]}-${ids[j]}`);
+  }
+  return out;
+};
+
+describe('pair on the local platform (built CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    copyFileSync(EXAMPLE_ROSTER, join(dir, 'roster.csv'));
+    env = { PAIRBOT_ROSTER: join(dir, 'roster.csv'), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
+  });
+  afterEach(() => cleanup());
+
+  it('prints the groups of the example roster in the SPEC §5 shape, creating nothing', async () => {
+    const r = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '7');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as PairJson;
+    expect(report).toMatchObject({ program: 'default', round: '2026-W48', dryRun: true, excluded: { optedOut: [], paused: [], notDue: [] }, unpaired: [] });
+    const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
+    expect(ids.sort()).toEqual(Array.from({ length: 13 }, (_, i) => `u${String(i + 1).padStart(2, '0')}`));
+    expect(report.groups.map((g) => g.members.length).sort()).toEqual([2, 2, 2, 2, 2, 3]);
+    expect(report.groups[0]!.members[0]).toEqual({ id: expect.any(String), name: expect.any(String) });
+    expect(r.stderr).toMatch(/seed 7/);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('dry run leaves an existing database and local state byte-identical', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const db = join(dir, 'data', 'pairbot.db');
+    const state = join(dir, 'data', 'local-state.json');
+    const before = [readFileSync(db), readFileSync(state)];
+    const r = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Round 2026-W49 .*dry run/);
+    expect(readFileSync(db).equals(before[0]!)).toBe(true);
+    expect(readFileSync(state).equals(before[1]!)).toBe(true);
+  });
+
+  it('stores the round, DMs each group once, and a re-run in the period pairs nobody new', async () => {
+    const first = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(first.code).toBe(0);
+    const stored = JSON.parse(first.stdout) as PairJson;
+    expect(stored.dryRun).toBe(false);
+    expect(statSync(join(dir, 'data', 'pairbot.db')).mode & 0o777).toBe(0o600);
+
+    const again = await pairbot('pair', '--json', '--date', '2026-11-26');
+    expect(again.code).toBe(0);
+    const repeat = JSON.parse(again.stdout) as PairJson;
+    expect(repeat.existing).toBe(true);
+    expect(repeat.groups).toEqual(stored.groups);
+
+    const messages = JSON.parse((await pairbot('local', 'messages', '--json')).stdout) as { posts: { recipients: string[]; text: string }[] };
+    expect(messages.posts).toHaveLength(stored.groups.length);
+    for (const g of stored.groups) {
+      const post = messages.posts.find((p) => p.recipients.includes(g.members[0]!.id))!;
+      expect([...post.recipients].sort()).toEqual(g.members.map((m) => m.id).sort());
+      for (const m of g.members) expect(post.text).toContain(`@${m.name}`);
+      expect(post.text).toMatch(/skip a round/);
+    }
+  });
+
+  it('two consecutive weeks give no repeated pair for the example roster', async () => {
+    const w1 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23')).stdout) as PairJson;
+    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30')).stdout) as PairJson;
+    expect(w2.round).toBe('2026-W49');
+    const repeated = [...pairsOf(w2)].filter((p) => pairsOf(w1).has(p));
+    expect(repeated).toEqual([]);
+  });
+
+  it('the same seed replays the same groups', async () => {
+    const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
+    const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
+    expect(JSON.parse(a.stdout).groups).toEqual(JSON.parse(b.stdout).groups);
+  });
+
+  it('honours frequency and pause set by an operator', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    expect((await pairbot('member', 'set', 'alice', '--frequency', '2', '--date', '2026-11-24')).code).toBe(0);
+    expect((await pairbot('member', 'set', '@bob', '--pause-until', '2026-12-14', '--date', '2026-11-24')).code).toBe(0);
+    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30')).stdout) as PairJson;
+    expect(w2.excluded).toEqual({ optedOut: [], paused: ['u02'], notDue: ['u01'] });
+    const w3 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-12-07')).stdout) as PairJson;
+    expect(w3.excluded.notDue).toEqual([]);
+    expect(w3.excluded.paused).toEqual(['u02']);
+    expect(w3.groups.flatMap((g) => g.members.map((m) => m.id))).toContain('u01');
+  });
+
+  it('never pairs two members who avoid each other', async () => {
+    writeFileSync(join(dir, 'roster.csv'), 'id,name,timezone\na,ann,\nb,bea,\nc,cal,\nd,dan,\n');
+    await pairbot('member', 'set', 'ann', '--avoid', 'bea');
+    await pairbot('member', 'set', 'cal', '--avoid', 'ann');
+    for (const seed of ['1', '2', '3', '4', '5']) {
+      const r = JSON.parse((await pairbot('pair', '--dry-run', '--json', '--seed', seed)).stdout) as PairJson;
+      const pairs = pairsOf(r);
+      expect(pairs.has('a-b')).toBe(false);
+      expect(pairs.has('a-c')).toBe(false);
+    }
+  });
+
+  it('refuses bad settings with exit 2, naming the variable, before creating anything', async () => {
+    for (const [name, value, hint] of [
+      ['PAIRBOT_CADENCE', 'hourly', /PAIRBOT_CADENCE: expected one of daily, weekly, monthly/],
+      ['PAIRBOT_GROUP_SIZE', '1', /PAIRBOT_GROUP_SIZE: expected a whole number from 2/],
+      ['PAIRBOT_TIMEZONE', 'Mars/Olympus', /PAIRBOT_TIMEZONE: expected an IANA time zone/],
+    ] as const) {
+      const r = await runCli(['pair'], { cwd: dir, env: { ...env, [name]: value } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(hint);
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    }
+    const badFlag = await pairbot('pair', '--date', '2026-13-01');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/--date: expected a date YYYY-MM-DD/);
+    const unknown = await pairbot('pair', '--no-such-flag');
+    expect(unknown.code).toBe(2);
+    const seed = await pairbot('pair', '--dry-run', '--seed', 'abc');
+    expect(seed.code).toBe(2);
+  });
+
+  it('refuses a malformed roster with exit 2 naming file, line and problem', async () => {
+    const cases: [string, RegExp][] = [
+      ['id,name\nu1,ann\n', /roster.csv: line 1: missing column "timezone"/],
+      ['id,name,timezone\nu1,ann,UTC\nu1,bea,UTC\n', /roster.csv: line 3: duplicate id "u1" \(first on line 2\)/],
+      ['id,name,timezone\nu1,ann,Nowhere/City\n', /roster.csv: line 2: unknown time zone "Nowhere\/City"/],
+    ];
+    for (const [content, message] of cases) {
+      writeFileSync(join(dir, 'roster.csv'), content);
+      const r = await pairbot('pair', '--dry-run');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('answers --help and --version with exit 0', async () => {
+    const help = await pairbot('--help');
+    expect(help.code).toBe(0);
+    for (const cmd of ['pair', 'status', 'members', 'member', 'local']) expect(help.stdout).toContain(cmd);
+    const pairHelp = await pairbot('pair', '--help');
+    for (const flag of ['--dry-run', '--json', '--seed', '--db', '--program', '--config', '--date', '--verbose', '--quiet']) expect(pairHelp.stdout).toContain(flag);
+    const version = await pairbot('--version');
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,103 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, redact } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+import { tempDir } from './helpers/tmp.js';
+
+describe('loadConfig', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  const load = (env: Record<string, string> = {}, flags = {}) => loadConfig(env, flags, dir, () => new Date('2026-11-22T10:00:00Z'));
+  const refuses = (env: Record<string, string>, message: RegExp, flags = {}) => {
+    let error: unknown;
+    try {
+      load(env, flags);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(message);
+  };
+
+  it('has the SPEC §2 defaults', () => {
+    const c = load();
+    expect(c).toMatchObject({
+      platform: 'local',
+      db: join(dir, 'data/pairbot.db'),
+      program: 'default',
+      cadence: 'weekly',
+      groupSize: 2,
+      odd: 'triad',
+      maxMisses: 3,
+      retentionDays: 365,
+      timezone: 'UTC',
+      roster: join(dir, 'examples/roster.csv'),
+      localState: join(dir, 'data/local-state.json'),
+      nowGiven: false,
+    });
+    expect(c.discord.apiUrl).toBe('https://discord.com/api/v10');
+    expect(c.now.toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('takes flag over environment over config file over .env over default', () => {
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_PROGRAM=from-dotenv\nPAIRBOT_CADENCE=daily\nPAIRBOT_ODD=sit-out\nPAIRBOT_MAX_MISSES=9\n');
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ PAIRBOT_PROGRAM: 'from-file', PAIRBOT_CADENCE: 'monthly', PAIRBOT_ODD: 'triad' }));
+    const c = load({ PAIRBOT_CONFIG: 'c.json', PAIRBOT_PROGRAM: 'from-env', PAIRBOT_CADENCE: 'weekly' }, { program: 'from-flag' });
+    expect(c.program).toBe('from-flag');
+    expect(c.cadence).toBe('weekly');
+    expect(c.odd).toBe('triad');
+    expect(c.maxMisses).toBe(9);
+    expect(load({ PAIRBOT_CONFIG: 'c.json' }).cadence).toBe('monthly');
+    expect(load().program).toBe('from-dotenv');
+    expect(load({}, { config: 'c.json' }).program).toBe('from-file');
+  });
+
+  it('reads --date and PAIRBOT_NOW in PAIRBOT_TIMEZONE, --date winning', () => {
+    expect(load({ PAIRBOT_TIMEZONE: 'Asia/Tokyo' }, { date: '2026-11-23' }).now.toISOString()).toBe('2026-11-23T03:00:00.000Z');
+    expect(load({ PAIRBOT_NOW: '2026-11-23T09:30', PAIRBOT_TIMEZONE: 'Europe/Berlin' }).now.toISOString()).toBe('2026-11-23T08:30:00.000Z');
+    expect(load({ PAIRBOT_NOW: '2026-11-23T09:30:00Z', PAIRBOT_TIMEZONE: 'Europe/Berlin' }).now.toISOString()).toBe('2026-11-23T09:30:00.000Z');
+    expect(load({ PAIRBOT_NOW: '2026-01-01T00:00:00Z' }, { date: '2026-11-23' }).now.toISOString()).toBe('2026-11-23T12:00:00.000Z');
+  });
+
+  it('refuses every bad value, naming the variable, what is expected and where it came from', () => {
+    refuses({ PAIRBOT_PLATFORM: 'slack' }, /PAIRBOT_PLATFORM: expected one of local, mattermost, discord, got "slack" \(from environment\)/);
+    refuses({ PAIRBOT_CADENCE: 'hourly' }, /PAIRBOT_CADENCE: expected one of daily, weekly, monthly/);
+    refuses({ PAIRBOT_GROUP_SIZE: '1' }, /PAIRBOT_GROUP_SIZE: expected a whole number from 2 to 50/);
+    refuses({ PAIRBOT_GROUP_SIZE: 'two' }, /PAIRBOT_GROUP_SIZE/);
+    refuses({ PAIRBOT_ODD: 'drop' }, /PAIRBOT_ODD: expected one of triad, sit-out/);
+    refuses({ PAIRBOT_MAX_MISSES: '0' }, /PAIRBOT_MAX_MISSES: expected a whole number from 1/);
+    refuses({ PAIRBOT_RETENTION_DAYS: '-5' }, /PAIRBOT_RETENTION_DAYS/);
+    refuses({ PAIRBOT_TIMEZONE: 'Mars/Base' }, /PAIRBOT_TIMEZONE: expected an IANA time zone/);
+    refuses({ PAIRBOT_NOW: 'yesterday' }, /PAIRBOT_NOW: expected an ISO date-time/);
+    refuses({}, /--date: expected a date YYYY-MM-DD, got "2026-02-30" \(from --date\)/, { date: '2026-02-30' });
+    refuses({ PAIRBOT_PROGRAM: 'has space' }, /PAIRBOT_PROGRAM: expected a name/);
+    refuses({ PAIRBOT_ATTRIBUTE_RULE: 'team' }, /PAIRBOT_ATTRIBUTE_RULE: expected "mix:<column>" or "within:<column>"/);
+    refuses({ MATTERMOST_URL: 'chat.example.com' }, /MATTERMOST_URL: expected an http\(s\) URL/);
+    refuses({ DISCORD_API_URL: 'ftp://x' }, /DISCORD_API_URL: expected an http\(s\) URL/);
+    refuses({ DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/);
+    refuses({ DISCORD_ROLE_ID: '12' }, /DISCORD_ROLE_ID/);
+    refuses({ DISCORD_CHANNEL_ID: 'x' }, /DISCORD_CHANNEL_ID/);
+    refuses({ PAIRBOT_CONFIG: 'missing.json' }, /PAIRBOT_CONFIG: cannot read config file .*missing.json: ENOENT/);
+    writeFileSync(join(dir, 'bad.json'), '{ not json');
+    refuses({ PAIRBOT_CONFIG: 'bad.json' }, /PAIRBOT_CONFIG: .*bad.json is not valid JSON/);
+    writeFileSync(join(dir, 'list.json'), '[1]');
+    refuses({ PAIRBOT_CONFIG: 'list.json' }, /must hold a JSON object/);
+    writeFileSync(join(dir, 'typo.json'), '{"PAIRBOT_CADENSE": "weekly"}');
+    refuses({ PAIRBOT_CONFIG: 'typo.json' }, /unknown setting "PAIRBOT_CADENSE"/);
+    writeFileSync(join(dir, 'badval.json'), '{"PAIRBOT_CADENCE": "hourly"}');
+    refuses({ PAIRBOT_CONFIG: 'badval.json' }, /PAIRBOT_CADENCE: .* \(from config file badval.json\)/);
+    refuses({}, /--verbose and --quiet/, { verbose: true, quiet: true });
+  });
+
+  it('never shows a token, even in an error about it, and redacts it anywhere', () => {
+    const c = load({ MATTERMOST_TOKEN: 'sekrit-token-123', DISCORD_TOKEN: 'disc.tok.en' });
+    expect(c.secrets).toEqual(['sekrit-token-123', 'disc.tok.en']);
+    expect(redact('Authorization: Bearer sekrit-token-123 and disc.tok.en', c.secrets)).toBe('Authorization: Bearer [redacted] and [redacted]');
+  });
+});

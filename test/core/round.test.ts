@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { activeConstraints, ageMeetings, selectCandidates, toCandidates } from '../../src/core/round.js';
+import { periodOfDate } from '../../src/core/periods.js';
+
+const week = periodOfDate('2026-11-23', 'weekly');
+
+describe('selectCandidates', () => {
+  it('splits members by opt-out, pause and due rule', () => {
+    const members = [
+      { id: 'a', frequency: 1, sitOuts: 0 },
+      { id: 'b', frequency: 1, sitOuts: 0 },
+      { id: 'c', frequency: 1, sitOuts: 0, pauseUntil: '2026-12-01' },
+      { id: 'd', frequency: 1, sitOuts: 0, pauseUntil: '2026-11-23' },
+      { id: 'e', frequency: 2, sitOuts: 0, lastGroupedIndex: week.index - 1 },
+      { id: 'f', frequency: 2, sitOuts: 0, lastGroupedIndex: week.index - 2 },
+    ];
+    const { candidates, excluded } = selectCandidates(members, week, '2026-11-23', new Set(['b']));
+    expect(candidates.map((c) => c.id)).toEqual(['a', 'd', 'f']);
+    expect(excluded).toEqual({ optedOut: ['b'], paused: ['c'], notDue: ['e'] });
+  });
+
+  it('keeps the promise to whoever sat out last round', () => {
+    const members = [{ id: 'x', frequency: 3, sitOuts: 1, lastSatOut: week.index - 1, lastGroupedIndex: week.index - 2 }];
+    expect(selectCandidates(members, week, '2026-11-23', new Set()).candidates.map((c) => c.id)).toEqual(['x']);
+  });
+});
+
+describe('activeConstraints', () => {
+  it('keeps avoids always and a preference until the two have met since it was set', () => {
+    const prefs = [
+      { userId: 'a', otherId: 'b', kind: 'avoid' as const, createdOn: '2026-01-01' },
+      { userId: 'a', otherId: 'c', kind: 'prefer' as const, createdOn: '2026-11-01' },
+      { userId: 'd', otherId: 'e', kind: 'prefer' as const, createdOn: '2026-11-01' },
+    ];
+    const meetings = [
+      { a: 'a', b: 'c', formedOn: '2026-10-01' },
+      { a: 'd', b: 'e', formedOn: '2026-11-09' },
+    ];
+    expect(activeConstraints(prefs, meetings)).toEqual({ avoid: [['a', 'b']], prefer: [['a', 'c']] });
+  });
+});
+
+describe('engine inputs', () => {
+  it('ages meetings in periods of the program cadence', () => {
+    expect(ageMeetings([{ a: 'a', b: 'b', formedOn: '2026-11-09' }], week, 'weekly')).toEqual([{ a: 'a', b: 'b', age: 2 }]);
+  });
+  it('gives candidates their UTC offset at the round date', () => {
+    const [berlin, none] = toCandidates(
+      [
+        { id: 'a', frequency: 1, sitOuts: 0, timezone: 'Europe/Berlin' },
+        { id: 'b', frequency: 1, sitOuts: 0 },
+      ],
+      new Date('2026-11-23T12:00:00Z'),
+    );
+    expect(berlin!.utcOffsetMinutes).toBe(60);
+    expect(none!.utcOffsetMinutes).toBeUndefined();
+  });
+});
