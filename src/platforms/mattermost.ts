@@ -215,7 +215,8 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
-    return `@${neutraliseMentions(user.name)}`;
+    // Mattermost reserves the mass-mention words as usernames; neutralise anyway, whatever the source.
+    return neutraliseMentions(`@${user.name}`);
   }
 
   async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {
