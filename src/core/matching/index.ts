@@ -35,6 +35,13 @@ export function formGroups(req: MatchRequest): MatchResult {
   const free = new Set(ids);
   const groups: string[][] = [];
   const unpaired: string[] = [];
+  for (const [a, b] of req.prefer) {
+    if (free.has(a) && free.has(b) && !avoid.has(pairKey(a, b))) {
+      free.delete(a);
+      free.delete(b);
+      groups.push([a, b]);
+    }
+  }
   for (const a of ids) {
     if (!free.has(a)) continue;
     free.delete(a);

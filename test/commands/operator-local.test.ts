@@ -1,0 +1,137 @@
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_ROSTER, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('operator commands on the local platform (built CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+  const json = async (...args: string[]) => {
+    const r = await pairbot(...args, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    copyFileSync(EXAMPLE_ROSTER, join(dir, 'roster.csv'));
+    env = { PAIRBOT_ROSTER: join(dir, 'roster.csv'), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
+  });
+  afterEach(() => cleanup());
+
+  it('status reports counts, rounds and deliveries, with no secret', async () => {
+    await pairbot('pair', '--date', '2026-11-23');
+    const s = await json('status', '--date', '2026-11-24');
+    expect(s).toMatchObject({
+      program: 'default',
+      platform: 'local',
+      members: { active: 13, paused: 0, left: 0, removed: 0, kicked: 0, total: 13 },
+      lastRound: { round: '2026-W48', groups: 6 },
+      nextRound: { round: '2026-W49', starts: '2026-11-30' },
+      deliveries: { pending: 0, sent: 6, failed: 0 },
+    });
+    expect(s.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const text = await runCli(['status'], { cwd: dir, env: { ...env, MATTERMOST_TOKEN: 'tok-very-secret' } });
+    expect(text.stdout).toContain('last round: 2026-W48 (6 groups)');
+    expect(text.stdout + text.stderr).not.toContain('tok-very-secret');
+  });
+
+  it('members lists state, frequency, pause and last partner', async () => {
+    await pairbot('pair', '--date', '2026-11-23');
+    await pairbot('member', 'set', 'carol', '--pause-until', '2026-12-20', '--frequency', '3', '--date', '2026-11-24');
+    const { members } = await json('members', '--date', '2026-11-24');
+    expect(members).toHaveLength(13);
+    const carol = members.find((m: { name: string }) => m.name === 'carol');
+    expect(carol).toMatchObject({ id: 'u03', state: 'active', paused: true, frequency: 3, pauseUntil: '2026-12-20', timezone: 'Europe/London' });
+    expect(carol.lastPartners.length).toBeGreaterThanOrEqual(1);
+    const table = await pairbot('members', '--date', '2026-11-24');
+    expect(table.stdout).toMatch(/carol\s+u03\s+paused\s+3 rounds\s+2026-12-20/);
+  });
+
+  it('member show gives the current group, partners and preferences', async () => {
+    await pairbot('member', 'set', 'alice', '--prefer', 'bob', '--avoid', '@carol', '--timezone', 'America/Denver');
+    const first = await json('pair', '--date', '2026-11-23');
+    const alicesGroup = first.groups.find((g: { members: { id: string }[] }) => g.members.some((m) => m.id === 'u01'));
+    expect(alicesGroup.members.map((m: { id: string }) => m.id)).toContain('u02');
+    const shown = await json('member', 'show', 'u01', '--date', '2026-11-25');
+    expect(shown.timezone).toBe('America/Denver');
+    expect(shown.currentGroup.with.map((p: { name: string }) => p.name)).toContain('bob');
+    expect(shown.preferences).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'prefer', name: 'bob' }), expect.objectContaining({ kind: 'avoid', name: 'carol' })]),
+    );
+    const later = await json('member', 'show', 'alice', '--date', '2026-12-02');
+    expect(later.currentGroup).toBeNull();
+    expect(later.previousPartners[0].with.map((p: { name: string }) => p.name)).toContain('bob');
+  });
+
+  it('add-partner records a meeting so the two are not paired next', async () => {
+    writeRoster(dir, ['a', 'b', 'c', 'd']);
+    await pairbot('member', 'add-partner', 'a', 'b', '--date', '2026-11-20');
+    await pairbot('member', 'add-partner', 'c', 'd', '--date', '2026-11-20');
+    for (const seed of ['1', '2', '3']) {
+      const r = await json('pair', '--dry-run', '--date', '2026-11-23', '--seed', seed);
+      const pairs = r.groups.map((g: { members: { id: string }[] }) => g.members.map((m) => m.id).sort().join('-'));
+      expect(pairs).not.toContain('a-b');
+      expect(pairs).not.toContain('c-d');
+    }
+  });
+
+  it('kick takes a member out until --resume; forget deletes them', async () => {
+    expect((await pairbot('member', 'kick', 'dave')).code).toBe(0);
+    let r = await json('pair', '--dry-run', '--date', '2026-11-23');
+    expect(r.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).not.toContain('u04');
+    expect((await pairbot('member', 'set', 'dave', '--resume')).code).toBe(0);
+    r = await json('pair', '--date', '2026-11-23');
+    expect(r.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).toContain('u04');
+    expect((await pairbot('member', 'forget', 'dave')).code).toBe(0);
+    const db = new Database(join(dir, 'data', 'pairbot.db'), { readonly: true });
+    for (const table of ['members', 'group_members']) {
+      expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = 'u04'`).get()).toEqual({ n: 0 });
+    }
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE recipients LIKE '%u04%'`).get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('refuses bad member input with exit 2 and changes nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['member', 'set', 'alice', '--frequency', '0'], /--frequency: expected a whole number/],
+      [['member', 'set', 'alice', '--pause-until', 'soon'], /--pause-until: expected a date/],
+      [['member', 'set', 'alice', '--timezone', 'Moon/Base'], /--timezone: expected an IANA time zone/],
+      [['member', 'set', 'alice'], /nothing to change/],
+      [['member', 'set', 'alice', '--avoid', 'alice'], /cannot prefer or avoid themselves/],
+      [['member', 'show', 'zed'], /no member "zed" in program "default"/],
+      [['member', 'add-partner', 'alice', 'alice'], /own partner/],
+      [['local', 'react', 'p99', 'alice', 'x'], /no post "p99"/],
+      [['local', 'react', 'p1', 'alice', 'thumbsup'], /unknown emoji/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await pairbot(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('exits 75 while another live run holds the program lock, and takes over a dead one', async () => {
+    await pairbot('status');
+    const path = join(dir, 'data', 'pairbot.db');
+    const db = new Database(path);
+    db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run('default', process.pid, hostname(), new Date().toISOString());
+    const locked = await pairbot('pair', '--date', '2026-11-23');
+    expect(locked.code).toBe(75);
+    expect(locked.stderr).toMatch(/another pairbot run \(pid \d+/);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM rounds').get()).toEqual({ n: 0 });
+    db.prepare('UPDATE locks SET pid = 2147483646').run();
+    db.close();
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    expect(existsSync(path)).toBe(true);
+  });
+});
+
+function writeRoster(dir: string, ids: string[]): void {
+  writeFileSync(join(dir, 'roster.csv'), `id,name,timezone\n${ids.map((id) => `${id},${id},`).join('\n')}\n`);
+}
