@@ -9,9 +9,11 @@ export async function createPlatform(config: Config, log: Logger): Promise<ChatP
   switch (config.platform) {
     case 'local':
       return createLocalPlatform(config);
-    case 'mattermost':
+    case 'mattermost': {
+      const { createMattermostPlatform } = await import('./mattermost.js');
+      return createMattermostPlatform(config, log);
+    }
     case 'discord':
-      log.debug(`platform ${config.platform} requested`);
-      throw new UsageError(`PAIRBOT_PLATFORM: ${config.platform} is not available in this version of pairbot (use local)`);
+      throw new UsageError('PAIRBOT_PLATFORM: discord is not available in this version of pairbot (use local or mattermost)');
   }
 }
