@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import { PlatformError } from './errors.js';
+import { EXIT, PlatformError } from './errors.js';
 import { renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
 import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage } from './store/outbox.js';
@@ -14,6 +14,12 @@ export interface DeliveryReport {
   pending: number;
   failed: number;
   unreachable: string[];
+}
+
+/** Exit code after delivering: 3 when something is still pending or was given up on. */
+export function exitCodeFor(delivery: DeliveryReport | undefined): number {
+  if (!delivery) return EXIT.ok;
+  return delivery.pending > 0 || delivery.failed > 0 ? EXIT.partial : EXIT.ok;
 }
 
 /**

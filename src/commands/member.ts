@@ -56,6 +56,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions):
   if (options.resume && (member.state === 'removed' || member.state === 'kicked')) {
     changes.state = 'active';
     changes.joinedOn = ctx.today;
+    changes.leftOn = null;
   }
   const done: string[] = [];
   ctx.db.transaction(() => {

@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { formGroups } from '../core/matching/index.js';
 import { renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom, seedFrom } from '../core/random.js';
 import { activeConstraints, ageMeetings, selectCandidates, toCandidates, type Exclusions, type RosterEntry } from '../core/round.js';
-import { deliverPending, type DeliveryReport } from '../delivery.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
 import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
@@ -44,7 +44,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
     queueRoundMessages(ctx, existing);
     const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
     printReport(ctx, roundReport(ctx, existing, true), options.json);
-    return exitFor(delivery);
+    return exitCodeFor(delivery);
   }
 
   await ctx.connect();
@@ -98,7 +98,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
   queueRoundMessages(ctx, round);
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
   printReport(ctx, roundReport(ctx, round, false), options.json);
-  return exitFor(delivery);
+  return exitCodeFor(delivery);
 }
 
 function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {
@@ -209,9 +209,4 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   const blocked = report.unpaired.filter((id) => !report.satOut.includes(id));
   if (blocked.length) lines.push(`Could not be placed (avoid constraints): ${listed(blocked)}`);
   ctx.print(lines.join('\n'));
-}
-
-function exitFor(delivery: DeliveryReport | undefined): number {
-  if (!delivery) return EXIT.ok;
-  return delivery.pending > 0 || delivery.failed > 0 ? EXIT.partial : EXIT.ok;
 }

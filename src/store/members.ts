@@ -77,10 +77,10 @@ export interface SyncResult {
 }
 
 /**
- * Brings the members table in line with the platform's roster:
- * newcomers join, absentees leave, and someone who comes back after leaving (or
- * after being removed and dropped from the place) rejoins with a fresh start.
- * A removed or kicked member still present in the place stays out.
+ * Brings the members table in line with the platform's roster: newcomers join,
+ * absentees leave, and someone who comes back after leaving — or after `prune`
+ * removed them from the place — rejoins with a fresh start. A kicked member, or a
+ * removed one the bot could not take out of the place, stays out.
  */
 export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): SyncResult {
   const result: SyncResult = { joined: [], rejoined: [], left: [] };
@@ -90,7 +90,7 @@ export function syncMembers(db: DB, programId: number, users: readonly PlatformU
   );
   const refresh = db.prepare('UPDATE members SET name = ?, timezone = ?, attributes = ? WHERE program_id = ? AND user_id = ?');
   const rejoin = db.prepare("UPDATE members SET state = 'active', joined_on = ?, left_on = NULL WHERE program_id = ? AND user_id = ?");
-  const leave = db.prepare("UPDATE members SET state = 'left', left_on = ? WHERE program_id = ? AND user_id = ?");
+  const leave = db.prepare("UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?");
   db.transaction(() => {
     const present = new Set<string>();
     for (const u of users) {
@@ -103,14 +103,13 @@ export function syncMembers(db: DB, programId: number, users: readonly PlatformU
         continue;
       }
       refresh.run(u.name, u.timezone ?? null, attrs, programId, u.id);
-      if (m.state === 'left') {
+      if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
         rejoin.run(today, programId, u.id);
         result.rejoined.push(u.id);
       }
     }
     for (const m of existing.values()) {
-      if (present.has(m.userId) || m.state === 'left') continue;
-      // Removed/kicked members who are gone from the place become "left", so coming back is a rejoin.
+      if (present.has(m.userId) || m.leftOn) continue;
       leave.run(today, programId, m.userId);
       if (m.state === 'active') result.left.push(m.userId);
     }
@@ -124,6 +123,7 @@ export interface MemberChanges {
   timezoneOverride?: string | null;
   state?: MemberState;
   joinedOn?: string;
+  leftOn?: string | null;
 }
 
 export function updateMember(db: DB, programId: number, userId: string, changes: MemberChanges): void {
@@ -133,6 +133,7 @@ export function updateMember(db: DB, programId: number, userId: string, changes:
     timezoneOverride: 'timezone_override',
     state: 'state',
     joinedOn: 'joined_on',
+    leftOn: 'left_on',
   };
   const sets: string[] = [];
   const values: unknown[] = [];
@@ -171,16 +172,22 @@ export function listPreferences(db: DB, programId: number): Preference[] {
     .all(programId) as Preference[];
 }
 
-/** Deletes everything stored about a person, in every program of the database. */
-export function forgetPerson(db: DB, userId: string): void {
+/**
+ * Deletes everything stored about a person: in one program (retention of members
+ * long gone), or in every program of the database (`member forget`).
+ */
+export function forgetPerson(db: DB, userId: string, programId?: number): void {
+  // `scope` is NULL for every program; the same statements serve both cases.
+  const scope = programId ?? null;
+  const inScope = (table: string) => `(? IS NULL OR ${table}.program_id = ?)`;
   db.transaction(() => {
-    db.prepare('DELETE FROM members WHERE user_id = ?').run(userId);
-    db.prepare('DELETE FROM preferences WHERE user_id = ? OR other_id = ?').run(userId, userId);
-    db.prepare('DELETE FROM feedback WHERE reporter_id = ?').run(userId);
-    db.prepare('DELETE FROM round_exclusions WHERE user_id = ?').run(userId);
-    db.prepare('DELETE FROM group_members WHERE user_id = ?').run(userId);
+    db.prepare(`DELETE FROM members WHERE user_id = ? AND ${inScope('members')}`).run(userId, scope, scope);
+    db.prepare(`DELETE FROM preferences WHERE (user_id = ? OR other_id = ?) AND ${inScope('preferences')}`).run(userId, userId, scope, scope);
+    db.prepare(`DELETE FROM feedback WHERE reporter_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
+    db.prepare(`DELETE FROM round_exclusions WHERE user_id = ? AND round_id IN (SELECT id FROM rounds WHERE ${inScope('rounds')})`).run(userId, scope, scope);
+    db.prepare(`DELETE FROM group_members WHERE user_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
     db.prepare('DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)').run();
     // Messages addressed to them carry their name: they go too.
-    db.prepare('DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)').run(userId);
+    db.prepare(`DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?) AND ${inScope('outbox')}`).run(userId, scope, scope);
   })();
 }

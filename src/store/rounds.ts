@@ -155,3 +155,19 @@ export function meetingsOnPlatform(db: DB, platform: string): PairMeeting[] {
     )
     .all(platform) as PairMeeting[];
 }
+
+/** The latest round with groups formed before `today` (feedback asks about a round after its day). */
+export function lastRoundBefore(db: DB, programId: number, today: string): RoundRow | undefined {
+  return db
+    .prepare(
+      `SELECT ${ROUND_COLUMNS} FROM rounds r WHERE program_id = ?
+       AND EXISTS (SELECT 1 FROM groups g WHERE g.round_id = r.id AND g.formed_on < ?)
+       ORDER BY period_index DESC LIMIT 1`,
+    )
+    .get(programId, today) as RoundRow | undefined;
+}
+
+/** Rounds from `fromIndex` on, newest first. */
+export function roundsSince(db: DB, programId: number, fromIndex: number): RoundRow[] {
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index DESC`).all(programId, fromIndex) as RoundRow[];
+}
