@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UserProfile } from '@mattermost/types/users';
+import { FakeMattermost } from '../fakes/mattermost.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * The built CLI, run as cron runs it, against the fake Mattermost server with a
+ * channel of 450+ people, bots and deactivated accounts.
+ */
+
+interface PairJson {
+  round: string;
+  existing: boolean;
+  groups: { members: { id: string; name: string }[] }[];
+  excluded: { optedOut: string[]; paused: string[]; notDue: string[] };
+  unpaired: string[];
+}
+
+const HUMANS = 452;
+
+describe('pairbot on Mattermost (built CLI, fake server)', () => {
+  let fake: FakeMattermost;
+  let humans: UserProfile[];
+  let others: UserProfile[];
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+
+  beforeEach(async () => {
+    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
+    humans = fake.addUsers(HUMANS, 'person');
+    others = [fake.addBot('standupbot'), fake.addBot('githubbot'), fake.addBot('pollbot'), ...fake.addUsers(6, 'former', { deactivated: true })];
+    ({ dir, cleanup } = tempDir());
+    env = {
+      PAIRBOT_PLATFORM: 'mattermost',
+      MATTERMOST_URL: fake.url,
+      MATTERMOST_TOKEN: fake.token,
+      MATTERMOST_TEAM: 'community',
+      MATTERMOST_CHANNEL: 'coffee-pairs',
+      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
+    };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('pairs everyone in the channel, one group channel per group, bots and deactivated left out', async () => {
+    const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '7');
+    expect(r.stderr).not.toContain(fake.token);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as PairJson;
+    expect(report.round).toBe('2026-W48');
+    const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
+    expect(new Set(ids)).toEqual(new Set(humans.map((u) => u.id)));
+    expect(ids).toHaveLength(HUMANS);
+    for (const o of others) expect(ids).not.toContain(o.id);
+    expect(report.groups.every((g) => g.members.length === 2)).toBe(true);
+
+    for (const g of report.groups) {
+      const channel = fake.conversationOf(g.members.map((m) => m.id));
+      expect(channel?.type).toBe('G');
+      const posts = fake.postsIn(channel!.id);
+      expect(posts).toHaveLength(1);
+      for (const m of g.members) expect(posts[0]!.message).toContain(`@${m.name}`);
+    }
+    expect(fake.botMessages()).toHaveLength(report.groups.length);
+    // Roster: 462 channel members in 3 pages; then 2 requests per group; plus connecting (2).
+    expect(fake.requestCount({ path: /^\/api\/v4\/users$/ })).toBe(3);
+    expect(fake.requestCount()).toBeLessThanOrEqual(3 + 2 * report.groups.length + 2);
+  });
+
+  it('runs again for the same round without sending anything twice, and a dry run sends nothing', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const sent = fake.botMessages().length;
+    const again = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as PairJson).existing).toBe(true);
+    const dry = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
+    expect(dry.code).toBe(0);
+    expect(fake.botMessages()).toHaveLength(sent);
+    expect(fake.requestCount({ method: 'POST' })).toBe(2 * sent);
+  });
+
+  it('rides out a rate limit, a 503 and a dropped connection', async () => {
+    fake.inject({ kind: 'rate-limit', waitSeconds: 1 }, { method: 'GET', path: /^\/api\/v4\/users$/ });
+    fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/channels\/group$/ });
+    fake.inject({ kind: 'reset', afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
+    const r = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as PairJson;
+    expect(fake.botMessages()).toHaveLength(report.groups.length);
+    expect(fake.requests.filter((q) => q.fault).map((q) => q.fault)).toEqual(['rate-limit', 'status', 'reset']);
+  });
+
+  it('tells the partner of someone who cannot be messaged, and goes on', async () => {
+    for (const h of humans.slice(1)) fake.refuseDirectMessages(h.id);
+    const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/could not message person\d+/);
+    // Only person001 can be messaged: they get their intro and a note about their partner.
+    const first = fake.conversationOf([humans[0]!.id])!;
+    expect(fake.postsIn(first.id)).toHaveLength(2);
+  });
+
+  it('exits 2 naming a missing setting, before connecting', async () => {
+    delete env.MATTERMOST_TOKEN;
+    const r = await pairbot('pair', '--date', '2026-11-23');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('MATTERMOST_TOKEN is not set');
+    expect(fake.requestCount()).toBe(0);
+  });
+
+  it('exits 2 naming an unknown channel', async () => {
+    env.MATTERMOST_CHANNEL = 'no-such-channel';
+    const r = await pairbot('pair', '--date', '2026-11-23');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('MATTERMOST_CHANNEL: no channel "no-such-channel"');
+  });
+
+  it('exits 1 when the token is rejected, never printing it', async () => {
+    env.MATTERMOST_TOKEN = 'not-the-right-token-9f8e7d';
+    const r = await pairbot('pair', '--verbose', '--date', '2026-11-23');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`MATTERMOST_TOKEN was rejected by ${fake.url}`);
+    expect(r.stderr + r.stdout).not.toContain('not-the-right-token-9f8e7d');
+  });
+});
