@@ -10,6 +10,19 @@ import { tempDir } from '../helpers/tmp.js';
  * channel of 450+ people, bots and deactivated accounts.
  */
 
+interface FeedbackJson {
+  round: string | null;
+  asked: number;
+  met: number;
+  missed: number;
+  scheduled: number;
+  unanswered: number;
+}
+
+interface PruneJson {
+  removed: { id: string; name: string; misses: number; removedFromPlace: boolean | null }[];
+}
+
 interface PairJson {
   round: string;
   existing: boolean;
@@ -127,5 +140,75 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`MATTERMOST_TOKEN was rejected by ${fake.url}`);
     expect(r.stderr + r.stdout).not.toContain('not-the-right-token-9f8e7d');
+  });
+
+  describe('a whole round: optout, pair, collect-feedback, prune', () => {
+    /** Announce, let three people skip, pair, ask, and have three groups answer. Returns who answered what. */
+    async function playRound() {
+      const announce = await pairbot('optout', '--date', '2026-11-21');
+      expect(announce.code).toBe(0);
+      const [announcement, ...more] = fake.postsIn(fake.channel.id);
+      expect(more).toEqual([]);
+      expect(announcement!.user_id).toBe(fake.bot.id);
+      expect(fake.reactions.get(announcement!.id)?.map((r) => [r.user_id, r.emoji_name])).toEqual([[fake.bot.id, 'x']]);
+      expect((await pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
+      expect(fake.postsIn(fake.channel.id)).toHaveLength(1);
+
+      const skippers = humans.slice(0, 3).map((u) => u.id);
+      for (const id of skippers) fake.react(id, announcement!.id, 'x');
+      fake.react(humans[3]!.id, announcement!.id, 'white_check_mark');
+      const paired = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
+      expect(paired.code).toBe(0);
+      const report = JSON.parse(paired.stdout) as PairJson;
+      expect([...report.excluded.optedOut].sort()).toEqual([...skippers].sort());
+      const grouped = report.groups.flatMap((g) => g.members.map((m) => m.id));
+      expect(grouped).toHaveLength(HUMANS - 3);
+      for (const id of skippers) expect(grouped).not.toContain(id);
+
+      const asked = await pairbot('collect-feedback', '--json', '--date', '2026-11-27');
+      expect(asked.code).toBe(0);
+      expect((JSON.parse(asked.stdout) as FeedbackJson).asked).toBe(report.groups.length);
+      const asks = report.groups.map((g) => {
+        const conversation = fake.conversationOf(g.members.map((m) => m.id))!;
+        const posts = fake.postsIn(conversation.id);
+        expect(posts).toHaveLength(2);
+        expect(fake.reactions.get(posts[1]!.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+        return { members: g.members.map((m) => m.id), ask: posts[1]! };
+      });
+
+      const [met, missed, scheduled] = asks;
+      fake.react(met!.members[0]!, met!.ask.id, 'white_check_mark');
+      fake.react(missed!.members[0]!, missed!.ask.id, 'x');
+      fake.react(scheduled!.members[1]!, scheduled!.ask.id, 'calendar');
+      // Someone outside the group answering does not count.
+      fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
+      const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
+      expect(tallied.code).toBe(0);
+      expect(JSON.parse(tallied.stdout) as FeedbackJson).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
+      return { silentPartner: missed!.members[1]! };
+    }
+
+    it('removes the partner who never answered a missed meeting, and tells them', async () => {
+      env.PAIRBOT_MAX_MISSES = '1';
+      const { silentPartner } = await playRound();
+      const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
+      expect(pruned.code).toBe(0);
+      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
+      expect(fake.isInChannel(silentPartner)).toBe(false);
+      const dm = fake.conversationOf([silentPartner])!;
+      expect(dm.type).toBe('D');
+      expect(fake.postsIn(dm.id)).toHaveLength(1);
+    });
+
+    it('flags the member but leaves them in the channel when the bot may not remove them', async () => {
+      env.PAIRBOT_MAX_MISSES = '1';
+      fake.canRemoveMembers = false;
+      const { silentPartner } = await playRound();
+      const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
+      expect(pruned.code).toBe(0);
+      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
+      expect(pruned.stderr).toMatch(/may not remove/);
+      expect(fake.isInChannel(silentPartner)).toBe(true);
+    });
   });
 });
