@@ -53,9 +53,36 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dry-run', 'print the groups; write and send nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('--seed <n>', 'random seed, to replay a pairing')
-    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string }) => {
-      const { pair } = await import('./commands/pair.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => pair(ctx, opts)));
+    .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean }) => {
+      const { pair, catchUp } = await import('./commands/pair.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => (opts.catchUp ? catchUp(ctx, opts) : pair(ctx, opts))));
+    });
+
+  withCommonOptions(program.command('optout'))
+    .description('post the announcement for the next round; members react ❌ to sit it out')
+    .option('--dry-run', 'print the announcement; post nothing')
+    .action(async (opts: CommonFlags & { dryRun?: boolean }) => {
+      const { optout } = await import('./commands/optout.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => optout(ctx, opts)));
+    });
+
+  withCommonOptions(program.command('collect-feedback'))
+    .description('ask each group of the last round whether they met (once), and tally the answers so far')
+    .option('--dry-run', 'tally and show what would be asked; store and send nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
+      const { collectFeedback } = await import('./commands/collect-feedback.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => collectFeedback(ctx, opts)));
+    });
+
+  withCommonOptions(program.command('prune'))
+    .description('remove members who missed PAIRBOT_MAX_MISSES meetings in a row (kindly), delete history past retention')
+    .option('--dry-run', 'list what would happen; change and send nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
+      const { prune } = await import('./commands/prune.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => prune(ctx, opts)));
     });
 
   withCommonOptions(program.command('status'))
@@ -127,6 +154,13 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {
       const { localReact } = await import('./commands/local.js');
       setExit(await run(opts, {}, (ctx) => localReact(ctx, postId, who, emoji, opts)));
+    });
+
+  withCommonOptions(local.command('rejoin').argument('<who>'))
+    .description('put a member removed from the local channel back, as if they rejoined it')
+    .action(async (who: string, opts: CommonFlags) => {
+      const { localRejoin } = await import('./commands/local.js');
+      setExit(await run(opts, {}, (ctx) => localRejoin(ctx, who)));
     });
 
   return program;

@@ -101,7 +101,7 @@ function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable:
     ...(message.groupId !== null ? { groupId: message.groupId } : {}),
     recipients: rest,
     body: renderUnreachableNote(addressees, period),
-    createdAt: new Date().toISOString(),
+    createdAt: ctx.config.now.toISOString(),
   });
 }
 

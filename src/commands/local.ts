@@ -47,3 +47,16 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
   ctx.log.info(`${user.name} ${options.remove ? 'removed' : 'added'} :${name}: ${options.remove ? 'from' : 'on'} ${postId}`);
   return EXIT.ok;
 }
+
+export async function localRejoin(ctx: Context, who: string): Promise<number> {
+  const platform = localPlatform(ctx);
+  const user = await platform.findUser(who);
+  if (!user) throw new UsageError(`local rejoin: nobody called "${who}" in the roster`);
+  const wasOut = platform.state.update((s) => {
+    const before = s.removed.length;
+    s.removed = s.removed.filter((id) => id !== user.id);
+    return s.removed.length < before;
+  });
+  ctx.log.info(wasOut ? `${user.name} is back in the local channel; the next pair welcomes them` : `${user.name} was not removed from the local channel`);
+  return EXIT.ok;
+}

@@ -5,6 +5,7 @@ import { addPreference, forgetPerson, getMember, listPreferences, updateMember, 
 import { findRound, groupsOfMember, insertGroup } from '../store/rounds.js';
 import { summarise } from './members.js';
 import { findMember } from './resolve.js';
+import { missesOf } from './prune.js';
 
 export interface SetOptions {
   frequency?: string;
@@ -102,6 +103,7 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     currentGroup: current ? { round: ctx.period.key, with: current.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })) } : null,
     previousPartners: partners,
     preferences,
+    misses: missesOf(ctx, member),
   };
   if (options.json) {
     ctx.print(JSON.stringify(report, null, 2));
@@ -113,6 +115,7 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     `this round (${ctx.period.key}): ${report.currentGroup ? `with ${report.currentGroup.with.map((p) => p.name).join(', ')}` : 'not in a group'}`,
     `previous partners: ${partners.length ? partners.map((p) => `${p.with.map((w) => w.name).join(' + ')} (${p.on}${p.source === 'manual' ? ', recorded by hand' : ''})`).join('; ') : 'none'}`,
     `preferences: ${preferences.length ? preferences.map((p) => `${p.kind} ${p.name}`).join('; ') : 'none'}`,
+    `missed meetings in a row: ${report.misses} (removed at ${ctx.config.maxMisses})`,
   ];
   ctx.print(lines.join('\n'));
   return EXIT.ok;
@@ -129,7 +132,7 @@ export async function addPartner(ctx: Context, who: string, partner: string): Pr
   const a = await findMember(ctx, who);
   const b = await findMember(ctx, partner);
   if (a.userId === b.userId) throw new UsageError('add-partner: a member cannot be their own partner');
-  insertGroup(ctx.db, ctx.program.id, null, ctx.today, 'manual', [a.userId, b.userId], new Date().toISOString());
+  insertGroup(ctx.db, ctx.program.id, null, ctx.today, 'manual', [a.userId, b.userId], ctx.config.now.toISOString());
   ctx.log.info(`recorded that ${a.name} met ${b.name} on ${ctx.today}`);
   return EXIT.ok;
 }

@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
-import { formGroups } from '../core/matching/index.js';
-import { renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formGroups, type MatchResult } from '../core/matching/index.js';
+import { renderIntro, renderJoin, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import { activeConstraints, ageMeetings, selectCandidates, toCandidates, type Exclusions, type RosterEntry } from '../core/round.js';
+import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
+import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
 
 export interface PairOptions {
   dryRun?: boolean;
@@ -47,33 +47,16 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
     return exitCodeFor(delivery);
   }
 
-  await ctx.connect();
-  const users = await ctx.platform.listMembers();
-  const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
-  if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
-    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} joined, ${sync.rejoined.length} rejoined, ${sync.left.length} left`);
-  }
+  const active = await syncRoster(ctx);
   const optedOut = await readOptOuts(ctx);
-  const active = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
   const { candidates, excluded } = selectCandidates(active.map((m) => toRosterEntry(m, lastIndex)), ctx.period, ctx.today, optedOut);
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`);
-  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
-  const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
-  const result = formGroups({
-    candidates: toCandidates(candidates, ctx.config.now),
-    history: ageMeetings(meetings, ctx.period, ctx.config.cadence),
-    avoid,
-    prefer,
-    groupSize: ctx.config.groupSize,
-    odd: ctx.config.odd,
-    ...(ctx.config.attributeRule ? { attributeRule: ctx.config.attributeRule } : {}),
-    random: seededRandom(seed),
-  });
+  const result = runEngine(ctx, candidates, seed);
 
-  const now = new Date().toISOString();
+  const now = ctx.config.now.toISOString();
   // The round is committed before any message is queued or sent (SPEC §6).
   const round = ctx.db.transaction(() => {
     insertRound(ctx.db, {
@@ -98,6 +81,117 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
   queueRoundMessages(ctx, round);
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
   printReport(ctx, roundReport(ctx, round, false), options.json);
+  return exitCodeFor(delivery);
+}
+
+/** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
+function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number): MatchResult {
+  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+  return formGroups({
+    candidates: toCandidates(candidates, ctx.config.now),
+    history: ageMeetings(meetings, ctx.period, ctx.config.cadence),
+    avoid,
+    prefer,
+    groupSize: ctx.config.groupSize,
+    odd: ctx.config.odd,
+    ...(ctx.config.attributeRule ? { attributeRule: ctx.config.attributeRule } : {}),
+    random: seededRandom(seed),
+  });
+}
+
+/** Reads the platform's roster into the members table; returns the active members. */
+async function syncRoster(ctx: Context): Promise<Member[]> {
+  await ctx.connect();
+  const users = await ctx.platform.listMembers();
+  const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
+  if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
+    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} joined, ${sync.rejoined.length} rejoined, ${sync.left.length} left`);
+  }
+  return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
+}
+
+/**
+ * Mid-period catch-up: groups members who joined after the round and members
+ * whose partners all left, with each other — or, alone, into the smallest
+ * fitting group — touching nobody else. Nobody is placed twice by catch-up.
+ */
+export async function catchUp(ctx: Context, options: PairOptions): Promise<number> {
+  const requestedSeed = parseSeed(options.seed);
+  const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
+  if (!round) {
+    ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
+    if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
+    return EXIT.ok;
+  }
+  const active = await syncRoster(ctx);
+  const stillActive = new Set(active.map((m) => m.userId));
+  const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
+  const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));
+  const groups = groupsOfRound(ctx.db, round.id);
+  const optedOut = await readOptOuts(ctx);
+  for (const id of optedOut) onPurpose.add(id);
+  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, onPurpose, stillActive, ctx.period, ctx.today);
+
+  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
+  ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
+  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
+  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+  const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
+  const formed: string[][] = result.groups;
+  const joined: { userId: string; groupId: number }[] = [];
+  const left: string[] = [];
+  for (const id of [...result.satOut, ...result.unpaired]) {
+    const target = groupToJoin(id, groups, stillActive, avoid, history, ctx.config.groupSize + 1);
+    if (target) {
+      joined.push({ userId: id, groupId: target.id });
+      (target.memberIds as string[]).push(id);
+    } else left.push(id);
+  }
+
+  const createdAt = ctx.config.now.toISOString();
+  ctx.db.transaction(() => {
+    for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
+    for (const j of joined) {
+      addToGroup(ctx.db, j.groupId, [j.userId]);
+      const group = groups.find((g) => g.id === j.groupId)!;
+      enqueue(ctx.db, {
+        programId: ctx.program.id,
+        dedupeKey: `join:${j.groupId}:${j.userId}`,
+        kind: 'intro',
+        period: round.period,
+        groupId: j.groupId,
+        recipients: group.memberIds,
+        body: renderJoin(addressee(ctx, j.userId), group.memberIds.filter((id) => id !== j.userId).map((id) => addressee(ctx, id)), ctx.period),
+        createdAt,
+      });
+    }
+    for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
+  })();
+  queueRoundMessages(ctx, round);
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+
+  const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const report = {
+    program: ctx.program.name,
+    round: round.period,
+    dryRun: ctx.dryRun,
+    catchUp: true,
+    seed: String(seed),
+    groups: formed.map((g) => ({ members: g.map((id) => ({ id, name: name(id) })) })),
+    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: groups.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
+    unpaired: left,
+  };
+  if (options.json) ctx.print(JSON.stringify(report, null, 2));
+  else {
+    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${formed.length} new group(s), ${joined.length} joined an existing group.`];
+    for (const g of report.groups) lines.push(`  new: ${g.members.map((m) => m.name).join(' + ')}`);
+    for (const j of report.joined) lines.push(`  ${j.name} joins ${j.group.filter((m) => m.id !== j.id).map((m) => m.name).join(' + ')}`);
+    if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map(name).join(', ')}`);
+    if (waiting.length === 0) lines.push('Nobody is waiting.');
+    ctx.print(lines.join('\n'));
+  }
   return exitCodeFor(delivery);
 }
 
@@ -140,11 +234,11 @@ function addressee(ctx: Context, userId: string): Addressee {
 /** Queues every message of a round; idempotent, so a run that died before queueing is repaired. */
 function queueRoundMessages(ctx: Context, round: RoundRow): void {
   const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const createdAt = new Date().toISOString();
+  const createdAt = ctx.config.now.toISOString();
   const base = { programId: ctx.program.id, period: round.period, createdAt };
   ctx.db.transaction(() => {
     for (const g of groupsOfRound(ctx.db, round.id)) {
-      if (g.source !== 'pair') continue;
+      if (g.source === 'manual') continue;
       enqueue(ctx.db, {
         ...base,
         dedupeKey: `intro:${g.id}`,

@@ -4,6 +4,7 @@ import { nextPeriod, periodFromIndex } from '../core/periods.js';
 import { listMembers } from '../store/members.js';
 import { countByStatus } from '../store/outbox.js';
 import { groupsOfRound, lastRound } from '../store/rounds.js';
+import { lastAskedRound, tallyRound } from './collect-feedback.js';
 
 export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
   const { config, db, program } = ctx;
@@ -16,6 +17,8 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
   const last = lastRound(db, program.id);
   const next = last && last.periodIndex >= ctx.period.index ? nextPeriod(periodFromIndex(last.periodIndex, config.cadence), config.cadence) : ctx.period;
   const deliveries = countByStatus(db, program.id);
+  const asked = lastAskedRound(ctx);
+  const feedback = asked ? { round: asked.period, ...tallyRound(ctx, asked) } : null;
   const report = {
     version: options.version,
     program: program.name,
@@ -27,6 +30,7 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     lastRound: last ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt } : null,
     nextRound: { round: next.key, starts: next.start },
     deliveries,
+    feedback,
   };
   if (options.json) {
     ctx.print(JSON.stringify(report, null, 2));
@@ -41,6 +45,7 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
       `last round: ${last ? `${last.period} (${report.lastRound!.groups} groups)` : 'none yet'}`,
       `next round: ${next.key} (from ${next.start})`,
       `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
+      `feedback:   ${feedback ? `${feedback.round}: ${feedback.met} met, ${feedback.missed} missed, ${feedback.scheduled} scheduled, ${feedback.unanswered} unanswered` : 'none asked yet'}`,
     ].join('\n'),
   );
   return EXIT.ok;

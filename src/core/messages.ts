@@ -83,3 +83,7 @@ export function renderRemoval(member: Addressee, misses: number, rejoinHint: str
     `No hard feelings — it is only so your future partners are not left waiting. ${rejoinHint}`,
   ].join('\n');
 }
+
+export function renderJoin(newcomer: Addressee, group: readonly Addressee[], period: Period): string {
+  return `👋 ${list(group.map((m) => m.mention))}: ${withZone(newcomer)} joins your group for round ${period.key}. Welcome them and find a time that suits everyone!`;
+}

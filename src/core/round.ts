@@ -103,3 +103,59 @@ export function toCandidates(entries: readonly RosterEntry[], at: Date): Candida
 }
 
 export type { MatchRequest };
+
+export interface RoundGroup {
+  id: number;
+  source: 'pair' | 'catch-up' | 'manual';
+  memberIds: readonly string[];
+}
+
+/**
+ * Catch-up (mid-period): who is waiting for a group. A member with no group this
+ * round who was not excluded on purpose (opted out, paused, not due), or whose
+ * every partner this round has left — but never someone catch-up already placed.
+ */
+export function selectWaiting(
+  active: readonly RosterEntry[],
+  groups: readonly RoundGroup[],
+  excludedOnPurpose: ReadonlySet<string>,
+  stillActive: ReadonlySet<string>,
+  period: Period,
+  today: string,
+): RosterEntry[] {
+  const groupsOf = new Map<string, RoundGroup[]>();
+  for (const g of groups) for (const id of g.memberIds) groupsOf.set(id, [...(groupsOf.get(id) ?? []), g]);
+  return active.filter((m) => {
+    if (excludedOnPurpose.has(m.id)) return false;
+    if (m.pauseUntil !== undefined && today < m.pauseUntil) return false;
+    const mine = groupsOf.get(m.id) ?? [];
+    if (mine.length === 0) return isDue(m.lastGroupedIndex, m.frequency, period) || m.lastSatOut === period.index;
+    if (mine.some((g) => g.source === 'catch-up')) return false;
+    return mine.every((g) => g.memberIds.every((id) => id === m.id || !stillActive.has(id)));
+  });
+}
+
+/**
+ * Where a lone waiting member joins: the smallest group of active members they
+ * may be with, and among those the one whose members they met least recently.
+ */
+export function groupToJoin(
+  memberId: string,
+  groups: readonly RoundGroup[],
+  stillActive: ReadonlySet<string>,
+  avoid: readonly (readonly [string, string])[],
+  history: readonly Meeting[],
+  maxSize: number,
+): RoundGroup | undefined {
+  const avoided = new Set(avoid.filter(([a, b]) => a === memberId || b === memberId).map(([a, b]) => (a === memberId ? b : a)));
+  const familiarity = new Map<string, number>();
+  for (const m of history) {
+    const other = m.a === memberId ? m.b : m.b === memberId ? m.a : undefined;
+    if (other !== undefined) familiarity.set(other, (familiarity.get(other) ?? 0) + 1 / (1 + m.age));
+  }
+  const cost = (g: RoundGroup): number => g.memberIds.reduce((sum, id) => sum + (familiarity.get(id) ?? 0), 0);
+  return [...groups]
+    .filter((g) => g.source !== 'manual' && g.memberIds.length < maxSize && !g.memberIds.includes(memberId))
+    .filter((g) => g.memberIds.every((id) => stillActive.has(id) && !avoided.has(id)))
+    .sort((a, b) => a.memberIds.length - b.memberIds.length || cost(a) - cost(b) || a.id - b.id)[0];
+}

@@ -171,3 +171,8 @@ export function lastRoundBefore(db: DB, programId: number, today: string): Round
 export function roundsSince(db: DB, programId: number, fromIndex: number): RoundRow[] {
   return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index DESC`).all(programId, fromIndex) as RoundRow[];
 }
+
+/** A member placed by catch-up is no longer excluded from the round. */
+export function clearExclusion(db: DB, roundId: number, userId: string): void {
+  db.prepare('DELETE FROM round_exclusions WHERE round_id = ? AND user_id = ?').run(roundId, userId);
+}

@@ -85,8 +85,8 @@ describe('pair on the local platform (built CLI)', () => {
   });
 
   it('two consecutive weeks give no repeated pair for the example roster', async () => {
-    const w1 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23')).stdout) as PairJson;
-    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30')).stdout) as PairJson;
+    const w1 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '11')).stdout) as PairJson;
+    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30', '--seed', '12')).stdout) as PairJson;
     expect(w2.round).toBe('2026-W49');
     const repeated = [...pairsOf(w2)].filter((p) => pairsOf(w1).has(p));
     expect(repeated).toEqual([]);

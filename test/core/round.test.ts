@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeConstraints, ageMeetings, selectCandidates, toCandidates } from '../../src/core/round.js';
+import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -54,5 +54,29 @@ describe('engine inputs', () => {
     );
     expect(berlin!.utcOffsetMinutes).toBe(60);
     expect(none!.utcOffsetMinutes).toBeUndefined();
+  });
+});
+
+describe('catch-up rules', () => {
+  const entry = (id: string, extra = {}) => ({ id, frequency: 1, sitOuts: 0, ...extra });
+  const groups = [
+    { id: 1, source: 'pair' as const, memberIds: ['a', 'b'] },
+    { id: 2, source: 'pair' as const, memberIds: ['c', 'gone'] },
+    { id: 3, source: 'catch-up' as const, memberIds: ['d', 'e'] },
+  ];
+
+  it('waits for late joiners and those whose partners left, never the deliberately excluded or the already caught up', () => {
+    const active = ['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused'].map((id) => entry(id, id === 'paused' ? { pauseUntil: '2027-01-01' } : {}));
+    const still = new Set(['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused']);
+    const waiting = selectWaiting(active, groups, new Set(['optedOut']), still, week, '2026-11-25');
+    expect(waiting.map((w) => w.id)).toEqual(['c', 'new']);
+  });
+
+  it('a lone member joins the smallest group they may join, preferring strangers', () => {
+    const still = new Set(['a', 'b', 'c', 'd', 'e', 'x']);
+    const history = [{ a: 'x', b: 'a', age: 1 }];
+    expect(groupToJoin('x', groups, still, [], history, 3)?.id).toBe(3);
+    expect(groupToJoin('x', groups, still, [['e', 'x']], history, 3)?.id).toBe(1);
+    expect(groupToJoin('x', groups, still, [['e', 'x'], ['x', 'b']], history, 3)).toBeUndefined();
   });
 });

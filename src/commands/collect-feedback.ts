@@ -1,0 +1,154 @@
+import type { Context } from '../context.js';
+import { groupOutcome, tally, type Answer, type Tally } from '../core/feedback.js';
+import { renderFeedbackAsk } from '../core/messages.js';
+import { localDate, periodFromIndex } from '../core/periods.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
+import { answersOf, recordAnswer } from '../store/feedback.js';
+import { getMember } from '../store/members.js';
+import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage } from '../store/outbox.js';
+import { findRound, groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
+
+/** Rounds whose answers are still read and tallied. */
+const TALLY_ROUNDS = 8;
+/** A 📅 "scheduled" group is asked again at most this many times. */
+const MAX_REMINDERS = 2;
+
+const ANSWER_OF = { met: 'met', missed: 'missed', scheduled: 'scheduled' } as const satisfies Record<string, Answer>;
+
+export interface FeedbackReport extends Tally {
+  program: string;
+  /** The round asked about: the last one delivered before today. */
+  round: string | null;
+  dryRun: boolean;
+  asked: number;
+  reminded: number;
+  rounds: ({ round: string } & Tally)[];
+}
+
+/**
+ * Reads the answers given so far on earlier asks, asks each group of the last
+ * delivered round once (and a 📅 group again, at most twice), and prints the tally.
+ */
+export async function collectFeedback(ctx: Context, options: { json?: boolean; dryRun?: boolean }): Promise<number> {
+  const { db, program } = ctx;
+  const recent = roundsSince(db, program.id, ctx.period.index - TALLY_ROUNDS);
+  const allAsks = messagesOfKind(db, program.id, 'feedback-ask');
+  const asks = allAsks.filter((m) => m.status === 'sent');
+  if (asks.length > 0) await ctx.connect();
+  for (const ask of asks) await readAnswers(ctx, ask, ctx.config.now.toISOString());
+  const asksByGroup = new Map<number, OutboxMessage[]>();
+  for (const a of allAsks) if (a.groupId !== null) asksByGroup.set(a.groupId, [...(asksByGroup.get(a.groupId) ?? []), a]);
+
+  const last = lastRoundBefore(db, program.id, ctx.today);
+  let asked = 0;
+  let reminded = 0;
+  const groupsByRound = new Map(recent.map((r) => [r.id, groupsOfRound(db, r.id)]));
+  db.transaction(() => {
+    for (const round of recent) {
+      const groups = groupsByRound.get(round.id)!;
+      const answers = answersOf(db, groups.map((g) => g.id));
+      for (const g of groups) {
+        if (groupOutcome(answers.get(g.id)!) === 'scheduled' && queueReminder(ctx, round, g, asksByGroup.get(g.id) ?? [])) reminded++;
+      }
+    }
+    if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
+  })();
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+
+  const rounds = recent.filter((r) => asks.some((a) => a.period === r.period) || r.id === last?.id).map((r) => ({ round: r.period, ...tallyRound(ctx, r) }));
+  const current = rounds.find((r) => r.round === last?.period) ?? { met: 0, missed: 0, scheduled: 0, unanswered: 0 };
+  const report: FeedbackReport = {
+    program: program.name,
+    round: last?.period ?? null,
+    dryRun: ctx.dryRun,
+    asked,
+    reminded,
+    met: current.met,
+    missed: current.missed,
+    scheduled: current.scheduled,
+    unanswered: current.unanswered,
+    rounds,
+  };
+  print(ctx, report, options.json);
+  return exitCodeFor(delivery);
+}
+
+/** Outcomes of a round's groups that were asked. */
+export function tallyRound(ctx: Pick<Context, 'db'>, round: RoundRow): Tally {
+  const groups = groupsOfRound(ctx.db, round.id).filter((g) => findByKey(ctx.db, askKey(g.id, 'first')));
+  const answers = answersOf(ctx.db, groups.map((g) => g.id));
+  return tally(groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
+}
+
+/** The latest round whose groups were asked for feedback. */
+export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow | undefined {
+  const lastAsk = messagesOfKind(ctx.db, ctx.program.id, 'feedback-ask').at(-1);
+  return lastAsk?.period ? findRound(ctx.db, ctx.program.id, lastAsk.period) : undefined;
+}
+
+const askKey = (groupId: number, which: 'first' | string): string => (which === 'first' ? `ask:${groupId}` : `ask:${groupId}:reminder:${which}`);
+
+/** Stores the answers group members gave by reacting to an ask (anyone else's reactions are ignored). */
+async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promise<void> {
+  if (ask.groupId === null) return;
+  const members = new Set(ask.recipients);
+  for (const post of postsOf(ctx.db, ask.id)) {
+    for (const r of await ctx.platform.readReactions(post)) {
+      const answer = r.reaction in ANSWER_OF ? ANSWER_OF[r.reaction as keyof typeof ANSWER_OF] : undefined;
+      if (answer && members.has(r.userId)) recordAnswer(ctx.db, ask.groupId, r.userId, answer, at);
+    }
+  }
+}
+
+/** Only groups whose intro went out are asked: they have a conversation to answer in. */
+function wasIntroduced(ctx: Context, group: StoredGroup): boolean {
+  return group.memberIds.length >= 2 && findByKey(ctx.db, `intro:${group.id}`)?.status === 'sent';
+}
+
+function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boolean {
+  if (group.formedOn >= ctx.today || !wasIntroduced(ctx, group)) return false;
+  return queueAsk(ctx, round, group, askKey(group.id, 'first'), false);
+}
+
+/** A 📅 group is asked again on a later day than its last ask, at most MAX_REMINDERS times. */
+function queueReminder(ctx: Context, round: RoundRow, group: StoredGroup, asks: readonly OutboxMessage[]): boolean {
+  const askedToday = asks.some((m) => localDate(new Date(m.createdAt), ctx.config.timezone) === ctx.today);
+  if (asks.length === 0 || asks.length > MAX_REMINDERS || askedToday) return false;
+  return queueAsk(ctx, round, group, askKey(group.id, ctx.today), true);
+}
+
+function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {
+  const period = periodFromIndex(round.periodIndex, ctx.config.cadence);
+  const addressees = group.memberIds.map((id) => ({ mention: ctx.platform.mention({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id }) }));
+  return enqueue(ctx.db, {
+    programId: ctx.program.id,
+    dedupeKey,
+    kind: 'feedback-ask',
+    period: round.period,
+    groupId: group.id,
+    recipients: group.memberIds,
+    body: renderFeedbackAsk(addressees, period, reminder),
+    reactions: ['met', 'missed', 'scheduled'],
+    createdAt: ctx.config.now.toISOString(),
+  });
+}
+
+function print(ctx: Context, report: FeedbackReport, json: boolean | undefined): void {
+  if (json) {
+    ctx.print(JSON.stringify(report, null, 2));
+    return;
+  }
+  if (!report.round) {
+    ctx.print('No delivered round to ask about yet.');
+    return;
+  }
+  const verb = report.dryRun ? 'would ask' : 'asked';
+  const lines = [
+    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${verb} ${report.asked} new group(s), reminded ${report.reminded}.`,
+    `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
+  ];
+  const earlier = report.rounds.filter((r) => r.round !== report.round);
+  if (earlier.length) lines.push('Earlier rounds:', ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`));
+  ctx.print(lines.join('\n'));
+}
+

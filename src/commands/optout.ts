@@ -1,0 +1,35 @@
+import { format } from 'date-fns';
+import type { Context } from '../context.js';
+import { EXIT } from '../errors.js';
+import { renderOptOutAnnouncement } from '../core/messages.js';
+import { nextPeriod, type Cadence, type Period } from '../core/periods.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
+import { enqueue, findByKey } from '../store/outbox.js';
+import { optOutKey } from './pair.js';
+
+/** "Monday 23 November" for a weekly or daily round, "November 2026" for a monthly one. */
+function describeStart(period: Period, cadence: Cadence): string {
+  const [y, m, d] = period.start.split('-').map(Number) as [number, number, number];
+  const date = new Date(y, m - 1, d);
+  return cadence === 'monthly' ? `the first days of ${format(date, 'MMMM yyyy')}` : format(date, 'EEEE d MMMM');
+}
+
+/**
+ * Posts the announcement for the next round in the program's channel, with the
+ * bot's own ❌ so members only have to click it. Once per round.
+ */
+export async function optout(ctx: Context, options: { dryRun?: boolean }): Promise<number> {
+  const next = nextPeriod(ctx.period, ctx.config.cadence);
+  const key = optOutKey(ctx.program.id, next.key);
+  const text = renderOptOutAnnouncement(next, describeStart(next, ctx.config.cadence), ctx.config.cadence);
+  if (options.dryRun) {
+    ctx.print(`Would post in the program channel for round ${next.key} (with the bot's ❌ reaction):\n\n${text}`);
+    return EXIT.ok;
+  }
+  const fresh = enqueue(ctx.db, { programId: ctx.program.id, dedupeKey: key, kind: 'optout', period: next.key, recipients: [], body: text, reactions: ['skip'], createdAt: ctx.config.now.toISOString() });
+  if (!fresh) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
+  const delivery = await deliverPending(ctx);
+  const posted = findByKey(ctx.db, key);
+  if (posted?.status === 'sent') ctx.print(fresh ? `Posted the opt-out announcement for round ${next.key}.` : `Round ${next.key} was already announced.`);
+  return exitCodeFor(delivery);
+}

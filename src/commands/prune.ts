@@ -1,0 +1,101 @@
+import { subDays } from 'date-fns';
+import type { Context } from '../context.js';
+import { consecutiveMisses } from '../core/feedback.js';
+import { renderRemoval } from '../core/messages.js';
+import { groupsToDelete } from '../core/retention.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
+import { answersOf } from '../store/feedback.js';
+import { forgetPerson, listMembers, updateMember, type Member } from '../store/members.js';
+import { enqueue } from '../store/outbox.js';
+import { datedGroups, deleteGroups, longGoneMembers } from '../store/retention.js';
+import { groupsOfMember } from '../store/rounds.js';
+
+export interface PruneReport {
+  program: string;
+  dryRun: boolean;
+  maxMisses: number;
+  removed: { id: string; name: string; misses: number; removedFromPlace: boolean | null }[];
+  retention: { cutoff: string; groupsDeleted: number; membersDeleted: string[] };
+}
+
+const REJOIN_HINT = 'Whenever you want to meet people again, just rejoin the channel (or ask a moderator) — you start with a clean slate.';
+
+/** Consecutive misses charged to a member since they (re)joined. */
+export function missesOf(ctx: Context, member: Member): number {
+  const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId).filter((g) => g.source !== 'manual' && g.formedOn >= member.joinedOn);
+  const answers = answersOf(ctx.db, groups.map((g) => g.id));
+  return consecutiveMisses(member.userId, groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
+}
+
+/**
+ * Removes members charged with PAIRBOT_MAX_MISSES misses in a row (flagged in the
+ * database always, taken out of the place where the bot may, and told kindly how
+ * to rejoin), then deletes history past PAIRBOT_RETENTION_DAYS.
+ */
+export async function prune(ctx: Context, options: { json?: boolean }): Promise<number> {
+  const { db, program, config } = ctx;
+  const toRemove = listMembers(db, program.id)
+    .filter((m) => m.state === 'active')
+    .map((m) => ({ member: m, misses: missesOf(ctx, m) }))
+    .filter((x) => x.misses >= config.maxMisses);
+
+  const report: PruneReport = {
+    program: program.name,
+    dryRun: ctx.dryRun,
+    maxMisses: config.maxMisses,
+    removed: [],
+    retention: { cutoff: '', groupsDeleted: 0, membersDeleted: [] },
+  };
+  for (const { member, misses } of toRemove) {
+    // Out of the place first: if that fails the run stops with nothing flagged, and the next run retries.
+    let removedFromPlace: boolean | null = null;
+    if (!ctx.dryRun) {
+      await ctx.connect();
+      removedFromPlace = (await ctx.platform.removeMember(member.userId)) === 'removed';
+      if (!removedFromPlace) ctx.log.warn(`the bot may not remove ${member.name} from the ${program.platform} channel/role: flagged as removed in pairbot only; remove them by hand if needed`);
+    }
+    db.transaction(() => {
+      updateMember(db, program.id, member.userId, { state: 'removed', leftOn: removedFromPlace ? ctx.today : null });
+      enqueue(db, {
+        programId: program.id,
+        dedupeKey: `removal:${member.userId}:${member.joinedOn}`,
+        kind: 'removal',
+        recipients: [member.userId],
+        body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT),
+        createdAt: config.now.toISOString(),
+      });
+    })();
+    report.removed.push({ id: member.userId, name: member.name, misses, removedFromPlace });
+  }
+
+  const cutoffDate = subDays(new Date(`${ctx.today}T00:00:00Z`), config.retentionDays).toISOString().slice(0, 10);
+  report.retention.cutoff = cutoffDate;
+  const doomed = groupsToDelete(datedGroups(db, program.id), cutoffDate);
+  const gone = longGoneMembers(db, program.id, cutoffDate);
+  db.transaction(() => {
+    deleteGroups(db, program.id, doomed, `${cutoffDate}T00:00:00.000Z`);
+    for (const id of gone) forgetPerson(db, id, program.id);
+  })();
+  report.retention.groupsDeleted = doomed.length;
+  report.retention.membersDeleted = gone;
+
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  print(ctx, report, options.json);
+  return exitCodeFor(delivery);
+}
+
+function print(ctx: Context, report: PruneReport, json: boolean | undefined): void {
+  if (json) {
+    ctx.print(JSON.stringify(report, null, 2));
+    return;
+  }
+  const would = report.dryRun ? 'would remove' : 'removed';
+  const lines = [
+    report.removed.length
+      ? `${report.dryRun ? 'Would remove' : 'Removed'} ${report.removed.length} member(s) after ${report.maxMisses} missed meetings in a row:`
+      : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${would}.`,
+    ...report.removed.map((r) => `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`),
+    `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${report.retention.groupsDeleted} group(s) and ${report.retention.membersDeleted.length} long-gone member(s), keeping everyone's 10 latest partners.`,
+  ];
+  ctx.print(lines.join('\n'));
+}
