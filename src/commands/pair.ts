@@ -121,8 +121,10 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (!round) {
     ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
+    // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
+    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
     if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
-    return EXIT.ok;
+    return exitCodeFor(delivery);
   }
   const active = await syncRoster(ctx);
   const stillActive = new Set(active.map((m) => m.userId));
