@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { groupOutcome, tally, type Answer, type Tally } from '../core/feedback.js';
-import { renderFeedbackAsk } from '../core/messages.js';
+import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
@@ -144,7 +144,7 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined):
   }
   const verb = report.dryRun ? 'would ask' : 'asked';
   const lines = [
-    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${verb} ${report.asked} new group(s), reminded ${report.reminded}.`,
+    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${verb} ${count(report.asked, 'new group')}, reminded ${report.reminded}.`,
     `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
   ];
   const earlier = report.rounds.filter((r) => r.round !== report.round);

@@ -2,10 +2,10 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
-import { renderIntro, renderJoin, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { count, renderIntro, renderJoin, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates, type Exclusions, type RosterEntry } from '../core/round.js';
+import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
@@ -54,7 +54,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`);
-  const result = runEngine(ctx, candidates, seed);
+  const result = runEngine(ctx, candidates, seed, meetingsOnPlatform(ctx.db, ctx.program.platform));
 
   const now = ctx.config.now.toISOString();
   // The round is committed before any message is queued or sent (SPEC §6).
@@ -85,8 +85,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
 }
 
 /** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
-function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number): MatchResult {
-  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number, meetings: readonly DatedMeeting[]): MatchResult {
   const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
   return formGroups({
     candidates: toCandidates(candidates, ctx.config.now),
@@ -137,8 +136,8 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
-  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
   const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
   const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
   const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
   const formed: string[][] = result.groups;
@@ -187,7 +186,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   };
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
-    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${formed.length} new group(s), ${joined.length} joined an existing group.`];
+    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group.`];
     for (const g of report.groups) lines.push(`  new: ${g.members.map((m) => m.name).join(' + ')}`);
     for (const j of report.joined) lines.push(`  ${j.name} joins ${j.group.filter((m) => m.id !== j.id).map((m) => m.name).join(' + ')}`);
     if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map(name).join(', ')}`);
@@ -296,7 +295,7 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   }
   const placed = report.groups.reduce((n, g) => n + g.members.length, 0);
   const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ' (already paired; nothing new)' : '';
-  const lines = [`Round ${report.round} of program "${report.program}"${label}: ${report.groups.length} groups, ${placed} members, seed ${report.seed}`];
+  const lines = [`Round ${report.round} of program "${report.program}"${label}: ${count(report.groups.length, 'group')}, ${count(placed, 'member')}, seed ${report.seed}`];
   report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => m.name).join(' + ')}`));
   const name = (id: string): string => report.groups.flatMap((g) => g.members).find((m) => m.id === id)?.name ?? getMember(ctx.db, ctx.program.id, id)?.name ?? id;
   const listed = (ids: string[]): string => (ids.length ? ids.map(name).join(', ') : 'none');

@@ -1,7 +1,7 @@
 import { subDays } from 'date-fns';
 import type { Context } from '../context.js';
 import { consecutiveMisses } from '../core/feedback.js';
-import { renderRemoval } from '../core/messages.js';
+import { count, renderRemoval } from '../core/messages.js';
 import { groupsToDelete } from '../core/retention.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf } from '../store/feedback.js';
@@ -92,10 +92,10 @@ function print(ctx: Context, report: PruneReport, json: boolean | undefined): vo
   const would = report.dryRun ? 'would remove' : 'removed';
   const lines = [
     report.removed.length
-      ? `${report.dryRun ? 'Would remove' : 'Removed'} ${report.removed.length} member(s) after ${report.maxMisses} missed meetings in a row:`
+      ? `${report.dryRun ? 'Would remove' : 'Removed'} ${count(report.removed.length, 'member')} after ${report.maxMisses} missed meetings in a row:`
       : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${would}.`,
     ...report.removed.map((r) => `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`),
-    `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${report.retention.groupsDeleted} group(s) and ${report.retention.membersDeleted.length} long-gone member(s), keeping everyone's 10 latest partners.`,
+    `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${count(report.retention.groupsDeleted, 'group')} and ${count(report.retention.membersDeleted.length, 'long-gone member')}, keeping everyone's 10 latest partners.`,
   ];
   ctx.print(lines.join('\n'));
 }

@@ -8,6 +8,11 @@ import type { Cadence, Period } from './periods.js';
 
 const ZWSP = '\u200b';
 
+/** "1 group", "2 groups": counts in operator output read naturally. */
+export function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** Makes mass mentions and role pings in user-supplied text inert. */
 export function neutraliseMentions(text: string): string {
   return text
