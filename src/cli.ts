@@ -55,8 +55,8 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--seed <n>', 'random seed, to replay a pairing')
     .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean }) => {
-      const { pair, catchUp } = await import('./commands/pair.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => (opts.catchUp ? catchUp(ctx, opts) : pair(ctx, opts))));
+      const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : (await import('./commands/pair.js')).pair;
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => command(ctx, opts)));
     });
 
   withCommonOptions(program.command('optout'))

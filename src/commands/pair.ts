@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
-import { count, renderIntro, renderJoin, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { count, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
+import { activeConstraints, ageMeetings, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
-import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
 
 export interface PairOptions {
   dryRun?: boolean;
@@ -85,7 +85,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
 }
 
 /** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
-function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number, meetings: readonly DatedMeeting[]): MatchResult {
+export function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number, meetings: readonly DatedMeeting[]): MatchResult {
   const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
   return formGroups({
     candidates: toCandidates(candidates, ctx.config.now),
@@ -100,7 +100,7 @@ function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: numbe
 }
 
 /** Reads the platform's roster into the members table; returns the active members. */
-async function syncRoster(ctx: Context): Promise<Member[]> {
+export async function syncRoster(ctx: Context): Promise<Member[]> {
   await ctx.connect();
   const users = await ctx.platform.listMembers();
   const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
@@ -110,93 +110,7 @@ async function syncRoster(ctx: Context): Promise<Member[]> {
   return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
 }
 
-/**
- * Mid-period catch-up: groups members who joined after the round and members
- * whose partners all left, with each other — or, alone, into the smallest
- * fitting group — touching nobody else. Nobody is placed twice by catch-up.
- */
-export async function catchUp(ctx: Context, options: PairOptions): Promise<number> {
-  const requestedSeed = parseSeed(options.seed);
-  const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
-  if (!round) {
-    ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
-    // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
-    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
-    if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
-    return exitCodeFor(delivery);
-  }
-  const active = await syncRoster(ctx);
-  const stillActive = new Set(active.map((m) => m.userId));
-  const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
-  const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));
-  const groups = groupsOfRound(ctx.db, round.id);
-  const optedOut = await readOptOuts(ctx);
-  for (const id of optedOut) onPurpose.add(id);
-  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, onPurpose, stillActive, ctx.period, ctx.today);
-
-  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
-  ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
-  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
-  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
-  const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
-  const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
-  const formed: string[][] = result.groups;
-  const joined: { userId: string; groupId: number }[] = [];
-  const left: string[] = [];
-  for (const id of [...result.satOut, ...result.unpaired]) {
-    const target = groupToJoin(id, groups, stillActive, avoid, history, ctx.config.groupSize + 1);
-    if (target) {
-      joined.push({ userId: id, groupId: target.id });
-      (target.memberIds as string[]).push(id);
-    } else left.push(id);
-  }
-
-  const createdAt = ctx.config.now.toISOString();
-  ctx.db.transaction(() => {
-    for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
-    for (const j of joined) {
-      addToGroup(ctx.db, j.groupId, [j.userId]);
-      const group = groups.find((g) => g.id === j.groupId)!;
-      enqueue(ctx.db, {
-        programId: ctx.program.id,
-        dedupeKey: `join:${j.groupId}:${j.userId}`,
-        kind: 'intro',
-        period: round.period,
-        groupId: j.groupId,
-        recipients: group.memberIds,
-        body: renderJoin(addressee(ctx, j.userId), group.memberIds.filter((id) => id !== j.userId).map((id) => addressee(ctx, id)), ctx.period),
-        createdAt,
-      });
-    }
-    for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
-  })();
-  queueRoundMessages(ctx, round);
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
-
-  const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
-  const report = {
-    program: ctx.program.name,
-    round: round.period,
-    dryRun: ctx.dryRun,
-    catchUp: true,
-    seed: String(seed),
-    groups: formed.map((g) => ({ members: g.map((id) => ({ id, name: name(id) })) })),
-    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: groups.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
-    unpaired: left,
-  };
-  if (options.json) ctx.print(JSON.stringify(report, null, 2));
-  else {
-    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group.`];
-    for (const g of report.groups) lines.push(`  new: ${g.members.map((m) => m.name).join(' + ')}`);
-    for (const j of report.joined) lines.push(`  ${j.name} joins ${j.group.filter((m) => m.id !== j.id).map((m) => m.name).join(' + ')}`);
-    if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map(name).join(', ')}`);
-    if (waiting.length === 0) lines.push('Nobody is waiting.');
-    ctx.print(lines.join('\n'));
-  }
-  return exitCodeFor(delivery);
-}
-
-function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {
+export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {
   const last = lastIndex.get(m.userId);
   return {
     id: m.userId,
@@ -213,7 +127,7 @@ function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): Roste
 export const optOutKey = (programId: number, period: string): string => `optout:${programId}:${period}`;
 
 /** Members who reacted ❌ on this round's announcement (none when it was never posted). */
-async function readOptOuts(ctx: Context): Promise<Set<string>> {
+export async function readOptOuts(ctx: Context): Promise<Set<string>> {
   const announcement = findByKey(ctx.db, optOutKey(ctx.program.id, ctx.period.key));
   const out = new Set<string>();
   if (!announcement) {
@@ -226,14 +140,14 @@ async function readOptOuts(ctx: Context): Promise<Set<string>> {
   return out;
 }
 
-function addressee(ctx: Context, userId: string): Addressee {
+export function addressee(ctx: Context, userId: string): Addressee {
   const m = getMember(ctx.db, ctx.program.id, userId);
   const name = m?.name ?? userId;
   return { mention: ctx.platform.mention({ id: userId, name }), ...(m?.timezone ? { timezone: m.timezone } : {}) };
 }
 
 /** Queues every message of a round; idempotent, so a run that died before queueing is repaired. */
-function queueRoundMessages(ctx: Context, round: RoundRow): void {
+export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
   const createdAt = ctx.config.now.toISOString();
   const base = { programId: ctx.program.id, period: round.period, createdAt };

@@ -1,0 +1,95 @@
+import { randomInt } from 'node:crypto';
+import type { Context } from '../context.js';
+import { count, renderJoin } from '../core/messages.js';
+import { activeConstraints, ageMeetings, groupToJoin, selectWaiting } from '../core/round.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
+import { getMember, listPreferences } from '../store/members.js';
+import { enqueue } from '../store/outbox.js';
+import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
+import { addressee, parseSeed, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
+
+/**
+ * Mid-period catch-up: groups members who joined after the round and members
+ * whose partners all left, with each other — or, alone, into the smallest
+ * fitting group — touching nobody else. Nobody is placed twice by catch-up.
+ */
+export async function catchUp(ctx: Context, options: PairOptions): Promise<number> {
+  const requestedSeed = parseSeed(options.seed);
+  const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
+  if (!round) {
+    ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
+    // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
+    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+    if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
+    return exitCodeFor(delivery);
+  }
+  const active = await syncRoster(ctx);
+  const stillActive = new Set(active.map((m) => m.userId));
+  const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
+  const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));
+  const groups = groupsOfRound(ctx.db, round.id);
+  const optedOut = await readOptOuts(ctx);
+  for (const id of optedOut) onPurpose.add(id);
+  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, onPurpose, stillActive, ctx.period, ctx.today);
+
+  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
+  ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
+  const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
+  const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+  const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
+  const formed: string[][] = result.groups;
+  const joined: { userId: string; groupId: number }[] = [];
+  const left: string[] = [];
+  for (const id of [...result.satOut, ...result.unpaired]) {
+    const target = groupToJoin(id, groups, stillActive, avoid, history, ctx.config.groupSize + 1);
+    if (target) {
+      joined.push({ userId: id, groupId: target.id });
+      (target.memberIds as string[]).push(id);
+    } else left.push(id);
+  }
+
+  const createdAt = ctx.config.now.toISOString();
+  ctx.db.transaction(() => {
+    for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
+    for (const j of joined) {
+      addToGroup(ctx.db, j.groupId, [j.userId]);
+      const group = groups.find((g) => g.id === j.groupId)!;
+      enqueue(ctx.db, {
+        programId: ctx.program.id,
+        dedupeKey: `join:${j.groupId}:${j.userId}`,
+        kind: 'intro',
+        period: round.period,
+        groupId: j.groupId,
+        recipients: group.memberIds,
+        body: renderJoin(addressee(ctx, j.userId), group.memberIds.filter((id) => id !== j.userId).map((id) => addressee(ctx, id)), ctx.period),
+        createdAt,
+      });
+    }
+    for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
+  })();
+  queueRoundMessages(ctx, round);
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+
+  const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const report = {
+    program: ctx.program.name,
+    round: round.period,
+    dryRun: ctx.dryRun,
+    catchUp: true,
+    seed: String(seed),
+    groups: formed.map((g) => ({ members: g.map((id) => ({ id, name: name(id) })) })),
+    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: groups.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
+    unpaired: left,
+  };
+  if (options.json) ctx.print(JSON.stringify(report, null, 2));
+  else {
+    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group.`];
+    for (const g of report.groups) lines.push(`  new: ${g.members.map((m) => m.name).join(' + ')}`);
+    for (const j of report.joined) lines.push(`  ${j.name} joins ${j.group.filter((m) => m.id !== j.id).map((m) => m.name).join(' + ')}`);
+    if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map(name).join(', ')}`);
+    if (waiting.length === 0) lines.push('Nobody is waiting.');
+    ctx.print(lines.join('\n'));
+  }
+  return exitCodeFor(delivery);
+}
