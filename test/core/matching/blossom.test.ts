@@ -126,7 +126,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
       const exact = bruteForce(n, edges, false);
       const got = maxWeightMatching(graphOf(n, edges), { maxCardinality: false });
       checkValid(n, edges, got.mate);
-      expect({ t }).toEqual({ t });
+      expect({ t, weight: got.weight }).toEqual({ t, weight: exact.weight });
     }
   });
 
@@ -138,7 +138,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
       const exact = bruteForce(n, edges, true);
       const got = maxWeightMatching(graphOf(n, edges), { maxCardinality: true });
       checkValid(n, edges, got.mate);
-      expect({ t, size: got.size }).toEqual({ t, size: exact.size });
+      expect({ t, size: got.size, weight: got.weight }).toEqual({ t, size: exact.size, weight: exact.weight });
     }
   });
 
@@ -154,7 +154,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
       expect(got.size).toBe(exact.size);
       if (got.size * 2 === n) {
         perfect++;
-        expect({ t }).toEqual({ t });
+        expect({ t, weight: got.weight }).toEqual({ t, weight: exact.weight });
         for (const [i, j, w] of edges) expect(certifiedSlack(got, i, j, w)).toBeGreaterThanOrEqual(0);
         for (let v = 0; v < n; v++) {
           const u = got.mate[v]!;
