@@ -107,8 +107,10 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const retentionDays = integer(get('PAIRBOT_RETENTION_DAYS'), 'PAIRBOT_RETENTION_DAYS', 365, 1, 100_000);
   const timezone = timeZone(get('PAIRBOT_TIMEZONE'), 'PAIRBOT_TIMEZONE') ?? 'UTC';
   const dateFlag = flags.date !== undefined ? { value: flags.date, source: '--date' } : undefined;
-  const nowSetting = dateFlag ?? get('PAIRBOT_NOW');
-  const now = nowSetting ? parseNow(nowSetting, dateFlag ? '--date' : 'PAIRBOT_NOW', timezone) : clock();
+  const nowEnv = get('PAIRBOT_NOW');
+  const nowFromEnv = nowEnv ? parseNow(nowEnv, 'PAIRBOT_NOW', timezone) : undefined;
+  const now = dateFlag ? parseNow(dateFlag, '--date', timezone) : (nowFromEnv ?? clock());
+  const nowSetting = dateFlag ?? nowEnv;
   const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
   const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
@@ -184,7 +186,10 @@ function readConfigFile(path: string): Record<string, string> {
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    throw new UsageError(`PAIRBOT_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    // Never echo the parser's excerpt: the file may hold a token.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    const where = at === undefined ? '' : ` (line ${raw.slice(0, Number(at)).split('\n').length})`;
+    throw new UsageError(`PAIRBOT_CONFIG: ${path} is not valid JSON${where}; check quotes and commas`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`PAIRBOT_CONFIG: ${path} must hold a JSON object of settings, e.g. {"PAIRBOT_CADENCE": "weekly"}`);

@@ -17,6 +17,10 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const secrets = [...knownSecrets];
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      process.stderr.write('[pairbot] error: the database is busy with another pairbot run; try again later\n');
+      return EXIT.locked;
+    }
     if (err instanceof PairbotError) {
       process.stderr.write(`[pairbot] error: ${redact(err.message, secrets)}\n`);
       if (argv.includes('--verbose') && err.cause instanceof Error) process.stderr.write(`[pairbot]   cause: ${redact(err.cause.message, secrets)}\n`);

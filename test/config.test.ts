@@ -86,6 +86,9 @@ describe('loadConfig', () => {
     refuses({ PAIRBOT_CONFIG: 'missing.json' }, /PAIRBOT_CONFIG: cannot read config file .*missing.json: ENOENT/);
     writeFileSync(join(dir, 'bad.json'), '{ not json');
     refuses({ PAIRBOT_CONFIG: 'bad.json' }, /PAIRBOT_CONFIG: .*bad.json is not valid JSON/);
+    writeFileSync(join(dir, 'tok.json'), '{"MATTERMOST_TOKEN": supersecrettoken123}');
+    refuses({ PAIRBOT_CONFIG: 'tok.json' }, /tok.json is not valid JSON(?: \(line 1\))?; check quotes and commas$/);
+    refuses({ PAIRBOT_NOW: 'soon' }, /PAIRBOT_NOW: expected an ISO date-time/, { date: '2026-11-23' });
     writeFileSync(join(dir, 'list.json'), '[1]');
     refuses({ PAIRBOT_CONFIG: 'list.json' }, /must hold a JSON object/);
     writeFileSync(join(dir, 'typo.json'), '{"PAIRBOT_CADENSE": "weekly"}');

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
 import { addPreference, forgetPerson, getMember, listPreferences, updateMember, type MemberChanges } from '../store/members.js';
-import { findRound, groupsOfMember, insertGroup } from '../store/rounds.js';
+import { findRound, groupsOfMember, hasManualMeeting, insertGroup } from '../store/rounds.js';
 import { summarise } from './members.js';
 import { findMember } from './resolve.js';
 import { missesOf } from './prune.js';
@@ -132,6 +132,10 @@ export async function addPartner(ctx: Context, who: string, partner: string): Pr
   const a = await findMember(ctx, who);
   const b = await findMember(ctx, partner);
   if (a.userId === b.userId) throw new UsageError('add-partner: a member cannot be their own partner');
+  if (hasManualMeeting(ctx.db, ctx.program.id, a.userId, b.userId, ctx.today)) {
+    ctx.log.info(`${a.name} meeting ${b.name} on ${ctx.today} was already recorded`);
+    return EXIT.ok;
+  }
   insertGroup(ctx.db, ctx.program.id, null, ctx.today, 'manual', [a.userId, b.userId], ctx.config.now.toISOString());
   ctx.log.info(`recorded that ${a.name} met ${b.name} on ${ctx.today}`);
   return EXIT.ok;

@@ -22,6 +22,10 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
   const next = nextPeriod(ctx.period, ctx.config.cadence);
   const key = optOutKey(ctx.program.id, next.key);
   const text = renderOptOutAnnouncement(next, describeStart(next, ctx.config.cadence), ctx.config.cadence);
+  if (options.dryRun && findByKey(ctx.db, key)) {
+    ctx.print(`Round ${next.key} was already announced; nothing would be posted.`);
+    return EXIT.ok;
+  }
   if (options.dryRun) {
     ctx.print(`Would post in the program channel for round ${next.key} (with the bot's ❌ reaction):\n\n${text}`);
     return EXIT.ok;

@@ -5,7 +5,7 @@ import { formGroups, type MatchResult } from '../core/matching/index.js';
 import { count, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import { activeConstraints, ageMeetings, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
@@ -151,8 +151,10 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
   const createdAt = ctx.config.now.toISOString();
   const base = { programId: ctx.program.id, period: round.period, createdAt };
+  const groups = groupsOfRound(ctx.db, round.id);
+  const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
   ctx.db.transaction(() => {
-    for (const g of groupsOfRound(ctx.db, round.id)) {
+    for (const g of groups) {
       if (g.source === 'manual') continue;
       enqueue(ctx.db, {
         ...base,
@@ -163,17 +165,16 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence),
       });
     }
-    for (const e of exclusionsOfRound(ctx.db, round.id)) {
-      if (e.reason === 'satOut' || e.reason === 'unpaired') {
-        const who = addressee(ctx, e.userId);
-        enqueue(ctx.db, {
-          ...base,
-          dedupeKey: `${e.reason}:${round.id}:${e.userId}`,
-          kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
-          recipients: [e.userId],
-          body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence) : renderUnpaired(who, period),
-        });
-      }
+    for (const e of leftOut) {
+      const who = addressee(ctx, e.userId);
+      const alone = groups.length === 0 && leftOut.length === 1;
+      enqueue(ctx.db, {
+        ...base,
+        dedupeKey: `${e.reason}:${round.id}:${e.userId}`,
+        kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
+        recipients: [e.userId],
+        body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence) : renderUnpaired(who, period, alone),
+      });
     }
   })();
 }
@@ -194,7 +195,7 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairRepo
     dryRun: ctx.dryRun,
     existing,
     seed: round.seed,
-    groups: groupsOfRound(ctx.db, round.id).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
+    groups: currentGroups(groupsOfRound(ctx.db, round.id)).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
     excluded,
     // Everyone left without a group this round: sat out by policy or blocked by constraints.
     unpaired: [...satOut, ...unpaired],

@@ -59,8 +59,11 @@ export function renderSitOut(member: Addressee, period: Period, cadence: Cadence
   ].join('\n');
 }
 
-export function renderUnpaired(member: Addressee, period: Period): string {
-  return `Hi ${member.mention}, nobody could be paired with you for round ${period.key} this time (everyone available is someone you asked not to meet). You will be first in line next round.`;
+export function renderUnpaired(member: Addressee, period: Period, alone: boolean): string {
+  const why = alone
+    ? 'you were the only one available this round'
+    : 'everyone else available is someone you, or they, asked not to be paired with';
+  return `Hi ${member.mention}, nobody could be paired with you for round ${period.key}: ${why}. You will be first in line next round.`;
 }
 
 export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence): string {

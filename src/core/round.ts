@@ -159,3 +159,15 @@ export function groupToJoin(
     .filter((g) => g.memberIds.every((id) => stillActive.has(id) && !avoided.has(id)))
     .sort((a, b) => a.memberIds.length - b.memberIds.length || cost(a) - cost(b) || a.id - b.id)[0];
 }
+
+/**
+ * The round as it stands after catch-up: everyone appears once, in the latest
+ * group they were placed in; a group left with fewer than two such members is gone.
+ */
+export function currentGroups<G extends { id: number; memberIds: readonly string[] }>(groups: readonly G[]): G[] {
+  const latest = new Map<string, number>();
+  for (const g of groups) for (const id of g.memberIds) latest.set(id, Math.max(latest.get(id) ?? -Infinity, g.id));
+  return groups
+    .map((g) => ({ ...g, memberIds: g.memberIds.filter((id) => latest.get(id) === g.id) }))
+    .filter((g) => g.memberIds.length >= 2);
+}

@@ -84,18 +84,23 @@ function refuseNewer(db: DB, path: string): void {
   }
 }
 
-/** Applies each migration after the file's `user_version` in its own transaction. */
+/**
+ * Applies each migration after the file's `user_version`. The version is read
+ * inside an IMMEDIATE transaction, so two first runs on a new file never both migrate.
+ */
 function migrate(db: DB, path: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    try {
-      db.transaction(() => {
+  const pending = (): number => (db.pragma('user_version', { simple: true }) as number);
+  if (pending() >= MIGRATIONS.length) return;
+  try {
+    db.transaction(() => {
+      for (let v = pending(); v < MIGRATIONS.length; v++) {
         db.exec(MIGRATIONS[v]!);
         db.pragma(`user_version = ${v + 1}`);
-      })();
-    } catch (err) {
-      throw new StoreError(`database ${path}: migration to schema version ${v + 1} failed: ${(err as Error).message}`, { cause: err });
-    }
+      }
+    }).immediate();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw err;
+    throw new StoreError(`database ${path}: migration to schema version ${MIGRATIONS.length} failed: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -176,3 +176,13 @@ export function roundsSince(db: DB, programId: number, fromIndex: number): Round
 export function clearExclusion(db: DB, roundId: number, userId: string): void {
   db.prepare('DELETE FROM round_exclusions WHERE round_id = ? AND user_id = ?').run(roundId, userId);
 }
+
+/** Was a meeting of exactly these two recorded by hand on that day? */
+export function hasManualMeeting(db: DB, programId: number, a: string, b: string, on: string): boolean {
+  return !!db
+    .prepare(
+      `SELECT 1 FROM groups g WHERE g.program_id = ? AND g.source = 'manual' AND g.formed_on = ?
+       AND (SELECT COUNT(*) FROM group_members WHERE group_id = g.id AND user_id IN (?, ?)) = 2`,
+    )
+    .get(programId, on, a, b);
+}

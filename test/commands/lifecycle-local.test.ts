@@ -154,6 +154,10 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     expect(regroup.joined[0].id).toBe('d');
     expect(regroup.joined[0].group.map((m: { id: string }) => m.id).sort()).toEqual(['d', 'e', 'f']);
     expect((await json('pair', '--catch-up', '--date', '2027-01-01')).joined).toEqual([]);
+    const round = await json('pair', '--date', '2027-01-01');
+    const ids = round.groups.flatMap((g: Group) => g.members.map((m) => m.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(partner);
     const welcome = (await posts()).filter((p) => p.text.includes('joins your group'));
     expect(welcome).toHaveLength(1);
     expect([...welcome[0]!.recipients].sort()).toEqual(['d', 'e', 'f']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeConstraints, ageMeetings, groupToJoin, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -78,5 +78,16 @@ describe('catch-up rules', () => {
     expect(groupToJoin('x', groups, still, [], history, 3)?.id).toBe(3);
     expect(groupToJoin('x', groups, still, [['e', 'x']], history, 3)?.id).toBe(1);
     expect(groupToJoin('x', groups, still, [['e', 'x'], ['x', 'b']], history, 3)).toBeUndefined();
+  });
+});
+
+describe('currentGroups', () => {
+  it('shows everyone once, in their latest group, after catch-up', () => {
+    const groups = [
+      { id: 1, memberIds: ['anna', 'cleo'] },
+      { id: 2, memberIds: ['bob', 'dan'] },
+      { id: 3, memberIds: ['eve', 'fay', 'cleo'] },
+    ];
+    expect(currentGroups(groups).map((g) => g.memberIds)).toEqual([['bob', 'dan'], ['eve', 'fay', 'cleo']]);
   });
 });
