@@ -1,74 +1,193 @@
 import type { MatchRequest, MatchResult } from '../matching-types.js';
+import { formLargeGroups } from './groups.js';
+import { buildModel, type PairModel } from './model.js';
+import { exactPairs, pairUp, type Pairing, type SpareRule } from './pairs.js';
 
 export type { MatchRequest, MatchResult } from '../matching-types.js';
-
-const pairKey = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+export { computeGroupSizes } from './groups.js';
+export { BLOSSOM_MAX, FULL_SCAN_MAX } from './pairs.js';
 
 /**
- * v1 engine: seeded shuffle, then greedy pairing by lowest recency cost.
- * Replaced by maximum-weight matching in the engine work (issue 3); same contract.
+ * Form this round's groups. Pure and deterministic: the only randomness is `req.random`.
+ *
+ * Objective, in priority order: never group an avoided pair or anyone twice; place
+ * everyone (odd count: one trio, or one sitter chosen by fewest sit-outs then oldest last
+ * sit-out); avoid repeats, preferring partners met longest ago; preferred pairs, shared
+ * working hours, the attribute rule; then the seed decides between equals.
+ *
+ * Pairs (k = 2) are a maximum-weight matching of a sparse candidate graph (Edmonds'
+ * blossom; greedy + 2-opt above BLOSSOM_MAX members); larger groups are filled by
+ * successive matchings and improved by member swaps (see groups.ts).
  */
 export function formGroups(req: MatchRequest): MatchResult {
-  const avoid = new Set(req.avoid.map(([a, b]) => pairKey(a, b)));
-  const prefer = new Set(req.prefer.map(([a, b]) => pairKey(a, b)));
-  const cost = new Map<string, number>();
-  for (const m of req.history) {
-    const k = pairKey(m.a, m.b);
-    cost.set(k, (cost.get(k) ?? 0) + 1 / (1 + m.age));
+  const model = buildModel(req);
+  const k = Number.isFinite(req.groupSize) ? Math.max(2, Math.floor(req.groupSize)) : 2;
+  if (model.n === 0) return { groups: [], satOut: [], unpaired: [] };
+  if (k === 2) return formPairs(model, req);
+  const { groups, unplaced } = formLargeGroups(model, k);
+  return finish(model, groups, [], unplaced);
+}
+
+function formPairs(model: PairModel, req: MatchRequest): MatchResult {
+  const n = model.n;
+  if (n === 1) return req.odd === 'sit-out' ? finish(model, [], [0], []) : finish(model, [], [], [0]);
+  const pairing = pairUp(model, spareRule(model, req));
+  return assemble(model, req, pairing);
+}
+
+/** Odd count: with `sit-out`, only the members first in the rotation may be the one left over. */
+function spareRule(model: PairModel, req: MatchRequest): SpareRule {
+  if (model.n % 2 === 0) return { kind: 'none' };
+  if (req.odd !== 'sit-out') return { kind: 'any' };
+  return { kind: 'some', eligible: sitOutCandidates(model, req) };
+}
+
+/** Fewest sit-outs, then the oldest last sit-out (never sat out first); ties are all eligible. */
+export function sitOutCandidates(model: PairModel, req: MatchRequest): number[] {
+  const rank = (i: number): [number, number] => {
+    const c = req.candidates[model.source[i]!]!;
+    return [c.sitOuts ?? 0, c.lastSatOut ?? -Infinity];
+  };
+  let best: [number, number] | null = null;
+  let eligible: number[] = [];
+  for (let i = 0; i < model.n; i++) {
+    const r = rank(i);
+    const cmp = best === null ? -1 : r[0] - best[0] || (r[1] === best[1] ? 0 : r[1] < best[1] ? -1 : 1);
+    if (cmp < 0) {
+      best = r;
+      eligible = [i];
+    } else if (cmp === 0) eligible.push(i);
   }
-  const ids = req.candidates.map((c) => c.id);
-  for (let i = ids.length - 1; i > 0; i--) {
-    const j = Math.floor(req.random() * (i + 1));
-    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
-  }
-  const satOut: string[] = [];
-  if (req.odd === 'sit-out' && ids.length % 2 === 1) {
-    const byId = new Map(req.candidates.map((c) => [c.id, c]));
-    const order = [...ids].sort((x, y) => {
-      const a = byId.get(x)!;
-      const b = byId.get(y)!;
-      return a.sitOuts - b.sitOuts || (a.lastSatOut ?? -Infinity) - (b.lastSatOut ?? -Infinity);
-    });
-    satOut.push(order[0]!);
-    ids.splice(ids.indexOf(order[0]!), 1);
-  }
-  const free = new Set(ids);
-  const groups: string[][] = [];
-  const unpaired: string[] = [];
-  for (const [a, b] of req.prefer) {
-    if (free.has(a) && free.has(b) && !avoid.has(pairKey(a, b))) {
-      free.delete(a);
-      free.delete(b);
-      groups.push([a, b]);
+  return eligible;
+}
+
+/** Turn a pairing into groups: the spare sits out or joins a trio; others left single join a pair if they can. */
+function assemble(model: PairModel, req: MatchRequest, pairing: Pairing): MatchResult {
+  const n = model.n;
+  const groups: number[][] = [];
+  const groupOf = new Int32Array(n).fill(-1);
+  for (let v = 0; v < n; v++) {
+    const u = pairing.mate[v]!;
+    if (u > v) {
+      groupOf[v] = groupOf[u] = groups.length;
+      groups.push([v, u]);
     }
   }
-  for (const a of ids) {
-    if (!free.has(a)) continue;
-    free.delete(a);
-    let best: string | undefined;
-    let bestCost = Infinity;
-    for (const b of free) {
-      const k = pairKey(a, b);
-      if (avoid.has(k)) continue;
-      const c = prefer.has(k) ? -1 : (cost.get(k) ?? 0);
-      if (c < bestCost) {
-        bestCost = c;
-        best = b;
-      }
+  const satOut: number[] = [];
+  const loose: number[] = [];
+  if (pairing.spare >= 0) (req.odd === 'sit-out' ? satOut : loose).push(pairing.spare);
+  for (let v = 0; v < n; v++) if (pairing.mate[v] === -1 && v !== pairing.spare) loose.push(v);
+
+  const unpaired: number[] = [];
+  for (const v of loose) {
+    if (req.odd === 'sit-out' && v !== pairing.spare) {
+      unpaired.push(v); // constraints, not the rotation, left them out
+      continue;
     }
-    if (best === undefined) unpaired.push(a);
+    const target = bestGroupFor(model, v, groups, 2);
+    if (target === -1) unpaired.push(v);
     else {
-      free.delete(best);
-      groups.push([a, best]);
+      groups[target]!.push(v);
+      groupOf[v] = target;
     }
   }
-  // Odd one out joins the group where it repeats least (triad), respecting avoids.
-  for (const lone of [...unpaired]) {
-    const target = groups.find((g) => g.length < req.groupSize + 1 && g.every((x) => !avoid.has(pairKey(x, lone))));
-    if (target) {
-      target.push(lone);
-      unpaired.splice(unpaired.indexOf(lone), 1);
+  improveTrios(model, groups);
+  return finish(model, groups, satOut, unpaired);
+}
+
+/** The group of at most `maxSize` members where v adds the most gain, or -1 if v avoids someone in every one. */
+function bestGroupFor(model: PairModel, v: number, groups: number[][], maxSize: number): number {
+  let best = -1;
+  let bestGain = -Infinity;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const grp = groups[gi]!;
+    if (grp.length > maxSize) continue;
+    let s = 0;
+    for (const u of grp) {
+      if (model.avoids(u, v)) {
+        s = -Infinity;
+        break;
+      }
+      s += model.gain(u, v);
+    }
+    if (s > bestGain) {
+      bestGain = s;
+      best = gi;
     }
   }
-  return { groups, satOut, unpaired };
+  return best;
+}
+
+/**
+ * A trio and any pair hold five people; re-split them into a trio and a pair when another
+ * split gains more (e.g. a trio member has met someone). Repeats until stable.
+ */
+function improveTrios(model: PairModel, groups: number[][]): void {
+  const score = (members: number[]): number => {
+    let s = 0;
+    for (let i = 0; i < members.length; i++)
+      for (let j = i + 1; j < members.length; j++) {
+        if (model.avoids(members[i]!, members[j]!)) return -Infinity;
+        s += model.gain(members[i]!, members[j]!);
+      }
+    return s;
+  };
+  for (let ti = 0; ti < groups.length; ti++) {
+    if (groups[ti]!.length !== 3) continue;
+    for (let pass = 0; pass < 4; pass++) {
+      let changed = false;
+      for (let pi = 0; pi < groups.length; pi++) {
+        const pair = groups[pi]!;
+        if (pair.length !== 2) continue;
+        const five = [...groups[ti]!, ...pair];
+        let bestScore = score(groups[ti]!) + score(pair);
+        let bestSplit: [number, number] | null = null;
+        for (let a = 0; a < 5; a++)
+          for (let b = a + 1; b < 5; b++) {
+            const p = [five[a]!, five[b]!];
+            const t = five.filter((_, i) => i !== a && i !== b);
+            const s = score(p) + score(t);
+            if (s > bestScore) {
+              bestScore = s;
+              bestSplit = [a, b];
+            }
+          }
+        if (bestSplit) {
+          const [a, b] = bestSplit;
+          groups[pi] = [five[a]!, five[b]!];
+          groups[ti] = five.filter((_, i) => i !== a && i !== b);
+          changed = true;
+        }
+      }
+      if (!changed) break;
+    }
+  }
+}
+
+/** Vertex indices to ids, in a canonical order (members and groups sorted by id). */
+function finish(model: PairModel, groups: number[][], satOut: number[], unpaired: number[]): MatchResult {
+  const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const toIds = (vs: number[]): string[] => vs.map((v) => model.ids[v]!).sort(byId);
+  const out = groups.filter((g) => g.length > 0).map(toIds);
+  out.sort((a, b) => byId(a[0]!, b[0]!));
+  return { groups: out, satOut: toIds(satOut), unpaired: toIds(unpaired) };
+}
+
+/**
+ * Diagnostics for benchmarks: the engine's pairing and the exact maximum-weight matching
+ * of the complete graph for the same request (quadratic: small n only). Pairs only.
+ */
+export function comparePairingWithExact(req: MatchRequest): {
+  engine: Pairing;
+  exact: Pairing;
+} {
+  const model = buildModel(req);
+  const rule = spareRule(model, req);
+  return { engine: pairUp(model, rule), exact: exactPairs(model, rule) };
+}
+
+/** Diagnostics: run the pairing alone (optionally forcing the large-n fallback). */
+export function pairingOnly(req: MatchRequest, options: { forceGreedy?: boolean } = {}): Pairing {
+  const model = buildModel(req);
+  return pairUp(model, spareRule(model, req), options);
 }

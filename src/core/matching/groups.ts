@@ -1,0 +1,373 @@
+import { maxWeightMatching } from './blossom.js';
+import type { PairModel } from './model.js';
+import { BLOSSOM_MAX, candidateNeighbours } from './pairs.js';
+
+/**
+ * Group sizes for n people and target size k ≥ 3: as many groups as keeps sizes closest
+ * to k (sum of |size − k|), sizes differing by at most one, ties going to more, smaller
+ * groups (fewer pairs to repeat, easier to schedule): n=10, k=4 → 4+3+3; n=9 → 5+4;
+ * n=7 → 4+3. Never a group below 2.
+ */
+export function computeGroupSizes(n: number, k: number): number[] {
+  if (n < 2) return [];
+  if (n <= k) return [n];
+  const even = (g: number): number[] => {
+    const base = Math.floor(n / g);
+    const extra = n - base * g;
+    return Array.from({ length: g }, (_, i) => base + (i < extra ? 1 : 0));
+  };
+  const lo = Math.max(1, Math.floor(n / k));
+  const options = [even(lo), even(lo + 1)].filter((s) => s.every((x) => x >= 2));
+  const cost = (s: number[]): number => s.reduce((acc, x) => acc + Math.abs(x - k), 0);
+  options.sort((a, b) => cost(a) - cost(b) || b.length - a.length);
+  return options[0] ?? [n];
+}
+
+export interface Grouping {
+  groups: number[][];
+  /** Vertices no group could take because of avoid constraints. */
+  unplaced: number[];
+}
+
+/** Local-search effort per call, in pair-gain evaluations (bounds the time on any input). */
+const SEARCH_BUDGET = 6_000_000;
+/** Up to this many members, a member in a repeated pair is tried against everyone, with tabu search. */
+const FULL_NEIGHBOURHOOD_MAX = 600;
+const RANDOM_SWAP_PARTNERS = 12;
+
+/**
+ * Groups of size k > 2 minimising repeated pairs (and maximising soft preferences):
+ * seed one member per group, fill the groups layer by layer with a bipartite
+ * maximum-weight matching of open groups to unassigned members (weight = gain with the
+ * group's members so far), then improve by swapping members between groups.
+ */
+export function formLargeGroups(model: PairModel, k: number): Grouping {
+  const n = model.n;
+  const sizes = computeGroupSizes(n, k);
+  if (sizes.length === 0) return { groups: [], unplaced: Array.from({ length: n }, (_, i) => i) };
+  const { start, adj } = candidateNeighbours(model);
+  const neighbours = (v: number): Int32Array => adj.subarray(start[v]!, start[v + 1]!);
+  const random = model.random;
+
+  const g = sizes.length;
+  const groups: number[][] = Array.from({ length: g }, () => []);
+  const where = new Int32Array(n).fill(-1);
+  // Seeds: the members with the most history, who are the hardest to place.
+  const histDeg = (v: number): number => model.histStart[v + 1]! - model.histStart[v]!;
+  const bySeed = Array.from({ length: n }, (_, i) => i).sort((a, b) => histDeg(b) - histDeg(a) || a - b);
+  for (let i = 0; i < g; i++) {
+    const v = bySeed[i]!;
+    groups[i]!.push(v);
+    where[v] = i;
+  }
+
+  const groupGain = (v: number, members: readonly number[]): number => {
+    let s = 0;
+    for (const u of members) {
+      if (model.avoids(u, v)) return -Infinity;
+      s += model.gain(u, v);
+    }
+    return s;
+  };
+
+  for (let layer = 1; ; layer++) {
+    const open: number[] = [];
+    for (let i = 0; i < g; i++) if (groups[i]!.length < sizes[i]! && groups[i]!.length === layer) open.push(i);
+    if (open.length === 0) break;
+    const unassigned: number[] = [];
+    for (let v = 0; v < n; v++) if (where[v] === -1) unassigned.push(v);
+    if (unassigned.length === 0) break;
+    assignLayer(model, groups, open, unassigned, where, neighbours, groupGain, random);
+  }
+
+  // Anyone left (constraints): a group with a vacancy, possibly after moving someone out
+  // of the way; failing that, any group that accepts them one over its size.
+  const unplaced: number[] = [];
+  for (let v = 0; v < n; v++) {
+    if (where[v] !== -1) continue;
+    if (placeWithRepair(model, v, groups, sizes, where)) continue;
+    let best = -1;
+    let bestGain = -Infinity;
+    for (let i = 0; i < g; i++) {
+      if (groups[i]!.length > sizes[i]!) continue;
+      const gg = groupGain(v, groups[i]!);
+      if (gg > bestGain) {
+        bestGain = gg;
+        best = i;
+      }
+    }
+    if (best === -1) unplaced.push(v);
+    else {
+      groups[best]!.push(v);
+      where[v] = best;
+    }
+  }
+
+  improveBySwaps(model, groups, where, neighbours);
+  return { groups: groups.filter((grp) => grp.length > 0), unplaced };
+}
+
+/**
+ * Put v into a group with a vacancy; if v avoids someone in every such group, move one
+ * conflicting member y of some group G out of the way: into a vacancy, or in place of a
+ * member z of another group H, z then taking a vacancy (possibly G's). Returns whether v was placed.
+ */
+function placeWithRepair(model: PairModel, v: number, groups: number[][], sizes: number[], where: Int32Array): boolean {
+  const g = groups.length;
+  const fits = (x: number, gi: number, without: number): boolean => {
+    for (const u of groups[gi]!) if (u !== without && model.avoids(u, x)) return false;
+    return true;
+  };
+  const move = (x: number, to: number): void => {
+    const from = where[x]!;
+    if (from !== -1) groups[from]!.splice(groups[from]!.indexOf(x), 1);
+    groups[to]!.push(x);
+    where[x] = to;
+  };
+  const vacancies: number[] = [];
+  for (let i = 0; i < g; i++) if (groups[i]!.length < sizes[i]!) vacancies.push(i);
+  for (const gi of vacancies)
+    if (fits(v, gi, -1)) {
+      move(v, gi);
+      return true;
+    }
+  for (let gi = 0; gi < g; gi++) {
+    const conflicts = groups[gi]!.filter((u) => model.avoids(u, v));
+    if (conflicts.length !== 1) continue;
+    const y = conflicts[0]!;
+    for (const hi of vacancies)
+      if (hi !== gi && fits(y, hi, -1)) {
+        move(y, hi);
+        move(v, gi);
+        return true;
+      }
+    for (let hi = 0; hi < g; hi++) {
+      if (hi === gi) continue;
+      for (const z of groups[hi]!) {
+        if (!fits(y, hi, z)) continue;
+        // z takes a vacancy: elsewhere, or in G itself next to v (G's vacancy outlives the swap of y for v).
+        const vi = vacancies.find((x) => x !== hi && (x === gi ? !model.avoids(z, v) && fits(z, gi, y) : fits(z, x, -1)));
+        if (vi === undefined) continue;
+        move(z, vi);
+        move(y, hi);
+        move(v, gi);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Give each open group one more member: bipartite max-weight matching (greedy when huge). */
+function assignLayer(
+  model: PairModel,
+  groups: number[][],
+  open: number[],
+  unassigned: number[],
+  where: Int32Array,
+  neighbours: (v: number) => Int32Array,
+  groupGain: (v: number, members: readonly number[]) => number,
+  random: () => number,
+): void {
+  const G = open.length;
+  const slot = new Map<number, number>(); // member -> vertex id in the bipartite graph
+  unassigned.forEach((v, i) => slot.set(v, G + i));
+  const from: number[] = [];
+  const to: number[] = [];
+  const gains: number[] = [];
+  const seen = new Set<number>();
+  for (let gi = 0; gi < G; gi++) {
+    const members = groups[open[gi]!]!;
+    seen.clear();
+    const consider = (v: number): void => {
+      if (where[v] !== -1 || seen.has(v)) return;
+      seen.add(v);
+      const gg = groupGain(v, members);
+      if (gg === -Infinity) return;
+      from.push(gi);
+      to.push(slot.get(v)!);
+      gains.push(gg);
+    };
+    for (const x of members) for (const v of neighbours(x)) consider(v);
+    for (let r = 0; r < 4; r++) consider(unassigned[Math.floor(random() * unassigned.length)]!);
+  }
+  const assigned = new Int32Array(G).fill(-1);
+  if (G + unassigned.length <= BLOSSOM_MAX) {
+    let minGain = 0;
+    for (const x of gains) if (x < minGain) minGain = x;
+    const offset = 1 - minGain;
+    const m = maxWeightMatching(
+      {
+        n: G + unassigned.length,
+        from: Int32Array.from(from),
+        to: Int32Array.from(to),
+        weight: Float64Array.from(gains, (x) => x + offset),
+      },
+      { maxCardinality: true, warmStart: true },
+    );
+    for (let gi = 0; gi < G; gi++) if (m.mate[gi]! >= 0) assigned[gi] = unassigned[m.mate[gi]! - G]!;
+  } else {
+    const order = gains.map((_, e) => e).sort((a, b) => gains[b]! - gains[a]! || a - b);
+    const taken = new Set<number>();
+    for (const e of order) {
+      const v = unassigned[to[e]! - G]!;
+      if (assigned[from[e]!] !== -1 || taken.has(v)) continue;
+      assigned[from[e]!] = v;
+      taken.add(v);
+    }
+  }
+  for (let gi = 0; gi < G; gi++) {
+    let v = assigned[gi]!;
+    const members = groups[open[gi]!]!;
+    if (v === -1) {
+      // No candidate edge: best compatible unassigned member among a bounded scan.
+      let best = -Infinity;
+      for (let t = 0; t < unassigned.length && t < 2048; t++) {
+        const u = unassigned[t]!;
+        if (where[u] !== -1) continue;
+        const gg = groupGain(u, members);
+        if (gg > best) {
+          best = gg;
+          v = u;
+        }
+      }
+      if (v === -1) continue;
+    }
+    members.push(v);
+    where[v] = open[gi]!;
+  }
+}
+
+/**
+ * Swap members between groups while the total gain improves; with few members, a tabu
+ * search continues from local optima while repeated pairs remain. Bounded effort.
+ */
+function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array, neighbours: (v: number) => Int32Array): void {
+  const n = model.n;
+  const g = groups.length;
+  if (g < 2) return;
+  let evals = 0;
+  const gain = (a: number, b: number): number => {
+    evals++;
+    return model.avoids(a, b) ? -Infinity : model.gain(a, b);
+  };
+  /** Gain of v with the members of group gi, leaving out `skip`. */
+  const withGroup = (v: number, gi: number, skip: number): number => {
+    let s = 0;
+    for (const u of groups[gi]!) if (u !== v && u !== skip) s += gain(v, u);
+    return s;
+  };
+  const swapDelta = (x: number, y: number): number => {
+    const a = where[x]!;
+    const b = where[y]!;
+    const after = withGroup(y, a, x) + withGroup(x, b, y);
+    if (after === -Infinity) return -Infinity;
+    return after - withGroup(x, a, -1) - withGroup(y, b, -1);
+  };
+  const doSwap = (x: number, y: number): void => {
+    const a = where[x]!;
+    const b = where[y]!;
+    const ga = groups[a]!;
+    const gb = groups[b]!;
+    ga[ga.indexOf(x)] = y;
+    gb[gb.indexOf(y)] = x;
+    where[x] = b;
+    where[y] = a;
+  };
+  /** Does v share its group with someone it met (negative gain)? */
+  const conflicted = (v: number): boolean => {
+    for (const u of groups[where[v]!]!) if (u !== v && model.repeatCost(u, v) > 0) return true;
+    return false;
+  };
+  const fullScan = n <= FULL_NEIGHBOURHOOD_MAX;
+  const partnersOf = (x: number, out: number[]): void => {
+    out.length = 0;
+    if (fullScan) {
+      for (let y = 0; y < n; y++) if (where[y] !== where[x]) out.push(y);
+      return;
+    }
+    for (const c of neighbours(x)) if (where[c] !== -1) for (const y of groups[where[c]!]!) if (where[y] !== where[x]) out.push(y);
+    for (let r = 0; r < RANDOM_SWAP_PARTNERS; r++) {
+      const y = Math.floor(model.random() * n);
+      if (where[y] !== where[x]) out.push(y);
+    }
+  };
+
+  // Descent: every member tries its swap partners; first improvement wins.
+  const partners: number[] = [];
+  for (let pass = 0; pass < 6 && evals < SEARCH_BUDGET; pass++) {
+    let improved = false;
+    for (let x = 0; x < n && evals < SEARCH_BUDGET; x++) {
+      if (where[x] === -1) continue;
+      // Members without a repeat only look at their sparse neighbours' groups.
+      if (fullScan && !conflicted(x)) {
+        partners.length = 0;
+        for (const c of neighbours(x))
+          if (where[c] !== -1) for (const y of groups[where[c]!]!) if (where[y] !== where[x]) partners.push(y);
+      } else partnersOf(x, partners);
+      let bestY = -1;
+      let bestD = 0;
+      for (const y of partners) {
+        if (where[y] === -1) continue;
+        const d = swapDelta(x, y);
+        if (d > bestD) {
+          bestD = d;
+          bestY = y;
+        }
+      }
+      if (bestY >= 0) {
+        doSwap(x, bestY);
+        improved = true;
+      }
+    }
+    if (!improved) break;
+  }
+  if (!fullScan) return;
+
+  // Tabu search on the members still in a repeated pair.
+  let current = 0;
+  for (let gi = 0; gi < g; gi++) {
+    const grp = groups[gi]!;
+    for (let i = 0; i < grp.length; i++) for (let j = i + 1; j < grp.length; j++) current += gain(grp[i]!, grp[j]!);
+  }
+  let best = current;
+  let bestWhere = Int32Array.from(where);
+  const tabuUntil = new Int32Array(n);
+  for (let iter = 1; evals < SEARCH_BUDGET; iter++) {
+    const hot: number[] = [];
+    for (let v = 0; v < n; v++) if (where[v] !== -1 && conflicted(v)) hot.push(v);
+    if (hot.length === 0) break;
+    let mx = -1;
+    let my = -1;
+    let md = -Infinity;
+    for (const x of hot) {
+      for (let y = 0; y < n; y++) {
+        if (where[y] === -1 || where[y] === where[x]) continue;
+        const d = swapDelta(x, y);
+        if (d === -Infinity) continue;
+        const allowed = (tabuUntil[x]! < iter && tabuUntil[y]! < iter) || current + d > best;
+        if (allowed && d > md) {
+          md = d;
+          mx = x;
+          my = y;
+        }
+      }
+    }
+    if (mx < 0) break;
+    doSwap(mx, my);
+    current += md;
+    const tenure = 4 + Math.floor(model.random() * 6);
+    tabuUntil[mx] = iter + tenure;
+    tabuUntil[my] = iter + tenure;
+    if (current > best) {
+      best = current;
+      bestWhere = Int32Array.from(where);
+    }
+  }
+  // Restore the best grouping seen.
+  for (let gi = 0; gi < g; gi++) groups[gi]!.length = 0;
+  for (let v = 0; v < n; v++) {
+    where[v] = bestWhere[v]!;
+    if (where[v] !== -1) groups[where[v]!]!.push(v);
+  }
+}
