@@ -55,8 +55,10 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--seed <n>', 'random seed, to replay a pairing')
     .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean }) => {
-      const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : (await import('./commands/pair.js')).pair;
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => command(ctx, opts)));
+      const { pair, parseSeed } = await import('./commands/pair.js');
+      const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : pair;
+      const seed = parseSeed(opts.seed);
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => command(ctx, { ...opts, seed })));
     });
 
   withCommonOptions(program.command('optout'))
@@ -64,7 +66,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dry-run', 'print the announcement; post nothing')
     .action(async (opts: CommonFlags & { dryRun?: boolean }) => {
       const { optout } = await import('./commands/optout.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => optout(ctx, opts)));
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => optout(ctx, opts)));
     });
 
   withCommonOptions(program.command('collect-feedback'))
@@ -73,7 +75,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
       const { collectFeedback } = await import('./commands/collect-feedback.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => collectFeedback(ctx, opts)));
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => collectFeedback(ctx, opts)));
     });
 
   withCommonOptions(program.command('prune'))
@@ -82,7 +84,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
       const { prune } = await import('./commands/prune.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true }, (ctx) => prune(ctx, opts)));
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => prune(ctx, opts)));
     });
 
   withCommonOptions(program.command('status'))
@@ -118,8 +120,9 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--avoid <who>', 'never pair with this person (hard constraint, both ways)')
     .addOption(new Option('--timezone <tz>', "override the member's IANA time zone"))
     .action(async (who: string, opts: CommonFlags & import('./commands/member.js').SetOptions) => {
-      const { setMember } = await import('./commands/member.js');
-      setExit(await run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts)));
+      const { setMember, validateSet } = await import('./commands/member.js');
+      const changes = validateSet(opts);
+      setExit(await run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts, changes)));
     });
   withCommonOptions(member.command('kick').argument('<who>'))
     .description('remove a member from the program (until `member set <who> --resume`)')

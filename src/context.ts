@@ -1,4 +1,7 @@
+import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadConfig, type CommonFlags, type Config } from './config.js';
+import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase, type DB } from './store/db.js';
 import { ensureProgram, type ProgramRow } from './store/programs.js';
@@ -30,6 +33,8 @@ export interface ContextOptions {
   dryRun?: boolean;
   /** Take the program's run lock (every command that writes or sends). */
   lock?: boolean;
+  /** Connect to the platform (and read the roster) before opening the database. */
+  connect?: boolean;
   /** Environment to read settings from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -43,29 +48,47 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
   const platform = await createPlatform(config, log);
   const dryRun = !!options.dryRun;
-  const db = openDatabase(config.db, { scratch: dryRun });
-  let release: (() => void) | undefined;
+  let botUserId: Promise<string> | undefined;
+  const connect = (): Promise<string> => (botUserId ??= platform.connect().then((r) => r.botUserId));
   try {
-    if (options.lock && !dryRun) release = acquireLock(db, config.program);
-    const program = ensureProgram(db, config.program, platform.kind, config.now);
-    let botUserId: Promise<string> | undefined;
-    const ctx: Context = {
-      config,
-      log,
-      db,
-      program,
-      platform,
-      connect: () => (botUserId ??= platform.connect().then((r) => r.botUserId)),
-      today: localDate(config.now, config.timezone),
-      period: periodOf(config.now, config.cadence, config.timezone),
-      print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-      dryRun,
-    };
-    log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${dryRun ? ' (dry run: scratch copy)' : ''}`);
-    return await body(ctx);
+    // Platform problems (unknown channel, bad roster) surface before the database is touched.
+    if (options.connect) await connect();
+    const created = !dryRun && !existsSync(config.db);
+    const dirCreated = created && !existsSync(dirname(config.db));
+    const db = openDatabase(config.db, { scratch: dryRun });
+    let release: (() => void) | undefined;
+    try {
+      if (options.lock && !dryRun) release = acquireLock(db, config.program);
+      const program = ensureProgram(db, config.program, platform.kind, config.now);
+      const ctx: Context = {
+        config,
+        log,
+        db,
+        program,
+        platform,
+        connect,
+        today: localDate(config.now, config.timezone),
+        period: periodOf(config.now, config.cadence, config.timezone),
+        print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+        dryRun,
+      };
+      log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${dryRun ? ' (dry run: scratch copy)' : ''}`);
+      return await body(ctx);
+    } catch (err) {
+      // A usage error leaves nothing behind: not even the database this run created.
+      if (err instanceof UsageError && created) {
+        release?.();
+        release = undefined;
+        db.close();
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
+        if (dirCreated) rmSync(dirname(config.db), { recursive: true, force: true });
+      }
+      throw err;
+    } finally {
+      release?.();
+      if (db.open) db.close();
+    }
   } finally {
-    release?.();
-    db.close();
     await platform.close();
   }
 }

@@ -6,7 +6,7 @@ import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
 import { enqueue } from '../store/outbox.js';
 import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
-import { addressee, parseSeed, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
+import { addressee, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 
 /**
  * Mid-period catch-up: groups members who joined after the round and members
@@ -14,7 +14,7 @@ import { addressee, parseSeed, queueRoundMessages, readOptOuts, runEngine, syncR
  * fitting group — touching nobody else. Nobody is placed twice by catch-up.
  */
 export async function catchUp(ctx: Context, options: PairOptions): Promise<number> {
-  const requestedSeed = parseSeed(options.seed);
+  const requestedSeed = options.seed;
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (!round) {
     ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);

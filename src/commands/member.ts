@@ -23,7 +23,7 @@ function isDate(value: string): boolean {
 }
 
 /** Checks every flag before anything is looked up or written. */
-function validateSet(options: SetOptions): MemberChanges {
+export function validateSet(options: SetOptions): MemberChanges {
   const changes: MemberChanges = {};
   if (options.frequency !== undefined) {
     if (!/^\d+$/.test(options.frequency) || Number(options.frequency) < 1 || Number(options.frequency) > 52) {
@@ -46,8 +46,7 @@ function validateSet(options: SetOptions): MemberChanges {
   return changes;
 }
 
-export async function setMember(ctx: Context, who: string, options: SetOptions): Promise<number> {
-  const changes = validateSet(options);
+export async function setMember(ctx: Context, who: string, options: SetOptions, changes: MemberChanges): Promise<number> {
   const member = await findMember(ctx, who);
   const prefer = options.prefer !== undefined ? await findMember(ctx, options.prefer) : undefined;
   const avoid = options.avoid !== undefined ? await findMember(ctx, options.avoid) : undefined;

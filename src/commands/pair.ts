@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
 import { count, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
-import { seededRandom, seedFrom } from '../core/random.js';
+import { seededRandom } from '../core/random.js';
 import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
@@ -14,7 +14,8 @@ import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIn
 export interface PairOptions {
   dryRun?: boolean;
   json?: boolean;
-  seed?: string;
+  /** Validated by parseSeed before anything opens. */
+  seed?: number;
 }
 
 /** SPEC §5: the JSON document `pair --json` prints. */
@@ -33,11 +34,11 @@ export interface PairReport {
 export function parseSeed(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
-  return seedFrom(value);
+  return Number(value);
 }
 
 export async function pair(ctx: Context, options: PairOptions): Promise<number> {
-  const requestedSeed = parseSeed(options.seed);
+  const requestedSeed = options.seed;
   const existing = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (existing) {
     ctx.log.info(`round ${existing.period} already exists (seed ${existing.seed}); pairing nobody new`);

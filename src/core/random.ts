@@ -9,11 +9,3 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-/** Turns a --seed value (any string) into a 32-bit seed; numbers map to themselves. */
-export function seedFrom(value: string): number {
-  if (/^\d+$/.test(value) && Number(value) <= 0xffffffff) return Number(value);
-  let h = 2166136261;
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 16777619);
-  return h >>> 0;
-}

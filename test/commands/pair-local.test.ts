@@ -138,8 +138,17 @@ describe('pair on the local platform (built CLI)', () => {
     expect(badFlag.stderr).toMatch(/--date: expected a date YYYY-MM-DD/);
     const unknown = await pairbot('pair', '--no-such-flag');
     expect(unknown.code).toBe(2);
-    const seed = await pairbot('pair', '--dry-run', '--seed', 'abc');
-    expect(seed.code).toBe(2);
+    for (const args of [
+      ['pair', '--seed', 'abc'],
+      ['member', 'set', 'alice', '--frequency', '0'],
+      ['member', 'set', 'alice', '--pause-until', 'tomorrow'],
+      ['member', 'show', 'nobody'],
+      ['optout'],
+    ]) {
+      const r = await runCli(args, { cwd: dir, env: { ...env, ...(args[0] === 'optout' ? { PAIRBOT_ROSTER: join(dir, 'missing.csv') } : {}) } });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(existsSync(join(dir, 'data')), args.join(' ')).toBe(false);
+    }
   });
 
   it('refuses a malformed roster with exit 2 naming file, line and problem', async () => {
@@ -150,7 +159,7 @@ describe('pair on the local platform (built CLI)', () => {
     ];
     for (const [content, message] of cases) {
       writeFileSync(join(dir, 'roster.csv'), content);
-      const r = await pairbot('pair', '--dry-run');
+      const r = await pairbot('pair');
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     }
