@@ -67,13 +67,13 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
 
 async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<void> {
   if (message.recipients.length === 0) {
-    const post = await ctx.platform.postToChannel(message.body, message.reactions);
+    const post = await ctx.platform.postToChannel(message.body, message.reactions, `outbox-${message.id}`);
     recordDelivery(ctx.db, message.id, [], post);
     markSent(ctx.db, message.id, [], new Date().toISOString());
     return;
   }
   const result = await ctx.platform.sendToGroup(
-    { memberIds: message.recipients, text: message.body, reactions: message.reactions },
+    { memberIds: message.recipients, text: message.body, reactions: message.reactions, key: `outbox-${message.id}` },
     new Set(message.delivered),
     (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post),
   );

@@ -219,9 +219,9 @@ export class MattermostPlatform implements ChatPlatform {
     return neutraliseMentions(`@${user.name}`);
   }
 
-  async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {
+  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
     const { channel } = await this.ready();
-    const post = await this.createPost(channel.id, text, `posting in ~${this.settings.channel}`);
+    const post = await this.createPost(channel.id, text, `posting in ~${this.settings.channel}`, key);
     const ref = { id: post.id, conversationId: channel.id };
     await this.addReactions(ref, reactions);
     return ref;
@@ -339,7 +339,7 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(key, channelId);
       }
-      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text)));
+      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
       const ref = { id: post.id, conversationId: channelId };
       record(memberIds, ref);
       await this.addReactions(ref, message.reactions ?? []);
@@ -364,7 +364,7 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(userId, channelId);
       }
-      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text)));
+      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
       const ref = { id: post.id, conversationId: channelId };
       record([userId], ref);
       await this.addReactions(ref, message.reactions ?? []);
@@ -375,17 +375,23 @@ export class MattermostPlatform implements ChatPlatform {
     }
   }
 
-  private async createPost(channelId: string, text: string, context: string): Promise<Post> {
-    return this.call(context, () => this.client.createPost(this.newPost(channelId, text)));
+  private async createPost(channelId: string, text: string, context: string, key?: string): Promise<Post> {
+    return this.call(context, () => this.client.createPost(this.newPost(channelId, text, key)));
   }
 
   /**
    * A post with a `pending_post_id`: the server answers a repeated create with the post it
-   * already made, so retrying after a lost response does not post twice.
+   * already made, so retrying after a lost response does not post twice. With a message key
+   * the id is derived from it (same id in a later run after a kill); it keeps the
+   * `userId:13 digits` shape Mattermost's own clients use.
    */
-  private newPost(channelId: string, text: string): Partial<Post> & { channel_id: string; message: string } {
-    const stamp = Math.max(Date.now(), this.lastPendingStamp + 1);
-    this.lastPendingStamp = stamp;
+  private newPost(channelId: string, text: string, key?: string): Partial<Post> & { channel_id: string; message: string } {
+    let stamp: number;
+    if (key) stamp = stableStamp(`${key}:${channelId}`);
+    else {
+      stamp = Math.max(Date.now(), this.lastPendingStamp + 1);
+      this.lastPendingStamp = stamp;
+    }
     return { channel_id: channelId, message: neutraliseMentions(text), pending_post_id: `${this.botUserId}:${stamp}` };
   }
 
@@ -496,4 +502,15 @@ export function toPlatformUser(user: UserProfile): PlatformUser {
   const automatic = tz && (tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true');
   const zone = tz ? (automatic ? tz.automaticTimezone : tz.manualTimezone) : undefined;
   return { id: user.id, name: user.username, ...(zone && isValidTimeZone(zone) ? { timezone: zone } : {}) };
+}
+
+/** A 13-digit number from a string (FNV-1a, two rounds), stable across runs. */
+function stableStamp(value: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < value.length; i++) {
+    a = Math.imul(a ^ value.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
+  }
+  return 1_000_000_000_000 + ((a * 2 ** 21 + (b & 0x1fffff)) % 9_000_000_000_000);
 }

@@ -39,6 +39,8 @@ export interface GroupMessage {
   text: string;
   /** Reactions the bot adds to the message it posts, in order. */
   reactions?: readonly Reaction[];
+  /** The same on every retry of this message (its outbox id), for platforms that de-duplicate creates. */
+  key?: string;
 }
 
 /**
@@ -62,8 +64,8 @@ export interface ChatPlatform {
   findUser(who: string): Promise<PlatformUser | undefined>;
   /** How to mention a user in a message on this platform (e.g. `@alice`, `<@123>`). */
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string;
-  /** Posts in the program's channel, then adds the bot's reactions. */
-  postToChannel(text: string, reactions?: readonly Reaction[]): Promise<PostRef>;
+  /** Posts in the program's channel, then adds the bot's reactions; `key` as in GroupMessage. */
+  postToChannel(text: string, reactions?: readonly Reaction[], key?: string): Promise<PostRef>;
   /**
    * Sends `message` to its members, skipping those in `alreadyDelivered`, calling
    * `record` after each delivered part. Throws PlatformError on a fault that a later

@@ -278,6 +278,22 @@ describe('mattermost adapter against the fake server', () => {
       expect(h.fake.botMessages()).toHaveLength(9);
     });
 
+    it('a message resent by a later run (killed before it recorded delivery) is posted once', async () => {
+      const pair = h.fake.addUsers(2).map((u) => u.id);
+      const channelPost = await h.platform.postToChannel('announcement', [], 'outbox-7');
+      await h.platform.sendToGroup({ memberIds: pair, text: 'intro', key: 'outbox-8' }, new Set(), () => {});
+      // A new process: new adapter, nothing recorded, same outbox keys.
+      const again = createMattermostPlatform(
+        { mattermost: { url: h.fake.url, token: h.fake.token, team: 'community', channel: 'coffee-pairs' } },
+        { debug() {}, info() {}, warn() {} },
+      );
+      expect((await again.postToChannel('announcement', [], 'outbox-7')).id).toBe(channelPost.id);
+      await again.sendToGroup({ memberIds: pair, text: 'intro', key: 'outbox-8' }, new Set(), () => {});
+      expect(h.fake.botMessages()).toHaveLength(1);
+      expect(h.fake.postsIn(h.fake.channel.id)).toHaveLength(1);
+      await again.close();
+    });
+
     it('returns members who cannot be messaged and still reaches the rest', async () => {
       const [a, b, c] = h.fake.addUsers(3);
       h.fake.refuseDirectMessages(b!.id);
