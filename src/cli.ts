@@ -33,11 +33,7 @@ type Run = (flags: CommonFlags, options: ContextOptions, body: Parameters<typeof
  * in a context, and reports its exit code through `setExit`.
  */
 export function buildCli(setExit: (code: number) => void): Command {
-  const run: Run = async (flags, options, body) => {
-    const { withContext } = await import('./context.js');
-    return withContext(flags, options, body);
-  };
-  const program = new Command('pairbot')
+  const program: Command = withCommonOptions(new Command('pairbot'))
     .description('Pairs the members of a chat community for regular 1-on-1 meetings. Run by cron; each command does one job and exits.')
     .version(version(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
@@ -47,6 +43,11 @@ export function buildCli(setExit: (code: number) => void): Command {
 Exit codes: 0 done, 1 failed, 2 usage/config error, 3 partly delivered (the next run retries), 75 another run holds the lock.
 Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, DISCORD_*), then PAIRBOT_CONFIG, then .env. See README.md.`,
     );
+  // Common options are accepted before the command name too (`pairbot --verbose pair`).
+  const run: Run = async (flags, options, body) => {
+    const { withContext } = await import('./context.js');
+    return withContext({ ...(program.opts() as CommonFlags), ...flags }, options, body);
+  };
 
   withCommonOptions(program.command('pair'))
     .description("form this period's groups, store the round and DM every group")
@@ -100,7 +101,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { members } = await import('./commands/members.js');
-      setExit(await run(opts, {}, (ctx) => members(ctx, opts)));
+      setExit(await run(opts, { connect: true }, (ctx) => members(ctx, opts)));
     });
 
   const member = program.command('member').description("look at or change one member (<who> is a user id, username or @username)");

@@ -32,4 +32,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `pairbot members | head`: a closed stdout is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw err;
+});
+
 process.exitCode = await main(process.argv);

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import { getMember, listMembers, type Member } from '../store/members.js';
 import { groupsOfMember } from '../store/rounds.js';
+import { syncRoster } from './pair.js';
 
 export interface MemberSummary {
   id: string;
@@ -31,13 +32,15 @@ export function summarise(ctx: Context, m: Member): MemberSummary {
 }
 
 export async function members(ctx: Context, options: { json?: boolean }): Promise<number> {
+  // The roster as it is now: newcomers appear, people who left show as left.
+  await syncRoster(ctx);
   const rows = listMembers(ctx.db, ctx.program.id).map((m) => summarise(ctx, m));
   if (options.json) {
     ctx.print(JSON.stringify({ program: ctx.program.name, members: rows }, null, 2));
     return EXIT.ok;
   }
   if (rows.length === 0) {
-    ctx.print(`No members stored for program "${ctx.program.name}" yet (\`pairbot pair\` reads the roster).`);
+    ctx.print(`Program "${ctx.program.name}" has no members: nobody is in the roster, channel or role.`);
     return EXIT.ok;
   }
   const table = [['NAME', 'ID', 'STATE', 'EVERY', 'PAUSED UNTIL', 'LAST PARTNER']];

@@ -53,6 +53,16 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect(table.stdout).toMatch(/carol\s+u03\s+paused\s+3 rounds\s+2026-12-20/);
   });
 
+  it('members shows the roster as it is now, and accepts options before the command', async () => {
+    const fresh = await pairbot('--date', '2026-11-23', 'members', '--json');
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout).members).toHaveLength(13);
+    writeRoster(dir, ['u01', 'u02', 'zed']);
+    const { members } = await json('members', '--date', '2026-11-24');
+    const state = Object.fromEntries(members.map((m: { id: string; state: string }) => [m.id, m.state]));
+    expect(state).toMatchObject({ u01: 'active', u02: 'active', zed: 'active', u03: 'left' });
+  });
+
   it('member show gives the current group, partners and preferences', async () => {
     await pairbot('member', 'set', 'alice', '--prefer', 'bob', '--avoid', '@carol', '--timezone', 'America/Denver');
     const first = await json('pair', '--date', '2026-11-23');
