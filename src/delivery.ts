@@ -6,6 +6,9 @@ import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, 
 import { getMember } from './store/members.js';
 import { findRound } from './store/rounds.js';
 
+/** Long deliveries (rate limits!) report progress about every tenth of the way. */
+const PROGRESS_FROM = 50;
+
 /** After this many failed attempts across runs a message is given up on and reported. */
 const MAX_ATTEMPTS = 10;
 
@@ -37,7 +40,9 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
     const queue = pendingMessages(ctx.db, ctx.program.id).filter((m) => !tried.has(m.id));
     if (queue.length === 0) break;
     await ctx.connect();
-    for (const message of queue) {
+    const progressEvery = queue.length >= PROGRESS_FROM ? Math.ceil(queue.length / 10) : Infinity;
+    for (const [i, message] of queue.entries()) {
+      if (i > 0 && i % progressEvery === 0) ctx.log.info(`delivering: ${i} of ${queue.length} messages done`);
       tried.add(message.id);
       // When the platform keeps failing, stop hammering it: the next run retries.
       if (transientFailures >= 3) {
@@ -47,6 +52,7 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
       try {
         await deliverOne(ctx, message, report);
         report.sent++;
+        ctx.log.debug(`delivered ${message.kind} #${message.id} to ${message.recipients.length ? message.recipients.map((id) => nameOf(ctx, id)).join(', ') : 'the channel'}`);
       } catch (err) {
         if (!(err instanceof PlatformError) || !err.transient) throw err;
         transientFailures++;
@@ -61,6 +67,9 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         }
       }
     }
+  }
+  if (report.sent + report.pending + report.failed > 0) {
+    ctx.log.info(`delivered ${report.sent} message(s)${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`);
   }
   return report;
 }
