@@ -1,28 +1,14 @@
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXAMPLE_ROSTER, runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
 
 describe('operator commands on the local platform (built CLI)', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-  const json = async (...args: string[]) => {
-    const r = await pairbot(...args, '--json');
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
-
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-    copyFileSync(EXAMPLE_ROSTER, join(dir, 'roster.csv'));
-    env = { PAIRBOT_ROSTER: join(dir, 'roster.csv'), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(() => cleanup());
+  const box = useLocalSandbox();
+  const { pairbot, json, writeRoster } = box;
 
   it('status reports counts, rounds and deliveries, with no secret', async () => {
     await pairbot('pair', '--date', '2026-11-23');
@@ -36,7 +22,7 @@ describe('operator commands on the local platform (built CLI)', () => {
       deliveries: { pending: 0, sent: 6, failed: 0 },
     });
     expect(s.version).toMatch(/^\d+\.\d+\.\d+$/);
-    const text = await runCli(['status'], { cwd: dir, env: { ...env, MATTERMOST_TOKEN: 'tok-very-secret' } });
+    const text = await runCli(['status'], { cwd: box.dir, env: { ...box.env, MATTERMOST_TOKEN: 'tok-very-secret' } });
     expect(text.stdout).toContain('last round: 2026-W48 (6 groups)');
     expect(text.stdout + text.stderr).not.toContain('tok-very-secret');
   });
@@ -57,7 +43,7 @@ describe('operator commands on the local platform (built CLI)', () => {
     const fresh = await pairbot('--date', '2026-11-23', 'members', '--json');
     expect(fresh.code).toBe(0);
     expect(JSON.parse(fresh.stdout).members).toHaveLength(13);
-    writeRoster(dir, ['u01', 'u02', 'zed']);
+    writeRoster(['u01', 'u02', 'zed']);
     const { members } = await json('members', '--date', '2026-11-24');
     const state = Object.fromEntries(members.map((m: { id: string; state: string }) => [m.id, m.state]));
     expect(state).toMatchObject({ u01: 'active', u02: 'active', zed: 'active', u03: 'left' });
@@ -80,7 +66,7 @@ describe('operator commands on the local platform (built CLI)', () => {
   });
 
   it('add-partner records a meeting so the two are not paired next', async () => {
-    writeRoster(dir, ['a', 'b', 'c', 'd']);
+    writeRoster(['a', 'b', 'c', 'd']);
     await pairbot('member', 'add-partner', 'a', 'b', '--date', '2026-11-20');
     await pairbot('member', 'add-partner', 'c', 'd', '--date', '2026-11-20');
     for (const seed of ['1', '2', '3']) {
@@ -99,7 +85,7 @@ describe('operator commands on the local platform (built CLI)', () => {
     r = await json('pair', '--date', '2026-11-23');
     expect(r.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).toContain('u04');
     expect((await pairbot('member', 'forget', 'dave')).code).toBe(0);
-    const db = new Database(join(dir, 'data', 'pairbot.db'), { readonly: true });
+    const db = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
     for (const table of ['members', 'group_members']) {
       expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = 'u04'`).get()).toEqual({ n: 0 });
     }
@@ -128,7 +114,7 @@ describe('operator commands on the local platform (built CLI)', () => {
 
   it('exits 75 while another live run holds the program lock, and takes over a dead one', async () => {
     await pairbot('status');
-    const path = join(dir, 'data', 'pairbot.db');
+    const path = join(box.dir, 'data', 'pairbot.db');
     const db = new Database(path);
     db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run('default', process.pid, hostname(), new Date().toISOString());
     const locked = await pairbot('pair', '--date', '2026-11-23');
@@ -142,6 +128,3 @@ describe('operator commands on the local platform (built CLI)', () => {
   });
 });
 
-function writeRoster(dir: string, ids: string[]): void {
-  writeFileSync(join(dir, 'roster.csv'), `id,name,timezone\n${ids.map((id) => `${id},${id},`).join('\n')}\n`);
-}

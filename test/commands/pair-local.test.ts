@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXAMPLE_ROSTER, runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
 
 interface PairJson {
   program: string;
@@ -24,17 +24,8 @@ const pairsOf = (report: PairJson): Set<string> => {
 };
 
 describe('pair on the local platform (built CLI)', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-    copyFileSync(EXAMPLE_ROSTER, join(dir, 'roster.csv'));
-    env = { PAIRBOT_ROSTER: join(dir, 'roster.csv'), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(() => cleanup());
+  const box = useLocalSandbox();
+  const { pairbot } = box;
 
   it('prints the groups of the example roster in the SPEC §5 shape, creating nothing', async () => {
     const r = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '7');
@@ -46,13 +37,13 @@ describe('pair on the local platform (built CLI)', () => {
     expect(report.groups.map((g) => g.members.length).sort()).toEqual([2, 2, 2, 2, 2, 3]);
     expect(report.groups[0]!.members[0]).toEqual({ id: expect.any(String), name: expect.any(String) });
     expect(r.stderr).toMatch(/seed 7/);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(existsSync(join(box.dir, 'data'))).toBe(false);
   });
 
   it('dry run leaves an existing database and local state byte-identical', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
-    const db = join(dir, 'data', 'pairbot.db');
-    const state = join(dir, 'data', 'local-state.json');
+    const db = join(box.dir, 'data', 'pairbot.db');
+    const state = join(box.dir, 'data', 'local-state.json');
     const before = [readFileSync(db), readFileSync(state)];
     const r = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
     expect(r.code).toBe(0);
@@ -66,7 +57,7 @@ describe('pair on the local platform (built CLI)', () => {
     expect(first.code).toBe(0);
     const stored = JSON.parse(first.stdout) as PairJson;
     expect(stored.dryRun).toBe(false);
-    expect(statSync(join(dir, 'data', 'pairbot.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(box.dir, 'data', 'pairbot.db')).mode & 0o777).toBe(0o600);
 
     const again = await pairbot('pair', '--json', '--date', '2026-11-26');
     expect(again.code).toBe(0);
@@ -111,7 +102,7 @@ describe('pair on the local platform (built CLI)', () => {
   });
 
   it('never pairs two members who avoid each other', async () => {
-    writeFileSync(join(dir, 'roster.csv'), 'id,name,timezone\na,ann,\nb,bea,\nc,cal,\nd,dan,\n');
+    writeFileSync(join(box.dir, 'roster.csv'), 'id,name,timezone\na,ann,\nb,bea,\nc,cal,\nd,dan,\n');
     await pairbot('member', 'set', 'ann', '--avoid', 'bea');
     await pairbot('member', 'set', 'cal', '--avoid', 'ann');
     for (const seed of ['1', '2', '3', '4', '5']) {
@@ -128,10 +119,10 @@ describe('pair on the local platform (built CLI)', () => {
       ['PAIRBOT_GROUP_SIZE', '1', /PAIRBOT_GROUP_SIZE: expected a whole number from 2/],
       ['PAIRBOT_TIMEZONE', 'Mars/Olympus', /PAIRBOT_TIMEZONE: expected an IANA time zone/],
     ] as const) {
-      const r = await runCli(['pair'], { cwd: dir, env: { ...env, [name]: value } });
+      const r = await runCli(['pair'], { cwd: box.dir, env: { ...box.env, [name]: value } });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(hint);
-      expect(existsSync(join(dir, 'data'))).toBe(false);
+      expect(existsSync(join(box.dir, 'data'))).toBe(false);
     }
     const badFlag = await pairbot('pair', '--date', '2026-13-01');
     expect(badFlag.code).toBe(2);
@@ -145,9 +136,9 @@ describe('pair on the local platform (built CLI)', () => {
       ['member', 'show', 'nobody'],
       ['optout'],
     ]) {
-      const r = await runCli(args, { cwd: dir, env: { ...env, ...(args[0] === 'optout' ? { PAIRBOT_ROSTER: join(dir, 'missing.csv') } : {}) } });
+      const r = await runCli(args, { cwd: box.dir, env: { ...box.env, ...(args[0] === 'optout' ? { PAIRBOT_ROSTER: join(box.dir, 'missing.csv') } : {}) } });
       expect(r.code, args.join(' ')).toBe(2);
-      expect(existsSync(join(dir, 'data')), args.join(' ')).toBe(false);
+      expect(existsSync(join(box.dir, 'data')), args.join(' ')).toBe(false);
     }
   });
 
@@ -158,12 +149,12 @@ describe('pair on the local platform (built CLI)', () => {
       ['id,name,timezone\nu1,ann,Nowhere/City\n', /roster.csv: line 2: unknown time zone "Nowhere\/City"/],
     ];
     for (const [content, message] of cases) {
-      writeFileSync(join(dir, 'roster.csv'), content);
+      writeFileSync(join(box.dir, 'roster.csv'), content);
       const r = await pairbot('pair');
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(existsSync(join(box.dir, 'data'))).toBe(false);
   });
 
   it('answers --help and --version with exit 0', async () => {

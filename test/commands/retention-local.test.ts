@@ -1,28 +1,22 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useLocalSandbox } from '../helpers/sandbox.js';
 
 describe('prune retention (built CLI)', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+  const box = useLocalSandbox();
+  const { pairbot } = box;
 
   beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
     const people = ['alice', ...Array.from({ length: 12 }, (_, i) => `p${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `q${i + 1}`), 'gone'];
-    writeFileSync(join(dir, 'roster.csv'), `id,name,timezone\n${people.map((p) => `${p},${p},`).join('\n')}\n`);
-    env = { PAIRBOT_ROSTER: join(dir, 'roster.csv'), PAIRBOT_DB: join(dir, 'pairbot.db'), PAIRBOT_RETENTION_DAYS: '365' };
+    box.writeRoster(people);
+    box.env.PAIRBOT_RETENTION_DAYS = '365';
   });
-  afterEach(() => cleanup());
 
   it('deletes history past retention except each member’s 10 latest partners, and members long gone', async () => {
     expect((await pairbot('members', '--date', '2024-01-01')).code).toBe(0);
     expect((await pairbot('member', 'show', 'alice', '--date', '2024-01-01')).code).toBe(0);
-    const db = new Database(join(dir, 'pairbot.db'));
+    const db = new Database(join(box.dir, 'data', 'pairbot.db'));
     const add = (on: string, a: string, b: string) => {
       const g = db.prepare("INSERT INTO groups (program_id, round_id, formed_on, source, created_at) VALUES (1, NULL, ?, 'manual', ?)").run(on, `${on}T00:00:00Z`);
       db.prepare('INSERT INTO group_members (group_id, user_id) VALUES (?, ?), (?, ?)').run(g.lastInsertRowid, a, g.lastInsertRowid, b);
@@ -41,7 +35,7 @@ describe('prune retention (built CLI)', () => {
 
     const shown = JSON.parse((await pairbot('member', 'show', 'alice', '--json', '--date', '2026-11-23')).stdout);
     expect(shown.previousPartners.map((p: { with: { id: string }[] }) => p.with[0]!.id)).toEqual(['p12', 'p11', 'p10', 'p9', 'p8', 'p7', 'p6', 'p5', 'p4', 'p3']);
-    const check = new Database(join(dir, 'pairbot.db'), { readonly: true });
+    const check = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
     expect(check.prepare("SELECT COUNT(*) AS n FROM members WHERE user_id = 'gone'").get()).toEqual({ n: 0 });
     expect(check.prepare('SELECT COUNT(*) AS n FROM groups').get()).toEqual({ n: 130 });
     check.close();
