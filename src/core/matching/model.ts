@@ -9,15 +9,17 @@ import type { MatchRequest } from '../matching-types.js';
  * and the seeded vertex order decides between equals. Levels, in priority order:
  *
  * - `prefer`: a preferred pair still waiting to meet outweighs any repeat penalty;
- * - repeats: every past meeting costs `REPEAT / (age + 1)²` — concave in recency (met last
- *   round: 2^30 / 4, ten rounds ago: 2^30 / 121) with a long tail that never reaches zero,
- *   so even a meeting several thousand periods old outweighs every soft preference;
+ * - repeats: every past meeting costs `REPEAT_COST × (1 + 24 / (age + 1)²)`: a floor that
+ *   no age removes (no cap lets repeats back in, and fewer repeats always win among
+ *   equally old ones) plus a recency term that makes a partner met last round cost far
+ *   more than one met ten rounds ago (7 × vs 1.2 × the floor), so the oldest go first;
  * - working-hours overlap: one point per shared hour of 09:00–17:00 local time (0–8;
  *   4 when a time zone is unknown);
  * - attribute rule: `ATTRIBUTE` points when the rule (mix / within) is satisfied.
  */
 export const PREFER_BONUS = 2 ** 40;
-export const REPEAT_COST = 2 ** 30;
+export const REPEAT_COST = 2 ** 26;
+const RECENCY = 24;
 export const ATTRIBUTE_BONUS = 4;
 export const UNKNOWN_TZ_HOURS = 4;
 const WORK_START_MINUTES = 9 * 60;
@@ -27,7 +29,7 @@ const DAY_MINUTES = 24 * 60;
 /** Cost of one past meeting `age` periods ago. */
 export function meetingCost(age: number): number {
   const a = age > 0 ? age : 0;
-  return Math.max(1, Math.round(REPEAT_COST / ((a + 1) * (a + 1))));
+  return REPEAT_COST + Math.round((REPEAT_COST * RECENCY) / ((a + 1) * (a + 1)));
 }
 
 /** UTC minute of the day at which 09:00 local time falls. */

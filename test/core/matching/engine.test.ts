@@ -152,10 +152,12 @@ describe('formGroups: odd counts', () => {
 });
 
 describe('formGroups: repeats', () => {
-  it('uses a concave recency cost with a long tail', () => {
+  it('uses a recency cost that falls steeply, then flattens onto a floor no age removes', () => {
     expect(meetingCost(0)).toBeGreaterThan(meetingCost(1));
-    expect(meetingCost(1)).toBeGreaterThan(10 * meetingCost(9));
-    expect(meetingCost(5000)).toBeGreaterThan(12); // still above every soft preference combined
+    expect(meetingCost(1)).toBeGreaterThan(5 * meetingCost(9));
+    expect(meetingCost(9) - meetingCost(10)).toBeGreaterThan(meetingCost(99) - meetingCost(100)); // flattens
+    expect(meetingCost(100)).toBeGreaterThan(meetingCost(1000));
+    expect(meetingCost(100000)).toBeGreaterThan(1000 * 12); // above any sum of soft preferences
   });
 
   it('avoids every repeat when a repeat-free pairing exists', () => {
