@@ -1,7 +1,7 @@
 import type { MatchRequest, MatchResult } from '../matching-types.js';
 import { formLargeGroups } from './groups.js';
 import { buildModel, type PairModel } from './model.js';
-import { exactPairs, pairUp, type Pairing, type SpareRule } from './pairs.js';
+import { exactPairs, pairUp, type Pairing, type PairingOptions, type SpareRule } from './pairs.js';
 
 export type { MatchRequest, MatchResult } from '../matching-types.js';
 export { computeGroupSizes } from './groups.js';
@@ -186,8 +186,8 @@ export function comparePairingWithExact(req: MatchRequest): {
   return { engine: pairUp(model, rule), exact: exactPairs(model, rule) };
 }
 
-/** Diagnostics: run the pairing alone (optionally forcing the large-n fallback). */
-export function pairingOnly(req: MatchRequest, options: { forceGreedy?: boolean } = {}): Pairing {
+/** Diagnostics: run the pairing alone, optionally forcing the blossom or the large-n fallback. */
+export function pairingOnly(req: MatchRequest, options: PairingOptions = {}): Pairing {
   const model = buildModel(req);
   return pairUp(model, spareRule(model, req), options);
 }

@@ -41,12 +41,17 @@ export interface Pairing {
 }
 
 /** Pair up the model's vertices: maximum-weight matching on a sparse candidate graph. */
-export function pairUp(model: PairModel, spare: SpareRule, options: { forceGreedy?: boolean } = {}): Pairing {
+export function pairUp(model: PairModel, spare: SpareRule, options: PairingOptions = {}): Pairing {
   const n = model.n;
   const graph = new SparseGraph(model, spare);
   selectCandidates(model, graph);
-  if (options.forceGreedy || n > BLOSSOM_MAX) return greedyPairs(model, graph, spare);
-  return blossomPairs(model, graph);
+  const method = options.method ?? (n > BLOSSOM_MAX ? 'greedy-2opt' : 'blossom');
+  return method === 'greedy-2opt' ? greedyPairs(model, graph, spare) : blossomPairs(model, graph);
+}
+
+export interface PairingOptions {
+  /** Override the size-based choice (benchmarks compare both at the threshold). */
+  method?: Pairing['method'];
 }
 
 /** The sparse candidate graph as adjacency lists (no phantom): each member's best, random and preferred partners. */

@@ -330,7 +330,7 @@ describe('pairing engine internals', () => {
     const history: Meeting[] = [];
     for (let i = 0; i < n; i++) history.push({ a: `u${i}`, b: `u${(i + 1) % n}`, age: 1 });
     const req = request({ candidates: people(n), history, avoid: [['u0', 'u2']] });
-    const p = pairingOnly(req, { forceGreedy: true });
+    const p = pairingOnly(req, { method: 'greedy-2opt' });
     expect(p.method).toBe('greedy-2opt');
     const seen = new Set<number>();
     for (let v = 0; v < n; v++) {
