@@ -68,14 +68,61 @@ export function maxWeightMatching(graph: WeightedGraph, options: MatchingOptions
  * was computed on; checking it for edges outside that graph certifies optimality there.
  */
 export function certifiedSlack(m: Matching, i: number, j: number, w: number): number {
-  let s = m.dual[i]! + m.dual[j]! - 2 * w;
-  if (s >= 0) return s; // blossom duals are non-negative and can only add
-  // Sum the duals of the blossoms containing both i and j: walk up from i, mark, walk up from j.
+  return dualCertificate(m).slack(i, j, w);
+}
+
+/**
+ * Slack checker for many pairs: each vertex's chain of enclosing blossoms is listed top
+ * down with running sums of their duals, so the blossoms two vertices share are a common
+ * prefix of their chains.
+ */
+export function dualCertificate(m: Matching): {
+  slack(i: number, j: number, w: number): number;
+  /** Outermost blossom around each vertex, or -1. */
+  top: Int32Array;
+  /** Twice the dual of that blossom (0 if none). */
+  topDual: Float64Array;
+} {
+  const n = m.mate.length;
   const parent = m.blossomParent;
-  const seen = new Set<number>();
-  for (let b = parent[i]!; b !== -1; b = parent[b]!) seen.add(b);
-  for (let b = parent[j]!; b !== -1; b = parent[b]!) if (seen.has(b)) s += 2 * m.dual[b]!;
-  return s;
+  const chains: (Int32Array | null)[] = new Array<Int32Array | null>(n).fill(null);
+  const sums: (Float64Array | null)[] = new Array<Float64Array | null>(n).fill(null);
+  const up: number[] = [];
+  const top = new Int32Array(n).fill(-1);
+  const topDual = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    if (parent[v] === -1) continue;
+    up.length = 0;
+    for (let b = parent[v]!; b !== -1; b = parent[b]!) up.push(b);
+    const chain = new Int32Array(up.length);
+    const sum = new Float64Array(up.length);
+    let acc = 0;
+    for (let d = 0; d < up.length; d++) {
+      const b = up[up.length - 1 - d]!;
+      chain[d] = b;
+      acc += 2 * m.dual[b]!;
+      sum[d] = acc;
+    }
+    chains[v] = chain;
+    sums[v] = sum;
+    top[v] = chain[0]!;
+    topDual[v] = sum[0]!;
+  }
+  return {
+    top,
+    topDual,
+    slack(i: number, j: number, w: number): number {
+      let s = m.dual[i]! + m.dual[j]! - 2 * w;
+      const ci = chains[i] ?? null;
+      const cj = chains[j] ?? null;
+      if (s >= 0 || ci === null || cj === null) return s;
+      let d = 0;
+      const len = Math.min(ci.length, cj.length);
+      while (d < len && ci[d] === cj[d]) d++;
+      if (d > 0) s += sums[i]![d - 1]!;
+      return s;
+    },
+  };
 }
 
 const FREE = 0;

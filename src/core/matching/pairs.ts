@@ -1,4 +1,4 @@
-import { certifiedSlack, maxWeightMatching, type Matching } from './blossom.js';
+import { dualCertificate, maxWeightMatching, type Matching } from './blossom.js';
 import type { PairModel } from './model.js';
 
 /**
@@ -290,13 +290,22 @@ function blossomPairs(model: PairModel, graph: SparseGraph): Pairing {
   const row = new Float64Array(n);
   for (let round = 0; round < 4; round++) {
     let violations = 0;
+    const certificate = dualCertificate(m);
+    const dual = m.dual;
+    const { top, topDual } = certificate;
+    const twiceOffset = 2 * graph.offset;
     for (let i = 0; i < n; i++) {
       model.gainRow(i, row);
+      const di = dual[i]! - twiceOffset;
+      const ti = top[i]!;
+      const zi = ti === -1 ? 0 : topDual[i]!;
       for (let j = i + 1; j < n; j++) {
         const g = row[j]!;
+        // fast paths: vertex duals (plus a shared outermost blossom's) cover the pair; avoided pairs are -Infinity
+        const s = di + dual[j]! - 2 * g;
+        if (s >= 0 || (ti !== -1 && top[j] === ti && s + zi >= 0)) continue;
         if (g === -Infinity) continue;
-        if (m.dual[i]! + m.dual[j]! - 2 * (graph.offset + g) >= 0) continue;
-        if (certifiedSlack(m, i, j, graph.offset + g) < 0) {
+        if (certificate.slack(i, j, graph.offset + g) < 0) {
           graph.add(i, j);
           violations++;
         }
