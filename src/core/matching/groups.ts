@@ -216,25 +216,34 @@ function assignLayer(
       taken.add(v);
     }
   }
+  // Matched members first, so that the scan below cannot hand one of them to a second group.
   for (let gi = 0; gi < G; gi++) {
-    let v = assigned[gi]!;
+    const v = assigned[gi]!;
+    if (v === -1) continue;
+    groups[open[gi]!]!.push(v);
+    where[v] = open[gi]!;
+  }
+  // Groups the matching left without a member: the best of the next few free members.
+  const free = unassigned.filter((u) => where[u] === -1);
+  let cursor = 0;
+  for (let gi = 0; gi < G && cursor < free.length; gi++) {
+    if (assigned[gi] !== -1) continue;
     const members = groups[open[gi]!]!;
-    if (v === -1) {
-      // No candidate edge: best compatible unassigned member among a bounded scan.
-      let best = -Infinity;
-      for (let t = 0; t < unassigned.length && t < 2048; t++) {
-        const u = unassigned[t]!;
-        if (where[u] !== -1) continue;
-        const gg = groupGain(u, members);
-        if (gg > best) {
-          best = gg;
-          v = u;
-        }
+    let v = -1;
+    let best = -Infinity;
+    for (let t = cursor; t < free.length && t < cursor + 64; t++) {
+      const u = free[t]!;
+      if (where[u] !== -1) continue;
+      const gg = groupGain(u, members);
+      if (gg > best) {
+        best = gg;
+        v = u;
       }
-      if (v === -1) continue;
     }
+    if (v === -1) continue;
     members.push(v);
     where[v] = open[gi]!;
+    while (cursor < free.length && where[free[cursor]!] !== -1) cursor++;
   }
 }
 

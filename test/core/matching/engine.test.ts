@@ -304,6 +304,20 @@ describe('formGroups: groups of k > 2', () => {
     }
   });
 
+  it('keeps everyone exactly once on a community large enough for the greedy layers', () => {
+    const n = 10000;
+    const history: Meeting[] = [];
+    for (let i = 0; i < n; i++) history.push({ a: `u${i}`, b: `u${(i * 7 + 3) % n}`, age: 2 });
+    const cands = people(n, (i) => ({ utcOffsetMinutes: ((i * 37) % 9) * 60 - 240, attributes: { team: `t${i % 11}` } }));
+    const avoid: [string, string][] = Array.from({ length: 300 }, (_, i) => [`u${(i * 131) % n}`, `u${(i * 977 + 5) % n}`]);
+    for (const k of [3, 4]) {
+      const req = request({ candidates: cands, history, avoid, groupSize: k, attributeRule: { key: 'team', mode: 'mix' } }, k);
+      const res = formGroups(req);
+      expectPartition(req, res);
+      expect(res.groups.map((g) => g.length).sort((a, b) => b - a)).toEqual(computeGroupSizes(n, k));
+    }
+  });
+
   it('is deterministic for a seed', () => {
     const req = (): MatchRequest => request({ candidates: people(50), groupSize: 4 }, 9);
     expect(formGroups(req())).toEqual(formGroups(req()));
