@@ -91,6 +91,13 @@ function dynamicScenario(): void {
   row('… most trios in a round', '≤ 1', results.map((r) => r.maxOversized), results[0]!.maxOversized <= 1);
 }
 
+/** Odd count with sit-out: one member waits each round; nobody twice before everyone once. */
+function sitOutScenario(): void {
+  progress('201 static × 52 rounds, odd = sit-out');
+  const results = ALGORITHMS.map((a) => simulate(a, { members: staticMembers(201), rounds: 52, groupSize: 2, odd: 'sit-out', seed: 61 }));
+  row('201 static × 52, odd = sit-out: most sit-outs of one member (52 sit-outs in all)', '1 (rotation)', results.map((r) => r.maxSitOuts), results[0]!.maxSitOuts === 1);
+}
+
 /** Two programs of 150 on one platform sharing 50 members, 52 weekly rounds each. */
 function crossProgramScenario(): void {
   progress('two programs sharing 50 members × 52 rounds');
@@ -265,6 +272,15 @@ function engineTimeScenario(): void {
   }
 }
 
+function largeGroupsTime(): void {
+  for (const n of [10000, 100000]) {
+    const req = { ...syntheticRequest(n, 12, 700 + n), groupSize: 4 };
+    const t0 = performance.now();
+    const res = formGroups(req);
+    notes.push(`groups of 4 at n=${n.toLocaleString('en')}: ${seconds((performance.now() - t0) / 1000)} (${res.groups.length} groups)`);
+  }
+}
+
 /** Child-process entry: 10,000 members with a year of weekly history; prints peak RSS. */
 export async function memoryProbe(): Promise<void> {
   const req = syntheticRequest(10000, 52, 31337);
@@ -324,10 +340,12 @@ export async function runEngineBench(): Promise<void> {
   staticScenario();
   firstRoundsScenario();
   dynamicScenario();
+  sitOutScenario();
   crossProgramScenario();
   groupsOfFourScenario();
   optimalityScenario();
   engineTimeScenario();
+  largeGroupsTime();
   memoryScenario();
   printTable();
   console.log(`(engine bench took ${seconds((performance.now() - started) / 1000)})`);

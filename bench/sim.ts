@@ -103,6 +103,8 @@ export interface SimResult {
   dueViolations: number;
   /** Rounds in which the algorithm had nothing to offer (unsupported shape). */
   unsupported: boolean;
+  /** Most sit-outs of one member. */
+  maxSitOuts: number;
   /** Repeats per round, for "first ⌊n/2⌋−1 rounds" questions. */
   repeatsByRound: number[];
   seconds: number;
@@ -124,6 +126,7 @@ export function simulate(pairer: Pairer, opts: SimOptions): SimResult {
     maxOversized: 0,
     dueViolations: 0,
     unsupported: false,
+    maxSitOuts: 0,
     repeatsByRound: [],
     seconds: 0,
   };
@@ -185,6 +188,7 @@ export function simulate(pairer: Pairer, opts: SimOptions): SimResult {
       const m = members.get(id)!;
       m.sitOuts++;
       m.lastSatOut = round;
+      result.maxSitOuts = Math.max(result.maxSitOuts, m.sitOuts);
     }
     result.repeats += roundRepeats;
     result.repeatsByRound.push(roundRepeats);
