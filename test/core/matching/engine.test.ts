@@ -318,6 +318,19 @@ describe('formGroups: groups of k > 2', () => {
     }
   });
 
+  it('keeps preferred pairs together and avoided pairs apart in larger groups', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const res = formGroups(
+        request({ candidates: people(30), groupSize: 3, prefer: [['u1', 'u7'], ['u0', 'u29']], avoid: [['u1', 'u2'], ['u7', 'u3']] }, seed),
+      );
+      const pairs = pairsOf(res);
+      expect(pairs.has(key('u1', 'u7'))).toBe(true);
+      expect(pairs.has(key('u0', 'u29'))).toBe(true);
+      expect(pairs.has(key('u1', 'u2'))).toBe(false);
+      expect(pairs.has(key('u7', 'u3'))).toBe(false);
+    }
+  });
+
   it('is deterministic for a seed', () => {
     const req = (): MatchRequest => request({ candidates: people(50), groupSize: 4 }, 9);
     expect(formGroups(req())).toEqual(formGroups(req()));
