@@ -14,7 +14,8 @@ import {
 import { meetingCost } from '../src/core/matching/model.js';
 import type { Candidate, Meeting } from '../src/core/matching-types.js';
 import { baselines, type Pairer, type RoundInput } from './baselines.js';
-import { MeetingLog, memberView, mulberry32, pairbot, simulate, staticMembers, type MemberState, type SimResult } from './sim.js';
+import { MeetingLog, memberView, pairbot, simulate, staticMembers, type MemberState, type SimResult } from './sim.js';
+import { seededRandom } from '../src/core/random.js';
 
 const ALGORITHMS: Pairer[] = [pairbot, ...baselines];
 
@@ -78,7 +79,7 @@ function firstRoundsScenario(): void {
 /** 201 members, 20 % fortnightly, 10 % random opt-outs each round, 52 rounds, odd = triad. */
 function dynamicScenario(): void {
   progress('201 dynamic × 52 rounds');
-  const rnd = mulberry32(77);
+  const rnd = seededRandom(77);
   const members: MemberState[] = staticMembers(201).map((m) => ({ ...m, frequency: rnd() < 0.2 ? 2 : 1 }));
   const results = ALGORITHMS.map((a) => simulate(a, { members, rounds: 52, groupSize: 2, odd: 'triad', skipRate: 0.1, seed: 21 }));
   row('201 members, 20% fortnightly, 10% skips, 52 rounds: repeats', '0', results.map((r) => r.repeats), results[0]!.repeats === 0);
@@ -111,7 +112,7 @@ function crossProgramScenario(): void {
       members: new Map(ms.map((m) => [m.id, { ...m }])),
       roster: ms.map((m) => m.id),
       log: new MeetingLog(),
-      random: mulberry32(300 + idx),
+      random: seededRandom(300 + idx),
     }));
     const metIn = new Map<string, Set<number>>(); // pair -> programs it met in
     let cross = 0;
@@ -178,7 +179,7 @@ function groupsOfFourScenario(): void {
 
 /** A community with time zones, teams and `historyRounds` rounds of random pairings as history. */
 export function syntheticRequest(n: number, historyRounds: number, seed: number): MatchRequest {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const offsets = [-480, -300, -240, 0, 60, 120, 330, 540];
   const candidates: Candidate[] = Array.from({ length: n }, (_, i) => ({
     id: `c${i}`,
@@ -206,7 +207,7 @@ export function syntheticRequest(n: number, historyRounds: number, seed: number)
     groupSize: 2,
     odd: 'triad',
     attributeRule: { key: 'team', mode: 'mix' },
-    random: mulberry32(seed + 1),
+    random: seededRandom(seed + 1),
   };
 }
 
@@ -262,7 +263,7 @@ function engineTimeScenario(): void {
     const t0 = performance.now();
     const blossom = pairingOnly(req, { method: 'blossom' });
     const t1 = performance.now();
-    const greedy = pairingOnly({ ...req, random: mulberry32(4243 + n) }, { method: 'greedy-2opt' });
+    const greedy = pairingOnly({ ...req, random: seededRandom(4243 + n) }, { method: 'greedy-2opt' });
     const t2 = performance.now();
     notes.push(
       `n=${n}: blossom ${seconds((t1 - t0) / 1000)} vs greedy+2-opt ${seconds((t2 - t1) / 1000)}; ` +

@@ -3,9 +3,13 @@
  * Benchmarks print figures; they are not timed tests and never part of `npm test`.
  */
 import { runEngineBench } from './engine.js';
+import { runMattermostBench } from './mattermost.js';
 
 const benches: Record<string, () => Promise<void>> = {
   engine: runEngineBench,
+  mattermost: async () => {
+    await runMattermostBench();
+  },
 };
 
 const wanted = process.argv.slice(2);

@@ -6,17 +6,8 @@
 import { formGroups } from '../src/core/matching/index.js';
 import type { Candidate, Meeting } from '../src/core/matching-types.js';
 import type { Pairer, RoundInput, RoundOutput } from './baselines.js';
+import { seededRandom } from '../src/core/random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const pairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
@@ -112,8 +103,8 @@ export interface SimResult {
 
 /** Run an algorithm for `rounds` rounds on a community and measure what it did. */
 export function simulate(pairer: Pairer, opts: SimOptions): SimResult {
-  const random = mulberry32(opts.seed);
-  const skipRandom = mulberry32(opts.seed ^ 0x5bd1e995);
+  const random = seededRandom(opts.seed);
+  const skipRandom = seededRandom(opts.seed ^ 0x5bd1e995);
   const members = new Map(opts.members.map((m) => [m.id, { ...m }]));
   const roster = opts.members.map((m) => m.id);
   const log = new MeetingLog();

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { certifiedSlack, maxWeightMatching, type WeightedGraph } from '../../../src/core/matching/blossom.js';
+import { seededRandom } from '../../../src/core/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function graphOf(n: number, edges: [number, number, number][]): WeightedGraph {
   return {
@@ -119,7 +110,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
   });
 
   it('matches exhaustive search on 600 random small graphs (max weight)', () => {
-    const rnd = mulberry32(12345);
+    const rnd = seededRandom(12345);
     for (let t = 0; t < 600; t++) {
       const n = 1 + Math.floor(rnd() * 11);
       const edges = randomGraph(rnd, n, 0.2 + rnd() * 0.8, 1, t % 3 === 0 ? 3 : 40);
@@ -131,7 +122,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
   });
 
   it('matches exhaustive search on 600 random small graphs (max cardinality, then weight)', () => {
-    const rnd = mulberry32(777);
+    const rnd = seededRandom(777);
     for (let t = 0; t < 600; t++) {
       const n = 1 + Math.floor(rnd() * 11);
       const edges = randomGraph(rnd, n, 0.15 + rnd() * 0.6, t % 4 === 0 ? -20 : 1, 30);
@@ -143,7 +134,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
   });
 
   it('warm start finds the same optimum whenever the matching is perfect, with a valid certificate', () => {
-    const rnd = mulberry32(4242);
+    const rnd = seededRandom(4242);
     let perfect = 0;
     for (let t = 0; t < 600; t++) {
       const n = 2 * (1 + Math.floor(rnd() * 6));
@@ -167,7 +158,7 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
   });
 
   it('solves larger sparse random graphs consistently in both start modes', () => {
-    const rnd = mulberry32(99);
+    const rnd = seededRandom(99);
     for (let t = 0; t < 20; t++) {
       const n = 200 + Math.floor(rnd() * 200);
       const edges: [number, number, number][] = [];

@@ -9,23 +9,14 @@ import {
 } from '../../../src/core/matching/index.js';
 import { meetingCost, workingHoursOverlap } from '../../../src/core/matching/model.js';
 import type { Candidate, Meeting } from '../../../src/core/matching-types.js';
+import { seededRandom } from '../../../src/core/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const people = (n: number, extra: (i: number) => Partial<Candidate> = () => ({})): Candidate[] =>
   Array.from({ length: n }, (_, i) => ({ id: `u${i}`, sitOuts: 0, ...extra(i) }));
 
 function request(partial: Partial<MatchRequest> & { candidates: Candidate[] }, seed = 1): MatchRequest {
-  return { history: [], avoid: [], prefer: [], groupSize: 2, odd: 'triad', random: mulberry32(seed), ...partial };
+  return { history: [], avoid: [], prefer: [], groupSize: 2, odd: 'triad', random: seededRandom(seed), ...partial };
 }
 
 const key = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
@@ -60,7 +51,7 @@ describe('formGroups: contract', () => {
   it('is deterministic for a seed and independent of the candidates order', () => {
     const cands = people(60, (i) => ({ utcOffsetMinutes: (i % 7) * 120 - 300 }));
     const history: Meeting[] = [];
-    const rnd = mulberry32(5);
+    const rnd = seededRandom(5);
     for (let r = 0; r < 200; r++) history.push({ a: `u${Math.floor(rnd() * 60)}`, b: `u${Math.floor(rnd() * 60)}`, age: 1 + (r % 9) });
     const a = formGroups(request({ candidates: cands, history }, 42));
     const b = formGroups(request({ candidates: cands, history }, 42));
@@ -339,7 +330,7 @@ describe('formGroups: groups of k > 2', () => {
 
 describe('pairing engine internals', () => {
   it('equals the exact maximum-weight matching of the complete graph', () => {
-    const rnd = mulberry32(2024);
+    const rnd = seededRandom(2024);
     for (let t = 0; t < 12; t++) {
       const n = 20 + Math.floor(rnd() * 180);
       const cands = people(n, (i) => ({ utcOffsetMinutes: rnd() < 0.8 ? Math.floor(rnd() * 24) * 60 - 720 : undefined, attributes: { team: `t${i % 3}` } }));
