@@ -1,0 +1,545 @@
+import { DiscordAPIError, RateLimitError, REST, type RateLimitData, type RESTOptions, type ResponseLike } from '@discordjs/rest';
+import {
+  RESTJSONErrorCodes,
+  Routes,
+  type APIChannel,
+  type APIGuild,
+  type APIGuildMember,
+  type APIMessage,
+  type APIRole,
+  type APIUser,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord-api-types/v10';
+import type { Config } from '../config.js';
+import { PlatformError, UsageError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
+import type {
+  ChatPlatform,
+  DeliveryRecorder,
+  GroupDeliveryResult,
+  GroupMessage,
+  PlatformUser,
+  PostRef,
+  Reaction,
+  ReactionRecord,
+} from './types.js';
+
+/**
+ * Discord through discord.js's REST layer (`@discordjs/rest`), with pairbot's transport
+ * policy (per-request timeouts, retries for 429/5xx/network faults, a bounded total wait)
+ * slid under it as its `makeRequest`. The REST layer keeps Discord's bucket and global
+ * (50 requests a second) pacing.
+ *
+ * Members are the guild members holding DISCORD_ROLE_ID. A bot cannot open group DMs,
+ * so a group message is one DM per member, each recorded as soon as it is delivered.
+ * Every message restricts `allowed_mentions` to the group's own users, and carries a
+ * nonce with `enforce_nonce` so a create retried after a lost answer is not duplicated.
+ */
+
+const PLATFORM = 'discord';
+/** Discord's maximum page size for guild member listings. */
+const MEMBERS_PER_PAGE = 1000;
+/** Discord's maximum page size for the users who reacted with one emoji. */
+const REACTIONS_PER_PAGE = 100;
+/** Discord caps `allowed_mentions.users` at 100 ids. */
+const MAX_ALLOWED_USERS = 100;
+/** Discord caps message content at 2,000 characters. */
+const MAX_CONTENT = 2000;
+const SNOWFLAKE = /^\d{15,21}$/;
+
+export interface DiscordLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface DiscordOptions {
+  /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
+  retry?: Partial<RetryPolicy>;
+  /** Requests a second the REST layer allows itself (Discord's global limit is 50). */
+  globalRequestsPerSecond?: number;
+}
+
+/**
+ * Unicode emoji per meaning. ❌ means "skip this round" on an announcement in the
+ * program channel and "didn't happen" on a feedback ask in a DM: the meaning is taken
+ * from where the message lives (PostRef.conversationId).
+ */
+const EMOJI_OF: Record<Reaction, string> = { skip: '❌', missed: '❌', met: '✅', scheduled: '📅' };
+/** Emoji a member may pick instead of the bot's, read with the same meaning (variation selectors dropped). */
+const EMOJI_MEANING: Record<string, 'x' | 'met' | 'scheduled'> = {
+  '❌': 'x',
+  '❎': 'x',
+  '✖': 'x',
+  '✅': 'met',
+  '✔': 'met',
+  '☑': 'met',
+  '📅': 'scheduled',
+  '📆': 'scheduled',
+  '🗓': 'scheduled',
+};
+
+interface Settings {
+  token: string;
+  guildId: string;
+  roleId: string;
+  channelId: string;
+  /** As configured, for messages. */
+  apiUrl: string;
+  /** Base and version as the REST layer wants them. */
+  api: string;
+  version: string;
+}
+
+interface Connection {
+  bot: APIUser;
+  guild: APIGuild;
+  role: APIRole;
+  channel: APIChannel;
+}
+
+/**
+ * Builds the adapter after checking every DISCORD_* setting, so a missing one is a
+ * UsageError (exit 2) before anything connects.
+ */
+export function createDiscordPlatform(config: Pick<Config, 'discord'>, log: DiscordLog, options: DiscordOptions = {}): DiscordPlatform {
+  return new DiscordPlatform(readSettings(config.discord), log, options);
+}
+
+function readSettings(s: Config['discord']): Settings {
+  const need = (value: string | undefined, name: string, what: string): string => {
+    if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
+    return value.trim();
+  };
+  const id = (value: string | undefined, name: string, what: string): string => {
+    const v = need(value, name, what);
+    if (!SNOWFLAKE.test(v)) throw new UsageError(`${name}: expected a Discord id (a number of 15 to 21 digits), got ${JSON.stringify(v)}`);
+    return v;
+  };
+  // People paste the whole header value; the REST layer adds "Bot " itself.
+  const token = need(s.token, 'DISCORD_TOKEN', "the bot's token from the Developer Portal").replace(/^Bot\s+/i, '');
+  const guildId = id(s.guildId, 'DISCORD_GUILD_ID', 'the server id: right-click the server, Copy Server ID');
+  const roleId = id(s.roleId, 'DISCORD_ROLE_ID', 'the id of the role whose holders are paired');
+  const channelId = id(s.channelId, 'DISCORD_CHANNEL_ID', 'the id of the channel for announcements');
+  const apiUrl = (s.apiUrl || 'https://discord.com/api/v10').replace(/\/+$/, '');
+  const versioned = /^(.*)\/v(\d+)$/.exec(apiUrl);
+  return { token, guildId, roleId, channelId, apiUrl, api: versioned ? versioned[1]! : apiUrl, version: versioned ? versioned[2]! : '10' };
+}
+
+type MakeRequestInit = Parameters<RESTOptions['makeRequest']>[1];
+
+export class DiscordPlatform implements ChatPlatform {
+  readonly kind = 'discord' as const;
+  private readonly rest: REST;
+  private readonly retrier: Retrier;
+  private connecting?: Promise<Connection>;
+  /** Users seen in this run, for findUser and for naming people in logs. */
+  private readonly users = new Map<string, APIUser>();
+  /** DM channel per user, opened once per run. */
+  private readonly dms = new Map<string, string>();
+  /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
+  private bucketWaitMs = 0;
+  private closed = false;
+  /** Requests sent to the server, retries included. */
+  requestCount = 0;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly log: DiscordLog,
+    options: DiscordOptions = {},
+  ) {
+    this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);
+    const policy = this.retrier.policy;
+    this.rest = new REST({
+      api: settings.api,
+      version: settings.version,
+      // Retries, timeouts and 429s are handled per attempt in `transport`; the REST layer's
+      // own timeout would cut across those retries, so it only backs them up.
+      retries: 0,
+      timeout: policy.totalRetryMs + policy.requestTimeoutMs * (policy.maxAttempts + 1),
+      globalRequestsPerSecond: options.globalRequestsPerSecond ?? 50,
+      rejectOnRateLimit: (data) => this.refuseLongWait(data),
+      hashSweepInterval: 0,
+      handlerSweepInterval: 0,
+      userAgentAppendix: 'pairbot',
+      makeRequest: (url, init) => this.transport(url, init),
+    }).setToken(settings.token);
+  }
+
+  /** Time this run lost to retries and rate-limit waits. */
+  get retryTimeMs(): number {
+    return this.retrier.retryTimeMs + this.bucketWaitMs;
+  }
+
+  connect(): Promise<{ botUserId: string }> {
+    return this.ready().then(({ bot }) => ({ botUserId: bot.id }));
+  }
+
+  async listMembers(): Promise<PlatformUser[]> {
+    const { bot, role } = await this.ready();
+    const everyoneRole = role.id === this.settings.guildId;
+    const members: PlatformUser[] = [];
+    const seen = new Set<string>();
+    let total = 0;
+    let after = '0';
+    for (;;) {
+      const batch = await this.call(`reading the members of server ${this.settings.guildId}`, () =>
+        this.rest.get(Routes.guildMembers(this.settings.guildId), { query: new URLSearchParams({ limit: String(MEMBERS_PER_PAGE), after }) }),
+      ) as APIGuildMember[];
+      total += batch.length;
+      for (const member of batch) {
+        const user = member.user;
+        this.users.set(user.id, user);
+        if (BigInt(user.id) > BigInt(after)) after = user.id;
+        if (!everyoneRole && !member.roles.includes(role.id)) continue;
+        if (user.id === bot.id || user.bot || user.system || seen.has(user.id)) continue;
+        seen.add(user.id);
+        members.push(toPlatformUser(user));
+      }
+      if (batch.length < MEMBERS_PER_PAGE) break;
+    }
+    this.log.debug(`[discord] role @${role.name}: ${members.length} members (of ${total} in the server; bots and the bot itself left out)`);
+    return members;
+  }
+
+  async findUser(who: string): Promise<PlatformUser | undefined> {
+    await this.ready();
+    const key = who.trim().replace(/^<@!?(\d+)>$/, '$1').replace(/^@/, '');
+    const lower = key.toLowerCase();
+    for (const user of this.users.values()) {
+      if (user.id === key || user.username.toLowerCase() === lower) return toPlatformUser(user);
+    }
+    if (SNOWFLAKE.test(key)) {
+      const member = (await this.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, key)))) as APIGuildMember | undefined;
+      const user = member?.user ?? ((await this.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
+      if (user) {
+        this.users.set(user.id, user);
+        return toPlatformUser(user);
+      }
+    }
+    if (lower.length >= 1 && lower.length <= 100) {
+      const found = (await this.lookUp(`looking up @${lower}`, () =>
+        this.rest.get(Routes.guildMembersSearch(this.settings.guildId), { query: new URLSearchParams({ query: lower, limit: '100' }) }),
+      )) as APIGuildMember[] | undefined;
+      const user = found?.map((m) => m.user).find((u) => u.username.toLowerCase() === lower);
+      if (user) {
+        this.users.set(user.id, user);
+        return toPlatformUser(user);
+      }
+    }
+    return undefined;
+  }
+
+  mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
+    // An id mention pings one user (and only if allowed_mentions lists them); a name cannot ping anyone.
+    return SNOWFLAKE.test(user.id) ? `<@${user.id}>` : `@\u200b${user.name}`;
+  }
+
+  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
+    const { channel } = await this.ready();
+    const message = await this.call(`posting in channel ${channel.id}`, () => this.createMessage(channel.id, text, [], key));
+    const ref = { id: message.id, conversationId: channel.id };
+    await this.addReactions(ref, reactions);
+    return ref;
+  }
+
+  async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
+    const { bot } = await this.ready();
+    const everyone = [...new Set(message.memberIds)].filter((id) => id !== bot.id);
+    const unreachable: GroupDeliveryResult['unreachable'] = [];
+    for (const id of everyone) {
+      if (alreadyDelivered.has(id)) continue;
+      const reason = await this.sendDirect(id, everyone, message, record);
+      if (reason) unreachable.push({ userId: id, reason });
+    }
+    return { unreachable };
+  }
+
+  async readReactions(post: PostRef): Promise<ReactionRecord[]> {
+    const { bot, channel } = await this.ready();
+    const inChannel = post.conversationId === channel.id;
+    // The message lists its reactions with counts: only emoji someone besides the bot used are read further.
+    const message = (await this.lookUp(`reading message ${post.id}`, () => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as
+      | APIMessage
+      | undefined;
+    const out: ReactionRecord[] = [];
+    const seen = new Set<string>();
+    for (const r of message?.reactions ?? []) {
+      const name = r.emoji.name;
+      if (r.emoji.id || !name) continue;
+      const meaning = EMOJI_MEANING[name.replace(/\uFE0F/g, '')];
+      if (!meaning || r.count - (r.me ? 1 : 0) <= 0) continue;
+      const reaction: Reaction = meaning === 'x' ? (inChannel ? 'skip' : 'missed') : meaning;
+      for (const userId of await this.reactors(post, name)) {
+        if (userId === bot.id || seen.has(`${userId} ${reaction}`)) continue;
+        seen.add(`${userId} ${reaction}`);
+        out.push({ userId, reaction });
+      }
+    }
+    return out;
+  }
+
+  async removeMember(userId: string): Promise<'removed' | 'not-permitted'> {
+    const { role } = await this.ready();
+    const who = this.describeUser(userId);
+    if (role.id === this.settings.guildId) {
+      this.log.debug(`[discord] DISCORD_ROLE_ID is the @everyone role, which nobody can lose: ${who} stays in the server`);
+      return 'not-permitted';
+    }
+    try {
+      await this.api(() => this.rest.delete(Routes.guildMemberRole(this.settings.guildId, userId, role.id), { reason: 'pairbot: missed too many meetings in a row' }));
+      return 'removed';
+    } catch (err) {
+      if (err instanceof DiscordAPIError) {
+        // Gone from the server: the role went with them.
+        if (err.code === RESTJSONErrorCodes.UnknownMember) return 'removed';
+        if (err.status === 403) {
+          this.log.debug(`[discord] removing @${role.name} from ${who} is not permitted: ${err.message}`);
+          return 'not-permitted';
+        }
+      }
+      throw this.fail(`removing @${role.name} from ${who}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.rest.clearHashSweeper();
+    this.rest.clearHandlerSweeper();
+  }
+
+  /** Checks the token, the server, the role and the channel, once per run. */
+  private ready(): Promise<Connection> {
+    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
+    this.connecting ??= this.connectOnce();
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<Connection> {
+    const { apiUrl, guildId, roleId, channelId } = this.settings;
+    const bot = (await this.call(`connecting to ${apiUrl}`, () => this.rest.get(Routes.user('@me')))) as APIUser;
+    this.users.set(bot.id, bot);
+    const guild = (await this.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
+    if (!guild) {
+      throw new UsageError(`DISCORD_GUILD_ID: no server ${guildId} that the bot (@${bot.username}) is in; invite the bot to the server (see docs/discord.md)`);
+    }
+    const role = (await this.lookUp(`finding role ${roleId}`, () => this.rest.get(Routes.guildRole(guildId, roleId)))) as APIRole | undefined;
+    if (!role) throw new UsageError(`DISCORD_ROLE_ID: no role ${roleId} in server "${guild.name}"; copy the id from Server Settings → Roles`);
+    const channel = (await this.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
+    if (!channel) {
+      throw new UsageError(`DISCORD_CHANNEL_ID: no channel ${channelId} that the bot (@${bot.username}) can see; check the id and let the bot view the channel`);
+    }
+    if (!('guild_id' in channel) || channel.guild_id !== guildId) {
+      throw new UsageError(`DISCORD_CHANNEL_ID: channel ${channelId} is not in server "${guild.name}" (${guildId})`);
+    }
+    this.log.debug(`[discord] connected to ${apiUrl} as @${bot.username}; server "${guild.name}", role @${role.name}, channel #${channel.name ?? channelId}`);
+    return { bot, guild, role, channel };
+  }
+
+  /** DMs one member; returns why they cannot be reached, or undefined once delivered. */
+  private async sendDirect(userId: string, group: readonly string[], message: GroupMessage, record: DeliveryRecorder): Promise<string | undefined> {
+    const who = this.describeUser(userId);
+    try {
+      let dm = this.dms.get(userId);
+      if (!dm) {
+        const channel = (await this.api(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
+        dm = channel.id;
+        this.dms.set(userId, dm);
+      }
+      const channelId = dm;
+      const posted = await this.api(() => this.createMessage(channelId, message.text, group, message.key));
+      const ref = { id: posted.id, conversationId: channelId };
+      record([userId], ref);
+      await this.addReactions(ref, message.reactions ?? []);
+      return undefined;
+    } catch (err) {
+      if (err instanceof DiscordAPIError && isRecipientRefusal(err)) return `Discord refused a DM to ${who}: ${err.message} (code ${err.code})`;
+      throw this.fail(`DM to ${who}`, err);
+    }
+  }
+
+  /** A message that can ping only `users`, never @everyone, @here or roles, created at most once. */
+  private async createMessage(channelId: string, text: string, users: readonly string[], key?: string): Promise<APIMessage> {
+    const body: RESTPostAPIChannelMessageJSONBody = {
+      content: text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT - 1)}…` : text,
+      allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS) },
+      nonce: messageNonce(key),
+      enforce_nonce: true,
+    };
+    return (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+  }
+
+  /** The bot's own reactions are a convenience: failing to add one does not undo a delivered message. */
+  private async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
+    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+      try {
+        await this.api(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
+      } catch (err) {
+        if (err instanceof DiscordAPIError && err.status === 401) throw this.fail('adding a reaction', err);
+        if (err instanceof PlatformError && err.transient) throw err;
+        this.log.warn(`[discord] could not add ${emoji} to message ${ref.id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Everyone who reacted to a message with one emoji, page by page. */
+  private async reactors(post: PostRef, emoji: string): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({ limit: String(REACTIONS_PER_PAGE) });
+      if (after) query.set('after', after);
+      const page = (await this.call(`reading the ${emoji} reactions on message ${post.id}`, () =>
+        this.rest.get(Routes.channelMessageReaction(post.conversationId, post.id, encodeURIComponent(emoji)), { query }),
+      )) as APIUser[];
+      for (const user of page) {
+        this.users.set(user.id, user);
+        ids.push(user.id);
+        if (!after || BigInt(user.id) > BigInt(after)) after = user.id;
+      }
+      if (page.length < REACTIONS_PER_PAGE) return ids;
+    }
+  }
+
+  /** Lets the REST layer wait out bucket limits it knows of, within the run's retry time limit. */
+  private refuseLongWait(data: RateLimitData): boolean {
+    // The REST layer's own 50-a-second pacing is how a large round is sent, not a fault.
+    if (data.global) return false;
+    if (this.retryTimeMs + data.timeToReset > this.retrier.policy.totalRetryMs) return true;
+    this.bucketWaitMs += data.timeToReset;
+    return false;
+  }
+
+  /** Every request: a timeout per attempt; 429s, 5xx and network faults retried; the answer left to the REST layer. */
+  private transport(url: string, init: MakeRequestInit): Promise<ResponseLike> {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const route = `${method} ${url.slice(this.settings.api.length).replace(/\?.*$/, '')}`;
+    // The REST layer's dispatcher is for its own undici; global fetch brings its own.
+    const { dispatcher: _dispatcher, signal: _signal, ...rest } = init as MakeRequestInit & { dispatcher?: unknown };
+    return this.retrier.run(route, async (signal) => {
+      this.requestCount++;
+      const response = await fetch(url, { ...(rest as RequestInit), signal });
+      if (response.status === 429) {
+        const body = await response.text().catch(() => '');
+        const { waitMs, global } = discordRateLimitWait(response.headers, body);
+        return { kind: 'rate-limited', waitMs, detail: `rate limited by Discord (HTTP 429${global ? ', global' : ''})` };
+      }
+      if (response.status >= 500 || response.status === 408) {
+        const text = await response.text().catch(() => '');
+        return { kind: 'transient', detail: `HTTP ${response.status}${errorMessage(text)}` };
+      }
+      return { kind: 'done', value: response as unknown as ResponseLike };
+    });
+  }
+
+  /** Runs a request; a missing thing (unknown guild, role, channel, member, user, message) is undefined. */
+  private async lookUp<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.api(fn);
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.status !== 401 && (err.status === 404 || err.status === 403 || err.status === 400)) return undefined;
+      throw this.fail(context, err);
+    }
+  }
+
+  /** Runs a request and turns every failure into a PairbotError that says what was being done. */
+  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.api(fn);
+    } catch (err) {
+      throw this.fail(context, err);
+    }
+  }
+
+  private api<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
+    return fn();
+  }
+
+  private fail(context: string, err: unknown): Error {
+    if (err instanceof UsageError) return err;
+    if (err instanceof DiscordAPIError) {
+      if (err.status === 401) {
+        return new PlatformError(PLATFORM, `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`, { cause: err });
+      }
+      const hint =
+        err.status === 403
+          ? context.startsWith('reading the members')
+            ? ' (turn on the Server Members Intent for the bot in the Developer Portal; see docs/discord.md)'
+            : ' (the bot lacks a permission it needs; see docs/discord.md)'
+          : '';
+      return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status} ${err.message} (code ${err.code})${hint}`, { cause: err });
+    }
+    if (err instanceof RateLimitError) {
+      return new PlatformError(PLATFORM, `${context} failed: rate limited for ${err.timeToReset} ms, beyond the retry time limit for this run`, { cause: err, transient: true });
+    }
+    if (err instanceof PlatformError) {
+      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[discord\] /, '')}`, { cause: err, transient: err.transient });
+    }
+    return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
+  }
+
+  private describeUser(userId: string): string {
+    const user = this.users.get(userId);
+    return user ? `@${user.username}` : `user ${userId}`;
+  }
+}
+
+/** Discord will never deliver to this person: DMs closed, no shared server, or no such user. */
+function isRecipientRefusal(err: DiscordAPIError): boolean {
+  return (
+    err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser ||
+    err.code === RESTJSONErrorCodes.UnknownUser ||
+    err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUserDueToHavingNoMutualGuilds
+  );
+}
+
+/**
+ * How long a 429 asks us to wait: the body's `retry_after` (seconds, with fractions) is the
+ * most precise; then `X-RateLimit-Reset-After`; then `Retry-After` (whole seconds).
+ */
+export function discordRateLimitWait(headers: { get(name: string): string | null }, body: string): { waitMs: number | undefined; global: boolean } {
+  let global = headers.get('x-ratelimit-global') === 'true' || headers.get('x-ratelimit-scope') === 'global';
+  try {
+    const parsed = JSON.parse(body) as { retry_after?: unknown; global?: unknown };
+    if (parsed.global === true) global = true;
+    if (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0) return { waitMs: Math.ceil(parsed.retry_after * 1000), global };
+  } catch {
+    // Not JSON (a proxy's page): the headers decide.
+  }
+  for (const name of ['x-ratelimit-reset-after', 'retry-after']) {
+    const value = headers.get(name)?.trim();
+    if (value && /^\d+(\.\d+)?$/.test(value)) return { waitMs: Math.ceil(Number(value) * 1000), global };
+  }
+  return { waitMs: undefined, global };
+}
+
+function errorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    return typeof parsed.message === 'string' ? ` ${parsed.message}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The message nonce: from the outbox key when there is one (so a create retried in a later
+ * run looks the same), random otherwise. Discord takes strings of at most 25 characters.
+ */
+function messageNonce(key?: string): string {
+  if (!key) return `pb${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 25);
+  if (key.length <= 25) return key;
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    a = Math.imul(a ^ key.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ key.charCodeAt(i), 0x85ebca6b) >>> 0;
+  }
+  return `pb${a.toString(36)}${b.toString(36)}`;
+}
+
+/** Username as the name (unique, and what findUser accepts); Discord keeps no time zone. */
+export function toPlatformUser(user: APIUser): PlatformUser {
+  return { id: user.id, name: user.username };
+}
