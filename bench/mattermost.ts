@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { FakeMattermost } from '../test/fakes/mattermost.js';
+import { runCli } from '../test/helpers/cli.js';
 
 /**
  * `pair` end to end on Mattermost: the built CLI as a subprocess (as cron runs it)
@@ -11,7 +11,6 @@ import { FakeMattermost } from '../test/fakes/mattermost.js';
  * deactivated accounts. Reports wall time and the requests the server saw.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/pairbot.js', import.meta.url));
 const PER_PAGE = 200;
 
 export interface MattermostBenchResult {
@@ -37,8 +36,6 @@ export async function runMattermostBench(options: { members?: number; print?: (l
     fake.addUsers(5, 'former', { deactivated: true });
     const channelMembers = fake.members.get(fake.channel.id)!.size;
     const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
       PAIRBOT_PLATFORM: 'mattermost',
       MATTERMOST_URL: fake.url,
       MATTERMOST_TOKEN: fake.token,
@@ -47,7 +44,7 @@ export async function runMattermostBench(options: { members?: number; print?: (l
       PAIRBOT_DB: join(dir, 'pairbot.db'),
     };
     const started = performance.now();
-    const run = await runPair(['pair', '--json', '--quiet', '--date', '2026-11-23', '--seed', '1'], dir, env);
+    const run = await runCli(['pair', '--json', '--quiet', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env });
     const wallMs = performance.now() - started;
     if (run.code !== 0) throw new Error(`pair exited ${run.code}: ${run.stderr.trim()}`);
     const groups = (JSON.parse(run.stdout) as { groups: unknown[] }).groups.length;
@@ -77,19 +74,6 @@ export async function runMattermostBench(options: { members?: number; print?: (l
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Asynchronous, so the fake server in this process keeps answering the CLI. */
-function runPair(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,8 +1,21 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/pairbot.js', import.meta.url));
-export const EXAMPLE_ROSTER = fileURLToPath(new URL('../../examples/roster.csv', import.meta.url));
+/** The repository root, found from here whether this file runs from test/ or, compiled, from dist/. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'bin', 'pairbot.js'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find bin/pairbot.js above the test helpers');
+    dir = up;
+  }
+  return dir;
+}
+
+export const BIN = join(repoRoot(), 'bin', 'pairbot.js');
+export const EXAMPLE_ROSTER = join(repoRoot(), 'examples', 'roster.csv');
 
 export interface CliResult {
   code: number;
