@@ -528,17 +528,9 @@ class BlossomSolver {
       const len = ch.length;
       const at = (arr: number[], i: number): number => arr[((i % len) + len) % len]!;
       const entry = inBlossom[endpoint[labelEnd[b]! ^ 1]!]!;
-      let j = ch.indexOf(entry);
-      let step: number;
-      let trick: number;
-      if (j & 1) {
-        j -= len;
-        step = 1;
-        trick = 0;
-      } else {
-        step = -1;
-        trick = 1;
-      }
+      const walk = evenWalk(ch.indexOf(entry), len);
+      let j = walk.j;
+      const { step, trick } = walk;
       let p = labelEnd[b]!;
       while (j !== 0) {
         const q = at(ep, j - trick) ^ trick; // matched edge from child j to child j+step, at child j
@@ -608,17 +600,9 @@ class BlossomSolver {
     const len = ch.length;
     const at = (arr: number[], i: number): number => arr[((i % len) + len) % len]!;
     const i = ch.indexOf(t);
-    let j = i;
-    let step: number;
-    let trick: number;
-    if (i & 1) {
-      j -= len;
-      step = 1;
-      trick = 0;
-    } else {
-      step = -1;
-      trick = 1;
-    }
+    const walk = evenWalk(i, len);
+    let j = walk.j;
+    const { step, trick } = walk;
     while (j !== 0) {
       j += step;
       let c = at(ch, j);
@@ -829,4 +813,12 @@ class BlossomSolver {
       }
     }
   }
+}
+
+/**
+ * From child `i` of a blossom to its base (child 0) the path must have even length:
+ * forwards when `i` is odd (index shifted by -len so the walk ends at 0), backwards otherwise.
+ */
+function evenWalk(i: number, len: number): { j: number; step: number; trick: number } {
+  return i & 1 ? { j: i - len, step: 1, trick: 0 } : { j: i, step: -1, trick: 1 };
 }
