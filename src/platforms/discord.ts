@@ -413,7 +413,8 @@ export class DiscordPlatform implements ChatPlatform {
   /** Every request: a timeout per attempt; 429s, 5xx and network faults retried; the answer left to the REST layer. */
   private transport(url: string, init: MakeRequestInit): Promise<ResponseLike> {
     const method = (init.method ?? 'GET').toUpperCase();
-    const route = `${method} ${url.slice(this.settings.api.length).replace(/\?.*$/, '')}`;
+    const base = `${this.settings.api}/v${this.settings.version}`;
+    const route = `${method} ${(url.startsWith(base) ? url.slice(base.length) : url).replace(/\?.*$/, '').replace(/%40/g, '@')}`;
     // The REST layer's dispatcher is for its own undici; global fetch brings its own.
     const { dispatcher: _dispatcher, signal: _signal, ...rest } = init as MakeRequestInit & { dispatcher?: unknown };
     return this.retrier.run(route, async (signal) => {

@@ -1,0 +1,647 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIChannel, APIGuild, APIGuildMember, APIMessage, APIRole, APIUser, APIReaction } from 'discord-api-types/v10';
+
+/**
+ * A stateful fake of Discord's REST API v10 on 127.0.0.1, enough for pairbot and shaped
+ * like the real one (checked against Discord's OpenAPI description): the same routes under
+ * /api/v10, `Authorization: Bot <token>`, snowflake ids, JSON error bodies `{code, message}`,
+ * member pages of at most 1,000 ordered by user id with `after`, reaction pages of at most
+ * 100, `X-RateLimit-*` headers, and a 429 with `Retry-After`, `X-RateLimit-Reset-After`,
+ * `X-RateLimit-Scope` (and `X-RateLimit-Global`) and a body `{message, retry_after, global}`.
+ * Users may have DMs closed (50007); the bot may lack Manage Roles (50013) or the Server
+ * Members intent (50001); `enforce_nonce` de-duplicates creates. Faults are injected per
+ * route; every request is counted and logged.
+ */
+
+export type Fault =
+  /** An error status with Discord's JSON error body. */
+  | { kind: 'status'; status: number }
+  /** A 429 as Discord sends it; `global` sets the global flag and scope. */
+  | { kind: 'rate-limit'; retryAfter?: number; global?: boolean }
+  /** Drops the connection without an answer; `afterHandling` does the work first (the answer is lost). */
+  | { kind: 'reset'; afterHandling?: boolean }
+  /** Answers normally after a delay. */
+  | { kind: 'latency'; ms: number };
+
+export interface FaultMatch {
+  method?: string;
+  /** Matched against the path without the query, e.g. /\/messages$/ */
+  path?: RegExp;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  body?: unknown;
+  fault?: Fault['kind'];
+}
+
+export interface NewUser {
+  username?: string;
+  globalName?: string;
+  bot?: boolean;
+  /** Holds the program role (default true). */
+  withRole?: boolean;
+  /** In the server at all (default true). */
+  inGuild?: boolean;
+  /** Refuses DMs from the server's members (Discord answers 50007). */
+  dmsClosed?: boolean;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+interface Context {
+  url: URL;
+  params: string[];
+  body: unknown;
+}
+
+type Handler = (ctx: Context) => Reply;
+
+const MAX_MEMBERS_PAGE = 1000;
+const MAX_REACTIONS_PAGE = 100;
+const API = '/api/v10';
+
+/** Discord's error codes used here. */
+export const CODES = {
+  unknownChannel: 10003,
+  unknownGuild: 10004,
+  unknownMember: 10007,
+  unknownMessage: 10008,
+  unknownRole: 10011,
+  unknownUser: 10013,
+  unknownEmoji: 10014,
+  missingAccess: 50001,
+  cannotDM: 50007,
+  missingPermissions: 50013,
+  invalidForm: 50035,
+} as const;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly errors?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const unknown = (code: number, what: string) => new HttpError(404, code, `Unknown ${what}`);
+
+let sequence = 0n;
+/** Increasing snowflakes, like Discord's (timestamp in the high bits). */
+export function newSnowflake(): string {
+  sequence += 1n;
+  return String(((BigInt(Date.now()) - 1420070400000n) << 22n) + sequence);
+}
+
+export class FakeDiscord {
+  readonly token: string;
+  readonly bot: APIUser;
+  readonly guild: APIGuild;
+  readonly role: APIRole;
+  readonly channel: APIChannel & { guild_id: string };
+  readonly users = new Map<string, APIUser>();
+  /** Guild members by user id. */
+  readonly members = new Map<string, APIGuildMember>();
+  readonly roles = new Map<string, APIRole>();
+  readonly channels = new Map<string, APIChannel>();
+  /** DM channel id → recipient user id. */
+  readonly dmRecipients = new Map<string, string>();
+  readonly messages = new Map<string, APIMessage & { allowed_mentions?: unknown }>();
+  /** Message id → emoji → user ids, in order. */
+  readonly reactions = new Map<string, Map<string, string[]>>();
+  readonly requests: LoggedRequest[] = [];
+  /** Whether the bot has the Server Members intent (without it, listing members is refused). */
+  membersIntent = true;
+  /** Whether the bot may take the program role away (Manage Roles, above the role). */
+  canManageRoles = true;
+
+  private readonly closedDMs = new Set<string>();
+  private readonly nonces = new Map<string, string>();
+  private readonly faults: { fault: Fault; match: FaultMatch; left: number }[] = [];
+  private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  private server?: Server;
+  private userCounter = 0;
+
+  private constructor(options: { token?: string; botUsername?: string }) {
+    this.token = options.token ?? `MTA${Buffer.from(newSnowflake()).toString('base64url')}.Gfake.${newSnowflake()}`;
+    const guildId = newSnowflake();
+    this.guild = {
+      id: guildId,
+      name: 'Community',
+      icon: null,
+      splash: null,
+      discovery_splash: null,
+      owner_id: newSnowflake(),
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 1,
+      default_message_notifications: 1,
+      explicit_content_filter: 0,
+      roles: [],
+      emojis: [],
+      features: [],
+      mfa_level: 0,
+      application_id: null,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      nsfw_level: 0,
+      stickers: [],
+      premium_progress_bar_enabled: false,
+      hub_type: null,
+      safety_alerts_channel_id: null,
+      incidents_data: null,
+    } as unknown as APIGuild;
+    this.addRole('@everyone', guildId);
+    this.role = this.addRole('coffee');
+    this.channel = {
+      id: newSnowflake(),
+      type: 0,
+      guild_id: guildId,
+      name: 'coffee-pairs',
+      position: 0,
+      permission_overwrites: [],
+      parent_id: null,
+      topic: null,
+      nsfw: false,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      flags: 0,
+    } as unknown as APIChannel & { guild_id: string };
+    this.channels.set(this.channel.id, this.channel);
+    this.bot = this.createUser({ username: options.botUsername ?? 'pairbot', bot: true, withRole: false });
+    this.defineRoutes();
+  }
+
+  /** Starts a fake on 127.0.0.1 with a server, its program role and channel, and the bot in the server. */
+  static async start(options: { token?: string; botUsername?: string } = {}): Promise<FakeDiscord> {
+    const fake = new FakeDiscord(options);
+    await fake.listen();
+    return fake;
+  }
+
+  /** What DISCORD_API_URL should be. */
+  get apiUrl(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('fake Discord is not listening');
+    return `http://127.0.0.1:${address.port}${API}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ---- test helpers -------------------------------------------------------
+
+  /** Adds a user, by default a human in the server holding the program role. */
+  addUser(spec: NewUser = {}): APIUser {
+    return this.createUser(spec);
+  }
+
+  /** Adds `count` users named `${prefix}001`…; returns them in order. */
+  addUsers(count: number, prefix = 'member', spec: Omit<NewUser, 'username'> = {}): APIUser[] {
+    const width = Math.max(3, String(count).length);
+    return Array.from({ length: count }, (_, i) => this.createUser({ ...spec, username: `${prefix}${String(i + 1).padStart(width, '0')}` }));
+  }
+
+  addRole(name: string, id = newSnowflake()): APIRole {
+    const role = {
+      id,
+      name,
+      permissions: '0',
+      position: this.roles.size,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      managed: false,
+      mentionable: false,
+      icon: null,
+      unicode_emoji: null,
+      flags: 0,
+    } as unknown as APIRole;
+    this.roles.set(id, role);
+    return role;
+  }
+
+  hasRole(userId: string, roleId = this.role.id): boolean {
+    return this.members.get(userId)?.roles.includes(roleId) ?? false;
+  }
+
+  closeDMs(userId: string): void {
+    this.closedDMs.add(userId);
+  }
+
+  /** The user reacts to a message, as they would in the app. */
+  react(userId: string, messageId: string, emoji: string): void {
+    const message = this.messages.get(messageId);
+    if (!message) throw new Error(`fake Discord: no message ${messageId}`);
+    this.saveReaction(message, emoji, userId);
+  }
+
+  /** Messages in a channel, oldest first. */
+  messagesIn(channelId: string): APIMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel_id === channelId);
+  }
+
+  /** The DM channel between the bot and this user, if opened. */
+  dmWith(userId: string): string | undefined {
+    for (const [channelId, recipient] of this.dmRecipients) if (recipient === userId) return channelId;
+    return undefined;
+  }
+
+  /** Messages the bot sent to this user by DM, oldest first. */
+  dmsTo(userId: string): APIMessage[] {
+    const channelId = this.dmWith(userId);
+    return channelId ? this.messagesIn(channelId) : [];
+  }
+
+  /** Every message the bot sent outside the program channel. */
+  botDMs(): (APIMessage & { allowed_mentions?: unknown })[] {
+    return [...this.messages.values()].filter((m) => this.dmRecipients.has(m.channel_id));
+  }
+
+  /** Emoji → user ids on a message. */
+  reactionsOn(messageId: string): Map<string, string[]> {
+    return this.reactions.get(messageId) ?? new Map();
+  }
+
+  inject(fault: Fault, match: FaultMatch = {}): void {
+    this.faults.push({ fault, match, left: match.times ?? 1 });
+  }
+
+  requestCount(match: { method?: string; path?: RegExp } = {}): number {
+    return this.requests.filter((r) => (!match.method || r.method === match.method.toUpperCase()) && (!match.path || match.path.test(r.path))).length;
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  // ---- state --------------------------------------------------------------
+
+  private createUser(spec: NewUser): APIUser {
+    const username = (spec.username ?? `user${++this.userCounter}`).toLowerCase();
+    const user = {
+      id: newSnowflake(),
+      username,
+      avatar: null,
+      discriminator: '0',
+      public_flags: 0,
+      flags: 0,
+      global_name: spec.globalName ?? null,
+      primary_guild: null,
+      ...(spec.bot ? { bot: true } : {}),
+    } as unknown as APIUser;
+    this.users.set(user.id, user);
+    if (spec.inGuild ?? true) {
+      this.members.set(user.id, {
+        avatar: null,
+        banner: null,
+        communication_disabled_until: null,
+        flags: 0,
+        joined_at: new Date().toISOString(),
+        nick: null,
+        pending: false,
+        premium_since: null,
+        roles: (spec.withRole ?? true) ? [this.role.id] : [],
+        user,
+        mute: false,
+        deaf: false,
+      } as unknown as APIGuildMember);
+    }
+    if (spec.dmsClosed) this.closedDMs.add(user.id);
+    return user;
+  }
+
+  private saveReaction(message: APIMessage, emoji: string, userId: string): void {
+    let byEmoji = this.reactions.get(message.id);
+    if (!byEmoji) this.reactions.set(message.id, (byEmoji = new Map()));
+    const users = byEmoji.get(emoji) ?? [];
+    if (!users.includes(userId)) users.push(userId);
+    byEmoji.set(emoji, users);
+  }
+
+  /** The message as Discord shows it, with its reaction counts. */
+  private view(message: APIMessage): APIMessage {
+    const byEmoji = this.reactions.get(message.id);
+    const { allowed_mentions: _allowed, ...rest } = message as APIMessage & { allowed_mentions?: unknown };
+    if (!byEmoji || byEmoji.size === 0) return rest;
+    const reactions = [...byEmoji].map(
+      ([name, users]) =>
+        ({
+          emoji: { id: null, name },
+          count: users.length,
+          count_details: { burst: 0, normal: users.length },
+          burst_colors: [],
+          me_burst: false,
+          burst_me: false,
+          me: users.includes(this.bot.id),
+        }) as APIReaction,
+    );
+    return { ...rest, reactions };
+  }
+
+  // ---- HTTP ---------------------------------------------------------------
+
+  private async listen(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) => f.left > 0 && (!f.match.method || f.match.method.toUpperCase() === method) && (!f.match.path || f.match.path.test(path)),
+    );
+    if (index < 0) return undefined;
+    const entry = this.faults[index]!;
+    if (--entry.left <= 0) this.faults.splice(index, 1);
+    return entry.fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    // Clients write `@me` as is or as `%40me`.
+    const path = (url.pathname.startsWith(API) ? url.pathname.slice(API.length) : url.pathname).replace(/%40/g, '@');
+    const entry: LoggedRequest = { method, path, query: url.search, status: 0 };
+    this.requests.push(entry);
+    const raw = await readBody(req);
+    const bucket = { 'X-RateLimit-Limit': '50', 'X-RateLimit-Remaining': '49', 'X-RateLimit-Reset': String(Date.now() / 1000 + 1), 'X-RateLimit-Reset-After': '1.000', 'X-RateLimit-Bucket': 'fakebucket' };
+
+    const fault = this.takeFault(method, path);
+    if (fault) entry.fault = fault.kind;
+    if (fault?.kind === 'latency') await delay(fault.ms);
+    if (fault?.kind === 'reset' && !fault.afterHandling) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'rate-limit') {
+      entry.status = 429;
+      const wait = fault.retryAfter ?? 0.05;
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        'Retry-After': String(Math.ceil(wait)),
+        'X-RateLimit-Limit': '5',
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(Date.now() / 1000 + wait),
+        'X-RateLimit-Reset-After': wait.toFixed(3),
+        'X-RateLimit-Bucket': 'fakebucket',
+        'X-RateLimit-Scope': fault.global ? 'global' : 'user',
+      };
+      if (fault.global) headers['X-RateLimit-Global'] = 'true';
+      res.writeHead(429, headers);
+      res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: wait, global: fault.global ?? false, code: 0 }));
+      return;
+    }
+
+    let reply: Reply;
+    if (fault?.kind === 'status') reply = errorReply(new HttpError(fault.status, 0, `${fault.status}: Injected fault`));
+    else reply = this.route(req, url, method, path, raw, entry);
+    entry.status = reply.status;
+    if (fault?.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (reply.status === 204) {
+      res.writeHead(204, bucket);
+      res.end();
+      return;
+    }
+    res.writeHead(reply.status, { 'Content-Type': 'application/json', ...bucket });
+    res.end(JSON.stringify(reply.body));
+  }
+
+  private route(req: IncomingMessage, url: URL, method: string, path: string, raw: string, entry: LoggedRequest): Reply {
+    try {
+      const auth = /^Bot\s+(\S+)$/.exec(req.headers.authorization ?? '');
+      if (!auth || auth[1] !== this.token) throw new HttpError(401, 0, '401: Unauthorized');
+      let body: unknown;
+      if (raw) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body');
+        }
+        entry.body = body;
+      }
+      for (const r of this.routes) {
+        if (r.method !== method) continue;
+        const m = r.pattern.exec(path);
+        if (m) return r.handler({ url, params: m.slice(1).map(decodeURIComponent), body });
+      }
+      throw new HttpError(404, 0, '404: Not Found');
+    } catch (err) {
+      if (err instanceof HttpError) return errorReply(err);
+      return errorReply(new HttpError(500, 0, (err as Error).message));
+    }
+  }
+
+  private on(method: string, pattern: string, handler: Handler): void {
+    const regex = new RegExp(`^${pattern.replace(/:[a-z_]+/g, '([^/]+)')}$`);
+    this.routes.push({ method, pattern: regex, handler });
+  }
+
+  private guildOf(id: string): APIGuild {
+    if (id !== this.guild.id) throw unknown(CODES.unknownGuild, 'Guild');
+    return this.guild;
+  }
+
+  private messageIn(channelId: string, messageId: string): APIMessage {
+    if (!this.channels.has(channelId)) throw unknown(CODES.unknownChannel, 'Channel');
+    const message = this.messages.get(messageId);
+    if (!message || message.channel_id !== channelId) throw unknown(CODES.unknownMessage, 'Message');
+    return message;
+  }
+
+  private defineRoutes(): void {
+    this.on('GET', '/users/@me', () => ok(this.bot));
+
+    this.on('POST', '/users/@me/channels', ({ body }) => {
+      const recipient = (body as { recipient_id?: unknown } | undefined)?.recipient_id;
+      if (typeof recipient !== 'string') throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { recipient_id: { _errors: [{ code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }] } });
+      const user = this.users.get(recipient);
+      if (!user) throw unknown(CODES.unknownUser, 'User');
+      const existing = this.dmWith(recipient);
+      const id = existing ?? newSnowflake();
+      const channel = { id, type: 1, last_message_id: null, flags: 0, recipients: [user] } as unknown as APIChannel;
+      if (!existing) {
+        this.channels.set(id, channel);
+        this.dmRecipients.set(id, recipient);
+      }
+      return ok(channel);
+    });
+
+    this.on('GET', '/users/:user_id', ({ params }) => {
+      const user = this.users.get(params[0]!);
+      if (!user) throw unknown(CODES.unknownUser, 'User');
+      return ok(user);
+    });
+
+    this.on('GET', '/guilds/:guild_id', ({ params }) => ok(this.guildOf(params[0]!)));
+
+    this.on('GET', '/guilds/:guild_id/roles/:role_id', ({ params }) => {
+      this.guildOf(params[0]!);
+      const role = this.roles.get(params[1]!);
+      if (!role) throw unknown(CODES.unknownRole, 'Role');
+      return ok(role);
+    });
+
+    this.on('GET', '/guilds/:guild_id/members', ({ params, url }) => {
+      this.guildOf(params[0]!);
+      if (!this.membersIntent) throw new HttpError(403, CODES.missingAccess, 'Missing Access');
+      const limit = Number(url.searchParams.get('limit') ?? '1');
+      const after = BigInt(url.searchParams.get('after') ?? '0');
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEMBERS_PAGE) {
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 1000.' }] } });
+      }
+      const page = [...this.members.values()]
+        .filter((m) => BigInt(m.user.id) > after)
+        .sort((a, b) => (BigInt(a.user.id) < BigInt(b.user.id) ? -1 : 1))
+        .slice(0, limit);
+      return ok(page);
+    });
+
+    this.on('GET', '/guilds/:guild_id/members/search', ({ params, url }) => {
+      this.guildOf(params[0]!);
+      const query = (url.searchParams.get('query') ?? '').toLowerCase();
+      const limit = Math.min(MAX_MEMBERS_PAGE, Number(url.searchParams.get('limit') ?? '1'));
+      const found = [...this.members.values()].filter((m) => m.user.username.startsWith(query) || (m.nick ?? '').toLowerCase().startsWith(query));
+      return ok(found.slice(0, limit));
+    });
+
+    this.on('GET', '/guilds/:guild_id/members/:user_id', ({ params }) => {
+      this.guildOf(params[0]!);
+      const member = this.members.get(params[1]!);
+      if (!member) throw unknown(CODES.unknownMember, 'Member');
+      return ok(member);
+    });
+
+    this.on('DELETE', '/guilds/:guild_id/members/:user_id/roles/:role_id', ({ params }) => {
+      this.guildOf(params[0]!);
+      const member = this.members.get(params[1]!);
+      if (!member) throw unknown(CODES.unknownMember, 'Member');
+      if (!this.roles.has(params[2]!)) throw unknown(CODES.unknownRole, 'Role');
+      if (!this.canManageRoles) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      member.roles = member.roles.filter((r) => r !== params[2]);
+      return { status: 204 };
+    });
+
+    this.on('GET', '/channels/:channel_id', ({ params }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel) throw unknown(CODES.unknownChannel, 'Channel');
+      return ok(channel);
+    });
+
+    this.on('POST', '/channels/:channel_id/messages', ({ params, body }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel) throw unknown(CODES.unknownChannel, 'Channel');
+      const input = (body ?? {}) as { content?: unknown; nonce?: unknown; enforce_nonce?: unknown; allowed_mentions?: unknown };
+      if (typeof input.content !== 'string' || input.content.length === 0) throw new HttpError(400, 50006, 'Cannot send an empty message');
+      if (input.content.length > 2000) {
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
+      }
+      if (input.nonce !== undefined && (typeof input.nonce !== 'string' || input.nonce.length > 25)) {
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
+      }
+      const recipient = this.dmRecipients.get(channel.id);
+      if (recipient && this.closedDMs.has(recipient)) throw new HttpError(403, CODES.cannotDM, 'Cannot send messages to this user');
+      const nonceKey = input.enforce_nonce === true && typeof input.nonce === 'string' ? `${channel.id}:${input.nonce}` : undefined;
+      const seen = nonceKey ? this.nonces.get(nonceKey) : undefined;
+      if (seen) return ok(this.view(this.messages.get(seen)!));
+      const message = {
+        type: 0,
+        content: input.content,
+        mentions: [],
+        mention_roles: [],
+        attachments: [],
+        embeds: [],
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        flags: 0,
+        components: [],
+        id: newSnowflake(),
+        channel_id: channel.id,
+        author: this.bot,
+        pinned: false,
+        mention_everyone: false,
+        tts: false,
+        ...(typeof input.nonce === 'string' ? { nonce: input.nonce } : {}),
+        allowed_mentions: input.allowed_mentions,
+      } as unknown as APIMessage & { allowed_mentions?: unknown };
+      this.messages.set(message.id, message);
+      if (nonceKey) this.nonces.set(nonceKey, message.id);
+      return ok(this.view(message));
+    });
+
+    this.on('GET', '/channels/:channel_id/messages/:message_id', ({ params }) => ok(this.view(this.messageIn(params[0]!, params[1]!))));
+
+    this.on('PUT', '/channels/:channel_id/messages/:message_id/reactions/:emoji/@me', ({ params }) => {
+      const message = this.messageIn(params[0]!, params[1]!);
+      if (!isUnicodeEmoji(params[2]!)) throw new HttpError(400, CODES.unknownEmoji, 'Unknown Emoji');
+      this.saveReaction(message, params[2]!, this.bot.id);
+      return { status: 204 };
+    });
+
+    this.on('GET', '/channels/:channel_id/messages/:message_id/reactions/:emoji', ({ params, url }) => {
+      const message = this.messageIn(params[0]!, params[1]!);
+      const limit = Math.min(MAX_REACTIONS_PAGE, Number(url.searchParams.get('limit') ?? '25'));
+      const after = BigInt(url.searchParams.get('after') ?? '0');
+      const ids = this.reactions.get(message.id)?.get(params[2]!) ?? [];
+      const users = ids
+        .map((id) => this.users.get(id)!)
+        .filter((u) => BigInt(u.id) > after)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .slice(0, limit);
+      return ok(users);
+    });
+  }
+}
+
+function ok(body: unknown): Reply {
+  return { status: 200, body };
+}
+
+function errorReply(err: HttpError): Reply {
+  return { status: err.status, body: { message: err.message, code: err.code, ...(err.errors ? { errors: err.errors } : {}) } };
+}
+
+/** A unicode emoji as a reaction route names it (custom ones are `name:id`). */
+function isUnicodeEmoji(value: string): boolean {
+  return /^\p{Extended_Pictographic}/u.test(value) && !value.includes(':');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
