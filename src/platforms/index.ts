@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createLocalPlatform } from './local.js';
 import type { ChatPlatform } from './types.js';
-import { UsageError } from '../errors.js';
 
 /** Builds the configured platform adapter; nothing connects until `connect()`. */
 export async function createPlatform(config: Config, log: Logger): Promise<ChatPlatform> {
@@ -13,7 +12,9 @@ export async function createPlatform(config: Config, log: Logger): Promise<ChatP
       const { createMattermostPlatform } = await import('./mattermost.js');
       return createMattermostPlatform(config, log);
     }
-    case 'discord':
-      throw new UsageError('PAIRBOT_PLATFORM: discord is not available in this version of pairbot (use local or mattermost)');
+    case 'discord': {
+      const { createDiscordPlatform } = await import('./discord.js');
+      return createDiscordPlatform(config, log);
+    }
   }
 }
