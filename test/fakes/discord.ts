@@ -169,6 +169,16 @@ export class FakeDiscord {
       hub_type: null,
       safety_alerts_channel_id: null,
       incidents_data: null,
+      home_header: null,
+      region: 'deprecated',
+      widget_enabled: false,
+      widget_channel_id: null,
+      max_presences: null,
+      max_members: 500000,
+      max_stage_video_channel_users: 50,
+      max_video_channel_users: 25,
+      premium_subscription_count: 0,
+      nsfw: false,
     } as unknown as APIGuild;
     this.addRole('@everyone', guildId);
     this.role = this.addRole('coffee');
