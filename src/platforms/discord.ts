@@ -363,7 +363,7 @@ export class DiscordPlatform implements ChatPlatform {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content: text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT - 1)}…` : text,
       allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS) },
-      nonce: messageNonce(key),
+      nonce: messageNonce(key, text),
       enforce_nonce: true,
     };
     return (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
@@ -525,17 +525,18 @@ function errorMessage(text: string): string {
 }
 
 /**
- * The message nonce: from the outbox key when there is one (so a create retried in a later
- * run looks the same), random otherwise. Discord takes strings of at most 25 characters.
+ * The message nonce: from the outbox key and the text when there is a key (so a create
+ * retried in a later run looks the same, while another database's message with the same
+ * key in the same channel does not), random otherwise. Discord takes at most 25 characters.
  */
-function messageNonce(key?: string): string {
+function messageNonce(key: string | undefined, text: string): string {
   if (!key) return `pb${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 25);
-  if (key.length <= 25) return key;
+  const value = `${key}\u0000${text}`;
   let a = 0x811c9dc5;
   let b = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    a = Math.imul(a ^ key.charCodeAt(i), 0x01000193) >>> 0;
-    b = Math.imul(b ^ key.charCodeAt(i), 0x85ebca6b) >>> 0;
+  for (let i = 0; i < value.length; i++) {
+    a = Math.imul(a ^ value.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
   }
   return `pb${a.toString(36)}${b.toString(36)}`;
 }
