@@ -163,7 +163,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
-        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence),
+        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence, ctx.platform.sharesConversation(g.memberIds.length)),
       });
     }
     for (const e of leftOut) {

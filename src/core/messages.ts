@@ -40,13 +40,20 @@ function withZone(a: Addressee): string {
   return a.timezone ? `${a.mention} (${neutraliseMentions(a.timezone)})` : a.mention;
 }
 
-export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence): string {
+/**
+ * `shared`: the group reads this in one conversation, so "reply here" reaches everyone;
+ * otherwise each member got their own copy and must message the others directly.
+ */
+export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence, shared = true): string {
   const others = members.length > 2 ? 'your group' : 'your partner';
+  const everyone = members.length > 2 ? 'all of you' : 'you both';
   return [
     `👋 Hi ${list(members.map((m) => m.mention))}! You are paired for ${cadenceWord[cadence]} 1-on-1 (round ${period.key}).`,
     members.some((m) => m.timezone) ? `Time zones: ${members.map(withZone).join(', ')}.` : '',
-    `Reply here to find a time that suits ${members.length > 2 ? 'all of you' : 'you both'}; a short video call or coffee is perfect.`,
-    `Can't make it? Tell ${others} here. To skip a round, react ❌ on the opt-out announcement posted before each round; to pause for longer, ask a moderator.`,
+    shared
+      ? `Reply here to find a time that suits ${everyone}; a short video call or coffee is perfect.`
+      : `Each of you got this message on your own: message ${others} directly (click a name above) to find a time that suits ${everyone}; a short video call or coffee is perfect.`,
+    `Can't make it? Tell ${others}${shared ? ' here' : ''}. To skip a round, react ❌ on the opt-out announcement posted before each round; to pause for longer, ask a moderator.`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -235,6 +235,11 @@ export class DiscordPlatform implements ChatPlatform {
     return SNOWFLAKE.test(user.id) ? `<@${user.id}>` : `@\u200b${user.name}`;
   }
 
+  /** A bot cannot open group DMs on Discord: every member gets their own DM. */
+  sharesConversation(): boolean {
+    return false;
+  }
+
   async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
     const { channel } = await this.ready();
     const message = await this.call(`posting in channel ${channel.id}`, () => this.createMessage(channel.id, text, [], key));

@@ -117,6 +117,10 @@ export class LocalPlatform implements ChatPlatform {
     return this.allUsers().find((u) => u.id === key) ?? this.allUsers().find((u) => u.name.toLowerCase() === key.toLowerCase());
   }
 
+  sharesConversation(): boolean {
+    return true;
+  }
+
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
     return neutraliseMentions(`@${user.name}`);
   }

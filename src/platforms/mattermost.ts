@@ -219,6 +219,11 @@ export class MattermostPlatform implements ChatPlatform {
     return neutraliseMentions(`@${user.name}`);
   }
 
+  /** One group channel holds the bot and up to seven members; larger groups get a DM each. */
+  sharesConversation(groupSize: number): boolean {
+    return groupSize <= MAX_GROUP_CHANNEL_MEMBERS;
+  }
+
   async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
     const { channel } = await this.ready();
     const post = await this.createPost(channel.id, text, `posting in ~${this.settings.channel}`, key);

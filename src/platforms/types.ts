@@ -62,6 +62,11 @@ export interface ChatPlatform {
   listMembers(): Promise<PlatformUser[]>;
   /** Resolves a user by id, username or @username among the program's members or anyone the platform knows. */
   findUser(who: string): Promise<PlatformUser | undefined>;
+  /**
+   * Does a group of this size share one conversation (so "reply here" reaches everyone),
+   * or does each member get their own message from the bot?
+   */
+  sharesConversation(groupSize: number): boolean;
   /** How to mention a user in a message on this platform (e.g. `@alice`, `<@123>`). */
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string;
   /** Posts in the program's channel, then adds the bot's reactions; `key` as in GroupMessage. */

@@ -23,6 +23,12 @@ describe('messages', () => {
     expect(trio).not.toContain('Time zones');
   });
 
+  it('tells members who each got their own copy to message each other directly', () => {
+    const text = renderIntro([{ mention: '<@1>' }, { mention: '<@2>' }], week, 'weekly', false);
+    expect(text).not.toMatch(/Reply here|here\./);
+    expect(text).toMatch(/message your partner directly/);
+  });
+
   it('a time zone from user data cannot ping anyone', () => {
     expect(renderIntro([{ mention: '@a', timezone: '@here' }, { mention: '@b' }], week, 'weekly')).not.toMatch(/@here\b/);
   });
