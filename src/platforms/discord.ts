@@ -12,6 +12,7 @@ import {
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
+import { ApiCalls } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -139,7 +140,7 @@ export class DiscordPlatform implements ChatPlatform {
   private readonly dms = new Map<string, string>();
   /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
   private bucketWaitMs = 0;
-  private closed = false;
+  private readonly calls = new ApiCalls(PLATFORM, (context, err) => this.fail(context, err), (err) => err instanceof DiscordAPIError && (err.status === 404 || err.status === 403 || err.status === 400));
   /** Requests sent to the server, retries included. */
   requestCount = 0;
 
@@ -183,7 +184,7 @@ export class DiscordPlatform implements ChatPlatform {
     let total = 0;
     let after = '0';
     for (;;) {
-      const batch = await this.call(`reading the members of server ${this.settings.guildId}`, () =>
+      const batch = await this.calls.call(`reading the members of server ${this.settings.guildId}`, () =>
         this.rest.get(Routes.guildMembers(this.settings.guildId), { query: new URLSearchParams({ limit: String(MEMBERS_PER_PAGE), after }) }),
       ) as APIGuildMember[];
       total += batch.length;
@@ -210,15 +211,15 @@ export class DiscordPlatform implements ChatPlatform {
       if (user.id === key || user.username.toLowerCase() === lower) return toPlatformUser(user);
     }
     if (SNOWFLAKE.test(key)) {
-      const member = (await this.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, key)))) as APIGuildMember | undefined;
-      const user = member?.user ?? ((await this.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
+      const member = (await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, key)))) as APIGuildMember | undefined;
+      const user = member?.user ?? ((await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
       if (user) {
         this.users.set(user.id, user);
         return toPlatformUser(user);
       }
     }
     if (lower.length >= 1 && lower.length <= 100) {
-      const found = (await this.lookUp(`looking up @${lower}`, () =>
+      const found = (await this.calls.lookUp(`looking up @${lower}`, () =>
         this.rest.get(Routes.guildMembersSearch(this.settings.guildId), { query: new URLSearchParams({ query: lower, limit: '100' }) }),
       )) as APIGuildMember[] | undefined;
       const user = found?.map((m) => m.user).find((u) => u.username.toLowerCase() === lower);
@@ -242,7 +243,7 @@ export class DiscordPlatform implements ChatPlatform {
 
   async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
     const { channel } = await this.ready();
-    const message = await this.call(`posting in channel ${channel.id}`, () => this.createMessage(channel.id, text, [], key));
+    const message = await this.calls.call(`posting in channel ${channel.id}`, () => this.createMessage(channel.id, text, [], key));
     const ref = { id: message.id, conversationId: channel.id };
     await this.addReactions(ref, reactions);
     return ref;
@@ -264,7 +265,7 @@ export class DiscordPlatform implements ChatPlatform {
     const { bot, channel } = await this.ready();
     const inChannel = post.conversationId === channel.id;
     // The message lists its reactions with counts: only emoji someone besides the bot used are read further.
-    const message = (await this.lookUp(`reading message ${post.id}`, () => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as
+    const message = (await this.calls.lookUp(`reading message ${post.id}`, () => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as
       | APIMessage
       | undefined;
     const out: ReactionRecord[] = [];
@@ -292,7 +293,7 @@ export class DiscordPlatform implements ChatPlatform {
       return 'not-permitted';
     }
     try {
-      await this.api(() => this.rest.delete(Routes.guildMemberRole(this.settings.guildId, userId, role.id), { reason: 'pairbot: missed too many meetings in a row' }));
+      await this.calls.run(() => this.rest.delete(Routes.guildMemberRole(this.settings.guildId, userId, role.id), { reason: 'pairbot: missed too many meetings in a row' }));
       return 'removed';
     } catch (err) {
       if (err instanceof DiscordAPIError) {
@@ -308,29 +309,27 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.calls.close();
     this.rest.clearHashSweeper();
     this.rest.clearHandlerSweeper();
   }
 
   /** Checks the token, the server, the role and the channel, once per run. */
   private ready(): Promise<Connection> {
-    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
-    this.connecting ??= this.connectOnce();
-    return this.connecting;
+    return this.calls.run(() => (this.connecting ??= this.connectOnce()));
   }
 
   private async connectOnce(): Promise<Connection> {
     const { apiUrl, guildId, roleId, channelId } = this.settings;
-    const bot = (await this.call(`connecting to ${apiUrl}`, () => this.rest.get(Routes.user('@me')))) as APIUser;
+    const bot = (await this.calls.call(`connecting to ${apiUrl}`, () => this.rest.get(Routes.user('@me')))) as APIUser;
     this.users.set(bot.id, bot);
-    const guild = (await this.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
+    const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
     if (!guild) {
       throw new UsageError(`DISCORD_GUILD_ID: no server ${guildId} that the bot (@${bot.username}) is in; invite the bot to the server (see docs/discord.md)`);
     }
-    const role = (await this.lookUp(`finding role ${roleId}`, () => this.rest.get(Routes.guildRole(guildId, roleId)))) as APIRole | undefined;
+    const role = (await this.calls.lookUp(`finding role ${roleId}`, () => this.rest.get(Routes.guildRole(guildId, roleId)))) as APIRole | undefined;
     if (!role) throw new UsageError(`DISCORD_ROLE_ID: no role ${roleId} in server "${guild.name}"; copy the id from Server Settings → Roles`);
-    const channel = (await this.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
+    const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
     if (!channel) {
       throw new UsageError(`DISCORD_CHANNEL_ID: no channel ${channelId} that the bot (@${bot.username}) can see; check the id and let the bot view the channel`);
     }
@@ -347,12 +346,12 @@ export class DiscordPlatform implements ChatPlatform {
     try {
       let dm = this.dms.get(userId);
       if (!dm) {
-        const channel = (await this.api(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
+        const channel = (await this.calls.run(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
         dm = channel.id;
         this.dms.set(userId, dm);
       }
       const channelId = dm;
-      const posted = await this.api(() => this.createMessage(channelId, message.text, group, message.key));
+      const posted = await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key));
       const ref = { id: posted.id, conversationId: channelId };
       record([userId], ref);
       await this.addReactions(ref, message.reactions ?? []);
@@ -378,7 +377,7 @@ export class DiscordPlatform implements ChatPlatform {
   private async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
     for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
       try {
-        await this.api(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
+        await this.calls.run(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
       } catch (err) {
         if (err instanceof DiscordAPIError && err.status === 401) throw this.fail('adding a reaction', err);
         if (err instanceof PlatformError && err.transient) throw err;
@@ -394,7 +393,7 @@ export class DiscordPlatform implements ChatPlatform {
     for (;;) {
       const query = new URLSearchParams({ limit: String(REACTIONS_PER_PAGE) });
       if (after) query.set('after', after);
-      const page = (await this.call(`reading the ${emoji} reactions on message ${post.id}`, () =>
+      const page = (await this.calls.call(`reading the ${emoji} reactions on message ${post.id}`, () =>
         this.rest.get(Routes.channelMessageReaction(post.conversationId, post.id, encodeURIComponent(emoji)), { query }),
       )) as APIUser[];
       for (const user of page) {
@@ -438,29 +437,8 @@ export class DiscordPlatform implements ChatPlatform {
     });
   }
 
-  /** Runs a request; a missing thing (unknown guild, role, channel, member, user, message) is undefined. */
-  private async lookUp<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.api(fn);
-    } catch (err) {
-      if (err instanceof DiscordAPIError && err.status !== 401 && (err.status === 404 || err.status === 403 || err.status === 400)) return undefined;
-      throw this.fail(context, err);
-    }
-  }
 
-  /** Runs a request and turns every failure into a PairbotError that says what was being done. */
-  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.api(fn);
-    } catch (err) {
-      throw this.fail(context, err);
-    }
-  }
 
-  private api<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
-    return fn();
-  }
 
   private fail(context: string, err: unknown): Error {
     if (err instanceof UsageError) return err;

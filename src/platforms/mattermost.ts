@@ -7,6 +7,7 @@ import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
+import { ApiCalls } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -142,7 +143,7 @@ export class MattermostPlatform implements ChatPlatform {
   private readonly conversations = new Map<string, string>();
   private lastPendingStamp = 0;
   private botUserId = '';
-  private closed = false;
+  private readonly calls = new ApiCalls(PLATFORM, (context, err) => this.fail(context, err), (err) => err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403));
   /** Requests sent to the server, retries included. */
   requestCount = 0;
 
@@ -173,7 +174,7 @@ export class MattermostPlatform implements ChatPlatform {
     const { botUserId, channel } = await this.ready();
     const users: UserProfile[] = [];
     for (let page = 0; ; page++) {
-      const batch = await this.call(`reading the members of ~${this.settings.channel}`, () =>
+      const batch = await this.calls.call(`reading the members of ~${this.settings.channel}`, () =>
         this.client.getProfilesInChannel(channel.id, page, this.perPage),
       );
       users.push(...(batch ?? []));
@@ -204,11 +205,11 @@ export class MattermostPlatform implements ChatPlatform {
       if (user.id === key || user.username === lower) return toPlatformUser(user);
     }
     if (/^[a-z0-9]{26}$/.test(key)) {
-      const byId = await this.lookUp(`looking up user ${key}`, () => this.client.getUser(key));
+      const byId = await this.calls.lookUp(`looking up user ${key}`, () => this.client.getUser(key));
       if (byId) return toPlatformUser(byId);
     }
     if (/^[a-z0-9._-]{1,64}$/.test(lower)) {
-      const byName = await this.lookUp(`looking up @${lower}`, () => this.client.getUserByUsername(lower));
+      const byName = await this.calls.lookUp(`looking up @${lower}`, () => this.client.getUserByUsername(lower));
       if (byName) return toPlatformUser(byName);
     }
     return undefined;
@@ -260,7 +261,7 @@ export class MattermostPlatform implements ChatPlatform {
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
     const { botUserId, channel } = await this.ready();
-    const found = await this.lookUp(`reading the reactions on post ${post.id}`, () => this.client.getReactionsForPost(post.id));
+    const found = await this.calls.lookUp(`reading the reactions on post ${post.id}`, () => this.client.getReactionsForPost(post.id));
     const inChannel = post.conversationId === channel.id;
     const out: ReactionRecord[] = [];
     const seen = new Set<string>();
@@ -281,7 +282,7 @@ export class MattermostPlatform implements ChatPlatform {
     const { channel } = await this.ready();
     const who = this.describeUser(userId);
     try {
-      await this.api(() => this.client.removeFromChannel(userId, channel.id));
+      await this.calls.run(() => this.client.removeFromChannel(userId, channel.id));
       return 'removed';
     } catch (err) {
       if (err instanceof MattermostApiError && err.status !== 401) {
@@ -298,28 +299,26 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.calls.close();
   }
 
   /** Checks the token and finds the channel, once per run. */
   private ready(): Promise<{ botUserId: string; channel: Channel }> {
-    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
-    this.connecting ??= this.connectOnce();
-    return this.connecting;
+    return this.calls.run(() => (this.connecting ??= this.connectOnce()));
   }
 
   private async connectOnce(): Promise<{ botUserId: string; channel: Channel }> {
     const { url, team, channel: channelName } = this.settings;
-    const me = await this.call(`connecting to ${url}`, () => this.client.getMe());
+    const me = await this.calls.call(`connecting to ${url}`, () => this.client.getMe());
     this.profiles.set(me.id, me);
     this.botUserId = me.id;
     let channel: Channel;
     try {
-      channel = await this.api(() => this.client.getChannelByNameAndTeamName(team, channelName));
+      channel = await this.calls.run(() => this.client.getChannelByNameAndTeamName(team, channelName));
     } catch (err) {
       if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403)) throw this.fail(`finding ~${channelName}`, err);
       // One lookup answers "team or channel?"; a second one, on this error path only, tells which.
-      const teamFound = await this.lookUp(`finding team ${team}`, () => this.client.getTeamByName(team));
+      const teamFound = await this.calls.lookUp(`finding team ${team}`, () => this.client.getTeamByName(team));
       if (!teamFound) {
         throw new UsageError(`MATTERMOST_TEAM: no team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the team's URL and add the bot to the team`);
       }
@@ -340,11 +339,11 @@ export class MattermostPlatform implements ChatPlatform {
     let channelId = this.conversations.get(key);
     try {
       if (!channelId) {
-        const created = await this.api(() => this.client.createGroupChannel([botUserId, ...memberIds]));
+        const created = await this.calls.run(() => this.client.createGroupChannel([botUserId, ...memberIds]));
         channelId = created.id;
         this.conversations.set(key, channelId);
       }
-      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
+      const post = await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
       const ref = { id: post.id, conversationId: channelId };
       record(memberIds, ref);
       await this.addReactions(ref, message.reactions ?? []);
@@ -365,11 +364,11 @@ export class MattermostPlatform implements ChatPlatform {
     let channelId = this.conversations.get(userId);
     try {
       if (!channelId) {
-        const created = await this.api(() => this.client.createDirectChannel([botUserId, userId]));
+        const created = await this.calls.run(() => this.client.createDirectChannel([botUserId, userId]));
         channelId = created.id;
         this.conversations.set(userId, channelId);
       }
-      const post = await this.api(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
+      const post = await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
       const ref = { id: post.id, conversationId: channelId };
       record([userId], ref);
       await this.addReactions(ref, message.reactions ?? []);
@@ -381,7 +380,7 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   private async createPost(channelId: string, text: string, context: string, key?: string): Promise<Post> {
-    return this.call(context, () => this.client.createPost(this.newPost(channelId, text, key)));
+    return this.calls.call(context, () => this.client.createPost(this.newPost(channelId, text, key)));
   }
 
   /**
@@ -405,7 +404,7 @@ export class MattermostPlatform implements ChatPlatform {
     const { botUserId } = await this.ready();
     for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
       try {
-        await this.api(() => this.client.addReaction(botUserId, ref.id, emoji));
+        await this.calls.run(() => this.client.addReaction(botUserId, ref.id, emoji));
       } catch (err) {
         if (err instanceof MattermostApiError && err.status === 401) throw this.fail('adding a reaction', err);
         this.log.warn(`[mattermost] could not add :${emoji}: to post ${ref.id}: ${(err as Error).message}`);
@@ -413,29 +412,8 @@ export class MattermostPlatform implements ChatPlatform {
     }
   }
 
-  /** Runs a request; a missing thing (404, or 400 for a malformed id) is undefined, not an error. */
-  private async lookUp<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.api(fn);
-    } catch (err) {
-      if (err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403)) return undefined;
-      throw this.fail(context, err);
-    }
-  }
 
-  /** Runs a request and turns every failure into a PairbotError that says what was being done. */
-  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.api(fn);
-    } catch (err) {
-      throw this.fail(context, err);
-    }
-  }
 
-  private api<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new PlatformError(PLATFORM, 'the connection is closed'));
-    return fn();
-  }
 
   private fail(context: string, err: unknown): Error {
     if (err instanceof UsageError) return err;

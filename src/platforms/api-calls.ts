@@ -1,0 +1,47 @@
+import { PlatformError } from '../errors.js';
+
+/**
+ * How an adapter runs its API requests: refused once closed, failures translated
+ * by the adapter into errors that say what was being done, and "not found" turned
+ * into `undefined` for lookups.
+ */
+export class ApiCalls {
+  private closed = false;
+
+  constructor(
+    private readonly platform: string,
+    /** Turns any failure into a PairbotError naming the context (the adapter's own rules). */
+    private readonly fail: (context: string, err: unknown) => Error,
+    /** Is this error the server saying the thing looked up does not exist (for the bot)? */
+    private readonly isMissing: (err: unknown) => boolean,
+  ) {}
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Runs a request as is (the caller handles errors). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new PlatformError(this.platform, 'the connection is closed'));
+    return fn();
+  }
+
+  /** Runs a request; every failure becomes the adapter's error for `context`. */
+  async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.run(fn);
+    } catch (err) {
+      throw this.fail(context, err);
+    }
+  }
+
+  /** Runs a request; a missing thing is undefined, any other failure an error for `context`. */
+  async lookUp<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.run(fn);
+    } catch (err) {
+      if (this.isMissing(err)) return undefined;
+      throw this.fail(context, err);
+    }
+  }
+}
