@@ -45,3 +45,17 @@ export class ApiCalls {
     }
   }
 }
+
+/**
+ * Two 32-bit FNV-style hashes of a string: the same in every run, so an id sent to a
+ * platform for de-duplication (nonce, pending post id) survives a restart.
+ */
+export function stableHash(value: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < value.length; i++) {
+    a = Math.imul(a ^ value.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
+  }
+  return [a, b];
+}

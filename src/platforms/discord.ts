@@ -12,7 +12,7 @@ import {
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
-import { ApiCalls } from './api-calls.js';
+import { ApiCalls, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -514,13 +514,7 @@ function errorMessage(text: string): string {
  */
 function messageNonce(key: string | undefined, text: string): string {
   if (!key) return `pb${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 25);
-  const value = `${key}\u0000${text}`;
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < value.length; i++) {
-    a = Math.imul(a ^ value.charCodeAt(i), 0x01000193) >>> 0;
-    b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
-  }
+  const [a, b] = stableHash(`${key}\u0000${text}`);
   return `pb${a.toString(36)}${b.toString(36)}`;
 }
 

@@ -7,7 +7,7 @@ import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
-import { ApiCalls } from './api-calls.js';
+import { ApiCalls, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -487,13 +487,8 @@ export function toPlatformUser(user: UserProfile): PlatformUser {
   return { id: user.id, name: user.username, ...(zone && isValidTimeZone(zone) ? { timezone: zone } : {}) };
 }
 
-/** A 13-digit number from a string (FNV-1a, two rounds), stable across runs. */
+/** A 13-digit number from a string, stable across runs. */
 function stableStamp(value: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < value.length; i++) {
-    a = Math.imul(a ^ value.charCodeAt(i), 0x01000193) >>> 0;
-    b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
-  }
+  const [a, b] = stableHash(value);
   return 1_000_000_000_000 + ((a * 2 ** 21 + (b & 0x1fffff)) % 9_000_000_000_000);
 }
