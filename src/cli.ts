@@ -93,7 +93,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExit(await run(opts, {}, (ctx) => status(ctx, { json: opts.json, version: version() })));
+      setExit(await run(opts, { readOnly: true }, (ctx) => status(ctx, { json: opts.json, version: version() })));
     });
 
   withCommonOptions(program.command('members'))
@@ -101,7 +101,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { members } = await import('./commands/members.js');
-      setExit(await run(opts, { connect: true }, (ctx) => members(ctx, opts)));
+      setExit(await run(opts, { connect: true, readOnly: true }, (ctx) => members(ctx, opts)));
     });
 
   const member = program.command('member').description("look at or change one member (<who> is a user id, username or @username)");
@@ -110,7 +110,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (who: string, opts: CommonFlags & { json?: boolean }) => {
       const { showMember } = await import('./commands/member.js');
-      setExit(await run(opts, {}, (ctx) => showMember(ctx, who, opts)));
+      setExit(await run(opts, { readOnly: true }, (ctx) => showMember(ctx, who, opts)));
     });
   withCommonOptions(member.command('set').argument('<who>'))
     .description("change a member's settings on their behalf")
@@ -150,21 +150,21 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { localMessages } = await import('./commands/local.js');
-      setExit(await run(opts, {}, (ctx) => localMessages(ctx, opts)));
+      setExit(await run(opts, { readOnly: true }, (ctx) => localMessages(ctx, opts)));
     });
   withCommonOptions(local.command('react').argument('<post-id>').argument('<who>').argument('<emoji>', 'x / ❌, white_check_mark / ✅, calendar / 📅'))
     .description('react to a post as a member would')
     .option('--remove', 'take the reaction back')
     .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {
       const { localReact } = await import('./commands/local.js');
-      setExit(await run(opts, {}, (ctx) => localReact(ctx, postId, who, emoji, opts)));
+      setExit(await run(opts, { readOnly: true }, (ctx) => localReact(ctx, postId, who, emoji, opts)));
     });
 
   withCommonOptions(local.command('rejoin').argument('<who>'))
     .description('put a member removed from the local channel back, as if they rejoined it')
     .action(async (who: string, opts: CommonFlags) => {
       const { localRejoin } = await import('./commands/local.js');
-      setExit(await run(opts, {}, (ctx) => localRejoin(ctx, who)));
+      setExit(await run(opts, { readOnly: true }, (ctx) => localRejoin(ctx, who)));
     });
 
   return program;

@@ -35,6 +35,8 @@ export interface ContextOptions {
   lock?: boolean;
   /** Connect to the platform (and read the roster) before opening the database. */
   connect?: boolean;
+  /** A command that only shows things: it reads a scratch copy and never creates or changes the file. */
+  readOnly?: boolean;
   /** Environment to read settings from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -53,12 +55,13 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
   try {
     // Platform problems (unknown channel, bad roster) surface before the database is touched.
     if (options.connect) await connect();
-    const created = !dryRun && !existsSync(config.db);
+    const scratch = dryRun || !!options.readOnly;
+    const created = !scratch && !existsSync(config.db);
     const dirCreated = created && !existsSync(dirname(config.db));
-    const db = openDatabase(config.db, { scratch: dryRun });
+    const db = openDatabase(config.db, { scratch });
     let release: (() => void) | undefined;
     try {
-      if (options.lock && !dryRun) release = acquireLock(db, config.program);
+      if (options.lock && !scratch) release = acquireLock(db, config.program);
       const program = ensureProgram(db, config.program, platform.kind, config.now);
       const ctx: Context = {
         config,
@@ -72,7 +75,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
         dryRun,
       };
-      log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${dryRun ? ' (dry run: scratch copy)' : ''}`);
+      log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${scratch ? ' (read-only: scratch copy)' : ''}`);
       return await body(ctx);
     } catch (err) {
       // A usage error leaves nothing behind: not even the database this run created.

@@ -50,9 +50,10 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         continue;
       }
       try {
-        await deliverOne(ctx, message, report);
+        const unreachable = await deliverOne(ctx, message, report);
         report.sent++;
-        ctx.log.debug(`delivered ${message.kind} #${message.id} to ${message.recipients.length ? message.recipients.map((id) => nameOf(ctx, id)).join(', ') : 'the channel'}`);
+        const reached = message.recipients.filter((id) => !unreachable.includes(id));
+        ctx.log.debug(`delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`);
       } catch (err) {
         if (!(err instanceof PlatformError) || !err.transient) throw err;
         transientFailures++;
@@ -74,12 +75,13 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
   return report;
 }
 
-async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<void> {
+/** Sends one message; returns the recipients who could not be reached. */
+async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<string[]> {
   if (message.recipients.length === 0) {
     const post = await ctx.platform.postToChannel(message.body, message.reactions, `outbox-${message.id}`);
     recordDelivery(ctx.db, message.id, [], post);
     markSent(ctx.db, message.id, [], new Date().toISOString());
-    return;
+    return [];
   }
   const result = await ctx.platform.sendToGroup(
     { memberIds: message.recipients, text: message.body, reactions: message.reactions, key: `outbox-${message.id}` },
@@ -93,6 +95,7 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
     if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable);
   })();
   report.unreachable.push(...unreachable);
+  return unreachable;
 }
 
 /** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */

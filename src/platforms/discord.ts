@@ -265,9 +265,7 @@ export class DiscordPlatform implements ChatPlatform {
     const { bot, channel } = await this.ready();
     const inChannel = post.conversationId === channel.id;
     // The message lists its reactions with counts: only emoji someone besides the bot used are read further.
-    const message = (await this.calls.lookUp(`reading message ${post.id}`, () => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as
-      | APIMessage
-      | undefined;
+    const message = await this.readMessage(post);
     const out: ReactionRecord[] = [];
     const seen = new Set<string>();
     for (const r of message?.reactions ?? []) {
@@ -367,7 +365,8 @@ export class DiscordPlatform implements ChatPlatform {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content: text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT - 1)}…` : text,
       allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS) },
-      nonce: messageNonce(key, text),
+      // Discord de-duplicates nonces per author, across channels: each DM needs its own.
+      nonce: messageNonce(key && `${key}:${channelId}`, text),
       enforce_nonce: true,
     };
     return (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
@@ -387,6 +386,23 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** Everyone who reacted to a message with one emoji, page by page. */
+  /**
+   * A deleted message has no answers (said in a warning); a message the bot may not read
+   * (403: no View Channel / Read Message History) is an error — reading nothing would
+   * silently ignore everyone's ❌.
+   */
+  private async readMessage(post: PostRef): Promise<APIMessage | undefined> {
+    try {
+      return (await this.calls.run(() => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as APIMessage;
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.status === 404) {
+        this.log.warn(`[discord] message ${post.id} is gone (deleted?): no reactions to read on it`);
+        return undefined;
+      }
+      throw this.fail(`reading message ${post.id} and its reactions`, err);
+    }
+  }
+
   private async reactors(post: PostRef, emoji: string): Promise<string[]> {
     const ids: string[] = [];
     let after: string | undefined;

@@ -261,7 +261,7 @@ export class MattermostPlatform implements ChatPlatform {
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
     const { botUserId, channel } = await this.ready();
-    const found = await this.calls.lookUp(`reading the reactions on post ${post.id}`, () => this.client.getReactionsForPost(post.id));
+    const found = await this.readPostReactions(post);
     const inChannel = post.conversationId === channel.id;
     const out: ReactionRecord[] = [];
     const seen = new Set<string>();
@@ -276,6 +276,22 @@ export class MattermostPlatform implements ChatPlatform {
       out.push({ userId: r.user_id, reaction });
     }
     return out;
+  }
+
+  /**
+   * A deleted post has no answers (said in a warning); a post the bot may not read (403)
+   * is an error — reading nothing would silently ignore everyone's ❌.
+   */
+  private async readPostReactions(post: PostRef): Promise<unknown[] | undefined> {
+    try {
+      return (await this.calls.run(() => this.client.getReactionsForPost(post.id))) as unknown[];
+    } catch (err) {
+      if (err instanceof MattermostApiError && err.status === 404) {
+        this.log.warn(`[mattermost] post ${post.id} is gone (deleted?): no reactions to read on it`);
+        return undefined;
+      }
+      throw this.fail(`reading the reactions on post ${post.id}`, err);
+    }
   }
 
   async removeMember(userId: string): Promise<'removed' | 'not-permitted'> {

@@ -43,6 +43,8 @@ describe('operator commands on the local platform (built CLI)', () => {
     const fresh = await pairbot('--date', '2026-11-23', 'members', '--json');
     expect(fresh.code).toBe(0);
     expect(JSON.parse(fresh.stdout).members).toHaveLength(13);
+    expect(existsSync(join(box.dir, 'data')), 'members only reads').toBe(false);
+    await pairbot('pair', '--date', '2026-11-23');
     writeRoster(['u01', 'u02', 'zed']);
     const { members } = await json('members', '--date', '2026-11-24');
     const state = Object.fromEntries(members.map((m: { id: string; state: string }) => [m.id, m.state]));
@@ -113,7 +115,7 @@ describe('operator commands on the local platform (built CLI)', () => {
   });
 
   it('exits 75 while another live run holds the program lock, and takes over a dead one', async () => {
-    await pairbot('status');
+    await pairbot('member', 'set', 'alice', '--frequency', '1');
     const path = join(box.dir, 'data', 'pairbot.db');
     const db = new Database(path);
     db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run('default', process.pid, hostname(), new Date().toISOString());

@@ -578,7 +578,9 @@ export class FakeDiscord {
       }
       const recipient = this.dmRecipients.get(channel.id);
       if (recipient && this.closedDMs.has(recipient)) throw new HttpError(403, CODES.cannotDM, 'Cannot send messages to this user');
-      const nonceKey = input.enforce_nonce === true && typeof input.nonce === 'string' ? `${channel.id}:${input.nonce}` : undefined;
+      // As Discord documents: "if another message was created by the same author with the same
+      // nonce, that message will be returned" — per author, whatever the channel.
+      const nonceKey = input.enforce_nonce === true && typeof input.nonce === 'string' ? input.nonce : undefined;
       const seen = nonceKey ? this.nonces.get(nonceKey) : undefined;
       if (seen) return ok(this.view(this.messages.get(seen)!));
       const message = {

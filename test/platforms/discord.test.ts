@@ -217,9 +217,11 @@ describe('discord adapter against the fake server', () => {
       for (const u of [a!, b!, c!]) {
         const [dm, ...more] = h.fake.dmsTo(u.id);
         expect(more).toEqual([]);
-        expect(dm!.nonce).toBe((creates[0]!.body as { nonce: string }).nonce);
+        expect(dm!.content).toContain('must not ping');
         expect([...h.fake.reactionsOn(dm!.id).keys()]).toEqual(['✅', '❌', '📅']);
       }
+      // Discord de-duplicates a nonce per author across channels: every DM needs its own.
+      expect(new Set(creates.map((r) => (r.body as { nonce: string }).nonce)).size).toBe(3);
       expect(creates).toHaveLength(3);
       for (const r of creates) {
         expect(r.body).toMatchObject({ allowed_mentions: { parse: [], users: [a!.id, b!.id, c!.id] }, enforce_nonce: true, nonce: expect.stringMatching(/^pb[0-9a-z]{1,23}$/) });
@@ -278,6 +280,17 @@ describe('discord adapter against the fake server', () => {
         { userId: people[0]!.id, reaction: 'missed' },
         { userId: people[0]!.id, reaction: 'scheduled' },
       ]);
+    });
+  });
+
+  describe('reading answers the bot may not see', () => {
+    it('fails loudly on a 403 instead of reading no ❌ at all, and warns about a deleted message', async () => {
+      const ref = await h.platform.postToChannel('react ❌ to skip', ['skip']);
+      h.fake.inject({ kind: 'status', status: 403 }, { method: 'GET', path: /\/messages\/\d+$/, times: 1 });
+      await expect(h.platform.readReactions(ref)).rejects.toThrow(PlatformError);
+      h.fake.inject({ kind: 'status', status: 404 }, { method: 'GET', path: /\/messages\/\d+$/, times: 1 });
+      expect(await h.platform.readReactions(ref)).toEqual([]);
+      expect(h.logs.join('\n')).toMatch(/is gone \(deleted\?\)/);
     });
   });
 

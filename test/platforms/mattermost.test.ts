@@ -355,6 +355,17 @@ describe('mattermost adapter against the fake server', () => {
     });
   });
 
+  describe('reading answers the bot may not see', () => {
+    it('fails loudly on a 403 instead of reading no ❌ at all, and warns about a deleted post', async () => {
+      const ref = await h.platform.postToChannel('react ❌ to skip', ['skip']);
+      h.fake.inject({ kind: 'status', status: 403 }, { method: 'GET', path: /\/reactions$/, times: 1 });
+      await expect(h.platform.readReactions(ref)).rejects.toThrow(PlatformError);
+      h.fake.inject({ kind: 'status', status: 404 }, { method: 'GET', path: /\/reactions$/, times: 1 });
+      expect(await h.platform.readReactions(ref)).toEqual([]);
+      expect(h.logs.join('\n')).toMatch(/is gone \(deleted\?\)/);
+    });
+  });
+
   describe('removing members', () => {
     it('removes a member from the channel', async () => {
       const [a] = h.fake.addUsers(1);
