@@ -4,32 +4,14 @@ import type { APIUser } from 'discord-api-types/v10';
 import { FakeDiscord } from '../fakes/discord.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
+import type { PruneReport } from '../../src/commands/prune.js';
+import type { PairReport } from '../../src/commands/pair.js';
 
 /**
  * The built CLI, run as cron runs it, against the fake Discord server: a server of
  * 1,000+ members of whom a few dozen hold the program role, plus bots.
  */
-
-interface FeedbackJson {
-  round: string | null;
-  asked: number;
-  met: number;
-  missed: number;
-  scheduled: number;
-  unanswered: number;
-}
-
-interface PruneJson {
-  removed: { id: string; name: string; misses: number; removedFromPlace: boolean | null }[];
-}
-
-interface PairJson {
-  round: string;
-  existing: boolean;
-  groups: { members: { id: string; name: string }[] }[];
-  excluded: { optedOut: string[]; paused: string[]; notDue: string[] };
-  unpaired: string[];
-}
 
 // Discord allows a bot 50 requests a second, and the adapter keeps to it: a few dozen people keep this quick.
 const HUMANS = 24;
@@ -68,7 +50,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
     const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '7');
     expect(r.stderr).not.toContain(fake.token);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as PairJson;
+    const report = JSON.parse(r.stdout) as PairReport;
     expect(report.round).toBe('2026-W48');
     const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
     expect(new Set(ids)).toEqual(new Set(humans.map((u) => u.id)));
@@ -88,7 +70,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
 
     const again = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(again.code).toBe(0);
-    expect((JSON.parse(again.stdout) as PairJson).existing).toBe(true);
+    expect((JSON.parse(again.stdout) as PairReport).existing).toBe(true);
     const dry = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
     expect(dry.code).toBe(0);
     expect(fake.botDMs()).toHaveLength(HUMANS);
@@ -150,14 +132,14 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       fake.react(humans[3]!.id, announcement!.id, '✅');
       const paired = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
       expect(paired.code, paired.stderr).toBe(0);
-      const report = JSON.parse(paired.stdout) as PairJson;
+      const report = JSON.parse(paired.stdout) as PairReport;
       expect([...report.excluded.optedOut].sort()).toEqual([...skippers].sort());
       const grouped = report.groups.flatMap((g) => g.members.map((m) => m.id));
       expect(grouped).toHaveLength(HUMANS - 3);
 
       const asked = await pairbot('collect-feedback', '--json', '--date', '2026-11-27');
       expect(asked.code, asked.stderr).toBe(0);
-      expect((JSON.parse(asked.stdout) as FeedbackJson).asked).toBe(report.groups.length);
+      expect((JSON.parse(asked.stdout) as FeedbackReport).asked).toBe(report.groups.length);
       const asks = report.groups.map((g) => {
         const byMember = g.members.map((m) => {
           const dms = fake.dmsTo(m.id);
@@ -174,7 +156,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       fake.react(scheduled!.members[1]!, scheduled!.asks[1]!.id, '📅');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
       expect(tallied.code, tallied.stderr).toBe(0);
-      expect(JSON.parse(tallied.stdout) as FeedbackJson).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
+      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
       return { silentPartner: missed!.members[1]! };
     }
 
@@ -183,7 +165,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code, pruned.stderr).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
       expect(fake.hasRole(silentPartner)).toBe(false);
       expect(fake.dmsTo(silentPartner)).toHaveLength(3);
     });
@@ -194,7 +176,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code, pruned.stderr).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
       expect(pruned.stderr).toMatch(/may not remove/);
       expect(fake.hasRole(silentPartner)).toBe(true);
     });

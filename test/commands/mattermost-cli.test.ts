@@ -4,32 +4,14 @@ import type { UserProfile } from '@mattermost/types/users';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
+import type { PruneReport } from '../../src/commands/prune.js';
+import type { PairReport } from '../../src/commands/pair.js';
 
 /**
  * The built CLI, run as cron runs it, against the fake Mattermost server with a
  * channel of 450+ people, bots and deactivated accounts.
  */
-
-interface FeedbackJson {
-  round: string | null;
-  asked: number;
-  met: number;
-  missed: number;
-  scheduled: number;
-  unanswered: number;
-}
-
-interface PruneJson {
-  removed: { id: string; name: string; misses: number; removedFromPlace: boolean | null }[];
-}
-
-interface PairJson {
-  round: string;
-  existing: boolean;
-  groups: { members: { id: string; name: string }[] }[];
-  excluded: { optedOut: string[]; paused: string[]; notDue: string[] };
-  unpaired: string[];
-}
 
 const HUMANS = 452;
 
@@ -65,7 +47,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '7');
     expect(r.stderr).not.toContain(fake.token);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as PairJson;
+    const report = JSON.parse(r.stdout) as PairReport;
     expect(report.round).toBe('2026-W48');
     const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
     expect(new Set(ids)).toEqual(new Set(humans.map((u) => u.id)));
@@ -91,7 +73,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     const sent = fake.botMessages().length;
     const again = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(again.code).toBe(0);
-    expect((JSON.parse(again.stdout) as PairJson).existing).toBe(true);
+    expect((JSON.parse(again.stdout) as PairReport).existing).toBe(true);
     const dry = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
     expect(dry.code).toBe(0);
     expect(fake.botMessages()).toHaveLength(sent);
@@ -104,7 +86,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     fake.inject({ kind: 'reset', afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
     const r = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as PairJson;
+    const report = JSON.parse(r.stdout) as PairReport;
     expect(fake.botMessages()).toHaveLength(report.groups.length);
     expect(fake.requests.filter((q) => q.fault).map((q) => q.fault)).toEqual(['rate-limit', 'status', 'reset']);
   });
@@ -159,7 +141,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       fake.react(humans[3]!.id, announcement!.id, 'white_check_mark');
       const paired = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
       expect(paired.code).toBe(0);
-      const report = JSON.parse(paired.stdout) as PairJson;
+      const report = JSON.parse(paired.stdout) as PairReport;
       expect([...report.excluded.optedOut].sort()).toEqual([...skippers].sort());
       const grouped = report.groups.flatMap((g) => g.members.map((m) => m.id));
       expect(grouped).toHaveLength(HUMANS - 3);
@@ -167,7 +149,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
 
       const asked = await pairbot('collect-feedback', '--json', '--date', '2026-11-27');
       expect(asked.code).toBe(0);
-      expect((JSON.parse(asked.stdout) as FeedbackJson).asked).toBe(report.groups.length);
+      expect((JSON.parse(asked.stdout) as FeedbackReport).asked).toBe(report.groups.length);
       const asks = report.groups.map((g) => {
         const conversation = fake.conversationOf(g.members.map((m) => m.id))!;
         const posts = fake.postsIn(conversation.id);
@@ -184,7 +166,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
       expect(tallied.code).toBe(0);
-      expect(JSON.parse(tallied.stdout) as FeedbackJson).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
+      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
       return { silentPartner: missed!.members[1]! };
     }
 
@@ -193,7 +175,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
       expect(fake.isInChannel(silentPartner)).toBe(false);
       const dm = fake.conversationOf([silentPartner])!;
       expect(dm.type).toBe('D');
@@ -206,7 +188,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneJson).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
       expect(pruned.stderr).toMatch(/may not remove/);
       expect(fake.isInChannel(silentPartner)).toBe(true);
     });

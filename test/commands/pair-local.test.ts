@@ -3,18 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
+import type { PairReport } from '../../src/commands/pair.js';
 
-interface PairJson {
-  program: string;
-  round: string;
-  dryRun: boolean;
-  existing: boolean;
-  groups: { members: { id: string; name: string }[] }[];
-  excluded: { optedOut: string[]; paused: string[]; notDue: string[] };
-  unpaired: string[];
-}
-
-const pairsOf = (report: PairJson): Set<string> => {
+const pairsOf = (report: PairReport): Set<string> => {
   const out = new Set<string>();
   for (const g of report.groups) {
     const ids = g.members.map((m) => m.id).sort();
@@ -30,7 +21,7 @@ describe('pair on the local platform (built CLI)', () => {
   it('prints the groups of the example roster in the SPEC §5 shape, creating nothing', async () => {
     const r = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '7');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as PairJson;
+    const report = JSON.parse(r.stdout) as PairReport;
     expect(report).toMatchObject({ program: 'default', round: '2026-W48', dryRun: true, excluded: { optedOut: [], paused: [], notDue: [] }, unpaired: [] });
     const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
     expect(ids.sort()).toEqual(Array.from({ length: 13 }, (_, i) => `u${String(i + 1).padStart(2, '0')}`));
@@ -55,13 +46,13 @@ describe('pair on the local platform (built CLI)', () => {
   it('stores the round, DMs each group once, and a re-run in the period pairs nobody new', async () => {
     const first = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(first.code).toBe(0);
-    const stored = JSON.parse(first.stdout) as PairJson;
+    const stored = JSON.parse(first.stdout) as PairReport;
     expect(stored.dryRun).toBe(false);
     expect(statSync(join(box.dir, 'data', 'pairbot.db')).mode & 0o777).toBe(0o600);
 
     const again = await pairbot('pair', '--json', '--date', '2026-11-26');
     expect(again.code).toBe(0);
-    const repeat = JSON.parse(again.stdout) as PairJson;
+    const repeat = JSON.parse(again.stdout) as PairReport;
     expect(repeat.existing).toBe(true);
     expect(repeat.groups).toEqual(stored.groups);
 
@@ -76,8 +67,8 @@ describe('pair on the local platform (built CLI)', () => {
   });
 
   it('two consecutive weeks give no repeated pair for the example roster', async () => {
-    const w1 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '11')).stdout) as PairJson;
-    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30', '--seed', '12')).stdout) as PairJson;
+    const w1 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '11')).stdout) as PairReport;
+    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30', '--seed', '12')).stdout) as PairReport;
     expect(w2.round).toBe('2026-W49');
     const repeated = [...pairsOf(w2)].filter((p) => pairsOf(w1).has(p));
     expect(repeated).toEqual([]);
@@ -93,9 +84,9 @@ describe('pair on the local platform (built CLI)', () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     expect((await pairbot('member', 'set', 'alice', '--frequency', '2', '--date', '2026-11-24')).code).toBe(0);
     expect((await pairbot('member', 'set', '@bob', '--pause-until', '2026-12-14', '--date', '2026-11-24')).code).toBe(0);
-    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30')).stdout) as PairJson;
+    const w2 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-30')).stdout) as PairReport;
     expect(w2.excluded).toEqual({ optedOut: [], paused: ['u02'], notDue: ['u01'] });
-    const w3 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-12-07')).stdout) as PairJson;
+    const w3 = JSON.parse((await pairbot('pair', '--json', '--date', '2026-12-07')).stdout) as PairReport;
     expect(w3.excluded.notDue).toEqual([]);
     expect(w3.excluded.paused).toEqual(['u02']);
     expect(w3.groups.flatMap((g) => g.members.map((m) => m.id))).toContain('u01');
@@ -106,7 +97,7 @@ describe('pair on the local platform (built CLI)', () => {
     await pairbot('member', 'set', 'ann', '--avoid', 'bea');
     await pairbot('member', 'set', 'cal', '--avoid', 'ann');
     for (const seed of ['1', '2', '3', '4', '5']) {
-      const r = JSON.parse((await pairbot('pair', '--dry-run', '--json', '--seed', seed)).stdout) as PairJson;
+      const r = JSON.parse((await pairbot('pair', '--dry-run', '--json', '--seed', seed)).stdout) as PairReport;
       const pairs = pairsOf(r);
       expect(pairs.has('a-b')).toBe(false);
       expect(pairs.has('a-c')).toBe(false);
