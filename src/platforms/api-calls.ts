@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors.js';
+import { PlatformError, UsageError } from '../errors.js';
 
 /**
  * How an adapter runs its API requests: refused once closed, failures translated
@@ -58,4 +58,10 @@ export function stableHash(value: string): [number, number] {
     b = Math.imul(b ^ value.charCodeAt(i), 0x85ebca6b) >>> 0;
   }
   return [a, b];
+}
+
+/** A required platform setting, trimmed; missing or blank is exit 2 naming the variable. */
+export function requireSetting(value: string | undefined, name: string, what: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
+  return value.trim();
 }

@@ -12,7 +12,7 @@ import {
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
-import { ApiCalls, stableHash } from './api-calls.js';
+import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -22,8 +22,7 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord,
-} from './types.js';
+  ReactionRecord, PlatformLog } from './types.js';
 
 /**
  * Discord through discord.js's REST layer (`@discordjs/rest`), with pairbot's transport
@@ -48,11 +47,6 @@ const MAX_ALLOWED_USERS = 100;
 const MAX_CONTENT = 2000;
 const SNOWFLAKE = /^\d{15,21}$/;
 
-export interface DiscordLog {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 export interface DiscordOptions {
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
@@ -103,22 +97,18 @@ interface Connection {
  * Builds the adapter after checking every DISCORD_* setting, so a missing one is a
  * UsageError (exit 2) before anything connects.
  */
-export function createDiscordPlatform(config: Pick<Config, 'discord'>, log: DiscordLog, options: DiscordOptions = {}): DiscordPlatform {
+export function createDiscordPlatform(config: Pick<Config, 'discord'>, log: PlatformLog, options: DiscordOptions = {}): DiscordPlatform {
   return new DiscordPlatform(readSettings(config.discord), log, options);
 }
 
 function readSettings(s: Config['discord']): Settings {
-  const need = (value: string | undefined, name: string, what: string): string => {
-    if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
-    return value.trim();
-  };
   const id = (value: string | undefined, name: string, what: string): string => {
-    const v = need(value, name, what);
+    const v = requireSetting(value, name, what);
     if (!SNOWFLAKE.test(v)) throw new UsageError(`${name}: expected a Discord id (a number of 15 to 21 digits), got ${JSON.stringify(v)}`);
     return v;
   };
   // People paste the whole header value; the REST layer adds "Bot " itself.
-  const token = need(s.token, 'DISCORD_TOKEN', "the bot's token from the Developer Portal").replace(/^Bot\s+/i, '');
+  const token = requireSetting(s.token, 'DISCORD_TOKEN', "the bot's token from the Developer Portal").replace(/^Bot\s+/i, '');
   const guildId = id(s.guildId, 'DISCORD_GUILD_ID', 'the server id: right-click the server, Copy Server ID');
   const roleId = id(s.roleId, 'DISCORD_ROLE_ID', 'the id of the role whose holders are paired');
   const channelId = id(s.channelId, 'DISCORD_CHANNEL_ID', 'the id of the channel for announcements');
@@ -146,7 +136,7 @@ export class DiscordPlatform implements ChatPlatform {
 
   constructor(
     private readonly settings: Settings,
-    private readonly log: DiscordLog,
+    private readonly log: PlatformLog,
     options: DiscordOptions = {},
   ) {
     this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);

@@ -7,7 +7,7 @@ import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
-import { ApiCalls, stableHash } from './api-calls.js';
+import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -17,8 +17,7 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord,
-} from './types.js';
+  ReactionRecord, PlatformLog } from './types.js';
 
 /**
  * Mattermost through the official Client4, with pairbot's own transport policy
@@ -36,11 +35,6 @@ const PER_PAGE = 200;
 /** Mattermost group channels take 3–8 users; one of them is the bot. */
 const MAX_GROUP_CHANNEL_MEMBERS = 7;
 
-export interface MattermostLog {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 export interface MattermostOptions {
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
@@ -79,19 +73,15 @@ interface Settings {
  * Builds the adapter after checking every MATTERMOST_* setting, so a bad setting is a
  * UsageError (exit 2) before anything connects.
  */
-export function createMattermostPlatform(config: Pick<Config, 'mattermost'>, log: MattermostLog, options: MattermostOptions = {}): MattermostPlatform {
+export function createMattermostPlatform(config: Pick<Config, 'mattermost'>, log: PlatformLog, options: MattermostOptions = {}): MattermostPlatform {
   return new MattermostPlatform(readSettings(config.mattermost), log, options);
 }
 
 function readSettings(s: Config['mattermost']): Settings {
-  const need = (value: string | undefined, name: string, what: string): string => {
-    if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
-    return value.trim();
-  };
-  const url = need(s.url, 'MATTERMOST_URL', 'the Mattermost server address, e.g. https://chat.example.com').replace(/\/+$/, '');
-  const token = need(s.token, 'MATTERMOST_TOKEN', "the bot account's access token");
-  const team = need(s.team, 'MATTERMOST_TEAM', 'the team name as in its URL, e.g. engineering').toLowerCase();
-  const channel = need(s.channel, 'MATTERMOST_CHANNEL', 'the channel name as in its URL, e.g. coffee-pairs')
+  const url = requireSetting(s.url, 'MATTERMOST_URL', 'the Mattermost server address, e.g. https://chat.example.com').replace(/\/+$/, '');
+  const token = requireSetting(s.token, 'MATTERMOST_TOKEN', "the bot account's access token");
+  const team = requireSetting(s.team, 'MATTERMOST_TEAM', 'the team name as in its URL, e.g. engineering').toLowerCase();
+  const channel = requireSetting(s.channel, 'MATTERMOST_CHANNEL', 'the channel name as in its URL, e.g. coffee-pairs')
     .replace(/^~/, '')
     .toLowerCase();
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(team)) {
@@ -149,7 +139,7 @@ export class MattermostPlatform implements ChatPlatform {
 
   constructor(
     private readonly settings: Settings,
-    private readonly log: MattermostLog,
+    private readonly log: PlatformLog,
     options: MattermostOptions = {},
   ) {
     this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);

@@ -6,6 +6,13 @@
 
 export type PlatformKind = 'local' | 'mattermost' | 'discord';
 
+/** What an adapter logs through (a subset of the CLI's Logger, so tests can pass a plain object). */
+export interface PlatformLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
 /** Reactions are named by meaning in the core; each adapter maps them to its emoji. */
 export type Reaction = 'skip' | 'met' | 'missed' | 'scheduled';
 export const REACTIONS: readonly Reaction[] = ['skip', 'met', 'missed', 'scheduled'];
