@@ -33,7 +33,7 @@ export interface ContextOptions {
   dryRun?: boolean;
   /** Take the program's run lock (every command that writes or sends). */
   lock?: boolean;
-  /** Connect to the platform (and read the roster) before opening the database. */
+  /** Connect to the platform (and read the roster) before creating a new database. */
   connect?: boolean;
   /** A command that only shows things: it reads a scratch copy and never creates or changes the file. */
   readOnly?: boolean;
@@ -53,8 +53,10 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
   let botUserId: Promise<string> | undefined;
   const connect = (): Promise<string> => (botUserId ??= platform.connect().then((r) => r.botUserId));
   try {
-    // Platform problems (unknown channel, bad roster) surface before the database is touched.
-    if (options.connect) await connect();
+    // On a first run, platform problems (unknown channel, bad roster) surface before a
+    // database is created; later runs connect only when they need the platform, so a
+    // re-run with nothing to do succeeds even while the platform is down.
+    if (options.connect && !existsSync(config.db)) await connect();
     const scratch = dryRun || !!options.readOnly;
     const created = !scratch && !existsSync(config.db);
     const dirCreated = created && !existsSync(dirname(config.db));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -64,6 +64,14 @@ describe('pair on the local platform (built CLI)', () => {
       for (const m of g.members) expect(post.text).toContain(`@${m.name}`);
       expect(post.text).toMatch(/skip a round/);
     }
+  });
+
+  it('a re-run with nothing to do succeeds even when the platform cannot be read', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    rmSync(join(box.dir, 'roster.csv'));
+    const again = await pairbot('pair', '--json', '--date', '2026-11-24');
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as PairReport).existing).toBe(true);
   });
 
   it('two consecutive weeks give no repeated pair for the example roster', async () => {
