@@ -60,8 +60,17 @@ export function candidateNeighbours(model: PairModel): { start: Int32Array; adj:
   const graph = new SparseGraph(model, { kind: 'none' });
   selectCandidates(model, graph);
   const { from, to } = graph.edges();
+  return adjacency(n, from, to, from.keys());
+}
+
+/**
+ * Adjacency lists (compressed: `adj[start[v]..start[v+1]]` are v's neighbours) of the
+ * given edge ids, each list in the order the edges are given.
+ */
+function adjacency(n: number, from: ArrayLike<number>, to: ArrayLike<number>, edges: Iterable<number>): { start: Int32Array; adj: Int32Array } {
+  const ids = [...edges];
   const deg = new Int32Array(n + 1);
-  for (let e = 0; e < from.length; e++) {
+  for (const e of ids) {
     deg[from[e]!]!++;
     deg[to[e]!]!++;
   }
@@ -69,7 +78,7 @@ export function candidateNeighbours(model: PairModel): { start: Int32Array; adj:
   for (let v = 0; v < n; v++) start[v + 1] = start[v]! + deg[v]!;
   const adj = new Int32Array(start[n]!);
   const fill = start.slice(0, n);
-  for (let e = 0; e < from.length; e++) {
+  for (const e of ids) {
     adj[fill[from[e]!]!++] = to[e]!;
     adj[fill[to[e]!]!++] = from[e]!;
   }
@@ -349,19 +358,7 @@ function greedyPairs(model: PairModel, graph: SparseGraph, spare: SpareRule): Pa
     }
   }
   // Adjacency of the sparse graph for the repairs below.
-  const deg = new Int32Array(n + 1);
-  for (const e of real) {
-    deg[from[e]!]!++;
-    deg[to[e]!]!++;
-  }
-  const start = new Int32Array(n + 1);
-  for (let v = 0; v < n; v++) start[v + 1] = start[v]! + deg[v]!;
-  const adj = new Int32Array(start[n]!);
-  const fill = start.slice(0, n);
-  for (const e of real) {
-    adj[fill[from[e]!]!++] = to[e]!;
-    adj[fill[to[e]!]!++] = from[e]!;
-  }
+  const { start, adj } = adjacency(n, from, to, real);
   // Augmenting paths of length 3: v - u = w - x  becomes  v = u - w = x.
   for (let v = 0; v < n; v++) {
     if (mate[v] !== -1) continue;
