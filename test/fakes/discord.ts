@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIChannel, APIGuild, APIGuildMember, APIMessage, APIRole, APIUser, APIReaction } from 'discord-api-types/v10';
+import { closeServer, countRequests, delay, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of Discord's REST API v10 on 127.0.0.1, enough for pairbot and shaped
@@ -23,14 +23,6 @@ export type Fault =
   | { kind: 'reset'; afterHandling?: boolean }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number };
-
-export interface FaultMatch {
-  method?: string;
-  /** Matched against the path without the query, e.g. /\/messages$/ */
-  path?: RegExp;
-  /** How many matching requests get the fault (default 1). */
-  times?: number;
-}
 
 export interface LoggedRequest {
   method: string;
@@ -129,7 +121,7 @@ export class FakeDiscord {
 
   private readonly closedDMs = new Set<string>();
   private readonly nonces = new Map<string, string>();
-  private readonly faults: { fault: Fault; match: FaultMatch; left: number }[] = [];
+  private readonly faults = new FaultQueue<Fault>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   private server?: Server;
   private userCounter = 0;
@@ -210,17 +202,14 @@ export class FakeDiscord {
 
   /** What DISCORD_API_URL should be. */
   get apiUrl(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('fake Discord is not listening');
-    return `http://127.0.0.1:${address.port}${API}`;
+    return `http://127.0.0.1:${portOf(this.server, 'fake Discord')}${API}`;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   // ---- test helpers -------------------------------------------------------
@@ -298,11 +287,11 @@ export class FakeDiscord {
   }
 
   inject(fault: Fault, match: FaultMatch = {}): void {
-    this.faults.push({ fault, match, left: match.times ?? 1 });
+    this.faults.push(fault, match);
   }
 
   requestCount(match: { method?: string; path?: RegExp } = {}): number {
-    return this.requests.filter((r) => (!match.method || r.method === match.method.toUpperCase()) && (!match.path || match.path.test(r.path))).length;
+    return countRequests(this.requests, match);
   }
 
   clearRequests(): void {
@@ -376,19 +365,7 @@ export class FakeDiscord {
   // ---- HTTP ---------------------------------------------------------------
 
   private async listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex(
-      (f) => f.left > 0 && (!f.match.method || f.match.method.toUpperCase() === method) && (!f.match.path || f.match.path.test(path)),
-    );
-    if (index < 0) return undefined;
-    const entry = this.faults[index]!;
-    if (--entry.left <= 0) this.faults.splice(index, 1);
-    return entry.fault;
+    this.server = await listenOnLoopback((req, res) => this.handle(req, res));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -401,7 +378,7 @@ export class FakeDiscord {
     const raw = await readBody(req);
     const bucket = { 'X-RateLimit-Limit': '50', 'X-RateLimit-Remaining': '49', 'X-RateLimit-Reset': String(Date.now() / 1000 + 1), 'X-RateLimit-Reset-After': '1.000', 'X-RateLimit-Bucket': 'fakebucket' };
 
-    const fault = this.takeFault(method, path);
+    const fault = this.faults.take(method, path);
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === 'latency') await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
@@ -470,7 +447,7 @@ export class FakeDiscord {
   }
 
   private on(method: string, pattern: string, handler: Handler): void {
-    const regex = new RegExp(`^${pattern.replace(/:[a-z_]+/g, '([^/]+)')}$`);
+    const regex = routePattern(pattern);
     this.routes.push({ method, pattern: regex, handler });
   }
 
@@ -643,17 +620,4 @@ function errorReply(err: HttpError): Reply {
 /** A unicode emoji as a reaction route names it (custom ones are `name:id`). */
 function isUnicodeEmoji(value: string): boolean {
   return /^\p{Extended_Pictographic}/u.test(value) && !value.includes(':');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

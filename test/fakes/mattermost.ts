@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Channel, ChannelMembership, ChannelType } from '@mattermost/types/channels';
 import type { Post } from '@mattermost/types/posts';
 import type { Reaction } from '@mattermost/types/reactions';
 import type { Team } from '@mattermost/types/teams';
 import type { UserProfile, UserTimezone } from '@mattermost/types/users';
+import { closeServer, countRequests, delay, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of the Mattermost API v4 on 127.0.0.1, enough for pairbot and shaped
@@ -28,14 +28,6 @@ export type Fault =
   | { kind: 'reset'; afterHandling?: boolean }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number };
-
-export interface FaultMatch {
-  method?: string;
-  /** Matched against the path without the query, e.g. /^\/api\/v4\/posts$/ */
-  path?: RegExp;
-  /** How many matching requests get the fault (default 1). */
-  times?: number;
-}
 
 export interface LoggedRequest {
   method: string;
@@ -129,7 +121,7 @@ export class FakeMattermost {
   canRemoveMembers = true;
 
   private readonly tokens = new Map<string, string>();
-  private readonly faults: { fault: Fault; match: FaultMatch; left: number }[] = [];
+  private readonly faults = new FaultQueue<Fault>();
   private readonly pendingPosts = new Map<string, string>();
   private readonly refusingDMs = new Set<string>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
@@ -154,17 +146,14 @@ export class FakeMattermost {
   }
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('fake Mattermost is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return `http://127.0.0.1:${portOf(this.server, 'fake Mattermost')}`;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   // ---- test helpers -------------------------------------------------------
@@ -284,16 +273,16 @@ export class FakeMattermost {
 
   /** Makes the next matching requests fail with `fault`. */
   inject(fault: Fault, match: FaultMatch = {}): void {
-    this.faults.push({ fault, match, left: match.times ?? 1 });
+    this.faults.push(fault, match);
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Requests answered so far (faults included), optionally only those matching. */
   requestCount(match: { method?: string; path?: RegExp } = {}): number {
-    return this.requests.filter((r) => (!match.method || r.method === match.method.toUpperCase()) && (!match.path || match.path.test(r.path))).length;
+    return countRequests(this.requests, match);
   }
 
   clearRequests(): void {
@@ -403,20 +392,7 @@ export class FakeMattermost {
   // ---- HTTP ---------------------------------------------------------------
 
   private async listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 30_000;
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex(
-      (f) => f.left > 0 && (!f.match.method || f.match.method.toUpperCase() === method) && (!f.match.path || f.match.path.test(path)),
-    );
-    if (index < 0) return undefined;
-    const entry = this.faults[index]!;
-    if (--entry.left <= 0) this.faults.splice(index, 1);
-    return entry.fault;
+    this.server = await listenOnLoopback((req, res) => this.handle(req, res), 30_000);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -427,7 +403,7 @@ export class FakeMattermost {
     const raw = await readBody(req);
     const requestId = newId();
 
-    const fault = this.takeFault(method, url.pathname);
+    const fault = this.faults.take(method, url.pathname);
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === 'latency') await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
@@ -503,7 +479,7 @@ export class FakeMattermost {
   }
 
   private on(method: string, pattern: string, handler: Handler): void {
-    const regex = new RegExp(`^/api/v4${pattern.replace(/:[a-z_]+/g, '([^/]+)')}$`);
+    const regex = routePattern(pattern, '/api/v4');
     this.routes.push({ method, pattern: regex, handler });
   }
 
@@ -725,17 +701,4 @@ function userIdList(body: unknown): string[] {
     throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_ids in request body.');
   }
   return body as string[];
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
