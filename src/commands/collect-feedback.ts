@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { groupOutcome, tally, type Answer, type Tally } from '../core/feedback.js';
+import { groupOutcome, needsReminder, tally, type Answer, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
@@ -10,8 +10,6 @@ import { findRound, groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, 
 
 /** Rounds whose answers are still read and tallied. */
 const TALLY_ROUNDS = 8;
-/** A 📅 "scheduled" group is asked again at most this many times. */
-const MAX_REMINDERS = 2;
 
 const ANSWER_OF = { met: 'met', missed: 'missed', scheduled: 'scheduled' } as const satisfies Record<string, Answer>;
 
@@ -48,7 +46,8 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
       const groups = groupsByRound.get(round.id)!;
       const answers = answersOf(db, groups.map((g) => g.id));
       for (const g of groups) {
-        if (groupOutcome(answers.get(g.id)!) === 'scheduled' && queueReminder(ctx, round, g, asksByGroup.get(g.id) ?? [])) reminded++;
+        const askedOn = (asksByGroup.get(g.id) ?? []).map((m) => localDate(new Date(m.createdAt), ctx.config.timezone));
+        if (needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) && queueAsk(ctx, round, g, askKey(g.id, ctx.today), true)) reminded++;
       }
     }
     if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
@@ -108,13 +107,6 @@ function wasIntroduced(ctx: Context, group: StoredGroup): boolean {
 function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boolean {
   if (group.formedOn >= ctx.today || !wasIntroduced(ctx, group)) return false;
   return queueAsk(ctx, round, group, askKey(group.id, 'first'), false);
-}
-
-/** A 📅 group is asked again on a later day than its last ask, at most MAX_REMINDERS times. */
-function queueReminder(ctx: Context, round: RoundRow, group: StoredGroup, asks: readonly OutboxMessage[]): boolean {
-  const askedToday = asks.some((m) => localDate(new Date(m.createdAt), ctx.config.timezone) === ctx.today);
-  if (asks.length === 0 || asks.length > MAX_REMINDERS || askedToday) return false;
-  return queueAsk(ctx, round, group, askKey(group.id, ctx.today), true);
 }
 
 function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {

@@ -58,3 +58,15 @@ export function consecutiveMisses(memberId: string, newestFirst: readonly GroupA
   }
   return misses;
 }
+
+/** A 📅 group is asked again at most this many times. */
+export const MAX_REMINDERS = 2;
+
+/**
+ * Should a group be asked again? Only a 📅 "scheduled" group that was asked before,
+ * not yet reminded MAX_REMINDERS times, and not already asked today (so re-running
+ * on the same day sends nothing new).
+ */
+export function needsReminder(outcome: Outcome, askedOn: readonly string[], today: string): boolean {
+  return outcome === 'scheduled' && askedOn.length > 0 && askedOn.length <= MAX_REMINDERS && !askedOn.includes(today);
+}

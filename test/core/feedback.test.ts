@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chargedWithMiss, consecutiveMisses, groupOutcome, tally } from '../../src/core/feedback.js';
+import { chargedWithMiss, consecutiveMisses, groupOutcome, needsReminder, tally } from '../../src/core/feedback.js';
 
 const g = (memberIds: string[], answers: [string, 'met' | 'missed' | 'scheduled'][]) => ({ memberIds, answers: answers.map(([reporterId, answer]) => ({ reporterId, answer })) });
 
@@ -38,5 +38,13 @@ describe('feedback rules', () => {
       scheduled: 1,
       unanswered: 1,
     });
+  });
+
+  it('re-asks a 📅 group on a later day, at most twice', () => {
+    expect(needsReminder('scheduled', ['2026-11-26'], '2026-11-30')).toBe(true);
+    expect(needsReminder('scheduled', ['2026-11-26'], '2026-11-26')).toBe(false);
+    expect(needsReminder('scheduled', ['2026-11-26', '2026-11-30', '2026-12-03'], '2026-12-07')).toBe(false);
+    expect(needsReminder('met', ['2026-11-26'], '2026-11-30')).toBe(false);
+    expect(needsReminder('scheduled', [], '2026-11-30')).toBe(false);
   });
 });
