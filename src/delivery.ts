@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
 import { EXIT, PlatformError } from './errors.js';
-import { renderUnreachableNote } from './core/messages.js';
+import { count, renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
 import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage } from './store/outbox.js';
 import { getMember } from './store/members.js';
@@ -70,7 +70,7 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
     }
   }
   if (report.sent + report.pending + report.failed > 0) {
-    ctx.log.info(`delivered ${report.sent} message(s)${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`);
+    ctx.log.info(`delivered ${count(report.sent, 'message')}${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`);
   }
   return report;
 }
