@@ -84,11 +84,16 @@ interface Sourced {
  */
 export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(), clock: () => Date = () => new Date()): Config {
   const dotenv = readDotEnv(cwd);
+  if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config: expected a JSON file, got an empty string');
   const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
   const file = configPath ? readConfigFile(resolve(cwd, configPath)) : {};
 
   const get = (name: string, flag?: { name: string; value: string | undefined }): Sourced | undefined => {
-    if (flag?.value !== undefined) return { value: flag.value, source: `--${flag.name}` };
+    if (flag?.value !== undefined) {
+      // An empty flag is a mistake (an unset shell variable), never "use the default".
+      if (flag.value.trim() === '') throw new UsageError(`--${flag.name}: expected a value, got an empty string`);
+      return { value: flag.value, source: `--${flag.name}` };
+    }
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
     if (file[name] !== undefined && file[name] !== '') return { value: file[name]!, source: `config file ${configPath}` };
@@ -117,12 +122,12 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
-    token: get('MATTERMOST_TOKEN')?.value,
+    token: token(get('MATTERMOST_TOKEN'), 'MATTERMOST_TOKEN'),
     team: get('MATTERMOST_TEAM')?.value,
     channel: get('MATTERMOST_CHANNEL')?.value,
   };
   const discord: DiscordSettings = {
-    token: get('DISCORD_TOKEN')?.value,
+    token: token(get('DISCORD_TOKEN'), 'DISCORD_TOKEN'),
     guildId: snowflake(get('DISCORD_GUILD_ID'), 'DISCORD_GUILD_ID'),
     roleId: snowflake(get('DISCORD_ROLE_ID'), 'DISCORD_ROLE_ID'),
     channelId: snowflake(get('DISCORD_CHANNEL_ID'), 'DISCORD_CHANNEL_ID'),
@@ -165,20 +170,61 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Text of a file an editor may have saved with a UTF-8 byte order mark. */
+function readText(path: string): string {
+  return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+}
+
 function readDotEnv(cwd: string): Record<string, string> {
   const path = join(cwd, '.env');
   if (!existsSync(path)) return {};
+  let values: Record<string, string>;
   try {
-    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+    values = parseEnv(readText(path)) as Record<string, string>;
   } catch (err) {
     throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+  // Other tools may share the file, so only our own prefix is checked for typos.
+  for (const key of Object.keys(values)) {
+    if (key.startsWith('PAIRBOT_') && key !== 'PAIRBOT_CONFIG' && !isSetting(key)) throw unknownSetting(`.env: ${path}`, key);
+  }
+  return values;
+}
+
+const isSetting = (key: string): boolean => (SETTINGS as readonly string[]).includes(key);
+
+function unknownSetting(where: string, key: string): UsageError {
+  const near = closestSetting(key);
+  const hint = near ? `did you mean ${near}?` : "keys are the variable names of README's settings table, such as PAIRBOT_CADENCE";
+  return new UsageError(`${where}: unknown setting "${key}" (${hint})`);
+}
+
+/** The setting a typo most likely meant: fewest edits, and few enough to be a typo. */
+export function closestSetting(key: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of SETTINGS) {
+    const distance = editDistance(key.toUpperCase(), name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(best.name.length / 4)) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function readConfigFile(path: string): Record<string, string> {
   let raw: string;
   try {
-    raw = readFileSync(path, 'utf8');
+    raw = readText(path);
   } catch (err) {
     throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
@@ -196,9 +242,7 @@ function readConfigFile(path: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(SETTINGS as readonly string[]).includes(key)) {
-      throw new UsageError(`PAIRBOT_CONFIG: ${path}: unknown setting "${key}" (keys are the variable names of README's settings table, such as PAIRBOT_CADENCE)`);
-    }
+    if (!isSetting(key)) throw unknownSetting(`PAIRBOT_CONFIG: ${path}`, key);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new UsageError(`PAIRBOT_CONFIG: ${path}: ${key} must be a string or number`);
     }
@@ -259,6 +303,15 @@ function url(s: Sourced | undefined, name: string): string | undefined {
   } catch {
     throw bad(name, s, 'an http(s) URL such as https://chat.example.com');
   }
+}
+
+/** A token is sent in an HTTP header: a control character or space there is a paste mistake, not a network fault. */
+function token(s: Sourced | undefined, name: string): string | undefined {
+  if (!s) return undefined;
+  if (/[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/.test(s.value)) {
+    throw new UsageError(`${name}: the token holds a space, line break or control character (from ${s.source}); paste it again without quotes or trailing newline`);
+  }
+  return s.value;
 }
 
 function snowflake(s: Sourced | undefined, name: string): string | undefined {

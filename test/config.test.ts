@@ -103,4 +103,39 @@ describe('loadConfig', () => {
     expect(c.secrets).toEqual(['sekrit-token-123', 'disc.tok.en']);
     expect(redact('Authorization: Bearer sekrit-token-123 and disc.tok.en', c.secrets)).toBe('Authorization: Bearer [redacted] and [redacted]');
   });
+
+  it('reads a .env and a JSON config saved with a UTF-8 byte order mark', () => {
+    writeFileSync(join(dir, '.env'), '\uFEFFPAIRBOT_PROGRAM=from-dotenv\nPAIRBOT_CADENCE=daily\n');
+    expect(load()).toMatchObject({ program: 'from-dotenv', cadence: 'daily' });
+    writeFileSync(join(dir, 'c.json'), '\uFEFF{"PAIRBOT_ODD": "sit-out"}');
+    expect(load({ PAIRBOT_CONFIG: 'c.json' }).odd).toBe('sit-out');
+  });
+
+  it('refuses an unknown PAIRBOT_ key in .env as in PAIRBOT_CONFIG, suggesting the setting meant', () => {
+    writeFileSync(join(dir, 'typo.json'), '{"PAIRBOT_CADENSE": "weekly"}');
+    refuses({ PAIRBOT_CONFIG: 'typo.json' }, /unknown setting "PAIRBOT_CADENSE" \(did you mean PAIRBOT_CADENCE\?\)/);
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_GROUPSIZE=3\n');
+    refuses({}, /^\.env: .*\.env: unknown setting "PAIRBOT_GROUPSIZE" \(did you mean PAIRBOT_GROUP_SIZE\?\)/);
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_WHATEVER_THIS_IS=1\n');
+    refuses({}, /unknown setting "PAIRBOT_WHATEVER_THIS_IS" \(keys are the variable names/);
+    // Other tools' keys and PAIRBOT_CONFIG itself belong in .env.
+    writeFileSync(join(dir, '.env'), 'NODE_ENV=production\nPAIRBOT_CONFIG=c.json\n');
+    writeFileSync(join(dir, 'c.json'), '{}');
+    expect(load().program).toBe('default');
+  });
+
+  it('refuses an empty --db or --config, and a token with a control character, as usage errors', () => {
+    refuses({}, /--db: expected a value, got an empty string/, { db: '' });
+    refuses({}, /--config: expected a JSON file/, { config: '' });
+    let error: unknown;
+    try {
+      load({ MATTERMOST_TOKEN: 'abcd\u0007efgh' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/^MATTERMOST_TOKEN: the token holds a space, line break or control character \(from environment\)/);
+    expect((error as Error).message).not.toContain('abcd');
+    refuses({ DISCORD_TOKEN: 'abc def' }, /DISCORD_TOKEN: the token holds/);
+  });
 });
