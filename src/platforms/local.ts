@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Config } from '../config.js';
@@ -77,7 +77,10 @@ export class LocalStateFile {
     const result = change(state);
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    // The replacement keeps the mode an operator gave the file; a new file gets 0600.
+    const mode = existsSync(this.path) ? statSync(this.path).mode & 0o777 : 0o600;
+    writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode });
+    chmodSync(tmp, mode);
     renameSync(tmp, this.path);
     return result;
   }

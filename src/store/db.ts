@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -38,14 +38,31 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
 
 function openFile(path: string): DB {
   mkdirSync(dirname(path), { recursive: true });
+  // Only a file pairbot creates gets 0600: an operator's chosen mode (say 0640 for a backup user) stays.
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
+  requireWritable(path);
   const db = new Database(path);
   db.pragma('busy_timeout = 5000');
   refuseNewer(db, path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   return db;
+}
+
+/** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
+function requireWritable(path: string): void {
+  const denied = (target: string): boolean => {
+    try {
+      accessSync(target, constants.W_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  if (denied(path)) throw new StoreError(`database ${path} is not writable by this user; give it write permission (or run as its owner)`);
+  if (denied(dirname(path))) {
+    throw new StoreError(`the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`);
+  }
 }
 
 function openScratchCopy(path: string): DB {

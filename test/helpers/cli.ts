@@ -28,11 +28,13 @@ export interface CliResult {
  * given (plus PATH/HOME), so the developer's own settings never leak in.
  * Asynchronous, so fake servers in the test process keep answering.
  */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; uid?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+      // Run as another user (needs root): file permissions as cron's user sees them.
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
     });
     let stdout = '';
     let stderr = '';

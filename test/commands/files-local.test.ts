@@ -1,0 +1,56 @@
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+const mode = (path: string): number => statSync(path).mode & 0o777;
+
+describe('files pairbot writes (built CLI)', () => {
+  const box = useLocalSandbox();
+  const db = (): string => join(box.dir, 'data', 'pairbot.db');
+  const state = (): string => join(box.dir, 'data', 'local-state.json');
+
+  it('creates the database and the local state with mode 0600, and leaves an operator-chosen mode alone', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    expect(mode(db())).toBe(0o600);
+    expect(mode(state())).toBe(0o600);
+    chmodSync(db(), 0o640);
+    chmodSync(state(), 0o640);
+    expect((await box.pairbot('pair', '--date', '2026-11-30')).code).toBe(0);
+    expect(mode(db())).toBe(0o640);
+    expect(mode(state())).toBe(0o640);
+  });
+
+  it.runIf(asRoot)('writes to a writable database owned by another user without changing its mode', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    chmodSync(box.dir, 0o777);
+    chmodSync(join(box.dir, 'data'), 0o777);
+    chmodSync(db(), 0o666);
+    chmodSync(state(), 0o666);
+    chmodSync(join(box.dir, 'roster.csv'), 0o644);
+    const r = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env: box.env, uid: NOBODY });
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(db()).uid).toBe(0);
+    expect(mode(db())).toBe(0o666);
+  });
+
+  it.runIf(asRoot)('says the directory must be writable when SQLite cannot write its journal beside the database', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    chmodSync(box.dir, 0o755);
+    chmodSync(db(), 0o666);
+    chmodSync(join(box.dir, 'data'), 0o555);
+    const r = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env: box.env, uid: NOBODY });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/directory .*data is not writable by this user: SQLite writes its journal files \(-wal, -shm\) beside the database/);
+  });
+
+  it('refuses --db "" as a usage error, creating nothing', async () => {
+    const r = await box.pairbot('pair', '--db', '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--db: expected a value');
+    expect(existsSync(join(box.dir, 'data'))).toBe(false);
+  });
+});
