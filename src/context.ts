@@ -26,6 +26,8 @@ export interface Context {
   /** Writes a result line to stdout. */
   print(text: string): void;
   dryRun: boolean;
+  /** Nothing this run writes is kept (a dry run, or a command that only shows): logs say "would". */
+  scratch: boolean;
 }
 
 export interface ContextOptions {
@@ -76,6 +78,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         period: periodOf(config.now, config.cadence, config.timezone),
         print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
         dryRun,
+        scratch,
       };
       log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${scratch ? ' (read-only: scratch copy)' : ''}`);
       return await body(ctx);

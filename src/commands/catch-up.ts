@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { count, renderJoin } from '../core/messages.js';
+import { count, listItem, renderJoin } from '../core/messages.js';
 import { activeConstraints, ageMeetings, groupToJoin, selectWaiting } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
@@ -72,6 +72,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
 
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  const shown = (m: { name: string }): string => listItem(m.name);
   const report = {
     program: ctx.program.name,
     round: round.period,
@@ -85,9 +86,9 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
     const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group.`];
-    for (const g of report.groups) lines.push(`  new: ${g.members.map((m) => m.name).join(' + ')}`);
-    for (const j of report.joined) lines.push(`  ${j.name} joins ${j.group.filter((m) => m.id !== j.id).map((m) => m.name).join(' + ')}`);
-    if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map(name).join(', ')}`);
+    for (const g of report.groups) lines.push(`  new: ${g.members.map(shown).join(' + ')}`);
+    for (const j of report.joined) lines.push(`  ${shown(j)} joins ${j.group.filter((m) => m.id !== j.id).map(shown).join(' + ')}`);
+    if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
     ctx.print(lines.join('\n'));
   }

@@ -134,9 +134,9 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined):
     ctx.print('No delivered round to ask about yet.');
     return;
   }
-  const verb = report.dryRun ? 'would ask' : 'asked';
+  const [ask, remind] = report.dryRun ? ['would ask', 'remind'] : ['asked', 'reminded'];
   const lines = [
-    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${verb} ${count(report.asked, 'new group')}, reminded ${report.reminded}.`,
+    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${ask} ${count(report.asked, 'new group')} and ${remind} ${count(report.reminded, 'group')}.`,
     `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
   ];
   const earlier = report.rounds.filter((r) => r.round !== report.round);

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { LocalPlatform, normaliseEmoji } from '../platforms/local.js';
+import { listItem } from '../core/messages.js';
+import { CHANNEL, LocalPlatform, normaliseEmoji } from '../platforms/local.js';
 
 function localPlatform(ctx: Context): LocalPlatform {
   if (!(ctx.platform instanceof LocalPlatform)) {
@@ -11,7 +12,7 @@ function localPlatform(ctx: Context): LocalPlatform {
 
 export async function localMessages(ctx: Context, options: { json?: boolean }): Promise<number> {
   const platform = localPlatform(ctx);
-  const names = new Map(platform.allUsers().map((u) => [u.id, u.name]));
+  const names = new Map(platform.allUsers().map((u) => [u.id, listItem(u.name)]));
   const posts = platform.state.read().posts;
   if (options.json) {
     ctx.print(JSON.stringify({ posts }, null, 2));
@@ -41,6 +42,14 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
   platform.state.update((s) => {
     const post = s.posts.find((p) => p.id === postId);
     if (!post) throw new UsageError(`local react: no post "${postId}" (\`pairbot local messages\` lists them)`);
+    // As on a real platform, only people in the post's conversation can see it, so only they can react.
+    if (post.conversation === CHANNEL && s.removed.includes(user.id)) {
+      throw new UsageError(`local react: ${user.name} is no longer in the channel, so cannot react on ${postId} (\`pairbot local rejoin ${user.id}\` puts them back)`);
+    }
+    if (post.conversation !== CHANNEL && !post.recipients.includes(user.id)) {
+      const to = post.recipients.map((id) => listItem(platform.allUsers().find((u) => u.id === id)?.name ?? id)).join(', ');
+      throw new UsageError(`local react: ${user.name} is not in the conversation of ${postId} (it went to ${to}), so cannot react on it`);
+    }
     post.reactions = post.reactions.filter((r) => !(r.userId === user.id && r.emoji === name));
     if (!options.remove) post.reactions.push({ userId: user.id, emoji: name });
   });

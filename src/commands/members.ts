@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
+import { listItem } from '../core/messages.js';
 import { getMember, listMembers, type Member } from '../store/members.js';
 import { groupsOfMember } from '../store/rounds.js';
 import { syncRoster } from './pair.js';
@@ -51,7 +52,7 @@ export async function members(ctx: Context, options: { json?: boolean }): Promis
       r.paused ? 'paused' : r.state,
       r.frequency === 1 ? '1 round' : `${r.frequency} rounds`,
       r.pauseUntil ?? '-',
-      r.lastPartners.length ? `${r.lastPartners.map((p) => p.name).join(', ')} (${r.lastGrouped})` : '-',
+      r.lastPartners.length ? `${r.lastPartners.map((p) => listItem(p.name)).join(', ')} (${r.lastGrouped})` : '-',
     ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
-import { count, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { seededRandom } from '../core/random.js';
 import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
@@ -49,6 +49,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
   }
 
   const active = await syncRoster(ctx);
+  warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
   const { candidates, excluded } = selectCandidates(active.map((m) => toRosterEntry(m, lastIndex)), ctx.period, ctx.today, optedOut);
@@ -80,9 +81,31 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
     return findRound(ctx.db, ctx.program.id, ctx.period.key)!;
   })();
   queueRoundMessages(ctx, round);
+  warnUnplaced(ctx, result);
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
   printReport(ctx, roundReport(ctx, round, false), options.json);
   return exitCodeFor(delivery);
+}
+
+/** A rule on a column nobody has a value in changes nothing: most likely a typo, so name the columns there are. */
+function warnIdleAttributeRule(ctx: Context, active: readonly Member[]): void {
+  const rule = ctx.config.attributeRule;
+  if (!rule) return;
+  const columns = [...new Set(active.flatMap((m) => Object.keys(m.attributes)))].sort();
+  if (columns.includes(rule.key)) return;
+  const known = columns.length ? `the roster's columns are ${columns.join(', ')}` : 'the roster has no columns besides id, name and timezone';
+  ctx.log.warn(`PAIRBOT_ATTRIBUTE_RULE: no member has a "${rule.key}" value, so ${rule.mode}:${rule.key} changes nothing; ${known}`);
+}
+
+/** Members are told only that nobody could be paired with them; the operator learns why. */
+function warnUnplaced(ctx: Context, result: MatchResult): void {
+  const alone = result.groups.length === 0 && result.unpaired.length + result.satOut.length === 1;
+  if (result.unpaired.length === 0 || alone) return;
+  const names = result.unpaired.map((id) => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id)).join(', ');
+  ctx.log.warn(
+    `${count(result.unpaired.length, 'member')} ${ctx.scratch ? 'would get' : 'got'} no group in ${ctx.period.key} because avoids leave them no possible partner: ${names}. ` +
+      'They are not told why; see `pairbot member show <who>` for their avoids.',
+  );
 }
 
 /** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
@@ -106,7 +129,8 @@ export async function syncRoster(ctx: Context): Promise<Member[]> {
   const users = await ctx.platform.listMembers();
   const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
   if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
-    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} joined, ${sync.rejoined.length} rejoined, ${sync.left.length} left`);
+    const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];
+    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`);
   }
   return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
 }
@@ -212,8 +236,8 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   const placed = report.groups.reduce((n, g) => n + g.members.length, 0);
   const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ' (already paired; nothing new)' : '';
   const lines = [`Round ${report.round} of program "${report.program}"${label}: ${count(report.groups.length, 'group')}, ${count(placed, 'member')}, seed ${report.seed}`];
-  report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => m.name).join(' + ')}`));
-  const name = (id: string): string => report.groups.flatMap((g) => g.members).find((m) => m.id === id)?.name ?? getMember(ctx.db, ctx.program.id, id)?.name ?? id;
+  report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => listItem(m.name)).join(' + ')}`));
+  const name = (id: string): string => listItem(report.groups.flatMap((g) => g.members).find((m) => m.id === id)?.name ?? getMember(ctx.db, ctx.program.id, id)?.name ?? id);
   const listed = (ids: string[]): string => (ids.length ? ids.map(name).join(', ') : 'none');
   lines.push(`Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`);
   if (report.satOut.length) lines.push(`Sitting out (odd count): ${listed(report.satOut)}`);

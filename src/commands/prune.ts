@@ -89,11 +89,10 @@ function print(ctx: Context, report: PruneReport, json: boolean | undefined): vo
     ctx.print(JSON.stringify(report, null, 2));
     return;
   }
-  const would = report.dryRun ? 'would remove' : 'removed';
   const lines = [
     report.removed.length
       ? `${report.dryRun ? 'Would remove' : 'Removed'} ${count(report.removed.length, 'member')} after ${report.maxMisses} missed meetings in a row:`
-      : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${would}.`,
+      : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${report.dryRun ? 'would be' : 'was'} removed.`,
     ...report.removed.map((r) => `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`),
     `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${count(report.retention.groupsDeleted, 'group')} and ${count(report.retention.membersDeleted.length, 'long-gone member')}, keeping everyone's 10 latest partners.`,
   ];

@@ -1,9 +1,11 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
+import { listItem } from '../core/messages.js';
 import { nextPeriod, periodFromIndex } from '../core/periods.js';
-import { listMembers } from '../store/members.js';
+import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
+import { listMembers, listPreferences } from '../store/members.js';
 import { countByStatus } from '../store/outbox.js';
-import { groupsOfRound, lastRound } from '../store/rounds.js';
+import { exclusionsOfRound, groupsOfRound, lastRound } from '../store/rounds.js';
 import { lastAskedRound, tallyRound } from './collect-feedback.js';
 
 export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
@@ -17,6 +19,12 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
   const last = lastRound(db, program.id);
   const next = last && last.periodIndex >= ctx.period.index ? nextPeriod(periodFromIndex(last.periodIndex, config.cadence), config.cadence) : ctx.period;
   const deliveries = countByStatus(db, program.id);
+  // Avoids can leave someone with nobody they may meet: members are never told why, so operators must be.
+  const active = members.filter((m) => m.state === 'active');
+  const named = (id: string): { id: string; name: string } => ({ id, name: members.find((m) => m.userId === id)?.name ?? id });
+  const { avoid } = activeConstraints(listPreferences(db, program.id), []);
+  const unpairable = ruledOutByAvoids(active.map((m) => m.userId), avoid).map(named);
+  const unplaced = last ? exclusionsOfRound(db, last.id).filter((e) => e.reason === 'unpaired').map((e) => named(e.userId)) : [];
   const asked = lastAskedRound(ctx);
   const feedback = asked ? { round: asked.period, ...tallyRound(ctx, asked) } : null;
   const report = {
@@ -27,7 +35,8 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     timezone: config.timezone,
     database: config.db,
     members: counts,
-    lastRound: last ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt } : null,
+    lastRound: last ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt, unplaced } : null,
+    unpairable,
     nextRound: { round: next.key, starts: next.start },
     deliveries,
     feedback,
@@ -42,10 +51,13 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
       `program:    ${report.program} on ${report.platform} (${report.cadence}, ${report.timezone})`,
       `database:   ${report.database}`,
       `members:    ${counts.active} active, ${counts.paused} paused, ${counts.left} left, ${counts.removed} removed, ${counts.kicked} kicked`,
-      `last round: ${last ? `${last.period} (${report.lastRound!.groups} groups)` : 'none yet'}`,
+      `last round: ${last ? `${last.period} (${report.lastRound!.groups} groups${unplaced.length ? `; ${unplaced.length} left without a group by avoids: ${unplaced.map((m) => listItem(m.name)).join(', ')}` : ''})` : 'none yet'}`,
       `next round: ${next.key} (from ${next.start})`,
       `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
       `feedback:   ${feedback ? `${feedback.round}: ${feedback.met} met, ${feedback.missed} missed, ${feedback.scheduled} scheduled, ${feedback.unanswered} unanswered` : 'none asked yet'}`,
+      ...(unpairable.length
+        ? [`warning:    avoids rule out every other active member for ${unpairable.map((m) => listItem(m.name)).join(', ')}: they are never paired until an avoid is lifted`]
+        : []),
     ].join('\n'),
   );
   return EXIT.ok;

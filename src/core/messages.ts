@@ -21,6 +21,24 @@ export function neutraliseMentions(text: string): string {
     .replace(/<@!?(\d)/g, `<${ZWSP}@$1`);
 }
 
+/**
+ * A name as stored and shown: control characters (line breaks included) become
+ * spaces and bidirectional overrides go, so a name can neither break a line or
+ * table nor make the text around it read backwards.
+ */
+export function cleanName(name: string): string {
+  return name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A name as one item of a list: quoted when a comma, "+" or quote in it would read as a separator. */
+export function listItem(name: string): string {
+  return /[,+"]/.test(name) ? JSON.stringify(name) : name;
+}
+
 /** A group member as it appears in a message. */
 export interface Addressee {
   /** Platform mention, made by the adapter (`@alice`, `<@123>`). */
@@ -40,6 +58,20 @@ function withZone(a: Addressee): string {
   return a.timezone ? `${a.mention} (${neutraliseMentions(a.timezone)})` : a.mention;
 }
 
+/** "Time zones: @a (Europe/Berlin), @b (UTC); @c has not set one." — empty when nobody's is known. */
+function timeZonesLine(members: readonly Addressee[]): string {
+  const known = members.filter((m) => m.timezone);
+  if (known.length === 0) return '';
+  const unknown = members.filter((m) => !m.timezone).map((m) => m.mention);
+  const rest = unknown.length ? `; ${list(unknown)} ${unknown.length === 1 ? 'has' : 'have'} not set one` : '';
+  return `Time zones: ${known.map(withZone).join(', ')}${rest}.`;
+}
+
+/** What the members of a group of this size are meeting for: two have a 1-on-1, more a group chat. */
+function meetingWord(size: number): string {
+  return size > 2 ? 'group chat' : '1-on-1';
+}
+
 /**
  * `shared`: the group reads this in one conversation, so "reply here" reaches everyone;
  * otherwise each member got their own copy and must message the others directly.
@@ -48,8 +80,8 @@ export function renderIntro(members: readonly Addressee[], period: Period, caden
   const others = members.length > 2 ? 'your group' : 'your partner';
   const everyone = members.length > 2 ? 'all of you' : 'you both';
   return [
-    `👋 Hi ${list(members.map((m) => m.mention))}! You are paired for ${cadenceWord[cadence]} 1-on-1 (round ${period.key}).`,
-    members.some((m) => m.timezone) ? `Time zones: ${members.map(withZone).join(', ')}.` : '',
+    `👋 Hi ${list(members.map((m) => m.mention))}! You are ${members.length > 2 ? 'grouped' : 'paired'} for ${cadenceWord[cadence]} ${meetingWord(members.length)} (round ${period.key}).`,
+    timeZonesLine(members),
     shared
       ? `Reply here to find a time that suits ${everyone}; a short video call or coffee is perfect.`
       : `Each of you got this message on your own: message ${others} directly (click a name above) to find a time that suits ${everyone}; a short video call or coffee is perfect.`,
@@ -66,11 +98,14 @@ export function renderSitOut(member: Addressee, period: Period, cadence: Cadence
   ].join('\n');
 }
 
+/**
+ * Says nothing about why beyond "the only one available": the reason may be
+ * someone's avoid, which is never revealed, and it promises no priority, which
+ * the engine does not give.
+ */
 export function renderUnpaired(member: Addressee, period: Period, alone: boolean): string {
-  const why = alone
-    ? 'you were the only one available this round'
-    : 'everyone else available is someone you, or they, asked not to be paired with';
-  return `Hi ${member.mention}, nobody could be paired with you for round ${period.key}: ${why}. You will be first in line next round.`;
+  const why = alone ? 'you were the only one available this round' : 'I could not find a partner for you this time, sorry';
+  return `Hi ${member.mention}, you have no group for round ${period.key}: ${why}. You stay in the rotation for the next rounds; nothing to do on your side.`;
 }
 
 export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence): string {
@@ -83,7 +118,7 @@ export function renderOptOutAnnouncement(period: Period, pairingDay: string, cad
 
 export function renderFeedbackAsk(members: readonly Addressee[], period: Period, reminder: boolean): string {
   return [
-    `${reminder ? '⏰ Checking again' : '📝 Quick check'}, ${list(members.map((m) => m.mention))}: did your 1-on-1 for round ${period.key} happen?`,
+    `${reminder ? '⏰ Checking again' : '📝 Quick check'}, ${list(members.map((m) => m.mention))}: did your ${meetingWord(members.length)} for round ${period.key} happen?`,
     'React ✅ if you met, ❌ if it did not happen, 📅 if it is scheduled.',
   ].join('\n');
 }

@@ -171,3 +171,19 @@ export function currentGroups<G extends { id: number; memberIds: readonly string
     .map((g) => ({ ...g, memberIds: g.memberIds.filter((id) => latest.get(id) === g.id) }))
     .filter((g) => g.memberIds.length >= 2);
 }
+
+/**
+ * Members whose avoids (their own or others') rule out every other member of
+ * `ids`: the engine can never place them, so operators are told.
+ */
+export function ruledOutByAvoids(ids: readonly string[], avoid: readonly (readonly [string, string])[]): string[] {
+  if (ids.length < 2) return [];
+  const present = new Set(ids);
+  const avoided = new Map<string, Set<string>>();
+  for (const [a, b] of avoid) {
+    if (!present.has(a) || !present.has(b) || a === b) continue;
+    avoided.set(a, (avoided.get(a) ?? new Set()).add(b));
+    avoided.set(b, (avoided.get(b) ?? new Set()).add(a));
+  }
+  return ids.filter((id) => (avoided.get(id)?.size ?? 0) === ids.length - 1);
+}

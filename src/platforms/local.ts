@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Config } from '../config.js';
-import { neutraliseMentions } from '../core/messages.js';
+import { listItem, neutraliseMentions } from '../core/messages.js';
 import { readRoster } from './roster.js';
 import type { ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
@@ -125,7 +125,7 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string {
-    return neutraliseMentions(`@${user.name}`);
+    return neutraliseMentions(`@${listItem(user.name)}`);
   }
 
   async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {

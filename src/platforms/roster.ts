@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
+import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from './types.js';
 
 const REQUIRED = ['id', 'name', 'timezone'] as const;
@@ -14,7 +15,8 @@ const REQUIRED = ['id', 'name', 'timezone'] as const;
 export function readRoster(path: string): PlatformUser[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
@@ -24,7 +26,7 @@ export function readRoster(path: string): PlatformUser[] {
   for (const { line, fields } of rows) {
     const where = `${basename(path)}: line ${line}`;
     const id = (fields.id ?? '').trim();
-    const name = (fields.name ?? '').trim().replace(/^@/, '');
+    const name = cleanName(fields.name ?? '').replace(/^@/, '');
     const timezone = (fields.timezone ?? '').trim();
     if (!id) throw new UsageError(`${where}: empty id`);
     if (!name) throw new UsageError(`${where}: empty name for id "${id}"`);
@@ -51,13 +53,51 @@ function jsonRows(path: string, text: string): Row[] {
     throw new UsageError(`${basename(path)}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(data)) throw new UsageError(`${basename(path)}: expected a JSON array of {"id", "name", "timezone"} objects`);
+  const lines = entryLines(text);
   return data.map((item, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new UsageError(`${basename(path)}: entry ${i + 1}: expected an object`);
+    const where = `${basename(path)}: line ${lines[i] ?? '?'} (entry ${i + 1})`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new UsageError(`${where}: expected an object`);
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(item)) if (v !== null && v !== undefined) fields[k] = String(v);
-    for (const col of ['id', 'name']) if (!(col in fields)) throw new UsageError(`${basename(path)}: entry ${i + 1}: missing "${col}"`);
-    return { line: i + 1, fields };
+    for (const [k, v] of Object.entries(item)) {
+      if (v === null || v === undefined) continue;
+      // An id or name that is not text is a mistake to show, not to coerce ("7" and 7 differ on every platform).
+      const text = (REQUIRED as readonly string[]).includes(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
+      if (!text) throw new UsageError(`${where}: "${k}" must be ${(REQUIRED as readonly string[]).includes(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`);
+      fields[k] = String(v);
+    }
+    for (const col of ['id', 'name']) if (!(col in fields)) throw new UsageError(`${where}: missing "${col}"`);
+    return { line: lines[i] ?? i + 1, fields };
   });
+}
+
+function describe(v: unknown): string {
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** The line on which each element of the top-level JSON array starts (the text is known to parse). */
+function entryLines(text: string): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') line++;
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (depth === 1 && !/[\s,\]]/.test(ch)) lines.push(line);
+    if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') depth++;
+    else if (ch === ']' || ch === '}') depth--;
+    else if (depth === 1 && ch !== ',' && !/\s/.test(ch)) {
+      // A bare number, true, false or null: skip to its end.
+      while (i + 1 < text.length && !/[\s,\]]/.test(text[i + 1]!)) i++;
+    }
+  }
+  return lines;
 }
 
 function csvRows(path: string, text: string): Row[] {

@@ -1,3 +1,4 @@
+import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from '../platforms/types.js';
 import type { DB } from './db.js';
 
@@ -96,13 +97,14 @@ export function syncMembers(db: DB, programId: number, users: readonly PlatformU
     for (const u of users) {
       present.add(u.id);
       const attrs = JSON.stringify(u.attributes ?? {});
+      const name = cleanName(u.name) || u.id;
       const m = existing.get(u.id);
       if (!m) {
-        insert.run(programId, u.id, u.name, u.timezone ?? null, attrs, today);
+        insert.run(programId, u.id, name, u.timezone ?? null, attrs, today);
         result.joined.push(u.id);
         continue;
       }
-      refresh.run(u.name, u.timezone ?? null, attrs, programId, u.id);
+      refresh.run(name, u.timezone ?? null, attrs, programId, u.id);
       if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
         rejoin.run(today, programId, u.id);
         result.rejoined.push(u.id);

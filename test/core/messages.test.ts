@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { neutraliseMentions, renderFeedbackAsk, renderIntro, renderOptOutAnnouncement, renderSitOut } from '../../src/core/messages.js';
+import { cleanName, listItem, neutraliseMentions, renderFeedbackAsk, renderIntro, renderOptOutAnnouncement, renderSitOut, renderUnpaired } from '../../src/core/messages.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -37,5 +37,34 @@ describe('messages', () => {
     expect(renderSitOut({ mention: '@a' }, week, 'weekly')).toMatch(/odd number .* priority next week/s);
     expect(renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly')).toMatch(/Monday 2026-11-23.*❌/s);
     expect(renderFeedbackAsk([{ mention: '@a' }, { mention: '@b' }], week, false)).toMatch(/✅.*❌.*📅/s);
+  });
+
+  it('tells a trio it has a group chat, not a 1-on-1, in the intro and the feedback ask', () => {
+    const trio = [{ mention: '@a' }, { mention: '@b' }, { mention: '@c' }];
+    expect(renderIntro(trio, week, 'weekly')).toContain("You are grouped for this week's group chat (round 2026-W48)");
+    expect(renderIntro(trio, week, 'weekly')).not.toContain('1-on-1');
+    expect(renderFeedbackAsk(trio, week, false)).toContain('did your group chat for round 2026-W48 happen?');
+    expect(renderIntro(trio.slice(0, 2), week, 'weekly')).toContain("You are paired for this week's 1-on-1");
+  });
+
+  it('lists only known time zones and says whose is not set, without a dangling mention', () => {
+    const text = renderIntro([{ mention: '@ana', timezone: 'Europe/Berlin' }, { mention: '@ben', timezone: 'UTC' }, { mention: '@olivia' }], week, 'weekly');
+    expect(text).toContain('Time zones: @ana (Europe/Berlin), @ben (UTC); @olivia has not set one.');
+  });
+
+  it('never reveals an avoid nor promises a priority to someone left without a group', () => {
+    for (const alone of [false, true]) {
+      const text = renderUnpaired({ mention: '@a' }, week, alone);
+      expect(text).not.toMatch(/asked not to|avoid|first in line|priority/i);
+      expect(text).toContain('round 2026-W48');
+    }
+    expect(renderUnpaired({ mention: '@a' }, week, true)).toContain('the only one available');
+  });
+
+  it('cleans names of control and bidi-override characters, and quotes list items holding separators', () => {
+    expect(cleanName('ann\nsmith\t')).toBe('ann smith');
+    expect(cleanName('\u202eevil\u202c\u2066x\u2069\u200f')).toBe('evilx');
+    expect(listItem('Smith, John')).toBe('"Smith, John"');
+    expect(listItem('ann')).toBe('ann');
   });
 });

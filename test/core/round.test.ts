@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, groupToJoin, ruledOutByAvoids, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -89,5 +89,14 @@ describe('currentGroups', () => {
       { id: 3, memberIds: ['eve', 'fay', 'cleo'] },
     ];
     expect(currentGroups(groups).map((g) => g.memberIds)).toEqual([['bob', 'dan'], ['eve', 'fay', 'cleo']]);
+  });
+});
+
+describe('ruledOutByAvoids', () => {
+  it('finds members whose avoids, either way, rule out everyone else', () => {
+    expect(ruledOutByAvoids(['a', 'b', 'c'], [['a', 'b'], ['a', 'c'], ['b', 'c']])).toEqual(['a', 'b', 'c']);
+    expect(ruledOutByAvoids(['a', 'b', 'c', 'd'], [['a', 'b'], ['c', 'a'], ['a', 'd'], ['b', 'c']])).toEqual(['a']);
+    expect(ruledOutByAvoids(['a', 'b'], [['a', 'x']])).toEqual([]);
+    expect(ruledOutByAvoids(['a'], [])).toEqual([]);
   });
 });

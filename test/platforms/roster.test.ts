@@ -34,7 +34,26 @@ describe('readRoster', () => {
     expect(() => readRoster(file('c.csv', 'id,name,timezone\nu1,ann\n'))).toThrow(/c.csv: line 2: expected 3 fields, found 2/);
     expect(() => readRoster(file('d.csv', 'id,name,timezone\n,ann,\n'))).toThrow(/d.csv: line 2: empty id/);
     expect(() => readRoster(file('e.json', '{"id":1}'))).toThrow(/e.json: expected a JSON array/);
-    expect(() => readRoster(file('f.json', '[{"id":"x"}]'))).toThrow(/f.json: entry 1: missing "name"/);
+    expect(() => readRoster(file('f.json', '[{"id":"x"}]'))).toThrow(/f.json: line 1 \(entry 1\): missing "name"/);
     expect(() => readRoster(join(dir, 'missing.csv'))).toThrow(/PAIRBOT_ROSTER: cannot read roster .*missing.csv: ENOENT/);
+  });
+
+  it('reads a CSV or JSON roster saved with a UTF-8 byte order mark', () => {
+    expect(readRoster(file('bom.csv', '\uFEFFid,name,timezone\nu1,ann,\n'))).toEqual([{ id: 'u1', name: 'ann' }]);
+    expect(readRoster(file('bom.json', '\uFEFF[{"id":"u1","name":"ann"}]'))).toEqual([{ id: 'u1', name: 'ann' }]);
+  });
+
+  it('refuses a JSON id, name or time zone that is not a string, naming the line', () => {
+    const roster = '[\n  {"id": "u1", "name": "ann"},\n  {"id": "u2",\n   "name": ["x"]},\n  {"id": 7, "name": "cy"}\n]\n';
+    expect(() => readRoster(file('g.json', roster))).toThrow(/^g.json: line 3 \(entry 2\): "name" must be a string, got an array$/);
+    expect(() => readRoster(file('h.json', '[{"id": "u1", "name": "ann"},\n {"id": 7, "name": "cy"}]'))).toThrow(/^h.json: line 2 \(entry 2\): "id" must be a string, got number 7$/);
+    expect(() => readRoster(file('i.json', '[{"id": "u1", "name": "ann", "team": {"a": 1}}]'))).toThrow(/i.json: line 1 \(entry 1\): "team" must be a string or number, got an object/);
+    expect(() => readRoster(file('j.json', '[\n "a \\" [x", \n 3]'))).toThrow(/j.json: line 2 \(entry 1\): expected an object/);
+    expect(() => readRoster(file('k.json', '[{"id": "a", "name": "b"}, \n\n 3]'))).toThrow(/k.json: line 3 \(entry 2\): expected an object/);
+  });
+
+  it('strips control and bidirectional-override characters from names', () => {
+    const users = readRoster(file('n.csv', 'id,name,timezone\nu1,"ann\nsmith",\nu2,\u202eevil\u202c bob\u0007,\n'));
+    expect(users.map((u) => u.name)).toEqual(['ann smith', 'evil bob']);
   });
 });
