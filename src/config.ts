@@ -200,7 +200,7 @@ function unknownSetting(where: string, key: string): UsageError {
 }
 
 /** The setting a typo most likely meant: fewest edits, and few enough to be a typo. */
-export function closestSetting(key: string): string | undefined {
+function closestSetting(key: string): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of SETTINGS) {
     const distance = editDistance(key.toUpperCase(), name);
