@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // CLI tests start real processes against fake servers; a loaded 2-core CI box needs room.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // The JSON report is what .ci/run reads its "tests: N passed, N failed" line from.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
