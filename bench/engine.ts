@@ -4,13 +4,9 @@
  * issue's targets marked met or missed. Seeded: every run prints the same quality figures.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  BLOSSOM_MAX,
-  comparePairingWithExact,
-  formGroups,
-  pairingOnly,
-  type MatchRequest,
-} from '../src/core/matching/index.js';
+import { comparePairingWithExact, pairingOnly } from '../src/core/matching/diagnostics.js';
+import { formGroups, type MatchRequest } from '../src/core/matching/index.js';
+import { BLOSSOM_MAX } from '../src/core/matching/strategy.js';
 import { meetingCost } from '../src/core/matching/model.js';
 import type { Candidate, Meeting } from '../src/core/matching-types.js';
 import { baselines, type Pairer, type RoundInput } from './baselines.js';

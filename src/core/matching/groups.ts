@@ -1,6 +1,7 @@
 import { maxWeightMatching } from './blossom.js';
 import type { PairModel } from './model.js';
-import { BLOSSOM_MAX, candidateNeighbours } from './pairs.js';
+import { candidateNeighbours } from './pairs.js';
+import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET } from './strategy.js';
 
 /**
  * Group sizes for n people and target size k ≥ 3: as many groups as keeps sizes closest
@@ -28,12 +29,6 @@ export interface Grouping {
   /** Vertices no group could take because of avoid constraints. */
   unplaced: number[];
 }
-
-/** Local-search effort per call, in pair-gain evaluations (bounds the time on any input). */
-const SEARCH_BUDGET = 6_000_000;
-/** Up to this many members, a member in a repeated pair is tried against everyone, with tabu search. */
-const FULL_NEIGHBOURHOOD_MAX = 600;
-const RANDOM_SWAP_PARTNERS = 12;
 
 /**
  * Groups of size k > 2 minimising repeated pairs (and maximising soft preferences):

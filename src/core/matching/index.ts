@@ -1,11 +1,10 @@
 import type { MatchRequest, MatchResult } from '../matching-types.js';
 import { formLargeGroups } from './groups.js';
 import { buildModel, type PairModel } from './model.js';
-import { exactPairs, pairUp, type Pairing, type PairingOptions, type SpareRule } from './pairs.js';
+import { type Pairing, pairUp, spareRuleFor } from './pairs.js';
 
 export type { MatchRequest, MatchResult } from '../matching-types.js';
 export { computeGroupSizes } from './groups.js';
-export { BLOSSOM_MAX, FULL_SCAN_MAX } from './pairs.js';
 
 /**
  * Form this round's groups. Pure and deterministic: the only randomness is `req.random`.
@@ -16,8 +15,9 @@ export { BLOSSOM_MAX, FULL_SCAN_MAX } from './pairs.js';
  * working hours, the attribute rule; then the seed decides between equals.
  *
  * Pairs (k = 2) are a maximum-weight matching of a sparse candidate graph (Edmonds'
- * blossom; greedy + 2-opt above BLOSSOM_MAX members); larger groups are filled by
- * successive matchings and improved by member swaps (see groups.ts).
+ * blossom; greedy + 2-opt for large communities); larger groups are filled by
+ * successive matchings and improved by member swaps (see groups.ts). Which path runs,
+ * and the effort each may spend, is decided in strategy.ts.
  */
 export function formGroups(req: MatchRequest): MatchResult {
   const model = buildModel(req);
@@ -31,34 +31,8 @@ export function formGroups(req: MatchRequest): MatchResult {
 function formPairs(model: PairModel, req: MatchRequest): MatchResult {
   const n = model.n;
   if (n === 1) return req.odd === 'sit-out' ? finish(model, [], [0], []) : finish(model, [], [], [0]);
-  const pairing = pairUp(model, spareRule(model, req));
+  const pairing = pairUp(model, spareRuleFor(model, req));
   return assemble(model, req, pairing);
-}
-
-/** Odd count: with `sit-out`, only the members first in the rotation may be the one left over. */
-function spareRule(model: PairModel, req: MatchRequest): SpareRule {
-  if (model.n % 2 === 0) return { kind: 'none' };
-  if (req.odd !== 'sit-out') return { kind: 'any' };
-  return { kind: 'some', eligible: sitOutCandidates(model, req) };
-}
-
-/** Fewest sit-outs, then the oldest last sit-out (never sat out first); ties are all eligible. */
-export function sitOutCandidates(model: PairModel, req: MatchRequest): number[] {
-  const rank = (i: number): [number, number] => {
-    const c = req.candidates[model.source[i]!]!;
-    return [c.sitOuts ?? 0, c.lastSatOut ?? -Infinity];
-  };
-  let best: [number, number] | null = null;
-  let eligible: number[] = [];
-  for (let i = 0; i < model.n; i++) {
-    const r = rank(i);
-    const cmp = best === null ? -1 : r[0] - best[0] || (r[1] === best[1] ? 0 : r[1] < best[1] ? -1 : 1);
-    if (cmp < 0) {
-      best = r;
-      eligible = [i];
-    } else if (cmp === 0) eligible.push(i);
-  }
-  return eligible;
 }
 
 /** Turn a pairing into groups: the spare sits out or joins a trio; others left single join a pair if they can. */
@@ -171,23 +145,4 @@ function finish(model: PairModel, groups: number[][], satOut: number[], unpaired
   const out = groups.filter((g) => g.length > 0).map(toIds);
   out.sort((a, b) => byId(a[0]!, b[0]!));
   return { groups: out, satOut: toIds(satOut), unpaired: toIds(unpaired) };
-}
-
-/**
- * Diagnostics for benchmarks: the engine's pairing and the exact maximum-weight matching
- * of the complete graph for the same request (quadratic: small n only). Pairs only.
- */
-export function comparePairingWithExact(req: MatchRequest): {
-  engine: Pairing;
-  exact: Pairing;
-} {
-  const model = buildModel(req);
-  const rule = spareRule(model, req);
-  return { engine: pairUp(model, rule), exact: exactPairs(model, rule) };
-}
-
-/** Diagnostics: run the pairing alone, optionally forcing the blossom or the large-n fallback. */
-export function pairingOnly(req: MatchRequest, options: PairingOptions = {}): Pairing {
-  const model = buildModel(req);
-  return pairUp(model, spareRule(model, req), options);
 }

@@ -1,24 +1,15 @@
 import { dualCertificate, maxWeightMatching, type Matching } from './blossom.js';
+import type { MatchRequest } from '../matching-types.js';
 import type { PairModel } from './model.js';
-
-/**
- * Up to this many candidates, each member's candidates come from a scan of everyone and
- * the matching is certified optimal on the complete graph (quadratic time, no quadratic memory).
- */
-export const FULL_SCAN_MAX = 1200;
-/**
- * Above this many candidates the blossom gives way to greedy + 2-opt. Measured on this
- * 2-core machine (bench/engine.ts): the blossom takes 0.2–0.4 s at 5,000 but 1–5 s at
- * 10,000, while greedy + 2-opt takes 0.25 s there and loses only soft-preference points
- * (no extra repeats) against it.
- */
-export const BLOSSOM_MAX = 5000;
-/** Best partners kept per member, and random ones added, in the sparse candidate graph. */
-const BEST_PER_MEMBER = 8;
-const RANDOM_PER_MEMBER = 2;
-/** Large communities: partners sampled per member (plus same-time-zone / same-attribute ones). */
-const SAMPLED_PER_MEMBER = 24;
-const BUCKET_SAMPLES = 8;
+import {
+  BEST_PER_MEMBER,
+  BUCKET_SAMPLES,
+  FULL_SCAN_MAX,
+  type PairingMethod,
+  pairingMethod,
+  RANDOM_PER_MEMBER,
+  SAMPLED_PER_MEMBER,
+} from './strategy.js';
 
 /**
  * Who may be left over when the count is odd: nobody (`none`), anyone (`any`: the spare
@@ -33,11 +24,37 @@ export interface Pairing {
   spare: number;
   /** Total gain of the pairs. */
   gain: number;
-  method: 'blossom' | 'greedy-2opt';
+  method: PairingMethod;
   /** The pairs are a proven maximum-weight matching of the complete graph (all non-avoided pairs). */
   certified: boolean;
   /** Edges in the sparse graph the matching was computed on. */
   edges: number;
+}
+
+/** Odd count: with `sit-out`, only the members first in the rotation may be the one left over. */
+export function spareRuleFor(model: PairModel, req: MatchRequest): SpareRule {
+  if (model.n % 2 === 0) return { kind: 'none' };
+  if (req.odd !== 'sit-out') return { kind: 'any' };
+  return { kind: 'some', eligible: sitOutCandidates(model, req) };
+}
+
+/** Fewest sit-outs, then the oldest last sit-out (never sat out first); ties are all eligible. */
+function sitOutCandidates(model: PairModel, req: MatchRequest): number[] {
+  const rank = (i: number): [number, number] => {
+    const c = req.candidates[model.source[i]!]!;
+    return [c.sitOuts ?? 0, c.lastSatOut ?? -Infinity];
+  };
+  let best: [number, number] | null = null;
+  let eligible: number[] = [];
+  for (let i = 0; i < model.n; i++) {
+    const r = rank(i);
+    const cmp = best === null ? -1 : r[0] - best[0] || (r[1] === best[1] ? 0 : r[1] < best[1] ? -1 : 1);
+    if (cmp < 0) {
+      best = r;
+      eligible = [i];
+    } else if (cmp === 0) eligible.push(i);
+  }
+  return eligible;
 }
 
 /** Pair up the model's vertices: maximum-weight matching on a sparse candidate graph. */
@@ -45,7 +62,7 @@ export function pairUp(model: PairModel, spare: SpareRule, options: PairingOptio
   const n = model.n;
   const graph = new SparseGraph(model, spare);
   selectCandidates(model, graph);
-  const method = options.method ?? (n > BLOSSOM_MAX ? 'greedy-2opt' : 'blossom');
+  const method = options.method ?? pairingMethod(n);
   return method === 'greedy-2opt' ? greedyPairs(model, graph, spare) : blossomPairs(model, graph);
 }
 

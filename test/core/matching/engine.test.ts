@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  comparePairingWithExact,
-  computeGroupSizes,
-  formGroups,
-  pairingOnly,
-  type MatchRequest,
-  type MatchResult,
-} from '../../../src/core/matching/index.js';
+import { comparePairingWithExact, pairingOnly } from '../../../src/core/matching/diagnostics.js';
+import { computeGroupSizes, formGroups, type MatchRequest, type MatchResult } from '../../../src/core/matching/index.js';
 import { meetingCost, workingHoursOverlap } from '../../../src/core/matching/model.js';
 import type { Candidate, Meeting } from '../../../src/core/matching-types.js';
 import { seededRandom } from '../../../src/core/random.js';

@@ -1,0 +1,20 @@
+/**
+ * Diagnostics for the benchmarks and tests, not used by pairbot itself: run the pairing
+ * step alone, or compare it with the exact matching of the complete graph.
+ */
+import type { MatchRequest } from '../matching-types.js';
+import { buildModel } from './model.js';
+import { exactPairs, type Pairing, type PairingOptions, pairUp, spareRuleFor } from './pairs.js';
+
+/** The engine's pairing and the exact maximum-weight matching of the complete graph (quadratic: small n only). */
+export function comparePairingWithExact(req: MatchRequest): { engine: Pairing; exact: Pairing } {
+  const model = buildModel(req);
+  const rule = spareRuleFor(model, req);
+  return { engine: pairUp(model, rule), exact: exactPairs(model, rule) };
+}
+
+/** Run the pairing alone, optionally forcing the blossom or the large-n fallback. */
+export function pairingOnly(req: MatchRequest, options: PairingOptions = {}): Pairing {
+  const model = buildModel(req);
+  return pairUp(model, spareRuleFor(model, req), options);
+}
