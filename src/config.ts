@@ -35,8 +35,6 @@ export interface Config {
   timezone: string;
   /** The instant taken as "now" (from --date, PAIRBOT_NOW or the clock). */
   now: Date;
-  /** Was "now" given explicitly (flag or PAIRBOT_NOW)? */
-  nowGiven: boolean;
   roster: string;
   localState: string;
   attributeRule?: AttributeRule;
@@ -48,7 +46,7 @@ export interface Config {
   secrets: readonly string[];
 }
 
-/** Flags every command accepts (SPEC §3). */
+/** Flags every command accepts. */
 export interface CommonFlags {
   db?: string;
   program?: string;
@@ -115,7 +113,6 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const nowEnv = get('PAIRBOT_NOW');
   const nowFromEnv = nowEnv ? parseNow(nowEnv, 'PAIRBOT_NOW', timezone) : undefined;
   const now = dateFlag ? parseNow(dateFlag, '--date', timezone) : (nowFromEnv ?? clock());
-  const nowSetting = dateFlag ?? nowEnv;
   const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
   const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
@@ -148,7 +145,6 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     retentionDays,
     timezone,
     now,
-    nowGiven: nowSetting !== undefined,
     roster,
     localState,
     ...(attributeRule ? { attributeRule } : {}),

@@ -1,4 +1,4 @@
-/** Exit codes of the contract (SPEC §4). */
+/** Exit codes of the contract (README "Exit codes"). */
 export const EXIT = {
   ok: 0,
   failed: 1,
@@ -33,15 +33,6 @@ export class PlatformError extends PairbotError {
     super(`[${platform}] ${message}`, EXIT.failed, options);
     this.platform = platform;
     this.transient = options?.transient ?? false;
-  }
-}
-
-/** A member cannot be messaged at all (DMs closed, user gone): recorded, not retried. */
-export class UnreachableError extends PlatformError {
-  readonly userId: string;
-  constructor(platform: string, userId: string, message: string, options?: { cause?: unknown }) {
-    super(platform, message, { ...options, transient: false });
-    this.userId = userId;
   }
 }
 

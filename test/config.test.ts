@@ -38,7 +38,6 @@ describe('loadConfig', () => {
       timezone: 'UTC',
       roster: join(dir, 'examples/roster.csv'),
       localState: join(dir, 'data/local-state.json'),
-      nowGiven: false,
     });
     expect(c.discord.apiUrl).toBe('https://discord.com/api/v10');
     expect(c.now.toISOString()).toBe('2026-11-22T10:00:00.000Z');

@@ -83,7 +83,7 @@ export function periodsSince(date: string, current: Period, cadence: Cadence): n
 }
 
 /**
- * SPEC §3 due rule: due when `frequency` or more periods have passed since the
+ * The due rule: due when `frequency` or more periods have passed since the
  * member's last group, or never grouped. No parity offsets.
  */
 export function isDue(lastGroupedIndex: number | undefined, frequency: number, current: Period): boolean {

@@ -64,11 +64,6 @@ export class Retrier {
     return this.lostMs;
   }
 
-  /** Retries made so far in this run. */
-  get retryCount(): number {
-    return this.retries;
-  }
-
   /**
    * Calls `attempt` with a signal that aborts after `requestTimeoutMs`, until it is
    * done, fails permanently (throws), or the retry limits are reached (PlatformError,

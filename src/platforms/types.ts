@@ -15,7 +15,6 @@ export interface PlatformLog {
 
 /** Reactions are named by meaning in the core; each adapter maps them to its emoji. */
 export type Reaction = 'skip' | 'met' | 'missed' | 'scheduled';
-export const REACTIONS: readonly Reaction[] = ['skip', 'met', 'missed', 'scheduled'];
 
 /** A person on the platform who belongs to the program's place (channel / role / roster). */
 export interface PlatformUser {

@@ -120,6 +120,3 @@ function migrate(db: DB, path: string): void {
     throw new StoreError(`database ${path}: migration to schema version ${MIGRATIONS.length} failed: ${(err as Error).message}`, { cause: err });
   }
 }
-
-/** Current time as stored in the database (ISO, UTC). */
-export const isoNow = (now: Date): string => now.toISOString();

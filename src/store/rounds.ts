@@ -29,10 +29,6 @@ export function lastRound(db: DB, programId: number): RoundRow | undefined {
   return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index DESC LIMIT 1`).get(programId) as RoundRow | undefined;
 }
 
-export function listRounds(db: DB, programId: number): RoundRow[] {
-  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index`).all(programId) as RoundRow[];
-}
-
 export interface NewRound {
   programId: number;
   period: string;
@@ -100,10 +96,6 @@ const GROUP_SELECT = `SELECT g.id, g.round_id AS roundId, g.formed_on AS formedO
 
 export function groupsOfRound(db: DB, roundId: number): StoredGroup[] {
   return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.round_id = ? ORDER BY g.id, gm.rowid`).all(roundId) as never);
-}
-
-export function getGroup(db: DB, groupId: number): StoredGroup | undefined {
-  return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.id = ? ORDER BY gm.rowid`).all(groupId) as never)[0];
 }
 
 /** Every group of a member in a program, newest first. */
