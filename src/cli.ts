@@ -48,6 +48,13 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     const { withContext } = await import('./context.js');
     return withContext({ ...(program.opts() as CommonFlags), ...flags }, options, body);
   };
+  // A command that writes or sends reports its start and exit code to PAIRBOT_HEALTHCHECK_URL;
+  // a dry run does neither, so it is not pinged.
+  const pinged = async (command: string, flags: CommonFlags & { dryRun?: boolean }, action: () => Promise<number>): Promise<number> => {
+    if (flags.dryRun) return action();
+    const { withHealthcheck } = await import('./healthcheck.js');
+    return withHealthcheck(command, { ...(program.opts() as CommonFlags), ...flags }, action);
+  };
 
   withCommonOptions(program.command('pair'))
     .description("form this period's groups, store the round and DM every group")
@@ -56,18 +63,26 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--seed <n>', 'random seed, to replay a pairing')
     .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean }) => {
-      const { pair, parseSeed } = await import('./commands/pair.js');
-      const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : pair;
-      const seed = parseSeed(opts.seed);
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => command(ctx, { ...opts, seed })));
+      setExit(
+        await pinged(opts.catchUp ? 'catch-up' : 'pair', opts, async () => {
+          const { pair, parseSeed } = await import('./commands/pair.js');
+          const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : pair;
+          const seed = parseSeed(opts.seed);
+          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => command(ctx, { ...opts, seed }));
+        }),
+      );
     });
 
   withCommonOptions(program.command('optout'))
     .description('post the announcement for the next round; members react ❌ to sit it out')
     .option('--dry-run', 'print the announcement; post nothing')
     .action(async (opts: CommonFlags & { dryRun?: boolean }) => {
-      const { optout } = await import('./commands/optout.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => optout(ctx, opts)));
+      setExit(
+        await pinged('optout', opts, async () => {
+          const { optout } = await import('./commands/optout.js');
+          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => optout(ctx, opts));
+        }),
+      );
     });
 
   withCommonOptions(program.command('collect-feedback'))
@@ -75,8 +90,12 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dry-run', 'tally and show what would be asked; store and send nothing')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
-      const { collectFeedback } = await import('./commands/collect-feedback.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => collectFeedback(ctx, opts)));
+      setExit(
+        await pinged('collect-feedback', opts, async () => {
+          const { collectFeedback } = await import('./commands/collect-feedback.js');
+          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => collectFeedback(ctx, opts));
+        }),
+      );
     });
 
   withCommonOptions(program.command('prune'))
@@ -84,8 +103,12 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dry-run', 'list what would happen; change and send nothing')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
-      const { prune } = await import('./commands/prune.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => prune(ctx, opts)));
+      setExit(
+        await pinged('prune', opts, async () => {
+          const { prune } = await import('./commands/prune.js');
+          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => prune(ctx, opts));
+        }),
+      );
     });
 
   withCommonOptions(program.command('status'))
@@ -121,27 +144,31 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--avoid <who>', 'never pair with this person (hard constraint, both ways)')
     .addOption(new Option('--timezone <tz>', "override the member's IANA time zone"))
     .action(async (who: string, opts: CommonFlags & import('./commands/member.js').SetOptions) => {
-      const { setMember, validateSet } = await import('./commands/member.js');
-      const changes = validateSet(opts);
-      setExit(await run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts, changes)));
+      setExit(
+        await pinged('member-set', opts, async () => {
+          const { setMember, validateSet } = await import('./commands/member.js');
+          const changes = validateSet(opts);
+          return run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts, changes));
+        }),
+      );
     });
   withCommonOptions(member.command('kick').argument('<who>'))
     .description('remove a member from the program (until `member set <who> --resume`)')
     .action(async (who: string, opts: CommonFlags) => {
       const { kickMember } = await import('./commands/member.js');
-      setExit(await run(opts, { lock: true }, (ctx) => kickMember(ctx, who)));
+      setExit(await pinged('member-kick', opts, () => run(opts, { lock: true }, (ctx) => kickMember(ctx, who))));
     });
   withCommonOptions(member.command('add-partner').argument('<who>').argument('<partner>'))
     .description('record a past meeting by hand, so the two are not paired again soon')
     .action(async (who: string, partner: string, opts: CommonFlags) => {
       const { addPartner } = await import('./commands/member.js');
-      setExit(await run(opts, { lock: true }, (ctx) => addPartner(ctx, who, partner)));
+      setExit(await pinged('member-add-partner', opts, () => run(opts, { lock: true }, (ctx) => addPartner(ctx, who, partner))));
     });
   withCommonOptions(member.command('forget').argument('<who>'))
     .description('delete everything stored about a person, in every program of the database')
     .action(async (who: string, opts: CommonFlags) => {
       const { forgetMember } = await import('./commands/member.js');
-      setExit(await run(opts, { lock: true }, (ctx) => forgetMember(ctx, who)));
+      setExit(await pinged('member-forget', opts, () => run(opts, { lock: true }, (ctx) => forgetMember(ctx, who))));
     });
 
   const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');

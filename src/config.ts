@@ -40,6 +40,8 @@ export interface Config {
   attributeRule?: AttributeRule;
   mattermost: MattermostSettings;
   discord: DiscordSettings;
+  /** Dead-man's-switch URL (a secret); `{command}` stands for the command's name. */
+  healthcheckUrl?: string;
   verbose: boolean;
   quiet: boolean;
   /** Every secret value, so any text can be scrubbed before it is shown. */
@@ -65,6 +67,7 @@ export const SETTINGS = [
   'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
+  'PAIRBOT_HEALTHCHECK_URL',
 ] as const;
 
 const DEFAULT_DISCORD_API = 'https://discord.com/api/v10';
@@ -75,18 +78,13 @@ interface Sourced {
   source: string;
 }
 
-/**
- * Builds the validated, frozen configuration.
- * Precedence: flag > environment > PAIRBOT_CONFIG JSON file > .env in cwd > default.
- * This is the only reader of process.env (callers pass it in).
- */
-export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(), clock: () => Date = () => new Date()): Config {
+/** Looks settings up in precedence order; reading the sources may throw a UsageError (bad .env or config file). */
+function settingSources(env: Env, flags: CommonFlags, cwd: string): (name: string, flag?: { name: string; value: string | undefined }) => Sourced | undefined {
   const dotenv = readDotEnv(cwd);
   if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config: expected a JSON file, got an empty string');
   const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
   const file = configPath ? readConfigFile(resolve(cwd, configPath)) : {};
-
-  const get = (name: string, flag?: { name: string; value: string | undefined }): Sourced | undefined => {
+  return (name, flag) => {
     if (flag?.value !== undefined) {
       // An empty flag is a mistake (an unset shell variable), never "use the default".
       if (flag.value.trim() === '') throw new UsageError(`--${flag.name}: expected a value, got an empty string`);
@@ -99,6 +97,28 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     if (fromDot !== undefined && fromDot !== '') return { value: fromDot, source: '.env' };
     return undefined;
   };
+}
+
+/**
+ * PAIRBOT_HEALTHCHECK_URL alone, read even when another setting is bad, so a run refused
+ * for its settings can still report exit 2 to the health check. Undefined when unset or
+ * unreadable (then the full load reports why).
+ */
+export function readHealthcheckUrl(env: Env, flags: CommonFlags = {}, cwd = process.cwd()): string | undefined {
+  try {
+    return healthcheckUrl(settingSources(env, flags, cwd)('PAIRBOT_HEALTHCHECK_URL'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the validated, frozen configuration.
+ * Precedence: flag > environment > PAIRBOT_CONFIG JSON file > .env in cwd > default.
+ * This is the only reader of process.env (callers pass it in).
+ */
+export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(), clock: () => Date = () => new Date()): Config {
+  const get = settingSources(env, flags, cwd);
 
   const platform = oneOf(get('PAIRBOT_PLATFORM'), 'PAIRBOT_PLATFORM', ['local', 'mattermost', 'discord'] as const, 'local');
   const db = resolve(cwd, get('PAIRBOT_DB', { name: 'db', value: flags.db })?.value ?? './data/pairbot.db');
@@ -130,9 +150,10 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     channelId: snowflake(get('DISCORD_CHANNEL_ID'), 'DISCORD_CHANNEL_ID'),
     apiUrl: url(get('DISCORD_API_URL'), 'DISCORD_API_URL') ?? DEFAULT_DISCORD_API,
   };
+  const healthcheck = healthcheckUrl(get('PAIRBOT_HEALTHCHECK_URL'));
   if (flags.verbose && flags.quiet) throw new UsageError('--verbose and --quiet cannot be used together');
 
-  const secrets = [mattermost.token, discord.token].filter((s): s is string => !!s);
+  const secrets = [mattermost.token, discord.token, healthcheck].filter((s): s is string => !!s);
   for (const s of secrets) knownSecrets.add(s);
   return Object.freeze({
     platform,
@@ -150,6 +171,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     ...(attributeRule ? { attributeRule } : {}),
     mattermost: Object.freeze(mattermost),
     discord: Object.freeze(discord),
+    ...(healthcheck ? { healthcheckUrl: healthcheck } : {}),
     verbose: !!flags.verbose,
     quiet: !!flags.quiet,
     secrets: Object.freeze(secrets),
@@ -248,7 +270,7 @@ function readConfigFile(path: string): Record<string, string> {
 }
 
 function bad(name: string, s: Sourced, expected: string): UsageError {
-  const shown = /TOKEN/.test(name) ? '[redacted]' : JSON.stringify(s.value);
+  const shown = /TOKEN|HEALTHCHECK/.test(name) ? '[redacted]' : JSON.stringify(s.value);
   return new UsageError(`${name}: expected ${expected}, got ${shown} (from ${s.source})`);
 }
 
@@ -299,6 +321,19 @@ function url(s: Sourced | undefined, name: string): string | undefined {
   } catch {
     throw bad(name, s, 'an http(s) URL such as https://chat.example.com');
   }
+}
+
+/** An http(s) URL once `{command}` is filled in; never echoed (it is a secret). */
+function healthcheckUrl(s: Sourced | undefined): string | undefined {
+  if (!s) return undefined;
+  const value = s.value.trim();
+  try {
+    const u = new URL(value.replaceAll('{command}', 'pair'));
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw bad('PAIRBOT_HEALTHCHECK_URL', s, 'an http(s) URL such as https://hc-ping.com/<uuid> (may hold {command})');
+  }
+  return value.replace(/\/+$/, '');
 }
 
 /** A token is sent in an HTTP header: a control character or space there is a paste mistake, not a network fault. */

@@ -49,3 +49,10 @@ export class LockedError extends PairbotError {
     super(message, EXIT.locked);
   }
 }
+
+/** The exit code a failure ends the run with (main.ts reports it; health checks are told it). */
+export function exitCodeOf(err: unknown): number {
+  if ((err as { code?: string } | undefined)?.code === 'SQLITE_BUSY') return EXIT.locked;
+  if (err instanceof PairbotError) return err.exitCode;
+  return EXIT.failed;
+}

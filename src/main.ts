@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildCli } from './cli.js';
-import { EXIT, PairbotError } from './errors.js';
+import { EXIT, exitCodeOf, PairbotError } from './errors.js';
 import { knownSecrets, redact } from './config.js';
 
 /** The one place that catches errors and sets the exit code. */
@@ -19,16 +19,16 @@ async function main(argv: string[]): Promise<number> {
     const secrets = [...knownSecrets];
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       process.stderr.write('[pairbot] error: the database is busy with another pairbot run; try again later\n');
-      return EXIT.locked;
+      return exitCodeOf(err);
     }
     if (err instanceof PairbotError) {
       process.stderr.write(`[pairbot] error: ${redact(err.message, secrets)}\n`);
       if (argv.includes('--verbose') && err.cause instanceof Error) process.stderr.write(`[pairbot]   cause: ${redact(err.cause.message, secrets)}\n`);
-      return err.exitCode;
+      return exitCodeOf(err);
     }
     const message = err instanceof Error ? (argv.includes('--verbose') ? (err.stack ?? err.message) : err.message) : String(err);
     process.stderr.write(`[pairbot] error: unexpected failure: ${redact(message, secrets)}\n`);
-    return EXIT.failed;
+    return exitCodeOf(err);
   }
 }
 
