@@ -5,6 +5,7 @@ import { TZDate } from '@date-fns/tz';
 import { UsageError } from './errors.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
+import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
 
 export type PlatformKind = 'local' | 'mattermost' | 'discord';
 
@@ -38,6 +39,8 @@ export interface Config {
   roster: string;
   localState: string;
   attributeRule?: AttributeRule;
+  /** Members' local working hours, for the meeting-time hint in intros. */
+  workingHours: WorkingHours;
   mattermost: MattermostSettings;
   discord: DiscordSettings;
   /** Dead-man's-switch URL (a secret); `{command}` stands for the command's name. */
@@ -64,7 +67,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const SETTINGS = [
   'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
   'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
-  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE',
+  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
   'PAIRBOT_HEALTHCHECK_URL',
@@ -136,6 +139,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
   const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
+  const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
@@ -169,6 +173,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     roster,
     localState,
     ...(attributeRule ? { attributeRule } : {}),
+    workingHours: Object.freeze(workingHours),
     mattermost: Object.freeze(mattermost),
     discord: Object.freeze(discord),
     ...(healthcheck ? { healthcheckUrl: healthcheck } : {}),
@@ -349,6 +354,13 @@ function snowflake(s: Sourced | undefined, name: string): string | undefined {
   if (!s) return undefined;
   if (!/^\d{15,21}$/.test(s.value.trim())) throw bad(name, s, 'a Discord id (a number of 15 to 21 digits)');
   return s.value.trim();
+}
+
+function workingHoursOf(s: Sourced | undefined): WorkingHours {
+  if (!s) return DEFAULT_WORKING_HOURS;
+  const hours = parseWorkingHours(s.value);
+  if (!hours) throw bad('PAIRBOT_WORKING_HOURS', s, 'local working hours as HH:MM-HH:MM with the start before the end, e.g. 09:00-18:00');
+  return hours;
 }
 
 function parseAttributeRule(s: Sourced | undefined): AttributeRule | undefined {

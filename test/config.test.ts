@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       timezone: 'UTC',
       roster: join(dir, 'examples/roster.csv'),
       localState: join(dir, 'data/local-state.json'),
+      workingHours: { start: 540, end: 1080 },
     });
     expect(c.discord.apiUrl).toBe('https://discord.com/api/v10');
     expect(c.now.toISOString()).toBe('2026-11-22T10:00:00.000Z');
@@ -76,6 +77,7 @@ describe('loadConfig', () => {
     refuses({ PAIRBOT_NOW: 'yesterday' }, /PAIRBOT_NOW: expected an ISO date-time/);
     refuses({}, /--date: expected a date YYYY-MM-DD, got "2026-02-30" \(from --date\)/, { date: '2026-02-30' });
     refuses({ PAIRBOT_PROGRAM: 'has space' }, /PAIRBOT_PROGRAM: expected a name/);
+    refuses({ PAIRBOT_WORKING_HOURS: '18:00-09:00' }, /PAIRBOT_WORKING_HOURS: expected local working hours as HH:MM-HH:MM/);
     refuses({ PAIRBOT_ATTRIBUTE_RULE: 'team' }, /PAIRBOT_ATTRIBUTE_RULE: expected "mix:<column>" or "within:<column>"/);
     refuses({ MATTERMOST_URL: 'chat.example.com' }, /MATTERMOST_URL: expected an http\(s\) URL/);
     refuses({ DISCORD_API_URL: 'ftp://x' }, /DISCORD_API_URL: expected an http\(s\) URL/);

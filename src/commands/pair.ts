@@ -187,7 +187,10 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
-        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence, ctx.platform.sharesConversation(g.memberIds.length)),
+        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence, {
+          shared: ctx.platform.sharesConversation(g.memberIds.length),
+          workingHours: ctx.config.workingHours,
+        }),
       });
     }
     for (const e of leftOut) {

@@ -4,6 +4,7 @@
  * the adapter and passed in ready-made.
  */
 
+import { clock, dayRange, duration, offsetLabel, suggestMeetingTime, type MeetingSuggestion, type WorkingHours } from './meeting-time.js';
 import type { Cadence, Period } from './periods.js';
 
 const ZWSP = '\u200b';
@@ -73,15 +74,47 @@ function meetingWord(size: number): string {
 }
 
 /**
- * `shared`: the group reads this in one conversation, so "reply here" reaches everyone;
- * otherwise each member got their own copy and must message the others directly.
+ * "🕒 When to meet: …" for the members with a known time zone, read at the round's first
+ * day; empty when fewer than two have one.
  */
-export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence, shared = true): string {
+export function meetingTimeLine(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
+  const known = members.filter((m): m is Addressee & { timezone: string } => !!m.timezone);
+  const suggestion = suggestMeetingTime(
+    known.map((m) => ({ key: m.mention, timezone: m.timezone })),
+    hours,
+    new Date(`${period.start}T12:00:00Z`),
+  );
+  return suggestion ? describeMeetingTime(suggestion, hours) : '';
+}
+
+function describeMeetingTime(s: MeetingSuggestion, hours: WorkingHours): string {
+  const range = `${clock(hours.start)}–${clock(hours.end)}`;
+  const offsets = new Set(s.members.map((m) => m.offset));
+  if (offsets.size === 1) return `🕒 When to meet: you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
+  const each = s.members.map((m) => {
+    const strain = m.outside === 0 ? '' : `, ${duration(Math.abs(m.outside))} ${m.outside < 0 ? 'before' : 'after'} working hours`;
+    return `${m.key} ${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)} (${offsetLabel(m.offset)}${strain})`;
+  });
+  return s.overlap
+    ? `🕒 When to meet: your working hours (${range}) overlap for ${duration(s.minutes)}: ${list(each)}.`
+    : `🕒 When to meet: your working hours (${range}) do not overlap; the least-bad hour is ${list(each)}.`;
+}
+
+export interface IntroOptions {
+  /** The group reads this in one conversation, so "reply here" reaches everyone; otherwise each member got their own copy. */
+  shared?: boolean;
+  /** Members' working hours, for the meeting-time hint; no hint without them. */
+  workingHours?: WorkingHours;
+}
+
+export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence, options: IntroOptions = {}): string {
+  const shared = options.shared ?? true;
   const others = members.length > 2 ? 'your group' : 'your partner';
   const everyone = members.length > 2 ? 'all of you' : 'you both';
   return [
     `👋 Hi ${list(members.map((m) => m.mention))}! You are ${members.length > 2 ? 'grouped' : 'paired'} for ${cadenceWord[cadence]} ${meetingWord(members.length)} (round ${period.key}).`,
     timeZonesLine(members),
+    options.workingHours ? meetingTimeLine(members, options.workingHours, period) : '',
     shared
       ? `Reply here to find a time that suits ${everyone}; a short video call or coffee is perfect.`
       : `Each of you got this message on your own: message ${others} directly (click a name above) to find a time that suits ${everyone}; a short video call or coffee is perfect.`,
