@@ -55,6 +55,11 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     const { withHealthcheck } = await import('./healthcheck.js');
     return withHealthcheck(command, { ...(program.opts() as CommonFlags), ...flags }, action);
   };
+  // Commands that only read the database: no platform, no lock, the file read in place.
+  const read = async (flags: CommonFlags, body: (ctx: import('./reader.js').ReadContext) => Promise<number>): Promise<number> => {
+    const { withReader } = await import('./reader.js');
+    return withReader({ ...(program.opts() as CommonFlags), ...flags }, body);
+  };
 
   withCommonOptions(program.command('pair'))
     .description("form this period's groups, store the round and DM every group")
@@ -169,6 +174,23 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .action(async (who: string, opts: CommonFlags) => {
       const { forgetMember } = await import('./commands/member.js');
       setExit(await pinged('member-forget', opts, () => run(opts, { lock: true }, (ctx) => forgetMember(ctx, who))));
+    });
+
+  withCommonOptions(member.command('export').argument('<who>'))
+    .description('everything stored about one person, in every program of the database, as one JSON document')
+    .action(async (who: string, opts: CommonFlags) => {
+      const { exportMember } = await import('./commands/export.js');
+      setExit(await read(opts, (ctx) => exportMember(ctx, who)));
+    });
+
+  withCommonOptions(program.command('export'))
+    .description("the program's rounds, groups, members and meeting outcomes, for spreadsheets and scripts")
+    .option('--format <format>', 'json (one document) or csv (one file per table)', 'json')
+    .option('--out <path>', 'json: the file to write (default: stdout); csv: the folder for the files')
+    .action(async (opts: CommonFlags & { format?: string; out?: string }) => {
+      const { exportProgram, validateExport } = await import('./commands/export.js');
+      const options = validateExport(opts);
+      setExit(await read(opts, (ctx) => exportProgram(ctx, options)));
     });
 
   const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');

@@ -70,5 +70,6 @@ describe('README', () => {
     expect(r.out).toContain('Feedback so far: 1 met, 0 missed, 0 scheduled, 5 unanswered.');
     expect(r.out).toContain('[p8] to alice, frank');
     expect(r.out).toContain('[p1] to alice, ivan, niaj');
+    expect(r.out).toMatch(/answers\.csv\s+exclusions\.csv\s+groups\.csv\s+members\.csv\s+outcomes\.csv\s+rounds\.csv/);
   }, 240_000);
 });

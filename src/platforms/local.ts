@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import type { Config } from '../config.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { readRoster } from './roster.js';
@@ -75,13 +75,7 @@ export class LocalStateFile {
   update<T>(change: (state: LocalState) => T): T {
     const state = this.read();
     const result = change(state);
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    // The replacement keeps the mode an operator gave the file; a new file gets 0600.
-    const mode = existsSync(this.path) ? statSync(this.path).mode & 0o777 : 0o600;
-    writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode });
-    chmodSync(tmp, mode);
-    renameSync(tmp, this.path);
+    writeFileAtomic(this.path, JSON.stringify(state, null, 2) + '\n');
     return result;
   }
 }

@@ -12,6 +12,12 @@ export interface OpenOptions {
    * discarded, so `--dry-run` cannot change the database, by construction.
    */
   scratch?: boolean;
+  /**
+   * Read the file in place, without copying it, and never write (reports and
+   * exports of large databases). Falls back to a scratch copy when the file
+   * cannot be opened that way or its schema needs a migration first.
+   */
+  readOnly?: boolean;
 }
 
 /** The schema version this pairbot writes. */
@@ -20,8 +26,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Opens (creating with mode 0600 when missing) and migrates the database. */
 export function openDatabase(path: string, options: OpenOptions = {}): DB {
   let db: DB;
+  if (options.readOnly && existsSync(path)) {
+    const inPlace = openInPlace(path);
+    if (inPlace) return inPlace;
+  }
   try {
-    db = options.scratch ? openScratchCopy(path) : openFile(path);
+    db = options.scratch || options.readOnly ? openScratchCopy(path) : openFile(path);
   } catch (err) {
     if (err instanceof StoreError) throw err;
     throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
@@ -63,6 +73,24 @@ function requireWritable(path: string): void {
   if (denied(dirname(path))) {
     throw new StoreError(`the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`);
   }
+}
+
+/** The file opened read-only, or undefined when a scratch copy must do (schema to migrate, WAL index not creatable). */
+function openInPlace(path: string): DB | undefined {
+  let db: DB | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    refuseNewer(db, path);
+    if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return db;
+  } catch (err) {
+    if (err instanceof StoreError) {
+      db?.close();
+      throw err;
+    }
+  }
+  db?.close();
+  return undefined;
 }
 
 function openScratchCopy(path: string): DB {

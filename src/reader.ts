@@ -1,0 +1,48 @@
+import { loadConfig, type CommonFlags, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openDatabase, type DB } from './store/db.js';
+import { findProgram, type ProgramRow } from './store/programs.js';
+import { localDate, periodOf, type Period } from './core/periods.js';
+
+/**
+ * What a command that only reads the database works with (report, export,
+ * member export): no platform, no lock, and the file opened read-only in place,
+ * so a large database is neither copied nor changed.
+ */
+export interface ReadContext {
+  config: Config;
+  log: Logger;
+  db: DB;
+  /** The program's row; a program that never ran has none (its report is empty). */
+  program: ProgramRow | undefined;
+  /** The program's name and platform, whether or not it has a row yet. */
+  programName: string;
+  platformName: string;
+  today: string;
+  period: Period;
+  print(text: string): void;
+}
+
+export async function withReader(flags: CommonFlags, body: (ctx: ReadContext) => Promise<number>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const config = loadConfig(env, flags);
+  const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
+  const db = openDatabase(config.db, { readOnly: true });
+  try {
+    const program = findProgram(db, config.program);
+    log.debug(`program ${config.program}${program ? ` on ${program.platform}` : ' (not in the database yet)'}, database ${config.db} (read-only)`);
+    return await body({
+      config,
+      log,
+      db,
+      program,
+      programName: config.program,
+      // The database knows where a program runs: reading it needs no platform settings.
+      platformName: program?.platform ?? config.platform,
+      today: localDate(config.now, config.timezone),
+      period: periodOf(config.now, config.cadence, config.timezone),
+      print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    });
+  } finally {
+    db.close();
+  }
+}

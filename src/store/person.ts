@@ -1,0 +1,113 @@
+import type { Answer } from '../core/feedback.js';
+import type { DB } from './db.js';
+import type { ExportedMember } from './export.js';
+import type { PreferenceKind } from './members.js';
+import type { ExclusionReason, GroupSource } from './rounds.js';
+
+/** Everything the database holds about one person, in every program (what `member forget` deletes). */
+export interface PersonData {
+  id: string;
+  programs: {
+    program: string;
+    platform: string;
+    member: ExportedMember | null;
+    /** Only the preferences the person set: someone else's avoid of them is never revealed. */
+    preferences: { kind: PreferenceKind; other: string; since: string }[];
+    groups: { id: number; round: string | null; formedOn: string; source: GroupSource; with: string[] }[];
+    exclusions: { round: string; reason: ExclusionReason }[];
+    answers: { group: number; answer: Answer; recordedAt: string }[];
+  }[];
+  messages: { program: string; kind: string; round: string | null; status: string; body: string; createdAt: string; sentAt: string | null }[];
+  /** Rows of tables pairbot keeps about people beyond the above, by table (columns naming a person). */
+  other: Record<string, Record<string, unknown>[]>;
+}
+
+const KNOWN_TABLES = new Set(['programs', 'members', 'preferences', 'rounds', 'round_exclusions', 'groups', 'group_members', 'outbox', 'posts', 'feedback', 'locks']);
+/** Column names that hold the user id of the person a row is about (never `other_id`: someone's avoid stays theirs). */
+const PERSON_COLUMNS = new Set(['user_id', 'member_id', 'reporter_id', 'author_id', 'from_id', 'sender_id']);
+
+/** Finds the user id of `who` (id, username or @username): in the given program first, then anywhere in the database. */
+export function resolvePerson(db: DB, who: string, programId: number | undefined): string | undefined {
+  const key = who.replace(/^@/, '');
+  const inProgram = 'program_id = ? AND';
+  for (const scope of programId !== undefined ? [inProgram, ''] : ['']) {
+    const args = scope ? [programId] : [];
+    const row = (db.prepare(`SELECT user_id AS id FROM members WHERE ${scope} user_id = ? LIMIT 1`).get(...args, key) ??
+      db.prepare(`SELECT user_id AS id FROM members WHERE ${scope} name = ? COLLATE NOCASE ORDER BY user_id LIMIT 1`).get(...args, key)) as { id: string } | undefined;
+    if (row) return row.id;
+  }
+  const inGroups = db.prepare('SELECT user_id AS id FROM group_members WHERE user_id = ? LIMIT 1').get(key) as { id: string } | undefined;
+  return inGroups?.id;
+}
+
+export function readPerson(db: DB, userId: string): PersonData {
+  const programs = db
+    .prepare(
+      `SELECT p.id, p.name, p.platform FROM programs p
+       WHERE EXISTS (SELECT 1 FROM members m WHERE m.program_id = p.id AND m.user_id = ?)
+          OR EXISTS (SELECT 1 FROM groups g JOIN group_members gm ON gm.group_id = g.id WHERE g.program_id = p.id AND gm.user_id = ?)
+       ORDER BY p.name`,
+    )
+    .all(userId, userId) as { id: number; name: string; platform: string }[];
+  const person: PersonData = { id: userId, programs: [], messages: [], other: {} };
+  for (const p of programs) {
+    const member = db
+      .prepare(
+        `SELECT user_id AS id, name, state, frequency, pause_until AS pauseUntil, timezone, timezone_override AS timezoneOverride,
+           joined_on AS joinedOn, left_on AS leftOn, sit_outs AS sitOuts, attributes FROM members WHERE program_id = ? AND user_id = ?`,
+      )
+      .get(p.id, userId) as (Omit<ExportedMember, 'attributes'> & { attributes: string }) | undefined;
+    const groupRows = db
+      .prepare(
+        `SELECT g.id, r.period AS round, g.formed_on AS formedOn, g.source, gm.user_id AS other
+         FROM groups g JOIN group_members mine ON mine.group_id = g.id AND mine.user_id = ?
+         JOIN group_members gm ON gm.group_id = g.id LEFT JOIN rounds r ON r.id = g.round_id
+         WHERE g.program_id = ? ORDER BY g.formed_on, g.id, gm.rowid`,
+      )
+      .all(userId, p.id) as { id: number; round: string | null; formedOn: string; source: GroupSource; other: string }[];
+    const groups = new Map<number, PersonData['programs'][number]['groups'][number]>();
+    for (const row of groupRows) {
+      const g = groups.get(row.id) ?? { id: row.id, round: row.round, formedOn: row.formedOn, source: row.source, with: [] };
+      groups.set(row.id, g);
+      if (row.other !== userId) g.with.push(row.other);
+    }
+    person.programs.push({
+      program: p.name,
+      platform: p.platform,
+      member: member ? { ...member, attributes: JSON.parse(member.attributes) as Record<string, string> } : null,
+      preferences: db
+        .prepare('SELECT kind, other_id AS other, created_on AS since FROM preferences WHERE program_id = ? AND user_id = ? ORDER BY kind, other_id')
+        .all(p.id, userId) as never,
+      groups: [...groups.values()],
+      exclusions: db
+        .prepare(
+          `SELECT r.period AS round, e.reason FROM round_exclusions e JOIN rounds r ON r.id = e.round_id
+           WHERE r.program_id = ? AND e.user_id = ? ORDER BY r.period_index`,
+        )
+        .all(p.id, userId) as never,
+      answers: db
+        .prepare(
+          `SELECT f.group_id AS "group", f.answer, f.recorded_at AS recordedAt FROM feedback f JOIN groups g ON g.id = f.group_id
+           WHERE g.program_id = ? AND f.reporter_id = ? ORDER BY f.recorded_at, f.group_id`,
+        )
+        .all(p.id, userId) as never,
+    });
+  }
+  person.messages = db
+    .prepare(
+      `SELECT p.name AS program, o.kind, o.period AS round, o.status, o.body, o.created_at AS createdAt, o.sent_at AS sentAt
+       FROM outbox o JOIN programs p ON p.id = o.program_id
+       WHERE EXISTS (SELECT 1 FROM json_each(o.recipients) WHERE value = ?) ORDER BY o.created_at, o.id`,
+    )
+    .all(userId) as PersonData['messages'];
+  // Tables added for later features are included as they are, so "everything stored" stays true.
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+  for (const { name } of tables) {
+    if (KNOWN_TABLES.has(name)) continue;
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => c.name).filter((c) => PERSON_COLUMNS.has(c));
+    if (columns.length === 0) continue;
+    const rows = db.prepare(`SELECT * FROM "${name}" WHERE ${columns.map((c) => `"${c}" = ?`).join(' OR ')}`).all(...columns.map(() => userId)) as Record<string, unknown>[];
+    if (rows.length > 0) person.other[name] = rows;
+  }
+  return person;
+}
