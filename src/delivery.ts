@@ -5,6 +5,7 @@ import { periodFromIndex } from './core/periods.js';
 import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage } from './store/outbox.js';
 import { getMember } from './store/members.js';
 import { findRound } from './store/rounds.js';
+import { writeTransaction } from './store/db.js';
 
 /** Long deliveries (rate limits!) report progress about every tenth of the way. */
 const PROGRESS_FROM = 50;
@@ -90,10 +91,10 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
   );
   const unreachable = result.unreachable.map((u) => u.userId);
   for (const u of result.unreachable) ctx.log.warn(`could not message ${nameOf(ctx, u.userId)}: ${u.reason}`);
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
     markSent(ctx.db, message.id, unreachable, new Date().toISOString());
     if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable);
-  })();
+  });
   report.unreachable.push(...unreachable);
   return unreachable;
 }

@@ -52,7 +52,14 @@ export class LockedError extends PairbotError {
 
 /** The exit code a failure ends the run with (main.ts reports it; health checks are told it). */
 export function exitCodeOf(err: unknown): number {
-  if ((err as { code?: string } | undefined)?.code === 'SQLITE_BUSY') return EXIT.locked;
+  // SQLite's lock held past the busy timeout is a database error; 75 is only this program's run lock.
+  if (isDatabaseBusy(err)) return EXIT.failed;
   if (err instanceof PairbotError) return err.exitCode;
   return EXIT.failed;
+}
+
+/** SQLite's "database is locked" in any of its variants (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …). */
+export function isDatabaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

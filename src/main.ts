@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildCli } from './cli.js';
-import { EXIT, exitCodeOf, PairbotError } from './errors.js';
+import { EXIT, exitCodeOf, isDatabaseBusy, PairbotError } from './errors.js';
 import { knownSecrets, redact } from './config.js';
 
 /** The one place that catches errors and sets the exit code. */
@@ -17,8 +17,9 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const secrets = [...knownSecrets];
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      process.stderr.write('[pairbot] error: the database is busy with another pairbot run; try again later\n');
+    // Another process kept SQLite's write lock past the busy timeout (exit 1, see exitCodeOf).
+    if (isDatabaseBusy(err)) {
+      process.stderr.write('[pairbot] error: the database stayed locked by another process; nothing half-written, run again\n');
       return exitCodeOf(err);
     }
     if (err instanceof PairbotError) {

@@ -7,6 +7,7 @@ import { getMember, listPreferences } from '../store/members.js';
 import { enqueue } from '../store/outbox.js';
 import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
 import { addressee, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
+import { writeTransaction } from '../store/db.js';
 
 /**
  * Mid-period catch-up: groups members who joined after the round and members
@@ -50,7 +51,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   }
 
   const createdAt = ctx.config.now.toISOString();
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
     for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
     for (const j of joined) {
       addToGroup(ctx.db, j.groupId, [j.userId]);
@@ -67,8 +68,9 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
       });
     }
     for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
-  })();
-  queueRoundMessages(ctx, round);
+    // The new groups' intros are committed with them.
+    queueRoundMessages(ctx, round);
+  });
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
 
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;

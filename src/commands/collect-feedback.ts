@@ -7,6 +7,7 @@ import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage } from '../store/outbox.js';
 import { findRound, groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import { writeTransaction } from '../store/db.js';
 
 /** Rounds whose answers are still read and tallied. */
 const TALLY_ROUNDS = 8;
@@ -41,7 +42,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   let asked = 0;
   let reminded = 0;
   const groupsByRound = new Map(recent.map((r) => [r.id, groupsOfRound(db, r.id)]));
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const round of recent) {
       const groups = groupsByRound.get(round.id)!;
       const answers = answersOf(db, groups.map((g) => g.id));
@@ -51,7 +52,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
       }
     }
     if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
-  })();
+  });
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
 
   const rounds = recent.filter((r) => asks.some((a) => a.period === r.period) || r.id === last?.id).map((r) => ({ round: r.period, ...tallyRound(ctx, r) }));

@@ -6,6 +6,7 @@ import { findRound, groupsOfMember, hasManualMeeting, insertGroup } from '../sto
 import { summarise } from './members.js';
 import { findMember } from './resolve.js';
 import { missesOf } from './prune.js';
+import { writeTransaction } from '../store/db.js';
 
 export interface SetOptions {
   frequency?: string;
@@ -59,7 +60,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
     changes.leftOn = null;
   }
   const done: string[] = [];
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
     updateMember(ctx.db, ctx.program.id, member.userId, changes);
     if (changes.frequency !== undefined) done.push(`meets every ${changes.frequency === 1 ? 'round' : `${changes.frequency} rounds`}`);
     if (changes.pauseUntil) done.push(`paused until ${changes.pauseUntil}`);
@@ -73,7 +74,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
       addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: avoid.userId, kind: 'avoid', createdOn: ctx.today });
       done.push(`is never paired with ${avoid.name}`);
     }
-  })();
+  });
   ctx.log.info(`${member.name}: ${done.join('; ')}`);
   return EXIT.ok;
 }

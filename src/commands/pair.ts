@@ -10,6 +10,7 @@ import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
 import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
+import { writeTransaction } from '../store/db.js';
 
 export interface PairOptions {
   dryRun?: boolean;
@@ -59,8 +60,9 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
   const result = runEngine(ctx, candidates, seed, meetingsOnPlatform(ctx.db, ctx.program.platform));
 
   const now = ctx.config.now.toISOString();
-  // The round is committed before any message is queued or sent (SPEC §6).
-  const round = ctx.db.transaction(() => {
+  // The round and its messages are committed together, before any message is sent (SPEC §6):
+  // a round is never stored without the intros that tell its groups.
+  const round = writeTransaction(ctx.db, () => {
     insertRound(ctx.db, {
       programId: ctx.program.id,
       period: ctx.period.key,
@@ -78,9 +80,10 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
       createdAt: now,
     });
     for (const id of result.satOut) recordSitOut(ctx.db, ctx.program.id, id, ctx.period.index);
-    return findRound(ctx.db, ctx.program.id, ctx.period.key)!;
-  })();
-  queueRoundMessages(ctx, round);
+    const stored = findRound(ctx.db, ctx.program.id, ctx.period.key)!;
+    queueRoundMessages(ctx, stored);
+    return stored;
+  });
   warnUnplaced(ctx, result);
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
   printReport(ctx, roundReport(ctx, round, false), options.json);
@@ -171,14 +174,17 @@ export function addressee(ctx: Context, userId: string): Addressee {
   return { mention: ctx.platform.mention({ id: userId, name }), ...(m?.timezone ? { timezone: m.timezone } : {}) };
 }
 
-/** Queues every message of a round; idempotent, so a run that died before queueing is repaired. */
+/**
+ * Queues every message of a round; idempotent, so it also repairs a round stored by an
+ * older pairbot without them. Inside the caller's transaction when there is one.
+ */
 export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
   const createdAt = ctx.config.now.toISOString();
   const base = { programId: ctx.program.id, period: round.period, createdAt };
-  const groups = groupsOfRound(ctx.db, round.id);
-  const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
+    const groups = groupsOfRound(ctx.db, round.id);
+    const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
     for (const g of groups) {
       if (g.source === 'manual') continue;
       enqueue(ctx.db, {
@@ -204,7 +210,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence) : renderUnpaired(who, period, alone),
       });
     }
-  })();
+  });
 }
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {

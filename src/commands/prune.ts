@@ -9,6 +9,7 @@ import { forgetPerson, listMembers, updateMember, type Member } from '../store/m
 import { enqueue } from '../store/outbox.js';
 import { datedGroups, deleteGroups, longGoneMembers } from '../store/retention.js';
 import { groupsOfMember } from '../store/rounds.js';
+import { writeTransaction } from '../store/db.js';
 
 export interface PruneReport {
   program: string;
@@ -54,7 +55,7 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
       removedFromPlace = (await ctx.platform.removeMember(member.userId)) === 'removed';
       if (!removedFromPlace) ctx.log.warn(`the bot may not remove ${member.name} from the ${program.platform} channel/role: flagged as removed in pairbot only; remove them by hand if needed`);
     }
-    db.transaction(() => {
+    writeTransaction(db, () => {
       updateMember(db, program.id, member.userId, { state: 'removed', leftOn: removedFromPlace ? ctx.today : null });
       enqueue(db, {
         programId: program.id,
@@ -64,7 +65,7 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
         body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT),
         createdAt: config.now.toISOString(),
       });
-    })();
+    });
     report.removed.push({ id: member.userId, name: member.name, misses, removedFromPlace });
   }
 
@@ -72,10 +73,10 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
   report.retention.cutoff = cutoffDate;
   const doomed = groupsToDelete(datedGroups(db, program.id), cutoffDate);
   const gone = longGoneMembers(db, program.id, cutoffDate);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     deleteGroups(db, program.id, doomed, `${cutoffDate}T00:00:00.000Z`);
     for (const id of gone) forgetPerson(db, id, program.id);
-  })();
+  });
   report.retention.groupsDeleted = doomed.length;
   report.retention.membersDeleted = gone;
 

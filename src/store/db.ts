@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreError } from '../errors.js';
+import { isDatabaseBusy, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type DB = Database.Database;
@@ -19,6 +19,13 @@ export interface OpenOptions {
    */
   readOnly?: boolean;
 }
+
+/**
+ * How long a statement waits for another process's write transaction (another
+ * program's run in the same database) before giving up. Write transactions are
+ * kept short, so waiting this long means something is stuck.
+ */
+export const BUSY_TIMEOUT_MS = 30_000;
 
 /** The schema version this pairbot writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -52,7 +59,7 @@ function openFile(path: string): DB {
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   requireWritable(path);
   const db = new Database(path);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   refuseNewer(db, path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -111,7 +118,7 @@ function hasWalContent(path: string): boolean {
 function snapshotWithWal(path: string): Buffer {
   const source = new Database(path, { fileMustExist: true });
   try {
-    source.pragma('busy_timeout = 5000');
+    source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     refuseNewer(source, path);
     return source.serialize();
   } finally {
@@ -137,14 +144,33 @@ function migrate(db: DB, path: string): void {
   const pending = (): number => (db.pragma('user_version', { simple: true }) as number);
   if (pending() >= MIGRATIONS.length) return;
   try {
-    db.transaction(() => {
+    writeTransaction(db, () => {
       for (let v = pending(); v < MIGRATIONS.length; v++) {
         db.exec(MIGRATIONS[v]!);
         db.pragma(`user_version = ${v + 1}`);
       }
-    }).immediate();
+    });
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw err;
+    if (err instanceof StoreError) throw err;
     throw new StoreError(`database ${path}: migration to schema version ${MIGRATIONS.length} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Runs `body` as one write transaction, the only way pairbot writes several rows.
+ * BEGIN IMMEDIATE takes SQLite's write lock up front, waiting (busy timeout) while
+ * another process writes: a transaction that read first and then tried to write
+ * would fail at once when another program committed in between. Called inside
+ * another write transaction it becomes a savepoint of it. Keep `body` short and
+ * free of platform calls: every other program's run waits while it runs.
+ */
+export function writeTransaction<T>(db: DB, body: () => T): T {
+  try {
+    return db.transaction(body).immediate();
+  } catch (err) {
+    if (isDatabaseBusy(err)) {
+      throw new StoreError(`the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`, { cause: err });
+    }
+    throw err;
   }
 }

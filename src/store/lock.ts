@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { LockedError } from '../errors.js';
-import type { DB } from './db.js';
+import { writeTransaction, type DB } from './db.js';
 
 /** A lock older than this from another host is taken to be abandoned. */
 const FOREIGN_LOCK_TTL_MS = 6 * 3600_000;
@@ -22,7 +22,7 @@ function isAlive(pid: number): boolean {
 export function acquireLock(db: DB, program: string): () => void {
   const host = hostname();
   const now = new Date();
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const held = db.prepare('SELECT pid, host, acquired_at AS acquiredAt FROM locks WHERE program = ?').get(program) as
       | { pid: number; host: string; acquiredAt: string }
       | undefined;
@@ -33,7 +33,7 @@ export function acquireLock(db: DB, program: string): () => void {
       }
     }
     db.prepare('INSERT OR REPLACE INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(program, process.pid, host, now.toISOString());
-  }).immediate();
+  });
   return () => {
     db.prepare('DELETE FROM locks WHERE program = ? AND pid = ? AND host = ?').run(program, process.pid, host);
   };

@@ -1,6 +1,6 @@
 import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from '../platforms/types.js';
-import type { DB } from './db.js';
+import { writeTransaction, type DB } from './db.js';
 
 export type MemberState = 'active' | 'left' | 'removed' | 'kicked';
 
@@ -85,14 +85,14 @@ export interface SyncResult {
  */
 export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): SyncResult {
   const result: SyncResult = { joined: [], rejoined: [], left: [] };
-  const existing = new Map(listMembers(db, programId).map((m) => [m.userId, m]));
   const insert = db.prepare(
     `INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const refresh = db.prepare('UPDATE members SET name = ?, timezone = ?, attributes = ? WHERE program_id = ? AND user_id = ?');
   const rejoin = db.prepare("UPDATE members SET state = 'active', joined_on = ?, left_on = NULL WHERE program_id = ? AND user_id = ?");
   const leave = db.prepare("UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?");
-  db.transaction(() => {
+  writeTransaction(db, () => {
+    const existing = new Map(listMembers(db, programId).map((m) => [m.userId, m]));
     const present = new Set<string>();
     for (const u of users) {
       present.add(u.id);
@@ -115,7 +115,7 @@ export function syncMembers(db: DB, programId: number, users: readonly PlatformU
       leave.run(today, programId, m.userId);
       if (m.state === 'active') result.left.push(m.userId);
     }
-  })();
+  });
   return result;
 }
 
@@ -182,7 +182,7 @@ export function forgetPerson(db: DB, userId: string, programId?: number): void {
   // `scope` is NULL for every program; the same statements serve both cases.
   const scope = programId ?? null;
   const inScope = (table: string) => `(? IS NULL OR ${table}.program_id = ?)`;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare(`DELETE FROM members WHERE user_id = ? AND ${inScope('members')}`).run(userId, scope, scope);
     db.prepare(`DELETE FROM preferences WHERE (user_id = ? OR other_id = ?) AND ${inScope('preferences')}`).run(userId, userId, scope, scope);
     db.prepare(`DELETE FROM feedback WHERE reporter_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
@@ -191,5 +191,5 @@ export function forgetPerson(db: DB, userId: string, programId?: number): void {
     db.prepare('DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)').run();
     // Messages addressed to them carry their name: they go too.
     db.prepare(`DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?) AND ${inScope('outbox')}`).run(userId, scope, scope);
-  })();
+  });
 }

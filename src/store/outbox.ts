@@ -1,5 +1,5 @@
 import type { PostRef, Reaction } from '../platforms/types.js';
-import type { DB } from './db.js';
+import { writeTransaction, type DB } from './db.js';
 
 export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal';
 
@@ -96,7 +96,7 @@ export function messagesOfKind(db: DB, programId: number, kind: MessageKind): Ou
 
 /** Records a delivered part at once, so a crash after it never sends that part again. */
 export function recordDelivery(db: DB, messageId: number, memberIds: readonly string[], post: PostRef): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const row = db.prepare('SELECT delivered FROM outbox WHERE id = ?').get(messageId) as { delivered: string };
     const delivered = new Set(JSON.parse(row.delivered) as string[]);
     for (const id of memberIds) delivered.add(id);
@@ -107,7 +107,7 @@ export function recordDelivery(db: DB, messageId: number, memberIds: readonly st
       post.conversationId,
       JSON.stringify(memberIds),
     );
-  })();
+  });
 }
 
 export function markSent(db: DB, messageId: number, unreachable: readonly string[], at: string): void {
