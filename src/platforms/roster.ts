@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
@@ -101,7 +102,7 @@ function entryLines(text: string): number[] {
 }
 
 function csvRows(path: string, text: string): Row[] {
-  const records = parseCsv(text.replace(/^\uFEFF/, ''));
+  const records = parseCsv(path, text);
   const header = records.shift();
   if (!header) throw new UsageError(`${basename(path)}: empty roster (expected a header line id,name,timezone)`);
   const columns = header.fields.map((c) => c.trim().toLowerCase());
@@ -118,42 +119,24 @@ function csvRows(path: string, text: string): Row[] {
     });
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
-function parseCsv(text: string): { line: number; fields: string[] }[] {
-  const out: { line: number; fields: string[] }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      fields.push(field);
-      out.push({ line: start, fields });
-      fields = [];
-      field = '';
-      line++;
-      start = line;
-    } else field += ch;
+/**
+ * RFC 4180 CSV (quoted fields with commas, "" and newlines; CRLF; a byte order mark) by
+ * csv-parse. Records keep the line they start on, for error messages; the field count is
+ * checked by the caller so the message can name it.
+ */
+function parseCsv(path: string, text: string): { line: number; fields: string[] }[] {
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    parsed = parse(text, { bom: true, info: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof parsed;
+  } catch (err) {
+    const e = err as Error & { lines?: number };
+    const reason = e.message.replace(/^Invalid \w+:\s*/, '').replace(/\s*at line \d+.*$/, '');
+    throw new UsageError(`${basename(path)}: line ${e.lines ?? '?'}: not valid CSV: ${reason}`, { cause: err });
   }
-  if (field !== '' || fields.length) {
-    fields.push(field);
-    out.push({ line: start, fields });
-  }
-  return out;
+  let next = 1;
+  return parsed.map(({ record, info }) => {
+    const line = next;
+    next = info.lines + 1;
+    return { line, fields: record };
+  });
 }

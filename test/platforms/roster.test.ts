@@ -22,6 +22,13 @@ describe('readRoster', () => {
     ]);
   });
 
+  it('counts lines across quoted newlines and mixed line endings, and names a quote left open', () => {
+    const text = 'id,name,timezone\r\nu1,"ann\nof two lines",UTC\r\n\r\nu2,ben,\nu3,cy\n';
+    expect(() => readRoster(file('m.csv', text))).toThrow(/^m.csv: line 6: expected 3 fields, found 2$/);
+    expect(readRoster(file('n.csv', 'id,name,timezone\nu1,"ann\nof two lines",UTC\ru2,ben,\n')).map((u) => u.id)).toEqual(['u1', 'u2']);
+    expect(() => readRoster(file('o.csv', 'id,name,timezone\nu1,ann,UTC\nu2,"ben,UTC\n'))).toThrow(/^o.csv: line 3: not valid CSV: Quote Not Closed/);
+  });
+
   it('reads a JSON array', () => {
     expect(readRoster(file('r.json', '[{"id":"u1","name":"ann","timezone":"UTC","cohort":3}]'))).toEqual([
       { id: 'u1', name: 'ann', timezone: 'UTC', attributes: { cohort: '3' } },
