@@ -4,34 +4,15 @@
  * conversation (Mattermost, local) or one message per member (Discord).
  */
 
-export type PlatformKind = 'local' | 'mattermost' | 'discord';
+import type { PlatformKind, PlatformUser, PostRef, Reaction } from '../core/types.js';
+
+export type { PlatformKind, PlatformUser, PostRef, Reaction } from '../core/types.js';
 
 /** What an adapter logs through (a subset of the CLI's Logger, so tests can pass a plain object). */
 export interface PlatformLog {
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
-}
-
-/** Reactions are named by meaning in the core; each adapter maps them to its emoji. */
-export type Reaction = 'skip' | 'met' | 'missed' | 'scheduled';
-
-/** A person on the platform who belongs to the program's place (channel / role / roster). */
-export interface PlatformUser {
-  /** The platform's user id (the roster's `id` column on the local platform). */
-  id: string;
-  /** Username, shown and mentioned. */
-  name: string;
-  /** IANA time zone when the platform knows it. */
-  timezone?: string;
-  /** Extra roster columns (local platform), e.g. cohort or team. */
-  attributes?: Record<string, string>;
-}
-
-/** Where a message landed, enough to read its reactions later. */
-export interface PostRef {
-  id: string;
-  conversationId: string;
 }
 
 export interface ReactionRecord {

@@ -1,5 +1,5 @@
 import { cleanName } from '../core/messages.js';
-import type { PlatformUser } from '../platforms/types.js';
+import type { PlatformUser } from '../core/types.js';
 import { writeTransaction, type DB } from './db.js';
 
 export type MemberState = 'active' | 'left' | 'removed' | 'kicked';

@@ -1,4 +1,4 @@
-import type { PostRef, Reaction } from '../platforms/types.js';
+import type { PostRef, Reaction } from '../core/types.js';
 import { writeTransaction, type DB } from './db.js';
 
 export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal';
