@@ -5,6 +5,7 @@ import { TZDate } from '@date-fns/tz';
 import { UsageError } from './errors.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
+import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
 
 export type PlatformKind = 'local' | 'mattermost' | 'discord';
@@ -41,6 +42,8 @@ export interface Config {
   attributeRule?: AttributeRule;
   /** Members' local working hours, for the meeting-time hint in intros. */
   workingHours: WorkingHours;
+  /** Conversation prompts for intros; empty when PAIRBOT_ICEBREAKERS is `off`. */
+  icebreakers: readonly string[];
   mattermost: MattermostSettings;
   discord: DiscordSettings;
   /** Dead-man's-switch URL (a secret); `{command}` stands for the command's name. */
@@ -67,7 +70,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const SETTINGS = [
   'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
   'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
-  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS',
+  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
   'PAIRBOT_HEALTHCHECK_URL',
@@ -140,6 +143,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
   const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
+  const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
@@ -174,6 +178,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     localState,
     ...(attributeRule ? { attributeRule } : {}),
     workingHours: Object.freeze(workingHours),
+    icebreakers: Object.freeze([...icebreakers]),
     mattermost: Object.freeze(mattermost),
     discord: Object.freeze(discord),
     ...(healthcheck ? { healthcheckUrl: healthcheck } : {}),
@@ -361,6 +366,22 @@ function workingHoursOf(s: Sourced | undefined): WorkingHours {
   const hours = parseWorkingHours(s.value);
   if (!hours) throw bad('PAIRBOT_WORKING_HOURS', s, 'local working hours as HH:MM-HH:MM with the start before the end, e.g. 09:00-18:00');
   return hours;
+}
+
+/** `off`, or a file of prompts one a line; the built-in list when unset. */
+function icebreakersOf(s: Sourced | undefined, cwd: string): readonly string[] {
+  if (!s) return BUILT_IN_ICEBREAKERS;
+  if (s.value.trim().toLowerCase() === 'off') return [];
+  const path = resolve(cwd, s.value);
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; expected a file of prompts, one a line, or "off"`, { cause: err });
+  }
+  const prompts = parseIcebreakers(text);
+  if (prompts.length === 0) throw new UsageError(`PAIRBOT_ICEBREAKERS: ${path} (from ${s.source}) holds no prompt; write one a line, or set PAIRBOT_ICEBREAKERS=off`);
+  return prompts;
 }
 
 function parseAttributeRule(s: Sourced | undefined): AttributeRule | undefined {

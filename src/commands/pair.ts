@@ -4,12 +4,14 @@ import { UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
 import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
+import { chooseIcebreakers, ICEBREAKER_MEMORY } from '../core/icebreakers.js';
 import { seededRandom } from '../core/random.js';
 import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
+import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow } from '../store/rounds.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 
 export interface PairOptions {
@@ -185,17 +187,20 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   writeTransaction(ctx.db, () => {
     const groups = groupsOfRound(ctx.db, round.id);
     const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
+    const prompts = icebreakersOfRound(ctx, round, groups.filter((g) => g.source !== 'manual'));
     for (const g of groups) {
       if (g.source === 'manual') continue;
+      const icebreaker = prompts.get(g.id);
       enqueue(ctx.db, {
         ...base,
-        dedupeKey: `intro:${g.id}`,
+        dedupeKey: introKey(g.id),
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
         body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence, {
           shared: ctx.platform.sharesConversation(g.memberIds.length),
           workingHours: ctx.config.workingHours,
+          ...(icebreaker ? { icebreaker } : {}),
         }),
       });
     }
@@ -212,6 +217,31 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
     }
   });
 }
+
+/**
+ * The prompt of each group of the round: the one stored when its intro was first queued,
+ * or a new one chosen from the round's seed and stored with the intro.
+ */
+function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly StoredGroup[]): Map<number, string> {
+  const out = new Map<number, string>();
+  const fresh: StoredGroup[] = [];
+  for (const g of groups) {
+    const stored = icebreakerOf(ctx.db, g.id);
+    if (stored !== undefined) out.set(g.id, stored);
+    else if (!findByKey(ctx.db, introKey(g.id))) fresh.push(g);
+  }
+  if (fresh.length === 0 || ctx.config.icebreakers.length === 0) return out;
+  const recent = recentIcebreakers(ctx.db, ctx.program.id, fresh.flatMap((g) => g.memberIds), ICEBREAKER_MEMORY);
+  // Its own stream from the round's seed, so the prompts never shift the pairing's draws.
+  const random = seededRandom((Number(round.seed) ^ 0x1ceb4ea7) >>> 0);
+  for (const [groupId, prompt] of chooseIcebreakers(ctx.config.icebreakers, fresh, recent, random, out.values())) {
+    recordIcebreaker(ctx.db, groupId, prompt);
+    out.set(groupId, prompt);
+  }
+  return out;
+}
+
+const introKey = (groupId: number): string => `intro:${groupId}`;
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;

@@ -105,6 +105,8 @@ export interface IntroOptions {
   shared?: boolean;
   /** Members' working hours, for the meeting-time hint; no hint without them. */
   workingHours?: WorkingHours;
+  /** A conversation prompt to start with. */
+  icebreaker?: string;
 }
 
 export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence, options: IntroOptions = {}): string {
@@ -115,6 +117,7 @@ export function renderIntro(members: readonly Addressee[], period: Period, caden
     `👋 Hi ${list(members.map((m) => m.mention))}! You are ${members.length > 2 ? 'grouped' : 'paired'} for ${cadenceWord[cadence]} ${meetingWord(members.length)} (round ${period.key}).`,
     timeZonesLine(members),
     options.workingHours ? meetingTimeLine(members, options.workingHours, period) : '',
+    options.icebreaker ? `💬 To break the ice: ${neutraliseMentions(options.icebreaker)}` : '',
     shared
       ? `Reply here to find a time that suits ${everyone}; a short video call or coffee is perfect.`
       : `Each of you got this message on your own: message ${others} directly (click a name above) to find a time that suits ${everyone}; a short video call or coffee is perfect.`,

@@ -112,4 +112,11 @@ export const MIGRATIONS: readonly string[] = [
     acquired_at TEXT NOT NULL
   );
   `,
+  // 4: the conversation prompt each group's intro carries, so members are not asked the same twice.
+  `
+  CREATE TABLE group_icebreakers (
+    group_id INTEGER PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE,
+    prompt TEXT NOT NULL
+  );
+  `,
 ];
