@@ -1,17 +1,20 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { resolveMember, syncMembers, type Member } from '../store/members.js';
+import { resolveWho } from '../core/who.js';
+import { listMembers, syncMembers, type Member } from '../store/members.js';
 
 /**
- * Finds a member by id, username or @username. Someone not stored yet (the
- * program has not paired since they joined) is looked up on the platform first.
+ * Finds the member `<who>` names (an id, username or @username; see resolveWho for
+ * the rule). Someone not stored yet (the program has not paired since they joined)
+ * is looked up on the platform first.
  */
 export async function findMember(ctx: Context, who: string): Promise<Member> {
-  const stored = resolveMember(ctx.db, ctx.program.id, who);
+  const named = (): Member | undefined => resolveWho(who, listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })))?.member;
+  const stored = named();
   if (stored) return stored;
   await ctx.connect();
   syncMembers(ctx.db, ctx.program.id, await ctx.platform.listMembers(), ctx.today);
-  const synced = resolveMember(ctx.db, ctx.program.id, who);
+  const synced = named();
   if (synced) return synced;
   throw new UsageError(`no member "${who}" in program "${ctx.program.name}" (give a user id, username or @username; \`pairbot members\` lists them)`);
 }

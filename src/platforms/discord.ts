@@ -12,6 +12,7 @@ import {
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
+import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
@@ -195,11 +196,10 @@ export class DiscordPlatform implements ChatPlatform {
 
   async findUser(who: string): Promise<PlatformUser | undefined> {
     await this.ready();
-    const key = who.trim().replace(/^<@!?(\d+)>$/, '$1').replace(/^@/, '');
+    const known = resolveWho(who, [...this.users.values()].map(toPlatformUser));
+    if (known) return known;
+    const key = whoKey(who);
     const lower = key.toLowerCase();
-    for (const user of this.users.values()) {
-      if (user.id === key || user.username.toLowerCase() === lower) return toPlatformUser(user);
-    }
     if (SNOWFLAKE.test(key)) {
       const member = (await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, key)))) as APIGuildMember | undefined;
       const user = member?.user ?? ((await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
@@ -212,7 +212,7 @@ export class DiscordPlatform implements ChatPlatform {
       const found = (await this.calls.lookUp(`looking up @${lower}`, () =>
         this.rest.get(Routes.guildMembersSearch(this.settings.guildId), { query: new URLSearchParams({ query: lower, limit: '100' }) }),
       )) as APIGuildMember[] | undefined;
-      const user = found?.map((m) => m.user).find((u) => u.username.toLowerCase() === lower);
+      const user = found && resolveWho(who, found.map((m) => ({ ...toPlatformUser(m.user), user: m.user })))?.user;
       if (user) {
         this.users.set(user.id, user);
         return toPlatformUser(user);

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { Config } from '../config.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
+import { resolveWho } from '../core/who.js';
 import { readRoster } from './roster.js';
 import type { ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
@@ -110,8 +111,7 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   async findUser(who: string): Promise<PlatformUser | undefined> {
-    const key = who.replace(/^@/, '');
-    return this.allUsers().find((u) => u.id === key) ?? this.allUsers().find((u) => u.name.toLowerCase() === key.toLowerCase());
+    return resolveWho(who, this.allUsers());
   }
 
   sharesConversation(): boolean {

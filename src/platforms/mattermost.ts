@@ -7,6 +7,7 @@ import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
+import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
@@ -189,11 +190,10 @@ export class MattermostPlatform implements ChatPlatform {
 
   async findUser(who: string): Promise<PlatformUser | undefined> {
     await this.ready();
-    const key = who.trim().replace(/^@/, '');
+    const known = resolveWho(who, [...this.profiles.values()].map(toPlatformUser));
+    if (known) return known;
+    const key = whoKey(who);
     const lower = key.toLowerCase();
-    for (const user of this.profiles.values()) {
-      if (user.id === key || user.username === lower) return toPlatformUser(user);
-    }
     if (/^[a-z0-9]{26}$/.test(key)) {
       const byId = await this.calls.lookUp(`looking up user ${key}`, () => this.client.getUser(key));
       if (byId) return toPlatformUser(byId);

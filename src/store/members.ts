@@ -63,14 +63,6 @@ export function getMember(db: DB, programId: number, userId: string): Member | u
   return row && toMember(row);
 }
 
-/** Finds a member by platform id, username or @username (case-insensitive name). */
-export function resolveMember(db: DB, programId: number, who: string): Member | undefined {
-  const key = who.replace(/^@/, '');
-  const row = (db.prepare('SELECT * FROM members WHERE program_id = ? AND user_id = ?').get(programId, key) ??
-    db.prepare('SELECT * FROM members WHERE program_id = ? AND name = ? COLLATE NOCASE').get(programId, key)) as MemberDbRow | undefined;
-  return row && toMember(row);
-}
-
 export interface SyncResult {
   joined: string[];
   rejoined: string[];
