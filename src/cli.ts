@@ -1,20 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CommonFlags } from './config.js';
 import type { ContextOptions } from './context.js';
-
-/** The package version, read from package.json next to dist/ or src/. */
-export function version(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'pairbot' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return 'unknown';
-}
+import { version } from './install.js';
 
 function withCommonOptions(cmd: Command): Command {
   return cmd
@@ -191,6 +178,23 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       const { exportProgram, validateExport } = await import('./commands/export.js');
       const options = validateExport(opts);
       setExit(await read(opts, (ctx) => exportProgram(ctx, options)));
+    });
+
+  withCommonOptions(program.command('crontab'))
+    .description('print the crontab lines for the configured cadence, time zone and install directory')
+    .option('--dir <path>', 'directory each job runs in, where .env lives (default: the install directory)')
+    .option('--log <file>', "file each job appends its output to; '-' for none", '/var/log/pairbot.log')
+    .action(async (opts: CommonFlags & { dir?: string; log: string }) => {
+      const [{ loadConfig }, { renderCrontab, checkLogOption }, { packageRoot }] = await Promise.all([
+        import('./config.js'),
+        import('./commands/crontab.js'),
+        import('./install.js'),
+      ]);
+      const flags = { ...(program.opts() as CommonFlags), ...opts };
+      const config = loadConfig(process.env, flags);
+      const installDir = packageRoot() ?? process.cwd();
+      process.stdout.write(renderCrontab(config, flags, { dir: opts.dir ?? installDir, installDir, log: checkLogOption(opts.log) }));
+      setExit(0);
     });
 
   const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');

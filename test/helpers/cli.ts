@@ -28,9 +28,21 @@ export interface CliResult {
  * given (plus PATH/HOME), so the developer's own settings never leak in.
  * Asynchronous, so fake servers in the test process keep answering.
  */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; uid?: number }): Promise<CliResult> {
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], options);
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  input?: string;
+  uid?: number;
+}
+
+/** Any program (e.g. `sh docker/entrypoint.sh`), run the way runCli runs pairbot. */
+export function runProgram(file: string, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
       // Run as another user (needs root): file permissions as cron's user sees them.

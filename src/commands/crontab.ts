@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import type { CommonFlags, Config } from '../config.js';
+import { scheduledJobs } from '../core/schedule.js';
+import { UsageError } from '../errors.js';
+
+export interface CrontabOptions {
+  /** The folder cron changes to before each run: where .env (and data/) live. */
+  dir: string;
+  /** The folder pairbot is installed in (holds bin/pairbot.js). */
+  installDir: string;
+  /** File each run appends its output to; '-' for none (cron mails it, or a container logs it). */
+  log: string;
+}
+
+/** A word for /bin/sh, with cron's `%` (a newline to cron) escaped. */
+function shellWord(word: string): string {
+  const quoted = /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return quoted.replace(/%/g, '\\%');
+}
+
+/**
+ * The crontab for the configured cadence and time zone (SPEC §9): every job of
+ * core/schedule.ts, each going to `dir` and running the installed bin with --quiet.
+ * Settings given as flags (--program, --db, --config) are passed on to every job.
+ */
+export function renderCrontab(config: Pick<Config, 'cadence' | 'timezone'>, flags: CommonFlags, options: CrontabOptions): string {
+  const dir = resolve(options.dir);
+  const installDir = resolve(options.installDir);
+  const bin = dir === installDir ? 'node bin/pairbot.js' : `node ${shellWord(`${installDir}/bin/pairbot.js`)}`;
+  const passed = [
+    ...(flags.program !== undefined ? ['--program', flags.program] : []),
+    ...(flags.db !== undefined ? ['--db', flags.db] : []),
+    ...(flags.config !== undefined ? ['--config', flags.config] : []),
+  ];
+  const redirect = options.log === '-' ? '' : ` >> ${shellWord(resolve(options.log))} 2>&1`;
+  const lines = [
+    `# pairbot crontab (made by \`pairbot crontab\`): ${config.cadence} cycle, times in ${config.timezone}.`,
+    '# Install with `crontab -e` as the user that owns the database. CRON_TZ needs cronie or',
+    "# another cron that reads it; without it, cron fires in the machine's local time.",
+    '# Each line goes to the install directory (where .env lives), runs one command and logs.',
+    '# Every command is safe to re-run: it does its job once per round.',
+    'SHELL=/bin/sh',
+    'PATH=/usr/local/bin:/usr/bin:/bin',
+    `CRON_TZ=${config.timezone}`,
+    '',
+  ];
+  for (const job of scheduledJobs(config.cadence)) {
+    const args = [...job.args, ...passed, '--quiet'].map(shellWord).join(' ');
+    lines.push(`# ${job.why}`, `${job.cron.padEnd(15)} cd ${shellWord(dir)} && ${bin} ${args}${redirect}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--log` must name a file (or '-'): an empty value is a mistake, not "no log". */
+export function checkLogOption(log: string): string {
+  if (log.trim() === '') throw new UsageError("--log: expected a file, or '-' for no log file");
+  return log;
+}

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { BIN, runCli, runProgram } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+const ROOT = dirname(dirname(BIN));
+const ENTRYPOINT = join(ROOT, 'docker', 'entrypoint.sh');
+
+/** The jobs of a crontab: [cron pattern, pairbot arguments without --quiet]. */
+function crontabJobs(text: string): [string, string][] {
+  return text
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#') && !/^[A-Z_]+=/.test(line))
+    .map((line) => {
+      const m = /^(\S+ \S+ \S+ \S+ \S+)\s+cd (?:'[^']*'|\S+) && node \S*bin\/pairbot\.js (.*?) --quiet( >> .*)?$/.exec(line);
+      if (!m) throw new Error(`not a pairbot crontab line: ${line}`);
+      return [m[1]!, m[2]!];
+    });
+}
+
+function runEntrypoint(args: string[], cwd: string, env: Record<string, string>) {
+  return runProgram('sh', [ENTRYPOINT, ...args], { cwd, env });
+}
+
+describe('pairbot crontab', () => {
+  const box = useLocalSandbox();
+
+  it('example.crontab is its output for the default settings, installed in /opt/pairbot', async () => {
+    const r = await runCli(['crontab'], { cwd: box.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split(ROOT).join('/opt/pairbot')).toBe(readFileSync(join(ROOT, 'example.crontab'), 'utf8'));
+  });
+
+  it('follows the cadence and time zone, quotes paths, passes flags on and can leave out the log', async () => {
+    const r = await runCli(['crontab', '--dir', '/srv/my pairbot', '--log', '-', '--program', 'team1'], {
+      cwd: box.dir,
+      env: { PAIRBOT_CADENCE: 'daily', PAIRBOT_TIMEZONE: 'Europe/Berlin' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
+    expect(r.stdout).toContain(`0 9 * * *       cd '/srv/my pairbot' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`);
+    expect(r.stdout).not.toMatch(/>>/);
+    expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual(['optout', 'collect-feedback', 'prune', 'pair', 'pair']);
+  });
+
+  it('a bad setting is exit 2 naming it, printing no crontab', async () => {
+    const r = await runCli(['crontab'], { cwd: box.dir, env: { PAIRBOT_TIMEZONE: 'Mars/Olympus' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PAIRBOT_TIMEZONE/);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('the container schedules itself (checked without a Docker engine)', () => {
+  const box = useLocalSandbox();
+
+  it.each(['weekly', 'daily', 'monthly'])('its %s schedule is the one `pairbot crontab` prints, in PAIRBOT_TIMEZONE', async (cadence) => {
+    const env = { PAIRBOT_CADENCE: cadence, PAIRBOT_TIMEZONE: 'Europe/Berlin', PAIRBOT_NOW: '2026-11-21T12:00' };
+    const crontab = await runCli(['crontab'], { cwd: box.dir, env });
+    const inContainer = await runEntrypoint(['schedule', '--print'], box.dir, env);
+    expect(inContainer.code, inContainer.stderr).toBe(0);
+    const [tz, ...lines] = inContainer.stdout.trim().split('\n');
+    expect(tz).toBe('CRON_TZ=Europe/Berlin');
+    expect(crontab.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
+    expect(lines.map((l) => l.split('\t').slice(0, 2))).toEqual(crontabJobs(crontab.stdout));
+    const next = Object.fromEntries(lines.map((l) => l.split('\t')).map(([, args, at]) => [args, at]));
+    // Saturday 2026-11-21 12:00 in Berlin (UTC+1): the next pairing is Monday 09:00 Berlin time.
+    if (cadence === 'weekly') expect(next.pair).toBe('2026-11-23T08:00:00.000Z');
+    if (cadence === 'daily') expect(next.pair).toBe('2026-11-22T08:00:00.000Z');
+    if (cadence === 'monthly') expect(next.pair).toBe('2026-12-01T08:00:00.000Z');
+  });
+
+  it('the entry script runs one command when given arguments', async () => {
+    const r = await runEntrypoint(['pair', '--dry-run', '--date', '2026-11-23'], box.dir, box.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Round 2026-W48/);
+  });
+
+  it('without arguments it starts the scheduler, which stops cleanly on SIGTERM', async () => {
+    const child = spawn('sh', [ENTRYPOINT], { cwd: box.dir, env: { PATH: process.env.PATH ?? '', ...box.env } });
+    let stdout = '';
+    const started = new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('started:')) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await started;
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    expect(stdout).toMatch(/started: 6 jobs, weekly cycle, times in UTC/);
+    expect(stdout).toMatch(/0 9 \* \* 1 +pair +next /);
+    expect(stdout).toMatch(/SIGTERM: stopped scheduling/);
+  });
+
+  it('a bad setting stops the scheduler at once with exit 2', async () => {
+    const r = await runEntrypoint(['schedule'], box.dir, { PAIRBOT_CADENCE: 'hourly' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PAIRBOT_CADENCE/);
+  });
+
+  it('docker-compose.yml and the Dockerfile name the paths the image has', () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { env_file?: string; environment?: Record<string, string>; volumes?: string[]; command?: string[]; init?: boolean; restart?: string }>;
+      volumes: Record<string, unknown>;
+    };
+    const service = compose.services.pairbot!;
+    expect(service.command).toEqual(['schedule']);
+    expect(service.init).toBe(true);
+    expect(service.restart).toBe('unless-stopped');
+    expect(service.env_file).toBe('.env');
+    expect(service.volumes).toEqual(['pairbot-data:/data']);
+    expect(Object.keys(compose.volumes)).toEqual(['pairbot-data']);
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const env = /^ENV .*PAIRBOT_DB=(\S+)/m.exec(dockerfile)?.[1];
+    expect(env).toBe('/data/pairbot.db');
+    expect(service.environment?.PAIRBOT_DB).toBe(env);
+    expect(dirname(env!)).toBe('/data');
+    expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/bin\/pairbot\.js", "status"/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/docker\/entrypoint\.sh"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["schedule"\]$/m);
+    // Everything the image copies from the context exists here.
+    for (const [, from] of dockerfile.matchAll(/^COPY (?!--from)(\S+(?: \S+)*) \S+$/gm)) {
+      for (const path of from!.split(' ')) expect(existsSync(join(ROOT, path)), path).toBe(true);
+    }
+  });
+});
