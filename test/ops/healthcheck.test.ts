@@ -103,10 +103,10 @@ describe('ping', () => {
   it('gives up on a monitor that never answers, and says so', async () => {
     monitor.hang = true;
     const warnings: string[] = [];
-    const ok = await ping(`${monitor.base}/slow`, 'pair start', (m) => warnings.push(m), 300);
+    // A short limit keeps the test quick; the CLI uses PING_TIMEOUT_MS (5 s).
+    const ok = await ping(`${monitor.base}/slow`, 'pair start', (m) => warnings.push(m), 1500);
     expect(ok).toBe(false);
-    expect(monitor.paths).toEqual(['/slow']);
-    expect(warnings).toEqual(['health-check ping (pair start) failed: no answer within 0.3 s; the run itself is unaffected']);
+    expect(warnings).toEqual(['health-check ping (pair start) failed: no answer within 1.5 s; the run itself is unaffected']);
   });
 
   it('builds /start and /<code> URLs on the path, keeping the query', () => {
