@@ -25,6 +25,9 @@ export interface DiscordSettings {
   apiUrl: string;
 }
 
+/** The local platform's state file, beside the database unless PAIRBOT_LOCAL_STATE says otherwise. */
+export const DEFAULT_LOCAL_STATE = 'local-state.db';
+
 export interface Config {
   platform: PlatformKind;
   db: string;
@@ -140,7 +143,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const nowFromEnv = nowEnv ? parseNow(nowEnv, 'PAIRBOT_NOW', timezone) : undefined;
   const now = dateFlag ? parseNow(dateFlag, '--date', timezone) : (nowFromEnv ?? clock());
   const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
-  const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), 'local-state.json'));
+  const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), DEFAULT_LOCAL_STATE));
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
   const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
   const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);

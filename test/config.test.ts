@@ -37,7 +37,7 @@ describe('loadConfig', () => {
       retentionDays: 365,
       timezone: 'UTC',
       roster: join(dir, 'examples/roster.csv'),
-      localState: join(dir, 'data/local-state.json'),
+      localState: join(dir, 'data/local-state.db'),
       workingHours: { start: 540, end: 1080 },
     });
     expect(c.discord.apiUrl).toBe('https://discord.com/api/v10');

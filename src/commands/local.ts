@@ -13,7 +13,7 @@ function localPlatform(ctx: Context): LocalPlatform {
 export async function localMessages(ctx: Context, options: { json?: boolean }): Promise<number> {
   const platform = localPlatform(ctx);
   const names = new Map(platform.allUsers().map((u) => [u.id, listItem(u.name)]));
-  const posts = platform.state.read().posts;
+  const posts = platform.state.posts();
   if (options.json) {
     ctx.print(JSON.stringify({ posts }, null, 2));
     return EXIT.ok;
@@ -39,19 +39,22 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
   if (!name) throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / 📅)`);
   const user = await platform.findUser(who);
   if (!user) throw new UsageError(`local react: nobody called "${who}" in the roster`);
-  platform.state.update((s) => {
-    const post = s.posts.find((p) => p.id === postId);
-    if (!post) throw new UsageError(`local react: no post "${postId}" (\`pairbot local messages\` lists them)`);
+  const state = platform.state;
+  const missing = (): UsageError => new UsageError(`local react: no post "${postId}" (\`pairbot local messages\` lists them)`);
+  if (!state.findPost(postId)) throw missing();
+  // One transaction: a `pair` writing beside it cannot slip in between the checks and the reaction.
+  state.transaction(() => {
+    const post = state.findPost(postId);
+    if (!post) throw missing();
     // As on a real platform, only people in the post's conversation can see it, so only they can react.
-    if (post.conversation === CHANNEL && s.removed.includes(user.id)) {
+    if (post.conversation === CHANNEL && state.isRemoved(user.id)) {
       throw new UsageError(`local react: ${user.name} is no longer in the channel, so cannot react on ${postId} (\`pairbot local rejoin ${user.id}\` puts them back)`);
     }
     if (post.conversation !== CHANNEL && !post.recipients.includes(user.id)) {
       const to = post.recipients.map((id) => listItem(platform.allUsers().find((u) => u.id === id)?.name ?? id)).join(', ');
       throw new UsageError(`local react: ${user.name} is not in the conversation of ${postId} (it went to ${to}), so cannot react on it`);
     }
-    post.reactions = post.reactions.filter((r) => !(r.userId === user.id && r.emoji === name));
-    if (!options.remove) post.reactions.push({ userId: user.id, emoji: name });
+    state.setReaction(post.id, user.id, name, !options.remove);
   });
   ctx.log.info(`${user.name} ${options.remove ? 'removed' : 'added'} :${name}: ${options.remove ? 'from' : 'on'} ${postId}`);
   return EXIT.ok;
@@ -61,11 +64,7 @@ export async function localRejoin(ctx: Context, who: string): Promise<number> {
   const platform = localPlatform(ctx);
   const user = await platform.findUser(who);
   if (!user) throw new UsageError(`local rejoin: nobody called "${who}" in the roster`);
-  const wasOut = platform.state.update((s) => {
-    const before = s.removed.length;
-    s.removed = s.removed.filter((id) => id !== user.id);
-    return s.removed.length < before;
-  });
+  const wasOut = platform.state.setRemoved(user.id, false);
   ctx.log.info(wasOut ? `${user.name} is back in the local channel; the next pair welcomes them` : `${user.name} was not removed from the local channel`);
   return EXIT.ok;
 }

@@ -1,37 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
-import type { Config } from '../config.js';
+import { basename, dirname, join } from 'node:path';
+import { DEFAULT_LOCAL_STATE, type Config } from '../config.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
+import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
 import type { ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
 /**
  * The embedded platform: the roster is a file, and every post, DM and reaction
- * lives in a JSON state file, so each flow can be run and inspected without a server.
+ * lives in a SQLite state file of its own, so each flow can be run and inspected without a server.
  */
 
 export const LOCAL_BOT_ID = 'pairbot';
 export const CHANNEL = 'channel';
 
-export interface LocalPost {
-  id: string;
-  /** `channel`, or `group:<ids>` for a group's conversation. */
-  conversation: string;
-  recipients: string[];
-  text: string;
-  at: string;
-  reactions: { userId: string; emoji: string }[];
-}
-
-export interface LocalState {
-  version: 1;
-  nextId: number;
-  posts: LocalPost[];
-  /** Members taken out of the program by `prune`/`kick`; `local rejoin` puts them back. */
-  removed: string[];
-}
+export type { LocalPost } from '../store/local-state.js';
 
 /** Emoji names the local platform understands, with the unicode and :name: forms. */
 const EMOJI_ALIASES: Record<string, string> = {
@@ -57,32 +40,13 @@ function meaning(emoji: string, conversation: string): Reaction | undefined {
 
 const EMOJI_OF: Record<Reaction, string> = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' };
 
-export class LocalStateFile {
-  constructor(readonly path: string) {}
-
-  read(): LocalState {
-    if (!existsSync(this.path)) return { version: 1, nextId: 1, posts: [], removed: [] };
-    try {
-      const state = JSON.parse(readFileSync(this.path, 'utf8')) as LocalState;
-      if (state.version !== 1 || !Array.isArray(state.posts)) throw new Error('unrecognised content');
-      state.removed ??= [];
-      return state;
-    } catch (err) {
-      throw new UsageError(`PAIRBOT_LOCAL_STATE: ${this.path} is not a pairbot local state file: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  /** Read-modify-write, replacing the file atomically so a crash never leaves half a file. */
-  update<T>(change: (state: LocalState) => T): T {
-    const state = this.read();
-    const result = change(state);
-    writeFileAtomic(this.path, JSON.stringify(state, null, 2) + '\n');
-    return result;
-  }
-}
+/** Where earlier versions kept their JSON state, beside the database. */
+const LEGACY_STATE_FILE = 'local-state.json';
 
 export function createLocalPlatform(config: Pick<Config, 'roster' | 'localState'>): LocalPlatform {
-  return new LocalPlatform(config.roster, new LocalStateFile(config.localState));
+  // The JSON state of an earlier version, at the old default place, is converted on the first write.
+  const legacy = basename(config.localState) === DEFAULT_LOCAL_STATE ? join(dirname(config.localState), LEGACY_STATE_FILE) : undefined;
+  return new LocalPlatform(config.roster, new LocalStateStore(config.localState, legacy));
 }
 
 export class LocalPlatform implements ChatPlatform {
@@ -91,7 +55,7 @@ export class LocalPlatform implements ChatPlatform {
 
   constructor(
     private readonly rosterPath: string,
-    readonly state: LocalStateFile,
+    readonly state: LocalStateStore,
   ) {}
 
   async connect(): Promise<{ botUserId: string }> {
@@ -106,7 +70,7 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   async listMembers(): Promise<PlatformUser[]> {
-    const removed = new Set(this.state.read().removed);
+    const removed = new Set(this.state.removed());
     return this.allUsers().filter((u) => !removed.has(u.id));
   }
 
@@ -122,21 +86,21 @@ export class LocalPlatform implements ChatPlatform {
     return neutraliseMentions(`@${listItem(user.name)}`);
   }
 
-  async postToChannel(text: string, reactions: readonly Reaction[] = []): Promise<PostRef> {
-    return this.post(CHANNEL, [], text, reactions);
+  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
+    return this.post(CHANNEL, [], text, reactions, key);
   }
 
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
     const pending = message.memberIds.filter((id) => !alreadyDelivered.has(id));
     if (pending.length === 0) return { unreachable: [] };
     const conversation = `group:${[...message.memberIds].sort().join(',')}`;
-    const ref = this.post(conversation, [...message.memberIds], message.text, message.reactions ?? []);
+    const ref = this.post(conversation, [...message.memberIds], message.text, message.reactions ?? [], message.key);
     record(pending, ref);
     return { unreachable: [] };
   }
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
-    const found = this.state.read().posts.find((p) => p.id === post.id);
+    const found = this.state.findPost(post.id);
     if (!found) return [];
     const out: ReactionRecord[] = [];
     for (const r of found.reactions) {
@@ -147,26 +111,24 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   async removeMember(userId: string): Promise<'removed'> {
-    this.state.update((s) => {
-      if (!s.removed.includes(userId)) s.removed.push(userId);
-    });
+    this.state.setRemoved(userId, true);
     return 'removed';
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.state.close();
+  }
 
-  private post(conversation: string, recipients: string[], text: string, reactions: readonly Reaction[]): PostRef {
-    return this.state.update((s) => {
-      const id = `p${s.nextId++}`;
-      s.posts.push({
-        id,
-        conversation,
-        recipients,
-        text,
-        at: new Date().toISOString(),
-        reactions: reactions.map((r) => ({ userId: LOCAL_BOT_ID, emoji: EMOJI_OF[r] })),
-      });
-      return { id, conversationId: conversation };
+  /** A retry with the key of a message stored before gets that post back: nothing is posted twice. */
+  private post(conversation: string, recipients: string[], text: string, reactions: readonly Reaction[], key: string | undefined): PostRef {
+    const stored = this.state.addPost({
+      ...(key !== undefined ? { key } : {}),
+      conversation,
+      recipients,
+      text,
+      at: new Date().toISOString(),
+      reactions: reactions.map((r) => ({ userId: LOCAL_BOT_ID, emoji: EMOJI_OF[r] })),
     });
+    return { id: stored.id, conversationId: stored.conversation };
   }
 }

@@ -38,14 +38,14 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     if (inPlace) return inPlace;
   }
   try {
-    db = options.scratch || options.readOnly ? openScratchCopy(path) : openFile(path);
+    db = options.scratch || options.readOnly ? openScratchCopy(path) : openSqliteFile(path, (opened) => refuseNewer(opened, path));
   } catch (err) {
     if (err instanceof StoreError) throw err;
     throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
     db.pragma('foreign_keys = ON');
-    migrate(db, path);
+    applyMigrations(db, path, MIGRATIONS);
   } catch (err) {
     db.close();
     throw err;
@@ -53,17 +53,32 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
   return db;
 }
 
-function openFile(path: string): DB {
+/**
+ * Opens a SQLite file for writing, creating it (and its directory) when missing, in WAL
+ * mode: a commit survives a killed process, and readers never block the writer.
+ * `check` runs before anything is changed in the file.
+ */
+export function openSqliteFile(path: string, check: (db: DB) => void = () => {}, mode = 0o600): DB {
   mkdirSync(dirname(path), { recursive: true });
   // Only a file pairbot creates gets 0600: an operator's chosen mode (say 0640 for a backup user) stays.
-  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  if (!existsSync(path)) closeSync(openSync(path, 'a', mode));
   requireWritable(path);
   const db = new Database(path);
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  refuseNewer(db, path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    check(db);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
+}
+
+/** A database that lives only as long as the process (scratch copies, not-yet-created files). */
+export function openMemory(image?: Buffer): DB {
+  return image ? new Database(image) : new Database(':memory:');
 }
 
 /** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
@@ -101,11 +116,11 @@ function openInPlace(path: string): DB | undefined {
 }
 
 function openScratchCopy(path: string): DB {
-  if (!existsSync(path)) return new Database(':memory:');
+  if (!existsSync(path)) return openMemory();
   const image = hasWalContent(path) ? snapshotWithWal(path) : readFileSync(path);
   // Bytes 18-19 say "WAL mode"; an in-memory copy must use a rollback journal to open.
   if (image.length >= 20) image[18] = image[19] = 1;
-  const db = new Database(image);
+  const db = openMemory(image);
   refuseNewer(db, path);
   return db;
 }
@@ -140,19 +155,19 @@ function refuseNewer(db: DB, path: string): void {
  * Applies each migration after the file's `user_version`. The version is read
  * inside an IMMEDIATE transaction, so two first runs on a new file never both migrate.
  */
-function migrate(db: DB, path: string): void {
+export function applyMigrations(db: DB, path: string, migrations: readonly string[]): void {
   const pending = (): number => (db.pragma('user_version', { simple: true }) as number);
-  if (pending() >= MIGRATIONS.length) return;
+  if (pending() >= migrations.length) return;
   try {
     writeTransaction(db, () => {
-      for (let v = pending(); v < MIGRATIONS.length; v++) {
-        db.exec(MIGRATIONS[v]!);
+      for (let v = pending(); v < migrations.length; v++) {
+        db.exec(migrations[v]!);
         db.pragma(`user_version = ${v + 1}`);
       }
     });
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError(`database ${path}: migration to schema version ${MIGRATIONS.length} failed: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`database ${path}: migration to schema version ${migrations.length} failed: ${(err as Error).message}`, { cause: err });
   }
 }
 

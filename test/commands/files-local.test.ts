@@ -11,7 +11,7 @@ const mode = (path: string): number => statSync(path).mode & 0o777;
 describe('files pairbot writes (built CLI)', () => {
   const box = useLocalSandbox();
   const db = (): string => join(box.dir, 'data', 'pairbot.db');
-  const state = (): string => join(box.dir, 'data', 'local-state.json');
+  const state = (): string => join(box.dir, 'data', 'local-state.db');
 
   it('creates the database and the local state with mode 0600, and leaves an operator-chosen mode alone', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);

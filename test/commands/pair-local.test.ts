@@ -34,7 +34,7 @@ describe('pair on the local platform (built CLI)', () => {
   it('dry run leaves an existing database and local state byte-identical', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     const db = join(box.dir, 'data', 'pairbot.db');
-    const state = join(box.dir, 'data', 'local-state.json');
+    const state = join(box.dir, 'data', 'local-state.db');
     const before = [readFileSync(db), readFileSync(state)];
     const r = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
     expect(r.code).toBe(0);

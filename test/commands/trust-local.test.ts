@@ -43,7 +43,7 @@ describe('what members and operators read (built CLI, local platform)', () => {
   it('local react refuses a reaction from someone outside the post’s conversation, changing nothing', async () => {
     await ok('pair', '--date', '2026-11-23', '--seed', '7');
     const intro = (await posts())[0]!;
-    const state = join(box.dir, 'data', 'local-state.json');
+    const state = join(box.dir, 'data', 'local-state.db');
     const before = readFileSync(state, 'utf8');
     const outsider = ['u01', 'u02', 'u03', 'u04'].find((id) => !intro.recipients.includes(id))!;
     const r = await pairbot('local', 'react', intro.id, outsider, '✅');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ export interface CliResult {
  * Asynchronous, so fake servers in the test process keep answering.
  */
 export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
-  return runProgram(process.execPath, [BIN, ...args], options);
+  return startCli(args, options).done;
 }
 
 export interface RunOptions {
@@ -39,21 +39,37 @@ export interface RunOptions {
   uid?: number;
 }
 
+/** A run in progress: its process (to kill it) and its result once it ends. */
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+}
+
+/** Starts the built CLI as runCli runs it, returning at once. */
+export function startCli(args: string[], options: RunOptions): CliRun {
+  return startProgram(process.execPath, [BIN, ...args], options);
+}
+
 /** Any program (e.g. `sh docker/entrypoint.sh`), run the way runCli runs pairbot. */
 export function runProgram(file: string, args: string[], options: RunOptions): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
-      // Run as another user (needs root): file permissions as cron's user sees them.
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
-    });
+  return startProgram(file, args, options).done;
+}
+
+function startProgram(file: string, args: string[], options: RunOptions): CliRun {
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+    // Run as another user (needs root): file permissions as cron's user sees them.
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
   });
+  child.stdin.end(options.input ?? '');
+  return { child, done };
 }

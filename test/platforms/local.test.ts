@@ -1,23 +1,49 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalPlatform, LocalStateFile } from '../../src/platforms/local.js';
+import { expect, it } from 'vitest';
+import { LocalPlatform } from '../../src/platforms/local.js';
+import { LocalStateStore } from '../../src/store/local-state.js';
+import type { PostRef } from '../../src/platforms/types.js';
 import { runPlatformContract } from './contract.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const EMOJI = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' } as const;
 
-runPlatformContract('local', async () => {
+function localHarness(): { dir: string; roster: string; state: LocalStateStore; platform: LocalPlatform; cleanup: () => void } {
   const { dir, cleanup } = tempDir();
   const roster = join(dir, 'roster.csv');
   writeFileSync(roster, 'id,name,timezone\nu1,ana,Europe/Berlin\nu2,ben,\nu3,cy,UTC\nu4,dee,Asia/Tokyo\n');
-  const state = new LocalStateFile(join(dir, 'state.json'));
+  const state = new LocalStateStore(join(dir, 'state.db'));
+  return { dir, roster, state, platform: new LocalPlatform(roster, state), cleanup };
+}
+
+runPlatformContract('local', async () => {
+  const { state, platform, cleanup } = localHarness();
   return {
-    platform: new LocalPlatform(roster, state),
+    platform,
     memberIds: ['u1', 'u2', 'u3', 'u4'],
     firstMemberName: 'ana',
-    react: async (post, userId, reaction) => {
-      state.update((s) => s.posts.find((p) => p.id === post.id)!.reactions.push({ userId, emoji: EMOJI[reaction] }));
-    },
+    react: async (post, userId, reaction) => state.setReaction(post.id, userId, EMOJI[reaction], true),
     cleanup: async () => cleanup(),
   };
+});
+
+it('local: a message sent again under the same key (a run killed before recording it) is not posted twice', async () => {
+  const { dir, roster, platform, cleanup } = localHarness();
+  try {
+    const refs: PostRef[] = [];
+    const message = { memberIds: ['u1', 'u2'], text: 'Meet your partner', key: 'outbox-1' };
+    await platform.sendToGroup(message, new Set(), (_, post) => refs.push(post));
+    await platform.close();
+    // The next run: a fresh process, nothing recorded as delivered.
+    const rerun = new LocalPlatform(roster, new LocalStateStore(join(dir, 'state.db')));
+    await rerun.sendToGroup(message, new Set(), (_, post) => refs.push(post));
+    const channel = [await rerun.postToChannel('React ❌ to skip', ['skip'], 'outbox-2'), await rerun.postToChannel('React ❌ to skip', ['skip'], 'outbox-2')];
+    expect(refs[1]).toEqual(refs[0]);
+    expect(channel[1]).toEqual(channel[0]);
+    expect(rerun.state.posts().map((p) => p.id)).toEqual([refs[0]!.id, channel[0]!.id]);
+    await rerun.close();
+  } finally {
+    cleanup();
+  }
 });

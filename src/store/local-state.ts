@@ -1,0 +1,274 @@
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { applyMigrations, openMemory, openSqliteFile, writeTransaction, type DB } from './db.js';
+
+/**
+ * The local platform's own SQLite file: its posts, reactions and removed members.
+ * Each change is one small transaction (O(1) per message, whatever the size of the
+ * community), and a `local react` run beside a `pair` run is serialised by SQLite
+ * instead of being overwritten by a read-modify-write of a whole file.
+ */
+
+export interface LocalReaction {
+  userId: string;
+  emoji: string;
+}
+
+export interface LocalPost {
+  id: string;
+  /** `channel`, or `group:<ids>` for a group's conversation. */
+  conversation: string;
+  recipients: string[];
+  text: string;
+  at: string;
+  reactions: LocalReaction[];
+}
+
+export interface NewLocalPost extends Omit<LocalPost, 'id'> {
+  /** The sender's idempotency key: a second post with the same key returns the first. */
+  key?: string;
+}
+
+/** The JSON file earlier versions rewrote on every message; read once and converted. */
+interface LegacyState {
+  version: 1;
+  nextId: number;
+  posts: LocalPost[];
+  removed?: string[];
+}
+
+export const LOCAL_STATE_MIGRATIONS: readonly string[] = [
+  // 1: posts (id `p<seq>`), their reactions in the order given, members taken out by prune/kick.
+  `
+  CREATE TABLE posts (
+    seq INTEGER PRIMARY KEY,
+    key TEXT UNIQUE,
+    conversation TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  CREATE TABLE reactions (
+    id INTEGER PRIMARY KEY,
+    post_seq INTEGER NOT NULL REFERENCES posts(seq),
+    user_id TEXT NOT NULL,
+    emoji TEXT NOT NULL,
+    UNIQUE (post_seq, user_id, emoji)
+  );
+  CREATE TABLE removed (
+    user_id TEXT PRIMARY KEY
+  );
+  `,
+];
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+interface PostRow {
+  seq: number;
+  conversation: string;
+  recipients: string;
+  text: string;
+  at: string;
+}
+
+const postId = (seq: number): string => `p${seq}`;
+const seqOf = (id: string): number | undefined => (/^p[1-9]\d*$/.test(id) ? Number(id.slice(1)) : undefined);
+
+export class LocalStateStore {
+  private db?: DB;
+  /** Whether `db` is the file itself (false: an in-memory view of a missing or JSON file). */
+  private onFile = false;
+
+  /**
+   * @param path the state file (PAIRBOT_LOCAL_STATE)
+   * @param legacyPath a JSON state file of an earlier version, converted into `path` on the first write when `path` does not exist
+   */
+  constructor(
+    readonly path: string,
+    private readonly legacyPath?: string,
+  ) {}
+
+  posts(): LocalPost[] {
+    const db = this.reader();
+    const reactions = new Map<number, LocalReaction[]>();
+    for (const r of db.prepare('SELECT post_seq AS seq, user_id AS userId, emoji FROM reactions ORDER BY id').all() as (LocalReaction & { seq: number })[]) {
+      const list = reactions.get(r.seq) ?? [];
+      list.push({ userId: r.userId, emoji: r.emoji });
+      reactions.set(r.seq, list);
+    }
+    return (db.prepare('SELECT seq, conversation, recipients, text, at FROM posts ORDER BY seq').all() as PostRow[]).map((row) => toPost(row, reactions.get(row.seq) ?? []));
+  }
+
+  findPost(id: string): LocalPost | undefined {
+    const seq = seqOf(id);
+    if (seq === undefined) return undefined;
+    const db = this.reader();
+    const row = db.prepare('SELECT seq, conversation, recipients, text, at FROM posts WHERE seq = ?').get(seq) as PostRow | undefined;
+    if (!row) return undefined;
+    return toPost(row, db.prepare('SELECT user_id AS userId, emoji FROM reactions WHERE post_seq = ? ORDER BY id').all(seq) as LocalReaction[]);
+  }
+
+  removed(): string[] {
+    return (this.reader().prepare('SELECT user_id AS id FROM removed ORDER BY rowid').all() as { id: string }[]).map((r) => r.id);
+  }
+
+  isRemoved(userId: string): boolean {
+    return this.reader().prepare('SELECT 1 FROM removed WHERE user_id = ?').get(userId) !== undefined;
+  }
+
+  /** Stores a post, or returns the one stored earlier under the same key. */
+  addPost(post: NewLocalPost): LocalPost {
+    return this.transaction(() => {
+      const db = this.writer();
+      if (post.key !== undefined) {
+        const seq = db.prepare('SELECT seq FROM posts WHERE key = ?').pluck().get(post.key) as number | undefined;
+        if (seq !== undefined) return this.findPost(postId(seq))!;
+      }
+      const seq = Number(
+        db.prepare('INSERT INTO posts (key, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?)').run(post.key ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
+      );
+      const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
+      for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
+      const { key: _key, ...stored } = post;
+      return { id: postId(seq), ...stored };
+    });
+  }
+
+  /** Adds a reaction (moving it last, as a fresh click would) or takes it back. */
+  setReaction(postId: string, userId: string, emoji: string, present: boolean): void {
+    const seq = seqOf(postId);
+    if (seq === undefined) return;
+    this.transaction(() => {
+      const db = this.writer();
+      db.prepare('DELETE FROM reactions WHERE post_seq = ? AND user_id = ? AND emoji = ?').run(seq, userId, emoji);
+      if (present) db.prepare('INSERT INTO reactions (post_seq, user_id, emoji) SELECT seq, ?, ? FROM posts WHERE seq = ?').run(userId, emoji, seq);
+    });
+  }
+
+  /** Marks a member as taken out of (or back in) the local channel; returns whether anything changed. */
+  setRemoved(userId: string, removed: boolean): boolean {
+    const db = this.writer();
+    const statement = removed ? 'INSERT OR IGNORE INTO removed (user_id) VALUES (?)' : 'DELETE FROM removed WHERE user_id = ?';
+    return db.prepare(statement).run(userId).changes > 0;
+  }
+
+  /**
+   * Runs `change` as one write transaction: what it reads cannot be changed by another
+   * process before it commits, and when it throws nothing is written.
+   */
+  transaction<T>(change: () => T): T {
+    const db = this.writer();
+    if (db.inTransaction) return change();
+    return writeTransaction(db, change);
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+    this.onFile = false;
+  }
+
+  /** Reading never creates nor converts the file: a missing or JSON file is read into memory. */
+  private reader(): DB {
+    if (this.db) return this.db;
+    const format = fileFormat(this.path);
+    if (format === 'sqlite') return this.openFile();
+    const db = openMemory();
+    applyMigrations(db, ':memory:', LOCAL_STATE_MIGRATIONS);
+    const legacy = format === 'json' ? this.path : this.legacyPath !== undefined && existsSync(this.legacyPath) ? this.legacyPath : undefined;
+    if (legacy) importLegacy(db, readLegacy(legacy));
+    this.db = db;
+    return db;
+  }
+
+  /** The file itself, created or converted from JSON first when needed. */
+  private writer(): DB {
+    if (this.db && this.onFile) return this.db;
+    this.db?.close();
+    this.db = undefined;
+    const format = fileFormat(this.path);
+    if (format === 'json') convertLegacy(this.path, this.path);
+    else if (format === 'missing' && this.legacyPath !== undefined && existsSync(this.legacyPath)) convertLegacy(this.legacyPath, this.path);
+    return this.openFile();
+  }
+
+  private openFile(): DB {
+    const db = openSqliteFile(this.path);
+    try {
+      applyMigrations(db, this.path, LOCAL_STATE_MIGRATIONS);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    this.onFile = true;
+    return db;
+  }
+}
+
+function toPost(row: PostRow, reactions: LocalReaction[]): LocalPost {
+  return { id: postId(row.seq), conversation: row.conversation, recipients: JSON.parse(row.recipients) as string[], text: row.text, at: row.at, reactions };
+}
+
+function fileFormat(path: string): 'missing' | 'sqlite' | 'json' {
+  if (!existsSync(path)) return 'missing';
+  if (statSync(path).size === 0) return 'sqlite';
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    readSync(fd, head, 0, head.length, 0);
+    return head.toString('latin1') === SQLITE_HEADER ? 'sqlite' : 'json';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readLegacy(path: string): LegacyState {
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) as LegacyState;
+    if (state?.version !== 1 || !Array.isArray(state.posts)) throw new Error('unrecognised content');
+    for (const p of state.posts) {
+      if (seqOf(String(p.id)) === undefined) throw new Error(`post id ${JSON.stringify(p.id)} is not of the form p<number>`);
+    }
+    return state;
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_LOCAL_STATE: ${path} is not a pairbot local state file: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function importLegacy(db: DB, state: LegacyState): void {
+  db.transaction(() => {
+    const post = db.prepare('INSERT INTO posts (seq, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?)');
+    const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
+    for (const p of state.posts) {
+      const seq = seqOf(p.id)!;
+      post.run(seq, p.conversation, JSON.stringify(p.recipients ?? []), p.text, p.at);
+      for (const r of p.reactions ?? []) react.run(seq, r.userId, r.emoji);
+    }
+    const removed = db.prepare('INSERT OR IGNORE INTO removed (user_id) VALUES (?)');
+    for (const id of state.removed ?? []) removed.run(id);
+  })();
+}
+
+/**
+ * Writes the JSON state into a new SQLite file beside `target` and renames it into
+ * place, so a crash leaves either the old JSON file or the complete new one. The new
+ * file keeps the JSON file's mode.
+ */
+function convertLegacy(jsonPath: string, target: string): void {
+  const state = readLegacy(jsonPath);
+  const tmp = `${target}.${process.pid}.converting`;
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${tmp}${suffix}`, { force: true });
+  const mode = statSync(jsonPath).mode & 0o777;
+  const db = openSqliteFile(tmp, () => {}, mode);
+  try {
+    chmodSync(tmp, mode);
+    applyMigrations(db, tmp, LOCAL_STATE_MIGRATIONS);
+    importLegacy(db, state);
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+  renameSync(tmp, target);
+  if (jsonPath !== target) rmSync(jsonPath, { force: true });
+}

@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { PairReport } from '../../src/commands/pair.js';
+import type { LocalPost } from '../../src/store/local-state.js';
+import { startCli } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('local platform state under kills and concurrent runs (built CLI)', () => {
+  const box = useLocalSandbox();
+  const statePath = (): string => join(box.dir, 'data', 'local-state.db');
+  const posts = async (): Promise<LocalPost[]> => ((await box.json('local', 'messages')) as { posts: LocalPost[] }).posts;
+  /** Posts in the state file right now, read as another process would (0 before it exists). */
+  const postCount = (): number => {
+    if (!existsSync(statePath())) return 0;
+    const db = new Database(statePath(), { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      return db.prepare('SELECT COUNT(*) FROM posts').pluck().get() as number;
+    } catch {
+      return 0; // created but not yet migrated
+    } finally {
+      db.close();
+    }
+  };
+  const bigRoster = (n: number): void => box.writeRoster(Array.from({ length: n }, (_, i) => `m${i + 1}`));
+
+  it('kill -9 during delivery, again and again: every group gets its intro exactly once', async () => {
+    bigRoster(1200);
+    const kills: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const before = postCount();
+      const run = startCli(['pair', '--date', '2026-11-23', '--seed', '3'], { cwd: box.dir, env: box.env });
+      // Kill somewhere after delivery resumed: between a post and its record, or anywhere else.
+      const target = before + 20 + attempt * 37;
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      while (!exited && postCount() < target) await sleep(5);
+      if (exited) break;
+      run.child.kill('SIGKILL');
+      await run.done;
+      kills.push(postCount());
+    }
+    expect(kills.length).toBeGreaterThan(0);
+    const last = await box.pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
+    expect(last.code, last.stderr).toBe(0);
+    const report = JSON.parse(last.stdout) as PairReport;
+    const sent = await posts();
+    expect(sent).toHaveLength(report.groups.length);
+    const sentTo = sent.map((p) => [...p.recipients].sort().join(',')).sort();
+    const groups = report.groups.map((g) => g.members.map((m) => m.id).sort().join(',')).sort();
+    expect(sentTo).toEqual(groups);
+    const status = await box.json('status', '--date', '2026-11-24');
+    expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: report.groups.length });
+  });
+
+  it('local react while a pair delivers is kept', async () => {
+    bigRoster(3000);
+    expect((await box.pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
+    const run = startCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env: box.env });
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    while (!exited && postCount() < 2) await sleep(5);
+    const reacted: string[] = [];
+    let duringPair = 0;
+    for (let i = 1; !exited && i <= 40; i++) {
+      const r = await box.pairbot('local', 'react', 'p1', `m${i}`, '❌');
+      expect(r.code, r.stderr).toBe(0);
+      reacted.push(`m${i}`);
+      if (!exited) duringPair++;
+    }
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(duringPair, 'no react finished while pair was delivering: the machine was too fast for this test').toBeGreaterThan(0);
+    const announcement = (await posts()).find((p) => p.id === 'p1')!;
+    expect(announcement.reactions.filter((r) => r.userId !== 'pairbot').map((r) => r.userId)).toEqual(reacted);
+  });
+
+  it('reads the JSON state file of an earlier version, and converts it on the first write', async () => {
+    const legacy = join(box.dir, 'data', 'local-state.json');
+    const old: { version: 1; nextId: number; posts: LocalPost[]; removed: string[] } = {
+      version: 1,
+      nextId: 2,
+      posts: [{ id: 'p1', conversation: 'channel', recipients: [], text: 'React ❌ to skip', at: '2026-11-14T12:00:00.000Z', reactions: [{ userId: 'pairbot', emoji: 'x' }, { userId: 'u02', emoji: 'x' }] }],
+      removed: ['u03'],
+    };
+    mkdirSync(join(box.dir, 'data'));
+    writeFileSync(legacy, JSON.stringify(old, null, 2));
+    expect(await posts()).toEqual(old.posts);
+    expect(existsSync(statePath())).toBe(false);
+    expect(JSON.parse(readFileSync(legacy, 'utf8'))).toEqual(old);
+
+    const paired = (await box.json('pair', '--date', '2026-11-23', '--seed', '1')) as PairReport;
+    expect(paired.groups.flatMap((g) => g.members.map((m) => m.id))).not.toContain('u03');
+    expect(existsSync(legacy)).toBe(false);
+    const now = await posts();
+    expect(now[0]).toEqual(old.posts[0]);
+    expect(now.map((p) => p.id)).toEqual(Array.from({ length: paired.groups.length + 1 }, (_, i) => `p${i + 1}`));
+    expect((await box.pairbot('local', 'react', 'p2', now[1]!.recipients[0]!, '✅')).code).toBe(0);
+  });
+});
