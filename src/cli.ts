@@ -170,6 +170,16 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(await read(opts, (ctx) => exportMember(ctx, who)));
     });
 
+  withCommonOptions(program.command('report'))
+    .description('write a self-contained HTML report of the program: participation, outcomes, who met whom, members at risk')
+    .option('--out <file>', 'where to write the page', './pairbot-report.html')
+    .option('--since <YYYY-MM-DD>', 'only rounds from this date on')
+    .action(async (opts: CommonFlags & { out: string; since?: string }) => {
+      const { report, validateReport } = await import('./commands/report.js');
+      const options = validateReport(opts);
+      setExit(await read(opts, (ctx) => report(ctx, options)));
+    });
+
   withCommonOptions(program.command('export'))
     .description("the program's rounds, groups, members and meeting outcomes, for spreadsheets and scripts")
     .option('--format <format>', 'json (one document) or csv (one file per table)', 'json')

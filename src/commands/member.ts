@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
+import { isIsoDate } from '../core/periods.js';
 import { addPreference, forgetPerson, getMember, listPreferences, updateMember, type MemberChanges } from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup } from '../store/rounds.js';
 import { summarise } from './members.js';
@@ -17,12 +18,6 @@ export interface SetOptions {
   timezone?: string;
 }
 
-function isDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
-}
-
 /** Checks every flag before anything is looked up or written. */
 export function validateSet(options: SetOptions): MemberChanges {
   const changes: MemberChanges = {};
@@ -34,7 +29,7 @@ export function validateSet(options: SetOptions): MemberChanges {
   }
   if (options.pauseUntil !== undefined && options.resume) throw new UsageError('--pause-until and --resume cannot be used together');
   if (options.pauseUntil !== undefined) {
-    if (!isDate(options.pauseUntil)) throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
+    if (!isIsoDate(options.pauseUntil)) throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
     changes.pauseUntil = options.pauseUntil;
   }
   if (options.resume) changes.pauseUntil = null;

@@ -89,3 +89,10 @@ export function periodsSince(date: string, current: Period, cadence: Cadence): n
 export function isDue(lastGroupedIndex: number | undefined, frequency: number, current: Period): boolean {
   return lastGroupedIndex === undefined || current.index - lastGroupedIndex >= frequency;
 }
+
+/** Is `value` a real calendar date written YYYY-MM-DD? */
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
+}

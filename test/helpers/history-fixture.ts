@@ -95,6 +95,7 @@ export function fixtureExpectations() {
   const nodes = new Set(allGroups.flat());
   return {
     rounds: FIXTURE.rounds.length,
+    askedRounds: FIXTURE.rounds.filter((r) => r.asked).length,
     participationSegments,
     outcomeSegments,
     nodes: nodes.size,

@@ -1,0 +1,177 @@
+/**
+ * What the report shows, worked out from the stored facts. Pure: no I/O; the
+ * generation time and settings are passed in.
+ */
+import { tzOffset } from '@date-fns/tz';
+import { consecutiveMisses, groupOutcome, type Outcome } from '../core/feedback.js';
+import { offsetLabel } from '../core/meeting-time.js';
+import type { ExclusionReason } from '../store/rounds.js';
+import type { MemberFacts, PairFacts, ReportFacts } from '../store/report.js';
+
+export const PARTICIPATION = [
+  { key: 'paired', label: 'paired', color: '#2f7d4f' },
+  { key: 'optedOut', label: 'opted out', color: '#e0a030' },
+  { key: 'paused', label: 'paused', color: '#8c6bb1' },
+  { key: 'satOut', label: 'sat out', color: '#4a90c2' },
+  { key: 'notDue', label: 'not due', color: '#b8bec6' },
+  { key: 'unpaired', label: 'no possible partner', color: '#c0392b' },
+] as const satisfies readonly { key: 'paired' | ExclusionReason; label: string; color: string }[];
+
+export const OUTCOMES = [
+  { key: 'met', label: 'met', color: '#2f7d4f' },
+  { key: 'scheduled', label: 'scheduled', color: '#4a90c2' },
+  { key: 'missed', label: 'missed', color: '#c0392b' },
+  { key: 'unanswered', label: 'unanswered', color: '#b8bec6' },
+] as const satisfies readonly { key: Outcome; label: string; color: string }[];
+
+export interface ParticipationRow {
+  round: string;
+  counts: Record<(typeof PARTICIPATION)[number]['key'], number>;
+}
+
+export interface OutcomeRow {
+  round: string;
+  counts: Record<Outcome, number>;
+  asked: number;
+  /** Share of asked groups that answered anything, 0–1; null when none was asked. */
+  responseRate: number | null;
+}
+
+export interface NamedCount {
+  id: string;
+  name: string;
+}
+
+export interface ReportModel {
+  program: string;
+  platform: string;
+  generatedAt: string;
+  since: string | null;
+  /** First and last round shown, with the days they were formed. */
+  covered: { first: string; last: string; from: string | null; to: string | null } | null;
+  totals: { activeMembers: number; members: number; rounds: number; meetings: number; responseRate: number | null };
+  participation: ParticipationRow[];
+  outcomes: OutcomeRow[];
+  atRisk: (NamedCount & { misses: number })[];
+  maxMisses: number;
+  neverPaired: (NamedCount & { joinedOn: string })[];
+  repeatedPairs: { a: NamedCount; b: NamedCount; meetings: number; last: string }[];
+  timezones: { timezone: string | null; offset: string; members: number }[];
+  graph: GraphInput;
+}
+
+/** Who met whom, bounded so a large program still draws a readable picture. */
+export interface GraphInput {
+  nodes: { id: string; name: string; meetings: number; active: boolean }[];
+  edges: { a: string; b: string; meetings: number; last: string }[];
+  /** Members and meetings that exist but are not drawn. */
+  omitted: { nodes: number; edges: number };
+}
+
+/** Beyond this many members the graph shows the most-met ones (it stays legible, and fast to lay out). */
+export const MAX_GRAPH_NODES = 500;
+export const MAX_GRAPH_EDGES = 4000;
+
+export interface ModelSettings {
+  program: string;
+  platform: string;
+  now: Date;
+  since: string | null;
+  maxMisses: number;
+}
+
+export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportModel {
+  const byId = new Map(facts.members.map((m) => [m.id, m]));
+  const named = (id: string): NamedCount => ({ id, name: byId.get(id)?.name ?? id });
+  const active = facts.members.filter((m) => m.state === 'active');
+
+  const participation = facts.rounds.map((r) => ({ round: r.round, counts: { paired: r.paired, ...r.excluded } }));
+  const outcomes = facts.rounds.map((r): OutcomeRow => {
+    const counts: Record<Outcome, number> = { met: 0, scheduled: 0, missed: 0, unanswered: 0 };
+    for (const answers of r.askedGroups) counts[groupOutcome(answers.map((answer) => ({ reporterId: '', answer })))]++;
+    const asked = r.askedGroups.length;
+    return { round: r.round, counts, asked, responseRate: asked ? (asked - counts.unanswered) / asked : null };
+  });
+  const askedTotal = outcomes.reduce((n, o) => n + o.asked, 0);
+  const answeredTotal = outcomes.reduce((n, o) => n + o.asked - o.counts.unanswered, 0);
+
+  const atRisk = missesInARow(facts, active)
+    .filter((x) => x.misses > 0)
+    .sort((x, y) => y.misses - x.misses || x.name.localeCompare(y.name));
+  const neverGrouped = new Set(facts.neverGrouped);
+  const neverPaired = active.filter((m) => neverGrouped.has(m.id)).map((m) => ({ ...named(m.id), joinedOn: m.joinedOn }));
+  const repeatedPairs = facts.pairs
+    .filter((p) => p.meetings > 1)
+    .sort((x, y) => y.meetings - x.meetings || (x.last < y.last ? 1 : x.last > y.last ? -1 : 0) || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
+    .map((p) => ({ a: named(p.a), b: named(p.b), meetings: p.meetings, last: p.last }));
+
+  const shown = facts.rounds.filter((r) => r.groups > 0 || r.paired > 0 || Object.values(r.excluded).some((n) => n > 0));
+  const first = facts.rounds[0];
+  const last = facts.rounds.at(-1);
+  return {
+    program: s.program,
+    platform: s.platform,
+    generatedAt: s.now.toISOString(),
+    since: s.since,
+    covered: first && last ? { first: first.round, last: last.round, from: first.formedOn, to: last.formedOn } : null,
+    totals: {
+      activeMembers: active.length,
+      members: facts.members.length,
+      rounds: shown.length,
+      meetings: facts.pairs.reduce((n, p) => n + p.meetings, 0),
+      responseRate: askedTotal ? answeredTotal / askedTotal : null,
+    },
+    participation,
+    outcomes,
+    atRisk,
+    maxMisses: s.maxMisses,
+    neverPaired,
+    repeatedPairs,
+    timezones: timezoneSpread(active, s.now),
+    graph: graphInput(facts.pairs, byId),
+  };
+}
+
+/** Misses in a row of each active member, by the rule `prune` applies (only groups since they joined). */
+function missesInARow(facts: ReportFacts, active: readonly MemberFacts[]): (NamedCount & { misses: number })[] {
+  const groupsOf = new Map<string, ReportFacts['answeredGroups']>();
+  for (const g of facts.answeredGroups) {
+    for (const id of g.memberIds) {
+      const list = groupsOf.get(id);
+      if (list) list.push(g);
+      else groupsOf.set(id, [g]);
+    }
+  }
+  return active.map((m) => {
+    const since = (groupsOf.get(m.id) ?? []).filter((g) => g.formedOn >= m.joinedOn);
+    return { id: m.id, name: m.name, misses: consecutiveMisses(m.id, since) };
+  });
+}
+
+function timezoneSpread(active: readonly MemberFacts[], now: Date): ReportModel['timezones'] {
+  const counts = new Map<string | null, number>();
+  for (const m of active) counts.set(m.timezone, (counts.get(m.timezone) ?? 0) + 1);
+  const offsetOf = (tz: string | null): number => (tz ? tzOffset(tz, now) : Number.NaN);
+  return [...counts]
+    .map(([timezone, members]) => ({ timezone, minutes: offsetOf(timezone), members }))
+    .sort((x, y) => (Number.isNaN(x.minutes) ? 1 : 0) - (Number.isNaN(y.minutes) ? 1 : 0) || x.minutes - y.minutes || (x.timezone ?? '').localeCompare(y.timezone ?? ''))
+    .map(({ timezone, minutes, members }) => ({ timezone, offset: Number.isNaN(minutes) ? '' : offsetLabel(minutes), members }));
+}
+
+function graphInput(pairs: readonly PairFacts[], members: ReadonlyMap<string, MemberFacts>): GraphInput {
+  const meetings = new Map<string, number>();
+  for (const p of pairs) for (const id of [p.a, p.b]) meetings.set(id, (meetings.get(id) ?? 0) + p.meetings);
+  const ranked = [...meetings].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  const kept = new Set(ranked.slice(0, MAX_GRAPH_NODES).map(([id]) => id));
+  const inside = pairs.filter((p) => kept.has(p.a) && kept.has(p.b));
+  // The most recent meetings matter most when not every line can be drawn.
+  const edges = [...inside]
+    .sort((x, y) => (x.last < y.last ? 1 : x.last > y.last ? -1 : 0) || y.meetings - x.meetings || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
+    .slice(0, MAX_GRAPH_EDGES)
+    .sort((x, y) => x.a.localeCompare(y.a) || x.b.localeCompare(y.b));
+  const nodes = [...kept].sort().map((id) => {
+    const m = members.get(id);
+    return { id, name: m?.name ?? id, meetings: meetings.get(id)!, active: m?.state === 'active' };
+  });
+  return { nodes, edges, omitted: { nodes: meetings.size - nodes.length, edges: pairs.length - edges.length } };
+}

@@ -1,0 +1,96 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE, fixtureExpectations, writeHistoryFixture } from '../helpers/history-fixture.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+describe('report (built CLI)', () => {
+  const box = useLocalSandbox();
+  const dbPath = (): string => box.env.PAIRBOT_DB!;
+  const report = async (...args: string[]): Promise<string> => {
+    const out = join(box.dir, 'report.html');
+    const r = await box.pairbot('report', '--out', out, '--date', '2026-12-01', ...args);
+    expect(r.code, r.stderr).toBe(0);
+    return readFileSync(out, 'utf8');
+  };
+
+  it('writes one self-contained page: header, charts, graph and tables from the stored history', async () => {
+    writeHistoryFixture(dbPath());
+    const before = statSync(dbPath()).mtimeMs;
+    const html = await report();
+    const expected = fixtureExpectations();
+    expect(statSync(dbPath()).mtimeMs, 'report only reads').toBe(before);
+    // Self-contained: no script, nothing fetched; the only URLs are SVG's namespace names.
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
+    expect((html.match(/https?:\/\/[^"'\s)]+/g) ?? []).filter((u) => !u.startsWith('http://www.w3.org/'))).toEqual([]);
+    expect(html).toContain("default-src 'none'");
+    expect(html).toMatch(/Program <b>default<\/b> on <b>local<\/b> · rounds <b>2026-W45<\/b> to <b>2026-W48<\/b> \(2026-11-02 – 2026-11-23\)/);
+    expect(html).toContain('generated <b>2026-12-01 12:00 UTC</b>');
+    for (const id of ['participation', 'outcomes', 'network', 'at-risk', 'never-paired', 'repeated-pairs', 'timezones']) expect(html).toContain(`<section id="${id}">`);
+    expect(html).toContain(`${expected.nodes} members and ${expected.edges} pairs who met`);
+    // dave answered nothing in two "didn't happen" groups in a row; frank in one.
+    expect(tableRows(html, 'at-risk')).toEqual([
+      ['dave', '2 of 3'],
+      ['frank', '1 of 3'],
+    ]);
+    expect(tableRows(html, 'never-paired')).toEqual([['heidi', FIXTURE.late.joinedOn]]);
+    expect(tableRows(html, 'repeated-pairs')).toEqual([
+      ['Smith, &quot;J&quot; &amp; frank', '3', '2026-11-23'],
+      ['alice &amp; bob', '2', '2026-11-16'],
+    ]);
+    expect(tableRows(html, 'repeated-pairs')).toHaveLength(expected.repeatedPairs);
+    expect(tableRows(html, 'timezones').map((r) => r.slice(0, 3))).toEqual([
+      ['America/New_York', 'UTC−5', '1'],
+      ['Europe/London', 'UTC', '1'],
+      ['Europe/Berlin', 'UTC+1', '2'],
+      ['Asia/Kolkata', 'UTC+5:30', '1'],
+      ['Australia/Sydney', 'UTC+11', '1'],
+      ['unknown', '', '1'],
+    ]);
+    expect(await report(), 'same database, same page').toBe(html);
+  });
+
+  it('--since limits the page to rounds from that date on', async () => {
+    writeHistoryFixture(dbPath());
+    const html = await report('--since', '2026-11-16');
+    expect(html).toMatch(/rounds <b>2026-W47<\/b> to <b>2026-W48<\/b>/);
+    expect(html).toContain('from 2026-11-16 on');
+    expect(html).not.toContain('2026-W45');
+    // Within W47–W48 only Smith & frank met twice (W47, W48); alice & bob met in W45 and W47.
+    expect(tableRows(html, 'repeated-pairs')).toEqual([['Smith, &quot;J&quot; &amp; frank', '2', '2026-11-23']]);
+  });
+
+  it('names are text, never markup', async () => {
+    writeHistoryFixture(dbPath());
+    const db = new Database(dbPath());
+    db.prepare("UPDATE members SET name = '<script>alert(1)</script>' WHERE user_id = 'u01'").run();
+    db.close();
+    const html = await report();
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('an empty database gets a page that says so; bad flags are exit 2 with nothing written', async () => {
+    const html = await report();
+    expect(html).toContain('Nothing to show yet');
+    expect(html).toContain('Program “default” has no rounds in this database');
+    expect(existsSync(join(box.dir, 'data')), 'reporting creates no database').toBe(false);
+
+    const bad = await box.pairbot('report', '--since', '2026-13-01', '--out', join(box.dir, 'bad.html'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since: expected a date YYYY-MM-DD, got "2026-13-01"');
+    expect(existsSync(join(box.dir, 'bad.html'))).toBe(false);
+
+    const byDefault = await box.pairbot('report');
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(existsSync(join(box.dir, 'pairbot-report.html'))).toBe(true);
+  });
+});
+
+/** The cells of a report table, as HTML text, by section id. */
+function tableRows(html: string, section: string): string[][] {
+  const body = new RegExp(`<section id="${section}">[\\s\\S]*?</section>`).exec(html)?.[0] ?? '';
+  const rows = [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!));
+  return rows.filter((r) => r.length > 0);
+}
