@@ -11,7 +11,7 @@ import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
 import { enqueue, findByKey, postsOf } from '../store/outbox.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, meetingsOnPlatform, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 
 export interface PairOptions {
@@ -49,6 +49,13 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
     const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
     printReport(ctx, roundReport(ctx, existing, true), options.json);
     return exitCodeFor(delivery);
+  }
+  // A round for an earlier period would find everyone "not due" and stand, empty, for ever.
+  const latest = lastRound(ctx.db, ctx.program.id);
+  if (latest && latest.periodIndex > ctx.period.index) {
+    throw new UsageError(
+      `round ${ctx.period.key} is earlier than the latest round, ${latest.period}: rounds are paired forward in time, so nothing was stored (check --date / PAIRBOT_NOW)`,
+    );
   }
 
   const active = await syncRoster(ctx);

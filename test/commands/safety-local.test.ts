@@ -31,4 +31,21 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect((await pairbot('member', 'forget', 'sam')).code).toBe(0);
     expect(memberIds()).toEqual(['u1', 'u3', 'u4']);
   });
+
+  it('refuses to pair a period earlier than the latest round, naming it, and stores nothing', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-30')).code).toBe(0);
+    const earlier = await pairbot('pair', '--date', '2026-11-23', '--json');
+    expect(earlier.code).toBe(2);
+    expect(earlier.stdout).toBe('');
+    expect(earlier.stderr).toMatch(/round 2026-W48 is earlier than the latest round, 2026-W49: rounds are paired forward in time/);
+    expect((await pairbot('pair', '--date', '2026-11-23', '--dry-run')).code).toBe(2);
+    const status = await json('status', '--date', '2026-12-01');
+    expect(status.lastRound.round).toBe('2026-W49');
+    const db = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
+    expect(db.prepare('SELECT period FROM rounds').all()).toEqual([{ period: '2026-W49' }]);
+    db.close();
+    // The same week again is still the existing round, and the next one pairs.
+    expect((await json('pair', '--date', '2026-12-02')).existing).toBe(true);
+    expect((await json('pair', '--date', '2026-12-07')).round).toBe('2026-W50');
+  });
 });
