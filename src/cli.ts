@@ -54,7 +54,8 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .option('--seed <n>', 'random seed, to replay a pairing')
     .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
-    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean }) => {
+    .option('--accept-roster', 'take a roster that lost everyone or more than half of the active members as it is (otherwise refused as a fault)')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean; acceptRoster?: boolean }) => {
       setExit(
         await pinged(opts.catchUp ? 'catch-up' : 'pair', opts, async () => {
           const { pair, parseSeed } = await import('./commands/pair.js');
@@ -114,7 +115,8 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
   withCommonOptions(program.command('members'))
     .description("the roster with each member's state, frequency, pause and last partner")
     .option('--json', 'print one JSON document on stdout')
-    .action(async (opts: CommonFlags & { json?: boolean }) => {
+    .option('--accept-roster', 'show a roster that lost everyone or more than half of the active members (otherwise refused as a fault)')
+    .action(async (opts: CommonFlags & { json?: boolean; acceptRoster?: boolean }) => {
       const { members } = await import('./commands/members.js');
       setExit(await run(opts, { connect: true, readOnly: true }, (ctx) => members(ctx, opts)));
     });

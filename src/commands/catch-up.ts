@@ -24,7 +24,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
     return exitCodeFor(delivery);
   }
-  const active = await syncRoster(ctx);
+  const active = await syncRoster(ctx, options);
   const stillActive = new Set(active.map((m) => m.userId));
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
   const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));

@@ -32,9 +32,9 @@ export function summarise(ctx: Context, m: Member): MemberSummary {
   };
 }
 
-export async function members(ctx: Context, options: { json?: boolean }): Promise<number> {
+export async function members(ctx: Context, options: { json?: boolean; acceptRoster?: boolean }): Promise<number> {
   // The roster as it is now: newcomers appear, people who left show as left.
-  await syncRoster(ctx);
+  await syncRoster(ctx, options);
   const rows = listMembers(ctx.db, ctx.program.id).map((m) => summarise(ctx, m));
   if (options.json) {
     ctx.print(JSON.stringify({ program: ctx.program.name, members: rows }, null, 2));

@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { PlatformError, UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
 import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY } from '../core/icebreakers.js';
 import { seededRandom } from '../core/random.js';
+import { suspiciousRosterLoss } from '../core/roster-guard.js';
 import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
@@ -19,6 +20,8 @@ export interface PairOptions {
   json?: boolean;
   /** Validated by parseSeed before anything opens. */
   seed?: number;
+  /** Take a roster that lost everyone or most of the members as it is (the safety valve's confirmation). */
+  acceptRoster?: boolean;
 }
 
 /** SPEC §5: the JSON document `pair --json` prints. */
@@ -58,7 +61,7 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
     );
   }
 
-  const active = await syncRoster(ctx);
+  const active = await syncRoster(ctx, options);
   warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
@@ -135,10 +138,32 @@ export function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed
   });
 }
 
-/** Reads the platform's roster into the members table; returns the active members. */
-export async function syncRoster(ctx: Context): Promise<Member[]> {
+/**
+ * Reads the platform's roster into the members table; returns the active members.
+ * A roster that loses everyone or more than half of the active members is refused
+ * (exit 1, nothing changed) unless the operator confirms it with --accept-roster.
+ */
+export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean } = {}): Promise<Member[]> {
   await ctx.connect();
   const users = await ctx.platform.listMembers();
+  const before = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
+  const missing = suspiciousRosterLoss(before.map((m) => m.userId), new Set(users.map((u) => u.id)));
+  if (missing) {
+    const name = (id: string): string => listItem(before.find((m) => m.userId === id)?.name ?? id);
+    const shown = missing.length > 5 ? `${missing.slice(0, 5).map(name).join(', ')} and ${missing.length - 5} more` : missing.map(name).join(', ');
+    const what =
+      missing.length === before.length
+        ? `the roster lists none of the ${count(before.length, 'active member')}${users.length ? ` (it lists ${count(users.length, 'other user')})` : ''}`
+        : `${missing.length} of the ${count(before.length, 'active member')} are missing from the roster (${shown})`;
+    if (!options.acceptRoster) {
+      throw new PlatformError(
+        ctx.platform.kind,
+        `${what}. That looks like a fault — a wrong channel or role, an emptied roster file, an API answering an empty list — so nothing was changed. ` +
+          'If they really left, run `pairbot pair --accept-roster` to take the roster as it is.',
+      );
+    }
+    ctx.log.warn(`${what}; --accept-roster: taking the roster as it is`);
+  }
   const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
   if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
     const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];

@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { resolveWho } from '../core/who.js';
-import { listMembers, syncMembers, type Member } from '../store/members.js';
+import { listMembers, type Member } from '../store/members.js';
+import { syncRoster } from './pair.js';
 
 /**
  * Finds the member `<who>` names (an id, username or @username; see resolveWho for
@@ -12,8 +13,7 @@ export async function findMember(ctx: Context, who: string): Promise<Member> {
   const named = (): Member | undefined => resolveWho(who, listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })))?.member;
   const stored = named();
   if (stored) return stored;
-  await ctx.connect();
-  syncMembers(ctx.db, ctx.program.id, await ctx.platform.listMembers(), ctx.today);
+  await syncRoster(ctx);
   const synced = named();
   if (synced) return synced;
   throw new UsageError(`no member "${who}" in program "${ctx.program.name}" (give a user id, username or @username; \`pairbot members\` lists them)`);

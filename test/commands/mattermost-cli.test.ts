@@ -101,6 +101,24 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     expect(fake.postsIn(first.id)).toHaveLength(2);
   });
 
+  it('refuses a channel member list that comes back empty, changing nothing, unless --accept-roster', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '7')).code).toBe(0);
+    const statusBefore = await pairbot('status', '--json', '--date', '2026-11-24');
+    // A glitching API (or a wrong channel) answers an empty member list.
+    fake.members.get(fake.channel.id)!.clear();
+    const sentBefore = fake.botMessages().length;
+    const refused = await pairbot('pair', '--date', '2026-11-30');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\[mattermost\] the roster lists none of the 452 active members\. That looks like a fault/);
+    expect(refused.stderr).toContain('--accept-roster');
+    expect((await pairbot('status', '--json', '--date', '2026-11-24')).stdout).toBe(statusBefore.stdout);
+    expect(fake.botMessages()).toHaveLength(sentBefore);
+
+    const accepted = await pairbot('pair', '--json', '--date', '2026-11-30', '--accept-roster');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect((JSON.parse(accepted.stdout) as PairReport).groups).toEqual([]);
+  });
+
   it('exits 2 naming a missing setting, before connecting', async () => {
     delete env.MATTERMOST_TOKEN;
     const r = await pairbot('pair', '--date', '2026-11-23');

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
 /** Issue 8: operators' set-ups tried as a new user would, and adversarially. */
@@ -47,5 +48,39 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     // The same week again is still the existing round, and the next one pairs.
     expect((await json('pair', '--date', '2026-12-02')).existing).toBe(true);
     expect((await json('pair', '--date', '2026-12-07')).round).toBe('2026-W50');
+  });
+
+  it('refuses a roster that lost everyone or more than half of the active members, unless --accept-roster', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const before = await json('status', '--date', '2026-11-24');
+    const cases: [string, string, RegExp][] = [
+      ['roster.csv', 'id,name,timezone\n', /\[local\] the roster lists none of the 13 active members\. That looks like a fault/],
+      ['roster.json', '[]', /\[local\] the roster lists none of the 13 active members/],
+      ['roster.csv', 'id,name,timezone\nu01,alice,\nu02,bob,\nu03,carol,\nu04,dave,\nu05,erin,\nu06,frank,\n', /7 of the 13 active members are missing from the roster \(grace, heidi, ivan, judy, mallory and 2 more\)/],
+    ];
+    for (const [file, content, message] of cases) {
+      writeFileSync(join(box.dir, file), content);
+      const env = { ...box.env, PAIRBOT_ROSTER: join(box.dir, file) };
+      for (const args of [['pair', '--date', '2026-11-30'], ['pair', '--catch-up', '--date', '2026-11-25'], ['members']]) {
+        const r = await runCli(args, { cwd: box.dir, env });
+        expect(r.code, `${file} ${args.join(' ')}`).toBe(1);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).toContain('nothing was changed');
+        expect(r.stderr).toContain('--accept-roster');
+      }
+    }
+    // Nothing changed: the same counts, no new round.
+    expect(await json('status', '--date', '2026-11-24')).toEqual(before);
+
+    // Confirmed: the six who stay are paired, the seven are "left".
+    const accepted = await pairbot('pair', '--date', '2026-11-30', '--accept-roster', '--json');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stderr).toMatch(/7 of the 13 active members are missing .*--accept-roster: taking the roster as it is/);
+    const ids = JSON.parse(accepted.stdout).groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id)).sort();
+    expect(ids).toEqual(['u01', 'u02', 'u03', 'u04', 'u05', 'u06']);
+    expect((await json('status', '--date', '2026-12-01')).members).toMatchObject({ active: 6, left: 7 });
+    // Losing half (3 of 6) is an ordinary change.
+    writeFileSync(join(box.dir, 'roster.csv'), 'id,name,timezone\nu01,alice,\nu02,bob,\nu03,carol,\n');
+    expect((await pairbot('pair', '--date', '2026-12-07')).code).toBe(0);
   });
 });
