@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { TZDate } from '@date-fns/tz';
@@ -6,6 +6,7 @@ import { UsageError } from './errors.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
+import { isTemplateName, TEMPLATE_NAMES, templateProblem, type TemplateName, type TemplateOverrides } from './core/templates.js';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
 
 export type PlatformKind = 'local' | 'mattermost' | 'discord';
@@ -47,6 +48,8 @@ export interface Config {
   workingHours: WorkingHours;
   /** Conversation prompts for intros; empty when PAIRBOT_ICEBREAKERS is `off`. */
   icebreakers: readonly string[];
+  /** Message texts from PAIRBOT_TEMPLATES_DIR, by file name; the built-in text for the rest. */
+  templates: TemplateOverrides;
   mattermost: MattermostSettings;
   discord: DiscordSettings;
   /** Dead-man's-switch URL (a secret); `{command}` stands for the command's name. */
@@ -73,7 +76,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const SETTINGS = [
   'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
   'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
-  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS',
+  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS', 'PAIRBOT_TEMPLATES_DIR',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
   'PAIRBOT_HEALTHCHECK_URL',
@@ -147,6 +150,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
   const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
   const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);
+  const templates = templatesOf(get('PAIRBOT_TEMPLATES_DIR'), cwd);
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
@@ -182,6 +186,7 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
     ...(attributeRule ? { attributeRule } : {}),
     workingHours: Object.freeze(workingHours),
     icebreakers: Object.freeze([...icebreakers]),
+    templates: Object.freeze(templates),
     mattermost: Object.freeze(mattermost),
     discord: Object.freeze(discord),
     ...(healthcheck ? { healthcheckUrl: healthcheck } : {}),
@@ -369,6 +374,40 @@ function workingHoursOf(s: Sourced | undefined): WorkingHours {
   const hours = parseWorkingHours(s.value);
   if (!hours) throw bad('PAIRBOT_WORKING_HOURS', s, 'local working hours as HH:MM-HH:MM with the start before the end, e.g. 09:00-18:00');
   return hours;
+}
+
+/**
+ * Every file in the folder must be a template (a misspelt name would silently change
+ * nothing) and use only its message's placeholders. Hidden files (editors' and the
+ * system's) are left alone.
+ */
+function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
+  if (!s) return {};
+  const dir = resolve(cwd, s.value);
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  const out: Partial<Record<TemplateName, string>> = {};
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    if (!isTemplateName(name)) {
+      throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)} is not a template; the templates are ${TEMPLATE_NAMES.join(', ')}`);
+    }
+    let text: string;
+    try {
+      text = readText(join(dir, name));
+    } catch (err) {
+      throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+    const problem = templateProblem(name, text);
+    if (problem) throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)}: ${problem}`);
+    out[name] = text;
+  }
+  return out;
 }
 
 /** `off`, or a file of prompts one a line; the built-in list when unset. */

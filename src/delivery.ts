@@ -113,7 +113,7 @@ function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable:
     period: message.period,
     ...(message.groupId !== null ? { groupId: message.groupId } : {}),
     recipients: rest,
-    body: renderUnreachableNote(addressees, period),
+    body: renderUnreachableNote(addressees, period, ctx.config.templates),
     createdAt: ctx.config.now.toISOString(),
   });
 }

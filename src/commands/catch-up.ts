@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { count, listItem, renderJoin } from '../core/messages.js';
+import { count, listItem } from '../core/messages.js';
 import { activeConstraints, ageMeetings, groupToJoin, selectWaiting } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
+import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue } from '../store/outbox.js';
 import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
-import { addressee, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
+import { addressee, introText, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 import { writeTransaction } from '../store/db.js';
 
 /**
@@ -56,6 +57,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     for (const j of joined) {
       addToGroup(ctx.db, j.groupId, [j.userId]);
       const group = groups.find((g) => g.id === j.groupId)!;
+      const icebreaker = icebreakerOf(ctx.db, j.groupId);
       enqueue(ctx.db, {
         programId: ctx.program.id,
         dedupeKey: `join:${j.groupId}:${j.userId}`,
@@ -63,7 +65,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
         period: round.period,
         groupId: j.groupId,
         recipients: group.memberIds,
-        body: renderJoin(addressee(ctx, j.userId), group.memberIds.filter((id) => id !== j.userId).map((id) => addressee(ctx, id)), ctx.period),
+        body: introText(ctx, group.memberIds, ctx.period, { joined: addressee(ctx, j.userId), ...(icebreaker ? { icebreaker } : {}) }),
         createdAt,
       });
     }

@@ -120,7 +120,7 @@ function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: 
     period: round.period,
     groupId: group.id,
     recipients: group.memberIds,
-    body: renderFeedbackAsk(addressees, period, reminder),
+    body: renderFeedbackAsk(addressees, period, reminder, ctx.config.templates),
     reactions: ['met', 'missed', 'scheduled'],
     createdAt: ctx.config.now.toISOString(),
   });

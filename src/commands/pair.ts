@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { formGroups, type MatchResult } from '../core/matching/index.js';
-import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee } from '../core/messages.js';
+import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee, type IntroOptions } from '../core/messages.js';
 import { periodFromIndex, type Period } from '../core/periods.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY } from '../core/icebreakers.js';
 import { seededRandom } from '../core/random.js';
@@ -229,11 +229,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
-        body: renderIntro(g.memberIds.map((id) => addressee(ctx, id)), period, ctx.config.cadence, {
-          shared: ctx.platform.sharesConversation(g.memberIds.length),
-          workingHours: ctx.config.workingHours,
-          ...(icebreaker ? { icebreaker } : {}),
-        }),
+        body: introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }),
       });
     }
     for (const e of leftOut) {
@@ -244,10 +240,20 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         dedupeKey: `${e.reason}:${round.id}:${e.userId}`,
         kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
         recipients: [e.userId],
-        body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence) : renderUnpaired(who, period, alone),
+        body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates) : renderUnpaired(who, period, alone, ctx.config.templates),
       });
     }
   });
+}
+
+/** A group's intro, with everything the program's settings add to it. */
+export function introText(ctx: Context, memberIds: readonly string[], period: Period, extra: Pick<IntroOptions, 'icebreaker' | 'joined'> = {}): string {
+  return renderIntro(
+    memberIds.map((id) => addressee(ctx, id)),
+    period,
+    ctx.config.cadence,
+    { ...extra, shared: ctx.platform.sharesConversation(memberIds.length), workingHours: ctx.config.workingHours, templates: ctx.config.templates },
+  );
 }
 
 /**

@@ -62,7 +62,7 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
         dedupeKey: `removal:${member.userId}:${member.joinedOn}`,
         kind: 'removal',
         recipients: [member.userId],
-        body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT),
+        body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT, ctx.config.templates),
         createdAt: config.now.toISOString(),
       });
     });

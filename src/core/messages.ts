@@ -7,19 +7,14 @@
 import { clock, dayRange, duration, offsetLabel, suggestMeetingTime, type MeetingSuggestion, type WorkingHours } from './meeting-time.js';
 import type { Cadence, Period } from './periods.js';
 
-const ZWSP = '\u200b';
+import { neutraliseMentions } from './mentions.js';
+import { renderTemplate, type TemplateOverrides } from './templates.js';
+
+export { neutraliseMentions };
 
 /** "1 group", "2 groups": counts in operator output read naturally. */
 export function count(n: number, noun: string): string {
   return `${n} ${n === 1 ? noun : `${noun}s`}`;
-}
-
-/** Makes mass mentions and role pings in user-supplied text inert. */
-export function neutraliseMentions(text: string): string {
-  return text
-    .replace(/@(everyone|here|channel|all)\b/gi, `@${ZWSP}$1`)
-    .replace(/<@&/g, `<${ZWSP}@&`)
-    .replace(/<@!?(\d)/g, `<${ZWSP}@$1`);
 }
 
 /**
@@ -49,6 +44,7 @@ export interface Addressee {
 
 const cadenceWord: Record<Cadence, string> = { daily: "today's", weekly: "this week's", monthly: "this month's" };
 const nextWord: Record<Cadence, string> = { daily: 'tomorrow', weekly: 'next week', monthly: 'next month' };
+const unitWord: Record<Cadence, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
 
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -74,10 +70,10 @@ function meetingWord(size: number): string {
 }
 
 /**
- * "🕒 When to meet: …" for the members with a known time zone, read at the round's first
- * day; empty when fewer than two have one.
+ * When to meet, for the members with a known time zone, read at the round's first day;
+ * empty when fewer than two have one.
  */
-export function meetingTimeLine(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
+export function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
   const known = members.filter((m): m is Addressee & { timezone: string } => !!m.timezone);
   const suggestion = suggestMeetingTime(
     known.map((m) => ({ key: m.mention, timezone: m.timezone })),
@@ -90,14 +86,14 @@ export function meetingTimeLine(members: readonly Addressee[], hours: WorkingHou
 function describeMeetingTime(s: MeetingSuggestion, hours: WorkingHours): string {
   const range = `${clock(hours.start)}–${clock(hours.end)}`;
   const offsets = new Set(s.members.map((m) => m.offset));
-  if (offsets.size === 1) return `🕒 When to meet: you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
+  if (offsets.size === 1) return `you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
   const each = s.members.map((m) => {
     const strain = m.outside === 0 ? '' : `, ${duration(Math.abs(m.outside))} ${m.outside < 0 ? 'before' : 'after'} working hours`;
     return `${m.key} ${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)} (${offsetLabel(m.offset)}${strain})`;
   });
   return s.overlap
-    ? `🕒 When to meet: your working hours (${range}) overlap for ${duration(s.minutes)}: ${list(each)}.`
-    : `🕒 When to meet: your working hours (${range}) do not overlap; the least-bad hour is ${list(each)}.`;
+    ? `your working hours (${range}) overlap for ${duration(s.minutes)}: ${list(each)}.`
+    : `your working hours (${range}) do not overlap; the least-bad hour is ${list(each)}.`;
 }
 
 export interface IntroOptions {
@@ -107,31 +103,47 @@ export interface IntroOptions {
   workingHours?: WorkingHours;
   /** A conversation prompt to start with. */
   icebreaker?: string;
+  /** A late joiner added to an existing group: the intro says so. */
+  joined?: Addressee;
+  templates?: TemplateOverrides;
 }
 
 export function renderIntro(members: readonly Addressee[], period: Period, cadence: Cadence, options: IntroOptions = {}): string {
   const shared = options.shared ?? true;
-  const others = members.length > 2 ? 'your group' : 'your partner';
-  const everyone = members.length > 2 ? 'all of you' : 'you both';
-  return [
-    `👋 Hi ${list(members.map((m) => m.mention))}! You are ${members.length > 2 ? 'grouped' : 'paired'} for ${cadenceWord[cadence]} ${meetingWord(members.length)} (round ${period.key}).`,
-    timeZonesLine(members),
-    options.workingHours ? meetingTimeLine(members, options.workingHours, period) : '',
-    options.icebreaker ? `💬 To break the ice: ${neutraliseMentions(options.icebreaker)}` : '',
-    shared
-      ? `Reply here to find a time that suits ${everyone}; a short video call or coffee is perfect.`
-      : `Each of you got this message on your own: message ${others} directly (click a name above) to find a time that suits ${everyone}; a short video call or coffee is perfect.`,
-    `Can't make it? Tell ${others}${shared ? ' here' : ''}. To skip a round, react ❌ on the opt-out announcement posted before each round; to pause for longer, ask a moderator.`,
-  ]
-    .filter(Boolean)
-    .join('\n');
+  const group = members.length > 2;
+  const partner = group ? 'your group' : 'your partner';
+  return renderTemplate(
+    'intro.md',
+    {
+      members: list(members.map((m) => m.mention)),
+      round: period.key,
+      paired: group ? 'grouped' : 'paired',
+      when: cadenceWord[cadence],
+      meeting: meetingWord(members.length),
+      partner,
+      everyone: group ? 'all of you' : 'you both',
+      joined: options.joined ? `${withZone(options.joined)} joins your group: welcome them!` : '',
+      time_zones: timeZonesLine(members),
+      meeting_time: options.workingHours ? meetingTimeText(members, options.workingHours, period) : '',
+      icebreaker: options.icebreaker ? neutraliseMentions(options.icebreaker) : '',
+      reach_out: shared ? 'Reply here' : `Each of you got this message on your own: message ${partner} directly (click a name above)`,
+      here: shared ? ' here' : '',
+    },
+    options.templates,
+  );
 }
 
-export function renderSitOut(member: Addressee, period: Period, cadence: Cadence): string {
-  return [
-    `Hi ${member.mention}, there was an odd number of people for round ${period.key}, so you sit this one out.`,
-    `That was picked fairly (whoever sat out least recently goes first), and you have priority ${nextWord[cadence]}.`,
-  ].join('\n');
+export function renderSitOut(member: Addressee, period: Period, cadence: Cadence, templates?: TemplateOverrides): string {
+  return renderTemplate(
+    'sit-out.md',
+    {
+      member: member.mention,
+      round: period.key,
+      reason: 'there was an odd number of people, so you sit this one out.',
+      next: `That was picked fairly (whoever sat out least recently goes first), and you have priority ${nextWord[cadence]}.`,
+    },
+    templates,
+  );
 }
 
 /**
@@ -139,37 +151,48 @@ export function renderSitOut(member: Addressee, period: Period, cadence: Cadence
  * someone's avoid, which is never revealed, and it promises no priority, which
  * the engine does not give.
  */
-export function renderUnpaired(member: Addressee, period: Period, alone: boolean): string {
-  const why = alone ? 'you were the only one available this round' : 'I could not find a partner for you this time, sorry';
-  return `Hi ${member.mention}, you have no group for round ${period.key}: ${why}. You stay in the rotation for the next rounds; nothing to do on your side.`;
+export function renderUnpaired(member: Addressee, period: Period, alone: boolean, templates?: TemplateOverrides): string {
+  return renderTemplate(
+    'sit-out.md',
+    {
+      member: member.mention,
+      round: period.key,
+      reason: alone ? 'you were the only one available this round.' : 'I could not find a partner for you this time, sorry.',
+      next: 'You stay in the rotation for the next rounds; nothing to do on your side.',
+    },
+    templates,
+  );
 }
 
-export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence): string {
-  return [
-    `☕ Pairing for round ${period.key} happens on ${pairingDay}.`,
-    `React with ❌ on this post to sit this round out; remove the reaction to change your mind before then.`,
-    `Want a longer break or a different rhythm (e.g. every other ${cadence === 'monthly' ? 'month' : cadence === 'daily' ? 'day' : 'week'})? Ask a moderator to pause you or change your frequency.`,
-  ].join('\n');
+export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence, templates?: TemplateOverrides): string {
+  return renderTemplate('optout.md', { round: period.key, pairing_day: pairingDay, unit: unitWord[cadence] }, templates);
 }
 
-export function renderFeedbackAsk(members: readonly Addressee[], period: Period, reminder: boolean): string {
-  return [
-    `${reminder ? '⏰ Checking again' : '📝 Quick check'}, ${list(members.map((m) => m.mention))}: did your ${meetingWord(members.length)} for round ${period.key} happen?`,
-    'React ✅ if you met, ❌ if it did not happen, 📅 if it is scheduled.',
-  ].join('\n');
+export function renderFeedbackAsk(members: readonly Addressee[], period: Period, reminder: boolean, templates?: TemplateOverrides): string {
+  return renderTemplate(
+    'feedback.md',
+    {
+      opening: reminder ? '⏰ Checking again' : '📝 Quick check',
+      members: list(members.map((m) => m.mention)),
+      meeting: meetingWord(members.length),
+      round: period.key,
+    },
+    templates,
+  );
 }
 
-export function renderUnreachableNote(unreachable: readonly Addressee[], period: Period): string {
-  return `Heads-up for round ${period.key}: I could not message ${list(unreachable.map((m) => m.mention))} directly (their DMs may be closed). Please reach out to them yourself on the server.`;
+export function renderUnreachableNote(unreachable: readonly Addressee[], period: Period, templates?: TemplateOverrides): string {
+  return renderTemplate('unreachable.md', { unreachable: list(unreachable.map((m) => m.mention)), round: period.key }, templates);
 }
 
-export function renderRemoval(member: Addressee, misses: number, rejoinHint: string): string {
-  return [
-    `Hi ${member.mention}, your last ${misses} pairings were reported as not having happened, so I have taken you out of the 1-on-1 rotation for now.`,
-    `No hard feelings — it is only so your future partners are not left waiting. ${rejoinHint}`,
-  ].join('\n');
+export function renderRemoval(member: Addressee, misses: number, rejoinHint: string, templates?: TemplateOverrides): string {
+  return renderTemplate('removed.md', { member: member.mention, misses: String(misses), rejoin: rejoinHint }, templates);
 }
 
-export function renderJoin(newcomer: Addressee, group: readonly Addressee[], period: Period): string {
-  return `👋 ${list(group.map((m) => m.mention))}: ${withZone(newcomer)} joins your group for round ${period.key}. Welcome them and find a time that suits everyone!`;
+/** The moderators' commands (SPEC §7), listed in the help a moderator gets. */
+const MODERATOR_HELP = 'As a moderator you can also write `kick @x`, `pause @x 2 weeks`, `resume @x`, `frequency @x 2`, `status` and `members`.';
+
+/** The reply to a message that is not a command, and to `help`: what the bot understands. */
+export function renderInboxHelp(sender: Addressee, moderator: boolean, templates?: TemplateOverrides): string {
+  return renderTemplate('inbox-help.md', { sender: sender.mention, moderator_commands: moderator ? MODERATOR_HELP : '' }, templates);
 }

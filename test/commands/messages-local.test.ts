@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_ICEBREAKERS } from '../../src/core/icebreakers.js';
@@ -9,7 +9,7 @@ interface Post {
   text: string;
 }
 
-const ICE = /^💬 To break the ice: (.*)$/m;
+const ICE = /^💬 \*\*To break the ice:\*\* (.*)$/m;
 
 describe('what members receive on the local platform (built CLI)', () => {
   const box = useLocalSandbox();
@@ -25,7 +25,7 @@ describe('what members receive on the local platform (built CLI)', () => {
     for (const p of prompts) expect(BUILT_IN_ICEBREAKERS).toContain(p);
     expect(new Set(prompts).size).toBe(6);
     const bobAndMallory = intros.find((p) => p.recipients.includes('u02') && p.recipients.includes('u11'))!;
-    expect(bobAndMallory.text).toContain('🕒 When to meet: your working hours (09:00–18:00) overlap for 7 h: @bob Mon–Fri 09:00–16:00 (UTC−5) and @mallory Mon–Fri 11:00–18:00 (UTC−3).');
+    expect(bobAndMallory.text).toContain('🕒 **When to meet:** your working hours (09:00–18:00) overlap for 7 h: @bob Mon–Fri 09:00–16:00 (UTC−5) and @mallory Mon–Fri 11:00–18:00 (UTC−3).');
   });
 
   it('no member gets the same prompt twice in ten rounds, and a replayed seed gives the same prompts', async () => {
@@ -77,5 +77,32 @@ describe('what members receive on the local platform (built CLI)', () => {
     box.env.PAIRBOT_ICEBREAKERS = 'prompts.txt';
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     for (const p of await posts()) expect(p.text).not.toMatch(/@(everyone|here)\b|<@&/);
+  });
+
+  it('PAIRBOT_TEMPLATES_DIR replaces a built-in text; an unknown file or placeholder is exit 2 naming both, before anything is written', async () => {
+    const dir = join(box.dir, 'templates');
+    mkdirSync(dir);
+    box.env.PAIRBOT_TEMPLATES_DIR = 'templates';
+    writeFileSync(join(dir, 'intro.md'), 'Hello {{members}}! Round {{round}} @channel.\n{{meeting_time}}\nAsk: {{icebreaker}}\n');
+    writeFileSync(join(dir, 'into.md'), 'typo');
+    const unknownFile = await pairbot('pair', '--date', '2026-11-23');
+    expect(unknownFile.code).toBe(2);
+    expect(unknownFile.stderr).toMatch(/PAIRBOT_TEMPLATES_DIR: .*into\.md is not a template; the templates are intro\.md, sit-out\.md, optout\.md, feedback\.md, removed\.md, unreachable\.md, inbox-help\.md/);
+    rmSync(join(dir, 'into.md'));
+    writeFileSync(join(dir, 'feedback.md'), '{{members}}: did you meet {{partner_name}}?');
+    const unknownPlaceholder = await pairbot('optout', '--date', '2026-11-21');
+    expect(unknownPlaceholder.code).toBe(2);
+    expect(unknownPlaceholder.stderr).toMatch(/feedback\.md uses the placeholder \{\{partner_name\}\}, which this message does not have; its placeholders are \{\{opening\}\}/);
+    expect(existsSync(join(box.dir, 'data'))).toBe(false);
+    rmSync(join(dir, 'feedback.md'));
+
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '7')).code).toBe(0);
+    const intros = await posts();
+    expect(intros).toHaveLength(6);
+    const olivia = intros.find((p) => p.recipients.includes('u13'))!;
+    // No line for a placeholder with nothing to say: dave and olivia have one known time zone between them.
+    expect(olivia.text).toMatch(/^Hello @dave and @olivia! Round 2026-W48 @\u200bchannel\.\nAsk: \S.*$/);
+    const bob = intros.find((p) => p.recipients.includes('u02'))!;
+    expect(bob.text.split('\n')[1]).toMatch(/^your working hours \(09:00–18:00\) overlap for 7 h: @bob/);
   });
 });

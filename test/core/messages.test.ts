@@ -71,7 +71,7 @@ describe('messages', () => {
   it('suggests when to meet in each member local time, or says plainly there is no overlap', () => {
     const hours = { start: 540, end: 1080 };
     const text = renderIntro([{ mention: '@erin', timezone: 'America/Los_Angeles' }, { mention: '@grace', timezone: 'Asia/Tokyo' }, { mention: '@olivia' }], week, 'weekly', { workingHours: hours });
-    expect(text).toContain('🕒 When to meet: your working hours (09:00–18:00) overlap for 2 h: @erin Mon–Thu 16:00–18:00 (UTC−8) and @grace Tue–Fri 09:00–11:00 (UTC+9).');
+    expect(text).toContain('🕒 **When to meet:** your working hours (09:00–18:00) overlap for 2 h: @erin Mon–Thu 16:00–18:00 (UTC−8) and @grace Tue–Fri 09:00–11:00 (UTC+9).');
     const apart = renderIntro([{ mention: '@erin', timezone: 'America/Los_Angeles' }, { mention: '@dave', timezone: 'Asia/Kolkata' }], week, 'weekly', { workingHours: hours });
     expect(apart).toContain('do not overlap; the least-bad hour is @erin Mon–Thu 18:15–19:15 (UTC−8, 1 h 15 min after working hours) and @dave Tue–Fri 07:45–08:45 (UTC+5:30, 1 h 15 min before working hours).');
     expect(renderIntro([{ mention: '@a', timezone: 'Europe/Berlin' }, { mention: '@b', timezone: 'Europe/Paris' }], week, 'weekly', { workingHours: hours })).toContain(
