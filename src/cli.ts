@@ -192,6 +192,14 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(await read(opts, (ctx) => exportProgram(ctx, options)));
     });
 
+  withCommonOptions(program.command('doctor'))
+    .description('check the whole set-up, one line per check with ✓/✗ and the fix for each ✗; writes and sends nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { json?: boolean }) => {
+      const { doctor } = await import('./commands/doctor.js');
+      setExit(await doctor({ ...(program.opts() as CommonFlags), ...opts }, opts));
+    });
+
   withCommonOptions(program.command('crontab'))
     .description('print the crontab lines for the configured cadence, time zone and install directory')
     .option('--dir <path>', 'directory each job runs in, where .env lives (default: the install directory)')

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -14,4 +14,26 @@ export function writeFileAtomic(path: string, text: string): void {
   writeFileSync(tmp, text, { mode });
   chmodSync(tmp, mode);
   renameSync(tmp, path);
+}
+
+/**
+ * What stops this user from writing `path` (replacing it atomically, or creating it and
+ * its folders): the file itself, or the folder that must take new files. Undefined when
+ * nothing does.
+ */
+export function firstUnwritable(path: string): string | undefined {
+  if (existsSync(path) && !isWritable(path)) return path;
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return isWritable(dir) ? undefined : dir;
+}
+
+/** May this user write to `path` (a file, or a folder's entries)? */
+export function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 import { PlatformError, UsageError } from '../errors.js';
+import type { SetupCheck } from './types.js';
 
 /**
  * How an adapter runs its API requests: refused once closed, failures translated
@@ -64,4 +65,29 @@ export function stableHash(value: string): [number, number] {
 export function requireSetting(value: string | undefined, name: string, what: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`${name} is not set (${what})`);
   return value.trim();
+}
+
+/** The checks of one `doctor` probe, in order; `fail` returns the list so a probe can stop there. */
+export class SetupChecks {
+  readonly list: SetupCheck[] = [];
+
+  pass(name: string, detail: string): void {
+    this.list.push({ name, ok: true, detail });
+  }
+
+  fail(name: string, detail: string, fix: string, options: { unreachable?: boolean } = {}): SetupCheck[] {
+    this.list.push({ name, ok: false, detail, fix, ...(options.unreachable ? { unreachable: true } : {}) });
+    return this.list;
+  }
+
+  /**
+   * A request failed in a way the probe did not expect (a 5xx after retries, a timeout):
+   * the check in progress fails with the error, and says whether the platform was reachable.
+   */
+  failWith(name: string, err: unknown): SetupCheck[] {
+    const transient = err instanceof PlatformError && err.transient;
+    return this.fail(name, (err as Error)?.message ?? String(err), transient ? 'the platform did not answer properly; run `pairbot doctor` again later' : 'see the error; `pairbot doctor --verbose` shows each request', {
+      unreachable: transient,
+    });
+  }
 }

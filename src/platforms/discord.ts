@@ -1,5 +1,6 @@
 import { DiscordAPIError, RateLimitError, REST, type RateLimitData, type RESTOptions, type ResponseLike } from '@discordjs/rest';
 import {
+  PermissionFlagsBits,
   RESTJSONErrorCodes,
   Routes,
   type APIChannel,
@@ -13,7 +14,7 @@ import {
 import type { Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
+import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -23,7 +24,7 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord, PlatformLog } from './types.js';
+  ReactionRecord, PlatformLog, SetupCheck } from './types.js';
 
 /**
  * Discord through discord.js's REST layer (`@discordjs/rest`), with pairbot's transport
@@ -302,6 +303,80 @@ export class DiscordPlatform implements ChatPlatform {
     this.rest.clearHandlerSweeper();
   }
 
+  async checkSetup(): Promise<SetupCheck[]> {
+    const { apiUrl, guildId, roleId, channelId } = this.settings;
+    const checks = new SetupChecks();
+    let bot: APIUser;
+    try {
+      bot = (await this.calls.run(() => this.rest.get(Routes.user('@me')))) as APIUser;
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError)) {
+        return checks.fail('platform reachable', `cannot reach ${apiUrl}: ${(err as Error).message.replace(/^\[discord\] /, '')}`, 'check that this machine reaches discord.com (DNS, firewall, proxy), or DISCORD_API_URL if you set it', { unreachable: true });
+      }
+      checks.pass('platform reachable', `${apiUrl} answers`);
+      return checks.fail(
+        'token accepted',
+        `DISCORD_TOKEN was refused (HTTP ${err.status}: ${err.message})`,
+        'Discord Developer Portal → Applications → your bot → Bot → Reset Token, and set DISCORD_TOKEN to the new token (without the "Bot " prefix)',
+      );
+    }
+    checks.pass('platform reachable', `${apiUrl} answers`);
+    checks.pass('token accepted', `DISCORD_TOKEN accepted: the bot is @${bot.username}`);
+    const invite = `invite the bot with https://discord.com/oauth2/authorize?client_id=${bot.id}&scope=bot&permissions=${NEEDED_PERMISSIONS}`;
+    let step = 'server found';
+    try {
+      const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
+      if (!guild) return checks.fail(step, `no server ${guildId} that @${bot.username} is in`, `check DISCORD_GUILD_ID (right-click the server → Copy Server ID, with Developer Mode on) and ${invite}`);
+      checks.pass(step, `server "${guild.name}"`);
+      step = 'role found';
+      const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () => this.rest.get(Routes.guildRoles(guildId)))) as APIRole[];
+      const role = roles.find((r) => r.id === roleId);
+      if (!role) return checks.fail(step, `no role ${roleId} in "${guild.name}"`, 'set DISCORD_ROLE_ID to the id of the role whose holders are paired (Server Settings → Roles → ⋯ → Copy Role ID)');
+      checks.pass(step, `role @${role.name}`);
+      step = 'channel found';
+      const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
+      if (!channel || !('guild_id' in channel) || channel.guild_id !== guildId) {
+        const what = channel ? `channel ${channelId} is not in "${guild.name}"` : `no channel ${channelId} that @${bot.username} can see`;
+        return checks.fail(step, what, `set DISCORD_CHANNEL_ID to the announcement channel's id (right-click it → Copy Channel ID) and let @${bot.username} view it (channel settings → Permissions)`);
+      }
+      checks.pass(step, `#${channel.name ?? channelId}`);
+      step = 'may post and react';
+      const member = (await this.calls.call(`reading @${bot.username}'s roles`, () => this.rest.get(Routes.guildMember(guildId, bot.id)))) as APIGuildMember;
+      const perms = channelPermissions(guild, roles, member, bot.id, channel);
+      const lacking = (bits: Record<string, bigint>) => Object.entries(bits).filter(([, bit]) => (perms & bit) === 0n).map(([name]) => name);
+      const missing = lacking({ 'View Channel': PermissionFlagsBits.ViewChannel, 'Send Messages': PermissionFlagsBits.SendMessages, 'Add Reactions': PermissionFlagsBits.AddReactions, 'Read Message History': PermissionFlagsBits.ReadMessageHistory });
+      if (missing.length > 0) {
+        return checks.fail(step, `@${bot.username} lacks ${missing.join(', ')} in #${channel.name ?? channelId}`, `#${channel.name ?? channelId} → Edit Channel → Permissions → add @${bot.username}'s role and allow ${missing.join(', ')}`);
+      }
+      checks.pass(step, `@${bot.username} may post and react in #${channel.name ?? channelId}`);
+      step = 'Server Members Intent';
+      try {
+        await this.calls.run(() => this.rest.get(Routes.guildMembers(guildId), { query: new URLSearchParams({ limit: '1' }) }));
+      } catch (err) {
+        if (err instanceof DiscordAPIError && err.status === 403) {
+          return checks.fail(step, `Discord refuses to list the server's members (${err.message}): the Server Members Intent is off`, MEMBERS_INTENT_FIX);
+        }
+        throw err;
+      }
+      checks.pass(step, 'on: the members holding the role can be listed');
+      step = 'may manage the role';
+      const top = Math.max(0, ...member.roles.map((id) => roles.find((r) => r.id === id)?.position ?? 0));
+      if (role.id === guildId || role.managed) {
+        return checks.fail(step, `@${role.name} is ${role.id === guildId ? 'the @everyone role, which nobody can lose' : 'managed by an integration'}: prune cannot take it away, nor can join/leave`, 'set DISCORD_ROLE_ID to a role of your own (Server Settings → Roles → Create Role)');
+      }
+      if (guild.owner_id !== bot.id && !(perms & PermissionFlagsBits.Administrator) && !(basePermissions(guild, roles, member) & PermissionFlagsBits.ManageRoles)) {
+        return checks.fail(step, `@${bot.username} lacks Manage Roles: prune cannot take @${role.name} away, nor can join/leave give or take it`, `Server Settings → Roles → @${bot.username}'s role → Permissions → turn on Manage Roles`);
+      }
+      if (guild.owner_id !== bot.id && top <= role.position) {
+        return checks.fail(step, `@${bot.username}'s highest role is not above @${role.name}, so Discord will not let it give or take that role`, `Server Settings → Roles → drag @${bot.username}'s role above @${role.name}`);
+      }
+      checks.pass(step, `@${bot.username} may give and take @${role.name}`);
+      return checks.list;
+    } catch (err) {
+      return checks.failWith(step, err);
+    }
+  }
+
   /** Checks the token, the server, the role and the channel, once per run. */
   private ready(): Promise<Connection> {
     return this.calls.run(() => (this.connecting ??= this.connectOnce()));
@@ -452,12 +527,11 @@ export class DiscordPlatform implements ChatPlatform {
       if (err.status === 401) {
         return new PlatformError(PLATFORM, `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`, { cause: err });
       }
-      const hint =
-        err.status === 403
-          ? context.startsWith('reading the members')
-            ? ' (turn on the Server Members Intent for the bot in the Developer Portal; see docs/discord.md)'
-            : ' (the bot lacks a permission it needs; see docs/discord.md)'
-          : '';
+      // Members Intent off is a set-up mistake like an unknown role: exit 2, saying where to fix it.
+      if (err.status === 403 && context.startsWith('reading the members')) {
+        return new UsageError(`[discord] ${context} failed: HTTP 403 ${err.message} (code ${err.code}): the bot's Server Members Intent is off; ${MEMBERS_INTENT_FIX}`, { cause: err });
+      }
+      const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/discord.md)' : '';
       return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status} ${err.message} (code ${err.code})${hint}`, { cause: err });
     }
     if (err instanceof RateLimitError) {
@@ -473,6 +547,40 @@ export class DiscordPlatform implements ChatPlatform {
     const user = this.users.get(userId);
     return user ? `@${user.username}` : `user ${userId}`;
   }
+}
+
+/** What the bot needs: View Channel, Send Messages, Add Reactions, Read Message History, Manage Roles. */
+const NEEDED_PERMISSIONS = String(
+  PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.ManageRoles,
+);
+
+export const MEMBERS_INTENT_FIX =
+  'Discord Developer Portal → Applications → your bot → Bot → Privileged Gateway Intents → turn on Server Members Intent, then Save Changes';
+
+/** The bot's server-wide permissions: @everyone's and its roles'. */
+function basePermissions(guild: APIGuild, roles: readonly APIRole[], member: APIGuildMember): bigint {
+  const ids = new Set([guild.id, ...member.roles]);
+  return roles.filter((r) => ids.has(r.id)).reduce((acc, r) => acc | BigInt(r.permissions), 0n);
+}
+
+/** The bot's permissions in a channel, as Discord computes them: base, then @everyone's, roles' and its own overwrites. */
+function channelPermissions(guild: APIGuild, roles: readonly APIRole[], member: APIGuildMember, botId: string, channel: APIChannel): bigint {
+  const all = ~0n;
+  if (guild.owner_id === botId) return all;
+  let perms = basePermissions(guild, roles, member);
+  if (perms & PermissionFlagsBits.Administrator) return all;
+  const overwrites = ('permission_overwrites' in channel ? channel.permission_overwrites : undefined) ?? [];
+  for (const group of [[guild.id], member.roles, [botId]]) {
+    let allow = 0n;
+    let deny = 0n;
+    for (const o of overwrites) {
+      if (!group.includes(o.id)) continue;
+      allow |= BigInt(o.allow);
+      deny |= BigInt(o.deny);
+    }
+    perms = (perms & ~deny) | allow;
+  }
+  return perms;
 }
 
 /** Discord will never deliver to this person: DMs closed, no shared server, or no such user. */

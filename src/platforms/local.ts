@@ -1,10 +1,12 @@
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_LOCAL_STATE, type Config } from '../config.js';
+import { firstUnwritable } from '../files.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
-import type { ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
+import { SetupChecks } from './api-calls.js';
+import type { SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
 /**
  * The embedded platform: the roster is a file, and every post, DM and reaction
@@ -67,6 +69,26 @@ export class LocalPlatform implements ChatPlatform {
   allUsers(): PlatformUser[] {
     this.roster ??= readRoster(this.rosterPath);
     return this.roster;
+  }
+
+  async checkSetup(): Promise<SetupCheck[]> {
+    const checks = new SetupChecks();
+    let users: PlatformUser[];
+    try {
+      users = this.allUsers();
+    } catch (err) {
+      return checks.fail('roster readable', (err as Error).message, 'set PAIRBOT_ROSTER to a CSV (id,name[,timezone,…]) or JSON roster file this user can read; see examples/roster.csv');
+    }
+    checks.pass('roster readable', `${this.rosterPath}: ${users.length} people`);
+    try {
+      this.state.removed();
+    } catch (err) {
+      return checks.fail('local state usable', (err as Error).message, 'point PAIRBOT_LOCAL_STATE at a new file, or move the file aside');
+    }
+    const blocked = firstUnwritable(this.state.path);
+    if (blocked) return checks.fail('local state usable', `${blocked} is not writable by this user`, `give this user write permission on ${blocked}, or set PAIRBOT_LOCAL_STATE elsewhere`);
+    checks.pass('local state usable', this.state.path);
+    return checks.list;
   }
 
   async listMembers(): Promise<PlatformUser[]> {

@@ -8,7 +8,7 @@ import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, requireSetting, stableHash } from './api-calls.js';
+import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
   ChatPlatform,
@@ -18,7 +18,7 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord, PlatformLog } from './types.js';
+  ReactionRecord, PlatformLog, SetupCheck } from './types.js';
 
 /**
  * Mattermost through the official Client4, with pairbot's own transport policy
@@ -306,6 +306,68 @@ export class MattermostPlatform implements ChatPlatform {
 
   async close(): Promise<void> {
     this.calls.close();
+  }
+
+  async checkSetup(): Promise<SetupCheck[]> {
+    const { url, team: teamName, channel: channelName } = this.settings;
+    const checks = new SetupChecks();
+    const permissionsPage = 'System Console → User Management → Permissions (the System Scheme, or the team\'s override scheme)';
+    let me: UserProfile;
+    try {
+      me = await this.calls.run(() => this.client.getMe());
+    } catch (err) {
+      if (!(err instanceof MattermostApiError)) {
+        return checks.fail('platform reachable', `cannot reach ${url}: ${(err as Error).message.replace(/^\[mattermost\] /, '')}`, 'check MATTERMOST_URL (the address you open Mattermost at) and that this machine reaches it: DNS, firewall, proxy, TLS certificate', { unreachable: true });
+      }
+      checks.pass('platform reachable', `${url} answers`);
+      return checks.fail(
+        'token accepted',
+        `MATTERMOST_TOKEN was refused by ${url} (HTTP ${err.status}${err.serverMessage ? `: ${err.serverMessage}` : ''})`,
+        'create an access token for the bot (System Console → Integrations → Bot Accounts → the bot → Create New Token) and set MATTERMOST_TOKEN to it; a revoked token or a disabled bot account is refused too',
+      );
+    }
+    checks.pass('platform reachable', `${url} answers`);
+    checks.pass('token accepted', `MATTERMOST_TOKEN accepted: the bot is @${me.username}`);
+    let step = 'team found';
+    try {
+      const team = await this.calls.lookUp(`finding team ${teamName}`, () => this.client.getTeamByName(teamName));
+      if (!team) {
+        return checks.fail(step, `no team "${teamName}" on ${url} that @${me.username} can see`, `set MATTERMOST_TEAM to the team's name as in its URL (${url}/<team>/channels/…) and add @${me.username} to the team (team menu → Add members)`);
+      }
+      checks.pass(step, `team "${team.name}" (${team.display_name})`);
+      step = 'channel found';
+      const channel = await this.calls.lookUp(`finding ~${channelName}`, () => this.client.getChannelByNameAndTeamName(teamName, channelName));
+      if (!channel || channel.delete_at > 0) {
+        const what = channel ? `~${channelName} in team "${teamName}" is archived` : `no channel "${channelName}" in team "${teamName}" that @${me.username} can see`;
+        return checks.fail(step, what, `set MATTERMOST_CHANNEL to the channel's name as in its URL (${url}/${teamName}/channels/<channel>), unarchive it, or add @${me.username} to a private channel (/invite @${me.username})`);
+      }
+      checks.pass(step, `~${channel.name} (${channel.type === 'P' ? 'private' : 'public'})`);
+      step = 'bot in the channel';
+      const membership = await this.calls.lookUp(`reading the bot's membership of ~${channelName}`, () => this.client.getMyChannelMember(channel.id));
+      if (!membership) {
+        return checks.fail(step, `@${me.username} is not a member of ~${channelName}`, `add the bot to the channel: in ~${channelName} type /invite @${me.username} (or channel menu → Add members)`);
+      }
+      checks.pass(step, `@${me.username} is a member of ~${channelName}`);
+      step = 'may post and react';
+      const teamMember = await this.calls.call(`reading the bot's team membership`, () => this.client.getTeamMember(team.id, me.id));
+      const roleNames = [...new Set([me.roles, teamMember.roles, membership.roles].flatMap((r) => (r ?? '').split(' ')).filter(Boolean))];
+      const roles = await this.calls.call('reading the permissions of the bot\'s roles', () => this.client.getRolesByNames(roleNames));
+      const granted = new Set(roles.flatMap((r) => r.permissions));
+      const missing = ['create_post', 'add_reaction'].filter((p) => !granted.has(p));
+      if (missing.length > 0) {
+        return checks.fail(step, `the bot's roles (${roleNames.join(', ')}) lack ${missing.join(' and ')} in ~${channelName}`, `in ${permissionsPage}, give channel members "Create Posts" and "Post Reactions" (or make @${me.username} a system admin)`);
+      }
+      checks.pass(step, `@${me.username} may post and react in ~${channelName}`);
+      step = 'may manage channel members';
+      const manage = channel.type === 'P' ? 'manage_private_channel_members' : 'manage_public_channel_members';
+      if (!granted.has(manage)) {
+        return checks.fail(step, `the bot lacks ${manage}: prune cannot take members out of ~${channelName}, nor can join/leave add or remove them`, `make @${me.username} a channel admin of ~${channelName} (Members → the bot → Make Channel Admin), or in ${permissionsPage} give channel members "Manage ${channel.type === 'P' ? 'Private' : 'Public'} Channel Members"`);
+      }
+      checks.pass(step, `@${me.username} may add and remove members of ~${channelName}`);
+      return checks.list;
+    } catch (err) {
+      return checks.failWith(step, err);
+    }
   }
 
   /** Checks the token and finds the channel, once per run. */

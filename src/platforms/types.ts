@@ -41,8 +41,26 @@ export interface GroupDeliveryResult {
   unreachable: { userId: string; reason: string }[];
 }
 
+/** One line of `pairbot doctor` (SPEC §9): what was checked, and for a ✗ the exact fix. */
+export interface SetupCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** For a failed check: the setting, permission or admin-UI place to fix. */
+  fix?: string;
+  /** The platform could not be reached at all (exit 1, not a set-up mistake). */
+  unreachable?: boolean;
+}
+
 export interface ChatPlatform {
   readonly kind: PlatformKind;
+  /**
+   * `pairbot doctor`'s probes, in SPEC §9's order (reachable, token, place, may post and
+   * react, Discord's Members Intent, the permissions prune and join/leave need). Stops at
+   * the first failure that leaves the later checks meaningless. Never throws for what it
+   * checks; posts and changes nothing.
+   */
+  checkSetup(): Promise<SetupCheck[]>;
   /** Checks credentials and the configured place; returns the bot's own user id. */
   connect(): Promise<{ botUserId: string }>;
   /** The program's members: never bots or deactivated accounts, never the bot itself. */

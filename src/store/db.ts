@@ -1,8 +1,9 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isDatabaseBusy, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { isWritable } from '../files.js';
 
 export type DB = Database.Database;
 
@@ -83,14 +84,7 @@ export function openMemory(image?: Buffer): DB {
 
 /** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
 function requireWritable(path: string): void {
-  const denied = (target: string): boolean => {
-    try {
-      accessSync(target, constants.W_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  };
+  const denied = (target: string): boolean => !isWritable(target);
   if (denied(path)) throw new StoreError(`database ${path} is not writable by this user; give it write permission (or run as its owner)`);
   if (denied(dirname(path))) {
     throw new StoreError(`the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`);
@@ -187,5 +181,19 @@ export function writeTransaction<T>(db: DB, body: () => T): T {
       throw new StoreError(`the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`, { cause: err });
     }
     throw err;
+  }
+}
+
+/** The schema version of an existing database file, read without changing it (for `doctor`). */
+export function schemaVersionOf(path: string): number {
+  let db: DB | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (err) {
+    throw new StoreError(`cannot read database ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    db?.close();
   }
 }

@@ -31,15 +31,7 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
     bots = [fake.addUser({ username: 'mee6', bot: true }), fake.addUser({ username: 'dyno', bot: true })];
     fake.addUsers(1_000, 'lurker', { withRole: false });
     ({ dir, cleanup } = tempDir());
-    env = {
-      PAIRBOT_PLATFORM: 'discord',
-      DISCORD_API_URL: fake.apiUrl,
-      DISCORD_TOKEN: fake.token,
-      DISCORD_GUILD_ID: fake.guild.id,
-      DISCORD_ROLE_ID: fake.role.id,
-      DISCORD_CHANNEL_ID: fake.channel.id,
-      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
-    };
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
   afterEach(async () => {
     await fake.close();

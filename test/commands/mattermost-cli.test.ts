@@ -29,14 +29,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     humans = fake.addUsers(HUMANS, 'person');
     others = [fake.addBot('standupbot'), fake.addBot('githubbot'), fake.addBot('pollbot'), ...fake.addUsers(6, 'former', { deactivated: true })];
     ({ dir, cleanup } = tempDir());
-    env = {
-      PAIRBOT_PLATFORM: 'mattermost',
-      MATTERMOST_URL: fake.url,
-      MATTERMOST_TOKEN: fake.token,
-      MATTERMOST_TEAM: 'community',
-      MATTERMOST_CHANNEL: 'coffee-pairs',
-      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
-    };
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
   afterEach(async () => {
     await fake.close();

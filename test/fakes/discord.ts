@@ -62,6 +62,16 @@ const MAX_MEMBERS_PAGE = 1000;
 const MAX_REACTIONS_PAGE = 100;
 const API = '/api/v10';
 
+/** Discord's permission bits used here. */
+export const PERMISSIONS = {
+  administrator: 1n << 3n,
+  addReactions: 1n << 6n,
+  viewChannel: 1n << 10n,
+  sendMessages: 1n << 11n,
+  readMessageHistory: 1n << 16n,
+  manageRoles: 1n << 28n,
+} as const;
+
 /** Discord's error codes used here. */
 export const CODES = {
   unknownChannel: 10003,
@@ -116,8 +126,8 @@ export class FakeDiscord {
   readonly requests: LoggedRequest[] = [];
   /** Whether the bot has the Server Members intent (without it, listing members is refused). */
   membersIntent = true;
-  /** Whether the bot may take the program role away (Manage Roles, above the role). */
-  canManageRoles = true;
+  /** The bot's own role: above the program role, with the permissions pairbot needs. */
+  readonly botRole: APIRole;
 
   private readonly closedDMs = new Set<string>();
   private readonly nonces = new Map<string, string>();
@@ -189,8 +199,63 @@ export class FakeDiscord {
       flags: 0,
     } as unknown as APIChannel & { guild_id: string };
     this.channels.set(this.channel.id, this.channel);
+    this.botRole = this.addRole('pairbot');
+    (this.botRole as { permissions: string }).permissions = String(PERMISSIONS.viewChannel | PERMISSIONS.sendMessages | PERMISSIONS.addReactions | PERMISSIONS.readMessageHistory | PERMISSIONS.manageRoles);
     this.bot = this.createUser({ username: options.botUsername ?? 'pairbot', bot: true, withRole: false });
+    this.members.get(this.bot.id)!.roles.push(this.botRole.id);
     this.defineRoutes();
+  }
+
+  /** Whether the bot may take the program role away (Manage Roles on its role, which is above the program role). */
+  get canManageRoles(): boolean {
+    return (BigInt(this.botRole.permissions) & PERMISSIONS.manageRoles) !== 0n;
+  }
+
+  set canManageRoles(value: boolean) {
+    this.setRoleBit(this.botRole, PERMISSIONS.manageRoles, value);
+  }
+
+  /** Whether the bot may post in the program channel (an overwrite denies Send Messages when not). */
+  get canPost(): boolean {
+    return (this.botPermissionsIn(this.channel) & PERMISSIONS.sendMessages) !== 0n;
+  }
+
+  set canPost(value: boolean) {
+    this.setChannelDeny(PERMISSIONS.sendMessages, !value);
+  }
+
+  /** Whether the bot may add reactions in the program channel. */
+  set canReact(value: boolean) {
+    this.setChannelDeny(PERMISSIONS.addReactions, !value);
+  }
+
+  /** The bot's permissions in a server channel, computed as Discord does (roles, then overwrites). */
+  botPermissionsIn(channel: APIChannel): bigint {
+    const member = this.members.get(this.bot.id);
+    if (!member) return 0n;
+    const roleIds = [this.guild.id, ...member.roles];
+    let perms = roleIds.reduce((acc, id) => acc | BigInt(this.roles.get(id)?.permissions ?? '0'), 0n);
+    if (perms & PERMISSIONS.administrator) return ~0n;
+    const overwrites = (channel as { permission_overwrites?: { id: string; allow: string; deny: string }[] }).permission_overwrites ?? [];
+    for (const group of [[this.guild.id], member.roles, [this.bot.id]]) {
+      let allow = 0n;
+      let deny = 0n;
+      for (const o of overwrites) if (group.includes(o.id)) ((allow |= BigInt(o.allow)), (deny |= BigInt(o.deny)));
+      perms = (perms & ~deny) | allow;
+    }
+    return perms;
+  }
+
+  private setRoleBit(role: APIRole, bit: bigint, on: boolean): void {
+    const now = BigInt(role.permissions);
+    (role as { permissions: string }).permissions = String(on ? now | bit : now & ~bit);
+  }
+
+  private setChannelDeny(bit: bigint, deny: boolean): void {
+    const overwrites = (this.channel as unknown as { permission_overwrites: { id: string; type: number; allow: string; deny: string }[] }).permission_overwrites;
+    let o = overwrites.find((x) => x.id === this.botRole.id);
+    if (!o) overwrites.push((o = { id: this.botRole.id, type: 0, allow: '0', deny: '0' }));
+    o.deny = String(deny ? BigInt(o.deny) | bit : BigInt(o.deny) & ~bit);
   }
 
   /** Starts a fake on 127.0.0.1 with a server, its program role and channel, and the bot in the server. */
@@ -203,6 +268,11 @@ export class FakeDiscord {
   /** What DISCORD_API_URL should be. */
   get apiUrl(): string {
     return `http://127.0.0.1:${portOf(this.server, 'fake Discord')}${API}`;
+  }
+
+  /** The settings that point pairbot at this fake's server, role and channel. */
+  settings(): Record<string, string> {
+    return { PAIRBOT_PLATFORM: 'discord', DISCORD_API_URL: this.apiUrl, DISCORD_TOKEN: this.token, DISCORD_GUILD_ID: this.guild.id, DISCORD_ROLE_ID: this.role.id, DISCORD_CHANNEL_ID: this.channel.id };
   }
 
   async close(): Promise<void> {
@@ -489,6 +559,11 @@ export class FakeDiscord {
 
     this.on('GET', '/guilds/:guild_id', ({ params }) => ok(this.guildOf(params[0]!)));
 
+    this.on('GET', '/guilds/:guild_id/roles', ({ params }) => {
+      this.guildOf(params[0]!);
+      return ok([...this.roles.values()]);
+    });
+
     this.on('GET', '/guilds/:guild_id/roles/:role_id', ({ params }) => {
       this.guildOf(params[0]!);
       const role = this.roles.get(params[1]!);
@@ -531,7 +606,8 @@ export class FakeDiscord {
       const member = this.members.get(params[1]!);
       if (!member) throw unknown(CODES.unknownMember, 'Member');
       if (!this.roles.has(params[2]!)) throw unknown(CODES.unknownRole, 'Role');
-      if (!this.canManageRoles) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      const top = Math.max(...this.members.get(this.bot.id)!.roles.map((r) => this.roles.get(r)?.position ?? 0));
+      if (!this.canManageRoles || top <= this.roles.get(params[2]!)!.position) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       member.roles = member.roles.filter((r) => r !== params[2]);
       return { status: 204 };
     });
@@ -554,6 +630,7 @@ export class FakeDiscord {
         throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
       }
       const recipient = this.dmRecipients.get(channel.id);
+      if (!recipient && !(this.botPermissionsIn(channel) & PERMISSIONS.sendMessages)) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       if (recipient && this.closedDMs.has(recipient)) throw new HttpError(403, CODES.cannotDM, 'Cannot send messages to this user');
       // As Discord documents: "if another message was created by the same author with the same
       // nonce, that message will be returned" — per author, whatever the channel.
@@ -590,6 +667,8 @@ export class FakeDiscord {
     this.on('PUT', '/channels/:channel_id/messages/:message_id/reactions/:emoji/@me', ({ params }) => {
       const message = this.messageIn(params[0]!, params[1]!);
       if (!isUnicodeEmoji(params[2]!)) throw new HttpError(400, CODES.unknownEmoji, 'Unknown Emoji');
+      const channel = this.channels.get(params[0]!)!;
+      if (!this.dmRecipients.has(channel.id) && !(this.botPermissionsIn(channel) & PERMISSIONS.addReactions)) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       this.saveReaction(message, params[2]!, this.bot.id);
       return { status: 204 };
     });

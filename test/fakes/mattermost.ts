@@ -119,6 +119,10 @@ export class FakeMattermost {
   now: () => number = () => Date.now();
   /** Whether the bot may remove members from channels (`manage_*_channel_members`). */
   canRemoveMembers = true;
+  /** Whether channel members may post in team channels (`create_post` of channel_user). */
+  canPost = true;
+  /** Whether channel members may react (`add_reaction` of channel_user). */
+  canReact = true;
 
   private readonly tokens = new Map<string, string>();
   private readonly faults = new FaultQueue<Fault>();
@@ -147,6 +151,11 @@ export class FakeMattermost {
 
   get url(): string {
     return `http://127.0.0.1:${portOf(this.server, 'fake Mattermost')}`;
+  }
+
+  /** The settings that point pairbot at this fake's team and channel. */
+  settings(): Record<string, string> {
+    return { PAIRBOT_PLATFORM: 'mattermost', MATTERMOST_URL: this.url, MATTERMOST_TOKEN: this.token, MATTERMOST_TEAM: this.team.name, MATTERMOST_CHANNEL: this.channel.name };
   }
 
   async close(): Promise<void> {
@@ -544,6 +553,26 @@ export class FakeMattermost {
       return ok([...members.values()].slice(page * perPage, (page + 1) * perPage));
     });
 
+    this.on('GET', '/channels/:channel_id/members/:user_id', ({ params, userId }) => {
+      const members = this.members.get(params[0]!);
+      if (!members) throw notFound('app.channel.get.existing.app_error', 'Unable to find the existing channel.');
+      const member = members.get(params[1] === 'me' ? userId : params[1]!);
+      if (!member) throw notFound('app.channel.get_member.missing.app_error', 'No channel member found for that user ID and channel ID.');
+      return ok(member);
+    });
+
+    this.on('GET', '/teams/:team_id/members/:user_id', ({ params, userId }) => {
+      const team = this.teams.get(params[0]!);
+      const memberId = params[1] === 'me' ? userId : params[1]!;
+      if (!team || !this.teamMembers.get(team.id)?.has(memberId)) throw notFound('app.team.get_member.missing.app_error', 'No team member found for that user ID and team ID.');
+      return ok({ team_id: team.id, user_id: memberId, roles: 'team_user', delete_at: 0, scheme_user: true, scheme_admin: false, scheme_guest: false, msg_count: 0, mention_count: 0 });
+    });
+
+    this.on('POST', '/roles/names', ({ body }) => {
+      if (!Array.isArray(body) || body.some((n) => typeof n !== 'string')) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing role names in request body.');
+      return ok((body as string[]).filter((name) => name in this.rolePermissions()).map((name) => ({ id: `role-${name}`, name, display_name: name, description: '', permissions: this.rolePermissions()[name], scheme_managed: true, built_in: true })));
+    });
+
     this.on('DELETE', '/channels/:channel_id/members/:user_id', ({ params }) => {
       const [channelId, memberId] = params as [string, string];
       const channel = this.channels.get(channelId);
@@ -593,6 +622,7 @@ export class FakeMattermost {
       const channel = this.channels.get(input.channel_id);
       if (!channel) throw forbidden();
       if (!this.members.get(channel.id)?.has(userId)) throw forbidden();
+      if (!this.canPost && (channel.type === 'O' || channel.type === 'P')) throw forbidden();
       const message = typeof input.message === 'string' ? input.message : '';
       if (message.length === 0) throw badRequest('model.post.is_valid.msg.app_error', 'Invalid Message.');
       if ([...message].length > 16383) throw badRequest('model.post.is_valid.msg.app_error', 'Invalid Message.');
@@ -647,8 +677,24 @@ export class FakeMattermost {
       if (!/^[a-z0-9_+-]{1,64}$/.test(input.emoji_name)) throw badRequest('model.reaction.is_valid.emoji_name.app_error', 'Invalid emoji name.');
       const post = this.posts.get(input.post_id);
       if (!post || !this.members.get(post.channel_id)?.has(userId)) throw forbidden();
+      if (!this.canReact) throw forbidden();
       return created(this.saveReaction(userId, post.id, input.emoji_name));
     });
+  }
+
+  /** The default roles' permissions, as the flags above leave them (a subset of the server's). */
+  private rolePermissions(): Record<string, string[]> {
+    return {
+      system_user: ['create_direct_channel', 'create_group_channel', 'create_team', 'list_public_teams', 'view_members'],
+      team_user: ['view_team', 'list_team_channels', 'join_public_channels', 'read_public_channel', 'create_public_channel', 'create_private_channel'],
+      channel_user: [
+        'read_channel',
+        'use_channel_mentions',
+        ...(this.canPost ? ['create_post', 'edit_post', 'delete_post'] : []),
+        ...(this.canReact ? ['add_reaction', 'remove_reaction'] : []),
+        ...(this.canRemoveMembers ? ['manage_public_channel_members', 'manage_private_channel_members'] : []),
+      ],
+    };
   }
 
   private teamByName(name: string): Team {

@@ -180,11 +180,12 @@ describe('discord adapter against the fake server', () => {
       expect(pages[1]!.query).toMatch(/after=\d{15,21}/);
     });
 
-    it('says to turn on the Server Members intent when listing is refused', async () => {
+    it('says where to turn on the Server Members Intent when listing is refused, as a set-up mistake (exit 2)', async () => {
       h.fake.membersIntent = false;
       const err = await h.platform.listMembers().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PlatformError);
-      expect((err as Error).message).toContain('Server Members Intent');
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(2);
+      expect((err as Error).message).toContain('Privileged Gateway Intents → turn on Server Members Intent');
     });
 
     it('finds users by id, username, @username and <@id>, also outside the role', async () => {

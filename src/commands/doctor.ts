@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { knownSecrets, loadConfig, redact, type CommonFlags, type Config } from '../config.js';
+import { EXIT } from '../errors.js';
+import { firstUnwritable } from '../files.js';
+import { createLogger } from '../log.js';
+import { createPlatform } from '../platforms/index.js';
+import type { SetupCheck } from '../platforms/types.js';
+import { SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
+
+/** `doctor --json` (SPEC §9). `fix` is null for a check that passed. */
+export interface DoctorReport {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string; fix: string | null }[];
+}
+
+/**
+ * Checks the whole set-up in SPEC §9's order and prints one line per check, each ✗
+ * followed by its fix. Exit 0 when all pass; 2 when the settings or a set-up check
+ * fail; 1 when the platform cannot be reached at all. Writes and sends nothing.
+ */
+export async function doctor(flags: CommonFlags, options: { json?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const checks: SetupCheck[] = [];
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env, flags);
+    // The adapter checks its own required settings (a missing MATTERMOST_URL is a settings error).
+    const platform = await createPlatform(config, createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets));
+    checks.push({ name: 'settings valid', ok: true, detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}` });
+    checks.push(checkDatabase(config.db));
+    try {
+      checks.push(...(await platform.checkSetup()));
+    } finally {
+      await platform.close();
+    }
+  } catch (err) {
+    if (checks.length > 0) throw err;
+    checks.push({
+      name: 'settings valid',
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'set the variable named above to what it expects (environment, PAIRBOT_CONFIG or .env; see example.env), then run `pairbot doctor` again',
+    });
+  }
+  const secrets = [...(config?.secrets ?? []), ...knownSecrets];
+  const report: DoctorReport = {
+    ok: checks.every((c) => c.ok),
+    checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: redact(c.detail, secrets), fix: c.fix === undefined ? null : redact(c.fix, secrets) })),
+  };
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(renderDoctor(report));
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length === 0) return EXIT.ok;
+  return failed.every((c) => c.unreachable) ? EXIT.failed : EXIT.usage;
+}
+
+export function renderDoctor(report: DoctorReport): string {
+  const lines = report.checks.flatMap((c) => (c.ok ? [`✓ ${c.name}: ${c.detail}`] : [`✗ ${c.name}: ${c.detail}`, `    fix: ${c.fix}`]));
+  const failed = report.checks.filter((c) => !c.ok).length;
+  lines.push(failed === 0 ? 'All checks passed.' : `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writable (the file, or the folder that will hold it and SQLite's journal files) and a schema this pairbot knows. */
+function checkDatabase(path: string): SetupCheck {
+  const name = 'database writable';
+  const blocked = firstUnwritable(path) ?? (existsSync(path) ? firstUnwritable(`${path}-wal`) : undefined);
+  if (blocked) {
+    return { name, ok: false, detail: `${blocked} is not writable by this user (SQLite also writes -wal and -shm files beside the database)`, fix: `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere` };
+  }
+  if (!existsSync(path)) return { name, ok: true, detail: `${path} does not exist yet; the first run creates it (mode 0600)` };
+  let version: number;
+  try {
+    version = schemaVersionOf(path);
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: `restore ${path} from a backup, or set PAIRBOT_DB to a new file` };
+  }
+  if (version > SCHEMA_VERSION) {
+    return { name, ok: false, detail: `${path} has schema version ${version}, newer than this pairbot (${SCHEMA_VERSION})`, fix: 'upgrade pairbot to the version that wrote this database' };
+  }
+  const schema = version === SCHEMA_VERSION ? `schema version ${version}, current` : `schema version ${version}; the next run updates it to ${SCHEMA_VERSION}`;
+  return { name, ok: true, detail: `${path} (${schema})` };
+}

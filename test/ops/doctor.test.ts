@@ -1,0 +1,258 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DoctorReport } from '../../src/commands/doctor.js';
+import { FakeDiscord, newSnowflake } from '../fakes/discord.js';
+import { FakeMattermost } from '../fakes/mattermost.js';
+import { closeServer, listenOnLoopback, portOf } from '../fakes/http.js';
+import { runCli } from '../helpers/cli.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** `pairbot doctor --json` and its plain output, checked to agree; the exit code as well. */
+async function doctor(cwd: string, env: Record<string, string>, secret?: string) {
+  const json = await runCli(['doctor', '--json'], { cwd, env });
+  const text = await runCli(['doctor'], { cwd, env });
+  const report = JSON.parse(json.stdout) as DoctorReport;
+  expect(text.code).toBe(json.code);
+  for (const c of report.checks) expect(text.stdout).toContain(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+  for (const c of report.checks) expect(c.fix === null).toBe(c.ok);
+  expect(report.ok).toBe(report.checks.every((c) => c.ok));
+  if (secret) for (const out of [json.stdout, json.stderr, text.stdout, text.stderr]) expect(out).not.toContain(secret);
+  const failed = report.checks.filter((c) => !c.ok);
+  return { code: json.code, report, failed: failed.map((c) => c.name), first: failed[0], text: text.stdout };
+}
+
+const names = (r: DoctorReport) => r.checks.map((c) => c.name);
+
+describe('pairbot doctor on Mattermost (fake server)', () => {
+  let fake: FakeMattermost;
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
+    fake.addUsers(4, 'person');
+    ({ dir, cleanup } = tempDir());
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('passes every check of SPEC §9, in order, with exit 0, writing and posting nothing', async () => {
+    const r = await doctor(dir, env, fake.token);
+    expect(r.code).toBe(0);
+    expect(names(r.report)).toEqual([
+      'settings valid',
+      'database writable',
+      'platform reachable',
+      'token accepted',
+      'team found',
+      'channel found',
+      'bot in the channel',
+      'may post and react',
+      'may manage channel members',
+    ]);
+    expect(r.text).toMatch(/All checks passed\.\n$/);
+    expect(fake.posts.size).toBe(0);
+    expect(fake.requestCount({ method: 'POST', path: /\/posts$/ })).toBe(0);
+  });
+
+  it('a refused token is exit 2 saying where to make a new one, and the token never shows', async () => {
+    env.MATTERMOST_TOKEN = 'wrongtoken12345';
+    const r = await doctor(dir, env, 'wrongtoken12345');
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['token accepted']);
+    expect(r.first!.fix).toMatch(/Bot Accounts/);
+  });
+
+  it.each([
+    ['a missing team', (e: Record<string, string>) => (e.MATTERMOST_TEAM = 'nosuchteam'), 'team found', /MATTERMOST_TEAM/],
+    ['a missing channel', (e: Record<string, string>) => (e.MATTERMOST_CHANNEL = 'nosuchchannel'), 'channel found', /MATTERMOST_CHANNEL/],
+  ])('%s is exit 2 naming the setting', async (_, change, check, fix) => {
+    change(env);
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual([check]);
+    expect(r.first!.fix).toMatch(fix);
+  });
+
+  it('the bot outside the channel is exit 2 saying how to add it', async () => {
+    fake.members.get(fake.channel.id)!.delete(fake.bot.id);
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['bot in the channel']);
+    expect(r.first!.fix).toContain('/invite @pairbot');
+  });
+
+  it('no permission to post, or to react, is exit 2 naming the permission', async () => {
+    fake.canPost = false;
+    const post = await doctor(dir, env);
+    expect(post.code).toBe(2);
+    expect(post.failed).toEqual(['may post and react']);
+    expect(post.first!.detail).toMatch(/lack create_post/);
+    fake.canPost = true;
+    fake.canReact = false;
+    const react = await doctor(dir, env);
+    expect(react.failed).toEqual(['may post and react']);
+    expect(react.first!.detail).toMatch(/lack add_reaction/);
+  });
+
+  it('no permission to remove members is exit 2 saying how to grant it', async () => {
+    fake.canRemoveMembers = false;
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['may manage channel members']);
+    expect(r.first!.fix).toMatch(/Make Channel Admin/);
+  });
+
+  it('an unreachable server is exit 1', async () => {
+    const server = await listenOnLoopback(async () => undefined);
+    const port = portOf(server, 'placeholder');
+    await closeServer(server);
+    env.MATTERMOST_URL = `http://127.0.0.1:${port}`;
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(1);
+    expect(r.failed).toEqual(['platform reachable']);
+    expect(r.first!.fix).toMatch(/MATTERMOST_URL/);
+  });
+
+  it('bad settings are exit 2 and stop there', async () => {
+    env.PAIRBOT_CADENCE = 'hourly';
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(names(r.report)).toEqual(['settings valid']);
+    expect(r.first!.detail).toMatch(/PAIRBOT_CADENCE/);
+  });
+});
+
+describe('pairbot doctor on Discord (fake server)', () => {
+  let fake: FakeDiscord;
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    fake = await FakeDiscord.start();
+    fake.addUsers(4, 'person');
+    ({ dir, cleanup } = tempDir());
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('passes every check of SPEC §9, in order, with exit 0, sending nothing', async () => {
+    const r = await doctor(dir, env, fake.token);
+    expect(r.code).toBe(0);
+    expect(names(r.report)).toEqual([
+      'settings valid',
+      'database writable',
+      'platform reachable',
+      'token accepted',
+      'server found',
+      'role found',
+      'channel found',
+      'may post and react',
+      'Server Members Intent',
+      'may manage the role',
+    ]);
+    expect(fake.messages.size).toBe(0);
+  });
+
+  it('a refused token is exit 2 saying where to reset it', async () => {
+    env.DISCORD_TOKEN = 'MTAwrong.token.value';
+    const r = await doctor(dir, env, 'MTAwrong.token.value');
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['token accepted']);
+    expect(r.first!.fix).toMatch(/Developer Portal .*Reset Token/);
+  });
+
+  it.each([
+    ['server', 'DISCORD_GUILD_ID', 'server found'],
+    ['role', 'DISCORD_ROLE_ID', 'role found'],
+    ['channel', 'DISCORD_CHANNEL_ID', 'channel found'],
+  ])('a missing %s is exit 2 naming %s', async (_, variable, check) => {
+    env[variable] = newSnowflake();
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual([check]);
+    expect(r.first!.fix).toContain(variable);
+  });
+
+  it('no permission to post in the channel is exit 2 naming it', async () => {
+    fake.canPost = false;
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['may post and react']);
+    expect(r.first!.detail).toMatch(/lacks Send Messages/);
+  });
+
+  it('the Members Intent off is exit 2 saying where to turn it on — in doctor and in any command', async () => {
+    fake.membersIntent = false;
+    const r = await doctor(dir, env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['Server Members Intent']);
+    expect(r.first!.fix).toMatch(/Privileged Gateway Intents → turn on Server Members Intent/);
+    const pair = await runCli(['pair', '--date', '2026-11-23'], { cwd: dir, env });
+    expect(pair.code).toBe(2);
+    expect(pair.stderr).toMatch(/Server Members Intent is off; Discord Developer Portal/);
+  });
+
+  it('no Manage Roles, or a role above the bot, is exit 2 saying what to change', async () => {
+    fake.canManageRoles = false;
+    const off = await doctor(dir, env);
+    expect(off.code).toBe(2);
+    expect(off.failed).toEqual(['may manage the role']);
+    expect(off.first!.fix).toMatch(/turn on Manage Roles/);
+    fake.canManageRoles = true;
+    (fake.role as { position: number }).position = fake.botRole.position + 1;
+    const above = await doctor(dir, env);
+    expect(above.failed).toEqual(['may manage the role']);
+    expect(above.first!.fix).toMatch(/drag @pairbot's role above @coffee/);
+  });
+});
+
+describe('pairbot doctor on the local platform', () => {
+  const box = useLocalSandbox();
+
+  it('checks the settings, the database and the roster', async () => {
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(0);
+    expect(names(r.report)).toEqual(['settings valid', 'database writable', 'roster readable', 'local state usable']);
+    expect(r.report.checks[2]!.detail).toMatch(/13 people/);
+  });
+
+  it('an unreadable roster is exit 2 naming PAIRBOT_ROSTER', async () => {
+    box.env.PAIRBOT_ROSTER = join(box.dir, 'missing.csv');
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['roster readable']);
+    expect(r.first!.detail).toMatch(/PAIRBOT_ROSTER/);
+  });
+
+  it('a database from a newer pairbot is exit 2 and is left as it was', async () => {
+    mkdirSync(join(box.dir, 'data'));
+    const db = new Database(box.env.PAIRBOT_DB!);
+    db.pragma('user_version = 999');
+    db.close();
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['database writable']);
+    expect(r.first!.detail).toMatch(/schema version 999, newer than this pairbot/);
+  });
+
+  it('a corrupt local state file is exit 2 naming PAIRBOT_LOCAL_STATE', async () => {
+    mkdirSync(join(box.dir, 'data'));
+    writeFileSync(join(box.dir, 'data', 'local-state.json'), '{not json');
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['local state usable']);
+    expect(r.first!.detail).toMatch(/PAIRBOT_LOCAL_STATE/);
+  });
+});
