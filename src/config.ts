@@ -124,12 +124,24 @@ export function readHealthcheckUrl(env: Env, flags: CommonFlags = {}, cwd = proc
   }
 }
 
+/** PAIRBOT_TEMPLATES_DIR's templates, checked as loadConfig checks them (a UsageError naming file and placeholder). */
+export function readTemplates(env: Env, flags: CommonFlags = {}, cwd = process.cwd()): { dir?: string; templates: TemplateOverrides } {
+  const s = settingSources(env, flags, cwd)('PAIRBOT_TEMPLATES_DIR');
+  return { ...(s ? { dir: resolve(cwd, s.value) } : {}), templates: templatesOf(s, cwd) };
+}
+
 /**
  * Builds the validated, frozen configuration.
  * Precedence: flag > environment > PAIRBOT_CONFIG JSON file > .env in cwd > default.
  * This is the only reader of process.env (callers pass it in).
  */
-export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(), clock: () => Date = () => new Date()): Config {
+export function loadConfig(
+  env: Env,
+  flags: CommonFlags = {},
+  cwd = process.cwd(),
+  clock: () => Date = () => new Date(),
+  options: { templates?: boolean } = {},
+): Config {
   const get = settingSources(env, flags, cwd);
 
   const platform = oneOf(get('PAIRBOT_PLATFORM'), 'PAIRBOT_PLATFORM', ['local', 'mattermost', 'discord'] as const, 'local');
@@ -150,7 +162,8 @@ export function loadConfig(env: Env, flags: CommonFlags = {}, cwd = process.cwd(
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
   const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
   const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);
-  const templates = templatesOf(get('PAIRBOT_TEMPLATES_DIR'), cwd);
+  // `doctor` checks the templates last, as their own line (readTemplates).
+  const templates = options.templates === false ? {} : templatesOf(get('PAIRBOT_TEMPLATES_DIR'), cwd);
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { knownSecrets, loadConfig, redact, type CommonFlags, type Config } from '../config.js';
+import { knownSecrets, loadConfig, readTemplates, redact, type CommonFlags, type Config } from '../config.js';
+import { TEMPLATE_NAMES } from '../core/templates.js';
 import { EXIT } from '../errors.js';
 import { firstUnwritable } from '../files.js';
 import { createLogger } from '../log.js';
@@ -22,7 +23,7 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
   const checks: SetupCheck[] = [];
   let config: Config | undefined;
   try {
-    config = loadConfig(env, flags);
+    config = loadConfig(env, flags, undefined, undefined, { templates: false });
     // The adapter checks its own required settings (a missing MATTERMOST_URL is a settings error).
     const platform = await createPlatform(config, createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets));
     checks.push({ name: 'settings valid', ok: true, detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}` });
@@ -32,6 +33,7 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
     } finally {
       await platform.close();
     }
+    checks.push(checkTemplates(env, flags));
   } catch (err) {
     if (checks.length > 0) throw err;
     checks.push({
@@ -58,6 +60,19 @@ export function renderDoctor(report: DoctorReport): string {
   const failed = report.checks.filter((c) => !c.ok).length;
   lines.push(failed === 0 ? 'All checks passed.' : `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`);
   return `${lines.join('\n')}\n`;
+}
+
+/** PAIRBOT_TEMPLATES_DIR: only template files, each using only its message's placeholders. */
+function checkTemplates(env: NodeJS.ProcessEnv, flags: CommonFlags): SetupCheck {
+  const name = 'templates valid';
+  try {
+    const { dir, templates } = readTemplates(env, flags);
+    if (!dir) return { name, ok: true, detail: 'built-in texts (PAIRBOT_TEMPLATES_DIR is not set)' };
+    const replaced = Object.keys(templates);
+    return { name, ok: true, detail: `${dir}: ${replaced.length ? replaced.join(', ') : 'no templates'} replace the built-in text${replaced.length === 1 ? '' : 's'}` };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: `rename or fix the file named above: the templates are ${TEMPLATE_NAMES.join(', ')}, and README lists the placeholders each may use` };
+  }
 }
 
 /** Writable (the file, or the folder that will hold it and SQLite's journal files) and a schema this pairbot knows. */

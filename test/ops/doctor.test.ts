@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,7 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
       'bot in the channel',
       'may post and react',
       'may manage channel members',
+      'templates valid',
     ]);
     expect(r.text).toMatch(/All checks passed\.\n$/);
     expect(fake.posts.size).toBe(0);
@@ -118,6 +119,8 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
     const r = await doctor(dir, env);
     expect(r.code).toBe(1);
     expect(r.failed).toEqual(['platform reachable']);
+    // The templates are still checked: they do not need the platform.
+    expect(names(r.report).at(-1)).toBe('templates valid');
     expect(r.first!.fix).toMatch(/MATTERMOST_URL/);
   });
 
@@ -161,6 +164,7 @@ describe('pairbot doctor on Discord (fake server)', () => {
       'may post and react',
       'Server Members Intent',
       'may manage the role',
+      'templates valid',
     ]);
     expect(fake.messages.size).toBe(0);
   });
@@ -224,8 +228,29 @@ describe('pairbot doctor on the local platform', () => {
   it('checks the settings, the database and the roster', async () => {
     const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(0);
-    expect(names(r.report)).toEqual(['settings valid', 'database writable', 'roster readable', 'local state usable']);
+    expect(names(r.report)).toEqual(['settings valid', 'database writable', 'roster readable', 'local state usable', 'templates valid']);
     expect(r.report.checks[2]!.detail).toMatch(/13 people/);
+  });
+
+  it('a bad template is exit 2 as the last check, naming the file and the placeholder', async () => {
+    const dir = join(box.dir, 'templates');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'feedback.md'), 'Did you meet, {{members}}? Ask {{partner}}.');
+    box.env.PAIRBOT_TEMPLATES_DIR = dir;
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['templates valid']);
+    expect(names(r.report).at(-1)).toBe('templates valid');
+    expect(r.first!.detail).toMatch(/feedback\.md uses the placeholder \{\{partner\}\}/);
+    writeFileSync(join(dir, 'feedback.md'), 'Did you meet, {{members}}?');
+    writeFileSync(join(dir, 'welcome.md'), 'Hello');
+    const stray = await doctor(box.dir, box.env);
+    expect(stray.failed).toEqual(['templates valid']);
+    expect(stray.first!.detail).toMatch(/welcome\.md is not a template/);
+    rmSync(join(dir, 'welcome.md'));
+    const good = await doctor(box.dir, box.env);
+    expect(good.code).toBe(0);
+    expect(good.report.checks.at(-1)!.detail).toMatch(/feedback\.md replace/);
   });
 
   it('an unreadable roster is exit 2 naming PAIRBOT_ROSTER', async () => {
