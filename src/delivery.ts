@@ -2,7 +2,7 @@ import type { Context } from './context.js';
 import { EXIT, PlatformError } from './errors.js';
 import { count, renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
-import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage } from './store/outbox.js';
+import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage, outboxKey } from './store/outbox.js';
 import { getMember } from './store/members.js';
 import { findRound } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
@@ -108,7 +108,7 @@ function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable:
   const addressees = unreachable.map((id) => ({ mention: ctx.platform.mention({ id, name: nameOf(ctx, id) }) }));
   enqueue(ctx.db, {
     programId: ctx.program.id,
-    dedupeKey: `unreachable-note:${message.id}`,
+    dedupeKey: outboxKey.unreachableNote(message.id),
     kind: 'unreachable-note',
     period: message.period,
     ...(message.groupId !== null ? { groupId: message.groupId } : {}),

@@ -5,7 +5,7 @@ import { activeConstraints, ageMeetings, groupToJoin, selectWaiting } from '../c
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
-import { enqueue } from '../store/outbox.js';
+import { enqueue, outboxKey } from '../store/outbox.js';
 import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
 import { addressee, introText, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 import { writeTransaction } from '../store/db.js';
@@ -60,7 +60,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
       const icebreaker = icebreakerOf(ctx.db, j.groupId);
       enqueue(ctx.db, {
         programId: ctx.program.id,
-        dedupeKey: `join:${j.groupId}:${j.userId}`,
+        dedupeKey: outboxKey.join(j.groupId, j.userId),
         kind: 'intro',
         period: round.period,
         groupId: j.groupId,

@@ -5,7 +5,7 @@ import { localDate, periodFromIndex } from '../core/periods.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
-import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage } from '../store/outbox.js';
+import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
 import { findRound, groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 
@@ -48,7 +48,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
       const answers = answersOf(db, groups.map((g) => g.id));
       for (const g of groups) {
         const askedOn = (asksByGroup.get(g.id) ?? []).map((m) => localDate(new Date(m.createdAt), ctx.config.timezone));
-        if (needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) && queueAsk(ctx, round, g, askKey(g.id, ctx.today), true)) reminded++;
+        if (needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) && queueAsk(ctx, round, g, outboxKey.reminder(g.id, ctx.today), true)) reminded++;
       }
     }
     if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
@@ -75,7 +75,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
 
 /** Outcomes of a round's groups that were asked. */
 export function tallyRound(ctx: Pick<Context, 'db'>, round: RoundRow): Tally {
-  const groups = groupsOfRound(ctx.db, round.id).filter((g) => findByKey(ctx.db, askKey(g.id, 'first')));
+  const groups = groupsOfRound(ctx.db, round.id).filter((g) => findByKey(ctx.db, outboxKey.ask(g.id)));
   const answers = answersOf(ctx.db, groups.map((g) => g.id));
   return tally(groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
 }
@@ -86,7 +86,6 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
   return lastAsk?.period ? findRound(ctx.db, ctx.program.id, lastAsk.period) : undefined;
 }
 
-const askKey = (groupId: number, which: 'first' | string): string => (which === 'first' ? `ask:${groupId}` : `ask:${groupId}:reminder:${which}`);
 
 /** Stores the answers group members gave by reacting to an ask (anyone else's reactions are ignored). */
 async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promise<void> {
@@ -107,7 +106,7 @@ function wasIntroduced(ctx: Context, group: StoredGroup): boolean {
 
 function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boolean {
   if (group.formedOn >= ctx.today || !wasIntroduced(ctx, group)) return false;
-  return queueAsk(ctx, round, group, askKey(group.id, 'first'), false);
+  return queueAsk(ctx, round, group, outboxKey.ask(group.id), false);
 }
 
 function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {

@@ -4,8 +4,7 @@ import { EXIT } from '../errors.js';
 import { renderOptOutAnnouncement } from '../core/messages.js';
 import { nextPeriod, type Cadence, type Period } from '../core/periods.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
-import { enqueue, findByKey } from '../store/outbox.js';
-import { optOutKey } from './pair.js';
+import { enqueue, findByKey, outboxKey } from '../store/outbox.js';
 
 /** "Monday 23 November" for a weekly or daily round, "November 2026" for a monthly one. */
 function describeStart(period: Period, cadence: Cadence): string {
@@ -20,7 +19,7 @@ function describeStart(period: Period, cadence: Cadence): string {
  */
 export async function optout(ctx: Context, options: { dryRun?: boolean }): Promise<number> {
   const next = nextPeriod(ctx.period, ctx.config.cadence);
-  const key = optOutKey(ctx.program.id, next.key);
+  const key = outboxKey.optOut(ctx.program.id, next.key);
   const text = renderOptOutAnnouncement(next, describeStart(next, ctx.config.cadence), ctx.config.cadence, ctx.config.templates);
   if (options.dryRun && findByKey(ctx.db, key)) {
     ctx.print(`Round ${next.key} was already announced; nothing would be posted.`);

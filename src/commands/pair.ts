@@ -11,7 +11,7 @@ import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCand
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
-import { enqueue, findByKey, postsOf } from '../store/outbox.js';
+import { enqueue, findByKey, outboxKey, postsOf } from '../store/outbox.js';
 import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 
@@ -186,11 +186,10 @@ export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>)
   };
 }
 
-export const optOutKey = (programId: number, period: string): string => `optout:${programId}:${period}`;
 
 /** Members who reacted ❌ on this round's announcement (none when it was never posted). */
 export async function readOptOuts(ctx: Context): Promise<Set<string>> {
-  const announcement = findByKey(ctx.db, optOutKey(ctx.program.id, ctx.period.key));
+  const announcement = findByKey(ctx.db, outboxKey.optOut(ctx.program.id, ctx.period.key));
   const out = new Set<string>();
   if (!announcement) {
     ctx.log.debug(`no opt-out announcement for ${ctx.period.key}: nobody opted out`);
@@ -225,7 +224,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
       const icebreaker = prompts.get(g.id);
       enqueue(ctx.db, {
         ...base,
-        dedupeKey: introKey(g.id),
+        dedupeKey: outboxKey.intro(g.id),
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
@@ -237,7 +236,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
       const alone = groups.length === 0 && leftOut.length === 1;
       enqueue(ctx.db, {
         ...base,
-        dedupeKey: `${e.reason}:${round.id}:${e.userId}`,
+        dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
         kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
         recipients: [e.userId],
         body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates) : renderUnpaired(who, period, alone, ctx.config.templates),
@@ -266,7 +265,7 @@ function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly Stor
   for (const g of groups) {
     const stored = icebreakerOf(ctx.db, g.id);
     if (stored !== undefined) out.set(g.id, stored);
-    else if (!findByKey(ctx.db, introKey(g.id))) fresh.push(g);
+    else if (!findByKey(ctx.db, outboxKey.intro(g.id))) fresh.push(g);
   }
   if (fresh.length === 0 || ctx.config.icebreakers.length === 0) return out;
   const recent = recentIcebreakers(ctx.db, ctx.program.id, fresh.flatMap((g) => g.memberIds), ICEBREAKER_MEMORY);
@@ -279,7 +278,6 @@ function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly Stor
   return out;
 }
 
-const introKey = (groupId: number): string => `intro:${groupId}`;
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;

@@ -6,7 +6,7 @@ import { groupsToDelete } from '../core/retention.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf } from '../store/feedback.js';
 import { forgetPerson, listMembers, updateMember, type Member } from '../store/members.js';
-import { enqueue } from '../store/outbox.js';
+import { enqueue, outboxKey } from '../store/outbox.js';
 import { datedGroups, deleteGroups, longGoneMembers } from '../store/retention.js';
 import { groupsOfMember } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
@@ -59,7 +59,7 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
       updateMember(db, program.id, member.userId, { state: 'removed', leftOn: removedFromPlace ? ctx.today : null });
       enqueue(db, {
         programId: program.id,
-        dedupeKey: `removal:${member.userId}:${member.joinedOn}`,
+        dedupeKey: outboxKey.removal(member.userId, member.joinedOn),
         kind: 'removal',
         recipients: [member.userId],
         body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT, ctx.config.templates),

@@ -1,5 +1,6 @@
 import { groupOutcome, type Answer, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
+import { ASK_PREFIX } from './outbox.js';
 import type { ExclusionReason, GroupSource } from './rounds.js';
 import type { MemberState } from './members.js';
 
@@ -117,7 +118,7 @@ export function readProgramExport(db: DB, programId: number): ProgramExport {
   const asked = new Set(
     (
       db
-        .prepare(`SELECT g.id FROM groups g WHERE g.program_id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'ask:' || g.id)`)
+        .prepare(`SELECT g.id FROM groups g WHERE g.program_id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`)
         .all(programId) as { id: number }[]
     ).map((r) => r.id),
   );

@@ -3,6 +3,32 @@ import { writeTransaction, type DB } from './db.js';
 
 export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal';
 
+/**
+ * Every outbox key is made here: a key makes enqueueing idempotent (the same key is stored
+ * once, ever), so what a key holds decides what counts as "the same message".
+ */
+export const outboxKey = {
+  /** A group's introduction. */
+  intro: (groupId: number): string => `intro:${groupId}`,
+  /** The first feedback ask of a group. */
+  ask: (groupId: number): string => `${ASK_PREFIX}${groupId}`,
+  /** A reminder of a group's feedback ask, one per day it is sent. */
+  reminder: (groupId: number, day: string): string => `${ASK_PREFIX}${groupId}:reminder:${day}`,
+  /** The opt-out announcement of a program's round. */
+  optOut: (programId: number, period: string): string => `optout:${programId}:${period}`,
+  /** A member told they sit out a round, or that nobody could be paired with them. */
+  leftOut: (reason: string, roundId: number, userId: string): string => `${reason}:${roundId}:${userId}`,
+  /** A member placed into a group by catch-up: the message to the group. */
+  join: (groupId: number, userId: string): string => `join:${groupId}:${userId}`,
+  /** The removal DM of a member's membership that began on `joinedOn`. */
+  removal: (userId: string, joinedOn: string): string => `removal:${userId}:${joinedOn}`,
+  /** The note to the reachable members of a message some recipients could not receive. */
+  unreachableNote: (outboxId: number): string => `unreachable-note:${outboxId}`,
+} as const;
+
+/** Prefix of the feedback-ask keys (`ask:<group id>`), for queries that look for asked groups. */
+export const ASK_PREFIX = 'ask:';
+
 export interface OutboxMessage {
   id: number;
   kind: MessageKind;

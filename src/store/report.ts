@@ -1,5 +1,6 @@
 import type { Answer } from '../core/feedback.js';
 import type { DB } from './db.js';
+import { ASK_PREFIX } from './outbox.js';
 import type { MemberState } from './members.js';
 import type { ExclusionReason } from './rounds.js';
 
@@ -94,7 +95,7 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     .prepare(
       `SELECT g.round_id AS roundId, (SELECT group_concat(DISTINCT f.answer) FROM feedback f WHERE f.group_id = g.id) AS answers
        FROM groups g JOIN rounds r ON r.id = g.round_id
-       WHERE g.program_id = ? AND r.period_index >= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'ask:' || g.id)`,
+       WHERE g.program_id = ? AND r.period_index >= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`,
     )
     .all(programId, fromIndex) as { roundId: number; answers: string | null }[];
   for (const a of asked) rounds.get(a.roundId)!.askedGroups.push(a.answers ? (a.answers.split(',') as Answer[]) : []);
