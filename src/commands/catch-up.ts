@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem } from '../core/messages.js';
-import { activeConstraints, ageMeetings, groupToJoin, selectWaiting } from '../core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectWaiting } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
-import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform } from '../store/rounds.js';
+import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform, placementsOfRound } from '../store/rounds.js';
 import { addressee, introText, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 import { writeTransaction } from '../store/db.js';
 
@@ -30,9 +30,12 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
   const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));
   const groups = groupsOfRound(ctx.db, round.id);
+  const placement = placementsOfRound(ctx.db, round.id);
+  // The round as it stands: a lone member joins a group as it is now, not as it was formed.
+  const current = currentGroups(groups, placement);
   const optedOut = await readOptOuts(ctx);
   for (const id of optedOut) onPurpose.add(id);
-  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, onPurpose, stillActive, ctx.period, ctx.today);
+  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, placement, onPurpose, stillActive, ctx.period, ctx.today);
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
@@ -44,7 +47,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   const joined: { userId: string; groupId: number }[] = [];
   const left: string[] = [];
   for (const id of [...result.satOut, ...result.unpaired]) {
-    const target = groupToJoin(id, groups, stillActive, avoid, history, ctx.config.groupSize + 1);
+    const target = groupToJoin(id, current, stillActive, avoid, history, ctx.config.groupSize + 1);
     if (target) {
       joined.push({ userId: id, groupId: target.id });
       (target.memberIds as string[]).push(id);
@@ -56,7 +59,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
     for (const j of joined) {
       addToGroup(ctx.db, j.groupId, [j.userId]);
-      const group = groups.find((g) => g.id === j.groupId)!;
+      const group = current.find((g) => g.id === j.groupId)!;
       const icebreaker = icebreakerOf(ctx.db, j.groupId);
       enqueue(ctx.db, {
         programId: ctx.program.id,
@@ -84,7 +87,7 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     catchUp: true,
     seed: String(seed),
     groups: formed.map((g) => ({ members: g.map((id) => ({ id, name: name(id) })) })),
-    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: groups.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
+    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: current.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
     unpaired: left,
   };
   if (options.json) ctx.print(JSON.stringify(report, null, 2));

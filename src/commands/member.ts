@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
 import { isIsoDate } from '../core/periods.js';
 import { addPreference, forgetPerson, getMember, listPreferences, updateMember, type MemberChanges } from '../store/members.js';
-import { findRound, groupsOfMember, hasManualMeeting, insertGroup } from '../store/rounds.js';
+import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { summarise } from './members.js';
 import { findMember } from './resolve.js';
 import { missesOf } from './prune.js';
@@ -80,7 +80,11 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
   const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId);
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
-  const current = round ? groups.find((g) => g.roundId === round.id) : undefined;
+  // This round's group as it is now: catch-up may have moved them, or moved their partners on.
+  const placement = round ? placementsOfRound(ctx.db, round.id) : new Map<string, number>();
+  const placedIn = groups.find((g) => g.id === placement.get(member.userId));
+  const partnersNow = placedIn ? placedIn.memberIds.filter((id) => id !== member.userId && placement.get(id) === placedIn.id) : [];
+  const current = partnersNow.length > 0 ? placedIn : undefined;
   const partners = groups
     .filter((g) => g !== current)
     .slice(0, 10)
@@ -95,7 +99,7 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     ...summary,
     attributes: member.attributes,
     joinedOn: member.joinedOn,
-    currentGroup: current ? { round: ctx.period.key, with: current.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })) } : null,
+    currentGroup: current ? { round: ctx.period.key, with: partnersNow.map((id) => ({ id, name: name(id) })) } : null,
     previousPartners: partners,
     preferences,
     misses: missesOf(ctx, member),

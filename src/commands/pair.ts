@@ -12,7 +12,7 @@ import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
 import { enqueue, findByKey, outboxKey, postsOf } from '../store/outbox.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, placementsOfRound, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 
 export interface PairOptions {
@@ -295,7 +295,7 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairRepo
     dryRun: ctx.dryRun,
     existing,
     seed: round.seed,
-    groups: currentGroups(groupsOfRound(ctx.db, round.id)).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
+    groups: currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
     excluded,
     // Everyone left without a group this round: sat out by policy or blocked by constraints.
     unpaired: [...satOut, ...unpaired],

@@ -111,27 +111,36 @@ export interface RoundGroup {
 }
 
 /**
+ * Where each member of a round is now: the id of the group of their latest placement
+ * (a catch-up join or regrouping comes after the round's own groups).
+ */
+export type Placement = ReadonlyMap<string, number>;
+
+/**
  * Catch-up (mid-period): who is waiting for a group. A member with no group this
  * round who was not excluded on purpose (opted out, paused, not due), or whose
- * every partner this round has left — but never someone catch-up already placed.
+ * group has nobody active left in it now — partners who left or were kicked, or who
+ * catch-up moved on (so a member resumed after a kick is placed again) — but never
+ * someone catch-up already placed.
  */
 export function selectWaiting(
   active: readonly RosterEntry[],
   groups: readonly RoundGroup[],
+  placement: Placement,
   excludedOnPurpose: ReadonlySet<string>,
   stillActive: ReadonlySet<string>,
   period: Period,
   today: string,
 ): RosterEntry[] {
-  const groupsOf = new Map<string, RoundGroup[]>();
-  for (const g of groups) for (const id of g.memberIds) groupsOf.set(id, [...(groupsOf.get(id) ?? []), g]);
+  const byId = new Map(groups.map((g) => [g.id, g]));
   return active.filter((m) => {
     if (excludedOnPurpose.has(m.id)) return false;
     if (m.pauseUntil !== undefined && today < m.pauseUntil) return false;
-    const mine = groupsOf.get(m.id) ?? [];
+    const mine = groups.filter((g) => g.memberIds.includes(m.id));
     if (mine.length === 0) return isDue(m.lastGroupedIndex, m.frequency, period) || m.lastSatOut === period.index;
     if (mine.some((g) => g.source === 'catch-up')) return false;
-    return mine.every((g) => g.memberIds.every((id) => id === m.id || !stillActive.has(id)));
+    const now = byId.get(placement.get(m.id) ?? -1);
+    return !now || now.memberIds.every((id) => id === m.id || !stillActive.has(id) || placement.get(id) !== now.id);
   });
 }
 
@@ -161,14 +170,12 @@ export function groupToJoin(
 }
 
 /**
- * The round as it stands after catch-up: everyone appears once, in the latest
- * group they were placed in; a group left with fewer than two such members is gone.
+ * The round as it stands after catch-up: everyone appears once, in the group of their
+ * latest placement; a group left with fewer than two such members is gone.
  */
-export function currentGroups<G extends { id: number; memberIds: readonly string[] }>(groups: readonly G[]): G[] {
-  const latest = new Map<string, number>();
-  for (const g of groups) for (const id of g.memberIds) latest.set(id, Math.max(latest.get(id) ?? -Infinity, g.id));
+export function currentGroups<G extends { id: number; memberIds: readonly string[] }>(groups: readonly G[], placement: Placement): G[] {
   return groups
-    .map((g) => ({ ...g, memberIds: g.memberIds.filter((id) => latest.get(id) === g.id) }))
+    .map((g) => ({ ...g, memberIds: g.memberIds.filter((id) => placement.get(id) === g.id) }))
     .filter((g) => g.memberIds.length >= 2);
 }
 

@@ -110,6 +110,17 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
   );
 }
 
+/**
+ * Each member's group in a round now: the group they were placed in last (rows of
+ * group_members are numbered in insertion order, so a catch-up join comes last).
+ */
+export function placementsOfRound(db: DB, roundId: number): Map<string, number> {
+  const rows = db
+    .prepare('SELECT gm.user_id AS userId, gm.group_id AS groupId FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid')
+    .all(roundId) as { userId: string; groupId: number }[];
+  return new Map(rows.map((r) => [r.userId, r.groupId]));
+}
+
 export function exclusionsOfRound(db: DB, roundId: number): { userId: string; reason: ExclusionReason }[] {
   return db.prepare('SELECT user_id AS userId, reason FROM round_exclusions WHERE round_id = ? ORDER BY user_id').all(roundId) as never;
 }

@@ -83,4 +83,29 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     writeFileSync(join(box.dir, 'roster.csv'), 'id,name,timezone\nu01,alice,\nu02,bob,\nu03,carol,\n');
     expect((await pairbot('pair', '--date', '2026-12-07')).code).toBe(0);
   });
+
+  it('catch-up places a member resumed after a kick in the same round, and member show is current', async () => {
+    const round = await json('pair', '--date', '2026-11-23', '--seed', '7');
+    const bobs = round.groups.find((g: { members: { id: string }[] }) => g.members.some((m) => m.id === 'u02'));
+    expect((await pairbot('member', 'kick', 'bob', '--date', '2026-11-24')).code).toBe(0);
+    await json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '1');
+    expect((await json('member', 'show', 'bob', '--date', '2026-11-24')).currentGroup).toBeNull();
+    expect((await pairbot('member', 'set', 'bob', '--resume', '--date', '2026-11-25')).code).toBe(0);
+
+    const caught = await json('pair', '--catch-up', '--date', '2026-11-25', '--seed', '1');
+    const placed = [...caught.groups.map((g: { members: { id: string }[] }) => g.members), ...caught.joined.map((j: { group: { id: string }[] }) => j.group)];
+    const withBob = placed.find((members: { id: string }[]) => members.some((m) => m.id === 'u02'));
+    expect(withBob, `bob was in ${JSON.stringify(bobs)}; catch-up: ${JSON.stringify(caught)}`).toBeDefined();
+
+    const show = await json('member', 'show', 'bob', '--date', '2026-11-25');
+    expect(show.currentGroup.with.map((m: { id: string }) => m.id).sort()).toEqual(withBob.filter((m: { id: string }) => m.id !== 'u02').map((m: { id: string }) => m.id).sort());
+    // The round as pair reports it has bob once, in that group.
+    const now = await json('pair', '--date', '2026-11-26');
+    const ids = now.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id));
+    expect(ids.filter((id: string) => id === 'u02')).toHaveLength(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Bob's new group got its intro.
+    const posts = (await json('local', 'messages')).posts as { recipients: string[] }[];
+    expect(posts.some((p) => p.recipients.includes('u02') && withBob.every((m: { id: string }) => p.recipients.includes(m.id)))).toBe(true);
+  });
 });

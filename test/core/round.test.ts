@@ -68,8 +68,18 @@ describe('catch-up rules', () => {
   it('waits for late joiners and those whose partners left, never the deliberately excluded or the already caught up', () => {
     const active = ['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused'].map((id) => entry(id, id === 'paused' ? { pauseUntil: '2027-01-01' } : {}));
     const still = new Set(['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused']);
-    const waiting = selectWaiting(active, groups, new Set(['optedOut']), still, week, '2026-11-25');
+    const placement = new Map([['a', 1], ['b', 1], ['c', 2], ['gone', 2], ['d', 3], ['e', 3]]);
+    const waiting = selectWaiting(active, groups, placement, new Set(['optedOut']), still, week, '2026-11-25');
     expect(waiting.map((w) => w.id)).toEqual(['c', 'new']);
+  });
+
+  it('waits for a member resumed after a kick whose partner catch-up moved on', () => {
+    // b was kicked; catch-up moved a into group 3; b is back.
+    const placement = new Map([['a', 3], ['b', 1], ['c', 2], ['gone', 2], ['d', 3], ['e', 3]]);
+    const moved = groups.map((g) => (g.id === 3 ? { ...g, memberIds: ['d', 'e', 'a'] } : g));
+    const still = new Set(['a', 'b', 'c', 'd', 'e']);
+    const waiting = selectWaiting(['a', 'b', 'c', 'd', 'e'].map((id) => entry(id)), moved, placement, new Set(), still, week, '2026-11-26');
+    expect(waiting.map((w) => w.id)).toEqual(['b', 'c']);
   });
 
   it('a lone member joins the smallest group they may join, preferring strangers', () => {
@@ -82,13 +92,23 @@ describe('catch-up rules', () => {
 });
 
 describe('currentGroups', () => {
-  it('shows everyone once, in their latest group, after catch-up', () => {
+  it('shows everyone once, in the group of their latest placement, after catch-up', () => {
     const groups = [
       { id: 1, memberIds: ['anna', 'cleo'] },
       { id: 2, memberIds: ['bob', 'dan'] },
       { id: 3, memberIds: ['eve', 'fay', 'cleo'] },
     ];
-    expect(currentGroups(groups).map((g) => g.memberIds)).toEqual([['bob', 'dan'], ['eve', 'fay', 'cleo']]);
+    const placement = new Map([['anna', 1], ['bob', 2], ['dan', 2], ['eve', 3], ['fay', 3], ['cleo', 3]]);
+    expect(currentGroups(groups, placement).map((g) => g.memberIds)).toEqual([['bob', 'dan'], ['eve', 'fay', 'cleo']]);
+  });
+
+  it('follows the placement, not the group id: a catch-up join into an older group counts', () => {
+    const groups = [
+      { id: 1, memberIds: ['anna', 'bob', 'cleo'] },
+      { id: 2, memberIds: ['cleo', 'dan'] },
+    ];
+    const placement = new Map([['anna', 1], ['bob', 1], ['dan', 2], ['cleo', 1]]);
+    expect(currentGroups(groups, placement).map((g) => g.memberIds)).toEqual([['anna', 'bob', 'cleo']]);
   });
 });
 
