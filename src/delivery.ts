@@ -1,8 +1,19 @@
 import type { Context } from './context.js';
-import { EXIT, PlatformError } from './errors.js';
+import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from './errors.js';
 import { count, renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
-import { enqueue, markAttemptFailed, markSent, pendingMessages, recordDelivery, type OutboxMessage, outboxKey } from './store/outbox.js';
+import {
+  enqueue,
+  markAttemptFailed,
+  markReactionsAdded,
+  markSendStarted,
+  markSent,
+  pendingMessages,
+  postsAwaitingReactions,
+  recordDelivery,
+  type OutboxMessage,
+  outboxKey,
+} from './store/outbox.js';
 import { getMember } from './store/members.js';
 import { findRound } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
@@ -18,22 +29,27 @@ export interface DeliveryReport {
   pending: number;
   failed: number;
   unreachable: string[];
+  /** Posts still lacking some of the bot's own reactions (the next run adds them). */
+  reactionsPending: number;
 }
 
 /** Exit code after delivering: 3 when something is still pending or was given up on. */
 export function exitCodeFor(delivery: DeliveryReport | undefined): number {
   if (!delivery) return EXIT.ok;
-  return delivery.pending > 0 || delivery.failed > 0 ? EXIT.partial : EXIT.ok;
+  return delivery.pending > 0 || delivery.failed > 0 || delivery.reactionsPending > 0 ? EXIT.partial : EXIT.ok;
 }
 
 /**
- * Sends every pending outbox message of the program. Each delivered part is
- * recorded before the next is tried, so a crash never duplicates a message.
- * A transient fault leaves the message pending for the next run; an error that
- * no retry can fix (e.g. a rejected token) stops the run.
+ * Sends every pending outbox message of the program, then adds the bot's reactions that
+ * posts still lack. Exactly once rests on three records: the intent (written before a
+ * message's first attempt), each delivered part (written as soon as the platform answers),
+ * and the reactions a post still needs. A message whose earlier attempt was not recorded
+ * is looked for on the platform before it is sent again. A transient fault leaves the
+ * message pending for the next run; an error no retry can fix (e.g. a rejected token)
+ * stops the run, exit 3 once something of the round may have been delivered.
  */
 export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
-  const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [] };
+  const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [], reactionsPending: 0 };
   const tried = new Set<number>();
   let transientFailures = 0;
   // Loop because delivering can queue more (notes about unreachable members): send those in this run too.
@@ -56,7 +72,8 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         const reached = message.recipients.filter((id) => !unreachable.includes(id));
         ctx.log.debug(`delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`);
       } catch (err) {
-        if (!(err instanceof PlatformError) || !err.transient) throw err;
+        if (!(err instanceof PlatformError)) throw err;
+        if (!err.transient) throw stopped(ctx, err, queue.length - i);
         transientFailures++;
         const giveUp = message.attempts + 1 >= MAX_ATTEMPTS;
         markAttemptFailed(ctx.db, message.id, err.message, giveUp);
@@ -70,24 +87,68 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
       }
     }
   }
+  if (transientFailures < 3) await addMissingReactions(ctx, report);
+  else report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
   if (report.sent + report.pending + report.failed > 0) {
     ctx.log.info(`delivered ${count(report.sent, 'message')}${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`);
   }
   return report;
 }
 
+/** A fault that ends the run mid-delivery: the round is stored and the rest stays pending (exit 3). */
+function stopped(ctx: Context, err: PlatformError, left: number): DeliveryStoppedError {
+  const pending = pendingMessages(ctx.db, ctx.program.id).length;
+  const rest = pending > 0 ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : `; ${count(left, 'message')} left`;
+  return new DeliveryStoppedError(`${err.message}${rest}`, { cause: err });
+}
+
+/**
+ * Adds the bot's own reactions each recorded post still lacks (the ❌ members click on an
+ * announcement, ✅ / ❌ / 📅 on an ask). A post is recorded before its reactions, so a failed
+ * reaction is retried here on every run and never makes the post be sent again.
+ */
+async function addMissingReactions(ctx: Context, report: DeliveryReport): Promise<void> {
+  const posts = postsAwaitingReactions(ctx.db, ctx.program.id);
+  if (posts.length === 0) return;
+  await ctx.connect();
+  let failures = 0;
+  for (const post of posts) {
+    if (failures >= 3) {
+      report.reactionsPending++;
+      continue;
+    }
+    try {
+      await ctx.platform.addReactions(post, post.reactions);
+      markReactionsAdded(ctx.db, post.rowId);
+    } catch (err) {
+      if (!(err instanceof PlatformError)) throw err;
+      if (err instanceof AuthError) throw stopped(ctx, err, 0);
+      failures++;
+      report.reactionsPending++;
+      ctx.log.warn(`the bot's reactions on ${post.kind} message #${post.outboxId} are not all added yet (${err.message}); the next run adds them`);
+    }
+  }
+}
+
 /** Sends one message; returns the recipients who could not be reached. */
 async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<string[]> {
+  const key = `outbox-${message.id}`;
+  const uncertainSince = message.sendStartedAt ?? undefined;
+  // The intent is on disk before anything can reach the platform: a run killed from here on
+  // leaves a message the next run looks for before sending.
+  markSendStarted(ctx.db, message.id, new Date().toISOString());
+  if (uncertainSince) ctx.log.debug(`${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`);
+  const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
   if (message.recipients.length === 0) {
-    const post = await ctx.platform.postToChannel(message.body, message.reactions, `outbox-${message.id}`);
-    recordDelivery(ctx.db, message.id, [], post);
-    markSent(ctx.db, message.id, [], new Date().toISOString());
+    const post = await ctx.platform.postToChannel(target);
+    writeTransaction(ctx.db, () => {
+      recordDelivery(ctx.db, message.id, [], post, message.reactions);
+      markSent(ctx.db, message.id, [], new Date().toISOString());
+    });
     return [];
   }
-  const result = await ctx.platform.sendToGroup(
-    { memberIds: message.recipients, text: message.body, reactions: message.reactions, key: `outbox-${message.id}` },
-    new Set(message.delivered),
-    (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post),
+  const result = await ctx.platform.sendToGroup({ ...target, memberIds: message.recipients }, new Set(message.delivered), (memberIds, post) =>
+    recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );
   const unreachable = result.unreachable.map((u) => u.userId);
   for (const u of result.unreachable) ctx.log.warn(`could not message ${nameOf(ctx, u.userId)}: ${u.reason}`);

@@ -36,6 +36,26 @@ export class PlatformError extends PairbotError {
   }
 }
 
+/** The platform rejected the bot's token (HTTP 401): the message names the variable, never the token. */
+export class AuthError extends PlatformError {
+  /** The setting holding the rejected token, e.g. MATTERMOST_TOKEN. */
+  readonly variable: string;
+  constructor(platform: string, variable: string, message: string, options?: { cause?: unknown }) {
+    super(platform, message, { ...options, transient: false });
+    this.variable = variable;
+  }
+}
+
+/**
+ * A fault stopped a delivery after the round was stored: what is not delivered stays
+ * pending for the next run, so this is "partly delivered" (exit 3), not a failure.
+ */
+export class DeliveryStoppedError extends PairbotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.partial, options);
+  }
+}
+
 /** The database could not be used: exit 1. */
 export class StoreError extends PairbotError {
   constructor(message: string, options?: { cause?: unknown }) {

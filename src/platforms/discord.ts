@@ -12,11 +12,12 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
-import { PlatformError, UsageError } from '../errors.js';
+import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import type {
+  ChannelMessage,
   ChatPlatform,
   DeliveryRecorder,
   GroupDeliveryResult,
@@ -48,6 +49,15 @@ const MAX_ALLOWED_USERS = 100;
 /** Discord caps message content at 2,000 characters. */
 const MAX_CONTENT = 2000;
 const SNOWFLAKE = /^\d{15,21}$/;
+/** Discord's epoch, the start of snowflake time. */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+/**
+ * How far before a recorded send attempt to look for the message it may have made: covers
+ * clock skew between this host and Discord.
+ */
+const LOOKBACK_MS = 10 * 60_000;
+/** Discord's maximum page of channel messages. */
+const MESSAGES_PER_PAGE = 100;
 
 
 export interface DiscordOptions {
@@ -232,12 +242,11 @@ export class DiscordPlatform implements ChatPlatform {
     return false;
   }
 
-  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
+  async postToChannel(message: ChannelMessage): Promise<PostRef> {
     const { channel } = await this.ready();
-    const message = await this.calls.call(`posting in channel ${channel.id}`, () => this.createMessage(channel.id, text, [], key));
-    const ref = { id: message.id, conversationId: channel.id };
-    await this.addReactions(ref, reactions);
-    return ref;
+    const context = `posting in channel ${channel.id}`;
+    const posted = (await this.calls.call(context, () => this.findSent(channel.id, message))) ?? (await this.calls.call(context, () => this.createMessage(channel.id, message.text, [], message.key)));
+    return { id: posted.id, conversationId: channel.id };
   }
 
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
@@ -414,10 +423,8 @@ export class DiscordPlatform implements ChatPlatform {
         this.dms.set(userId, dm);
       }
       const channelId = dm;
-      const posted = await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key));
-      const ref = { id: posted.id, conversationId: channelId };
-      record([userId], ref);
-      await this.addReactions(ref, message.reactions ?? []);
+      const posted = (await this.findSent(channelId, message)) ?? (await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key)));
+      record([userId], { id: posted.id, conversationId: channelId });
       return undefined;
     } catch (err) {
       if (err instanceof DiscordAPIError && isRecipientRefusal(err)) return `Discord refused a DM to ${who}: ${err.message} (code ${err.code})`;
@@ -425,10 +432,35 @@ export class DiscordPlatform implements ChatPlatform {
     }
   }
 
+  /**
+   * The message an earlier, unrecorded attempt sent in this channel, if any: the bot's
+   * message with this text since shortly before that attempt. Discord does not return a
+   * message's nonce when listing, and forgets nonces after a few minutes, so the text (the
+   * same on every attempt, and rendered per group) is what identifies it.
+   */
+  private async findSent(channelId: string, message: ChannelMessage): Promise<APIMessage | undefined> {
+    if (!message.uncertainSince) return undefined;
+    const { bot } = await this.ready();
+    const content = contentOf(message.text);
+    let after = snowflakeAt(Date.parse(message.uncertainSince) - LOOKBACK_MS);
+    for (;;) {
+      const page = (await this.rest.get(Routes.channelMessages(channelId), {
+        query: new URLSearchParams({ after, limit: String(MESSAGES_PER_PAGE) }),
+      })) as APIMessage[];
+      const found = page.find((m) => m.author.id === bot.id && m.content === content);
+      if (found) {
+        this.log.debug(`[discord] message ${found.id} from an earlier attempt found in channel ${channelId}; not sending again`);
+        return found;
+      }
+      if (page.length < MESSAGES_PER_PAGE) return undefined;
+      after = page.reduce((max, m) => (BigInt(m.id) > BigInt(max) ? m.id : max), after);
+    }
+  }
+
   /** A message that can ping only `users`, never @everyone, @here or roles, created at most once. */
   private async createMessage(channelId: string, text: string, users: readonly string[], key?: string): Promise<APIMessage> {
     const body: RESTPostAPIChannelMessageJSONBody = {
-      content: text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT - 1)}…` : text,
+      content: contentOf(text),
       allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS) },
       // Discord de-duplicates nonces per author, across channels: each DM needs its own.
       nonce: messageNonce(key && `${key}:${channelId}`, text),
@@ -437,15 +469,17 @@ export class DiscordPlatform implements ChatPlatform {
     return (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
   }
 
-  /** The bot's own reactions are a convenience: failing to add one does not undo a delivered message. */
-  private async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
+  /** Adding a reaction the bot already made is a no-op on Discord; a deleted message has none to add. */
+  async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
     for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
       try {
         await this.calls.run(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
       } catch (err) {
-        if (err instanceof DiscordAPIError && err.status === 401) throw this.fail('adding a reaction', err);
-        if (err instanceof PlatformError && err.transient) throw err;
-        this.log.warn(`[discord] could not add ${emoji} to message ${ref.id}: ${(err as Error).message}`);
+        if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.UnknownMessage) {
+          this.log.warn(`[discord] message ${ref.id} is gone (deleted?): no ${emoji} added`);
+          return;
+        }
+        throw this.fail(`adding ${emoji} to message ${ref.id}`, err);
       }
     }
   }
@@ -525,7 +559,7 @@ export class DiscordPlatform implements ChatPlatform {
     if (err instanceof UsageError) return err;
     if (err instanceof DiscordAPIError) {
       if (err.status === 401) {
-        return new PlatformError(PLATFORM, `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`, { cause: err });
+        return new AuthError(PLATFORM, 'DISCORD_TOKEN', `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`, { cause: err });
       }
       // Members Intent off is a set-up mistake like an unknown role: exit 2, saying where to fix it.
       if (err.status === 403 && context.startsWith('reading the members')) {
@@ -619,6 +653,17 @@ function errorMessage(text: string): string {
   } catch {
     return '';
   }
+}
+
+/** The content Discord stores for a text: at most 2,000 characters. */
+function contentOf(text: string): string {
+  return text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT - 1)}…` : text;
+}
+
+/** The smallest snowflake of a moment, for `after` queries. */
+function snowflakeAt(ms: number): string {
+  const since = BigInt(Math.max(0, Math.floor(ms))) - DISCORD_EPOCH;
+  return String(since > 0n ? since << 22n : 0n);
 }
 
 /**

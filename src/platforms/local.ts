@@ -6,7 +6,7 @@ import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
 import { SetupChecks } from './api-calls.js';
-import type { SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
+import type { ChannelMessage, SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
 /**
  * The embedded platform: the roster is a file, and every post, DM and reaction
@@ -108,15 +108,15 @@ export class LocalPlatform implements ChatPlatform {
     return neutraliseMentions(`@${listItem(user.name)}`);
   }
 
-  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
-    return this.post(CHANNEL, [], text, reactions, key);
+  async postToChannel(message: ChannelMessage): Promise<PostRef> {
+    return this.post(CHANNEL, [], message);
   }
 
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
     const pending = message.memberIds.filter((id) => !alreadyDelivered.has(id));
     if (pending.length === 0) return { unreachable: [] };
     const conversation = `group:${[...message.memberIds].sort().join(',')}`;
-    const ref = this.post(conversation, [...message.memberIds], message.text, message.reactions ?? [], message.key);
+    const ref = this.post(conversation, [...message.memberIds], message);
     record(pending, ref);
     return { unreachable: [] };
   }
@@ -132,6 +132,14 @@ export class LocalPlatform implements ChatPlatform {
     return out;
   }
 
+  async addReactions(post: PostRef, reactions: readonly Reaction[]): Promise<void> {
+    const found = this.state.findPost(post.id);
+    if (!found) return;
+    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+      if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji)) this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
+    }
+  }
+
   async removeMember(userId: string): Promise<'removed'> {
     this.state.setRemoved(userId, true);
     return 'removed';
@@ -142,14 +150,14 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   /** A retry with the key of a message stored before gets that post back: nothing is posted twice. */
-  private post(conversation: string, recipients: string[], text: string, reactions: readonly Reaction[], key: string | undefined): PostRef {
+  private post(conversation: string, recipients: string[], message: ChannelMessage): PostRef {
     const stored = this.state.addPost({
-      ...(key !== undefined ? { key } : {}),
+      ...(message.key !== undefined ? { key: message.key } : {}),
       conversation,
       recipients,
-      text,
+      text: message.text,
       at: new Date().toISOString(),
-      reactions: reactions.map((r) => ({ userId: LOCAL_BOT_ID, emoji: EMOJI_OF[r] })),
+      reactions: [],
     });
     return { id: stored.id, conversationId: stored.conversation };
   }

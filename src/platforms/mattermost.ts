@@ -6,11 +6,12 @@ import type { Reaction as MattermostReaction } from '@mattermost/types/reactions
 import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
-import { PlatformError, UsageError } from '../errors.js';
+import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
 import type {
+  ChannelMessage,
   ChatPlatform,
   DeliveryRecorder,
   GroupDeliveryResult,
@@ -35,6 +36,13 @@ const PLATFORM = 'mattermost';
 const PER_PAGE = 200;
 /** Mattermost group channels take 3–8 users; one of them is the bot. */
 const MAX_GROUP_CHANNEL_MEMBERS = 7;
+/**
+ * How far before a recorded send attempt to look for the post it may have made: covers
+ * clock skew between this host and the server.
+ */
+const LOOKBACK_MS = 10 * 60_000;
+/** The post property that carries a message's key, so an uncertain create can be found again. */
+const KEY_PROP = 'pairbot_key';
 
 
 export interface MattermostOptions {
@@ -215,12 +223,11 @@ export class MattermostPlatform implements ChatPlatform {
     return groupSize <= MAX_GROUP_CHANNEL_MEMBERS;
   }
 
-  async postToChannel(text: string, reactions: readonly Reaction[] = [], key?: string): Promise<PostRef> {
+  async postToChannel(message: ChannelMessage): Promise<PostRef> {
     const { channel } = await this.ready();
-    const post = await this.createPost(channel.id, text, `posting in ~${this.settings.channel}`, key);
-    const ref = { id: post.id, conversationId: channel.id };
-    await this.addReactions(ref, reactions);
-    return ref;
+    const context = `posting in ~${this.settings.channel}`;
+    const post = (await this.calls.call(context, () => this.findPosted(channel.id, message))) ?? (await this.calls.call(context, () => this.client.createPost(this.newPost(channel.id, message.text, message.key))));
+    return { id: post.id, conversationId: channel.id };
   }
 
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
@@ -411,10 +418,8 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(key, channelId);
       }
-      const post = await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
-      const ref = { id: post.id, conversationId: channelId };
-      record(memberIds, ref);
-      await this.addReactions(ref, message.reactions ?? []);
+      const post = (await this.findPosted(channelId, message)) ?? (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
+      record(memberIds, { id: post.id, conversationId: channelId });
       return true;
     } catch (err) {
       if (isRecipientRefusal(err)) {
@@ -436,10 +441,8 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(userId, channelId);
       }
-      const post = await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key)));
-      const ref = { id: post.id, conversationId: channelId };
-      record([userId], ref);
-      await this.addReactions(ref, message.reactions ?? []);
+      const post = (await this.findPosted(channelId, message)) ?? (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
+      record([userId], { id: post.id, conversationId: channelId });
       return undefined;
     } catch (err) {
       if (isRecipientRefusal(err)) return `Mattermost refused a DM to ${who}: ${(err as MattermostApiError).serverMessage || `HTTP ${(err as MattermostApiError).status}`}`;
@@ -447,8 +450,21 @@ export class MattermostPlatform implements ChatPlatform {
     }
   }
 
-  private async createPost(channelId: string, text: string, context: string, key?: string): Promise<Post> {
-    return this.calls.call(context, () => this.client.createPost(this.newPost(channelId, text, key)));
+  /**
+   * The post an earlier, unrecorded attempt made in this channel, if any: the bot's post
+   * carrying this message's key, created since shortly before that attempt.
+   */
+  private async findPosted(channelId: string, message: ChannelMessage): Promise<Post | undefined> {
+    if (!message.key || !message.uncertainSince) return undefined;
+    const since = Date.parse(message.uncertainSince) - LOOKBACK_MS;
+    const list = await this.calls.run(() => this.client.getPostsSince(channelId, since, false));
+    const found = this.postWithKey(list.posts, postKey(message.key, channelId, message.text));
+    if (found) this.log.debug(`[mattermost] post ${found.id} from an earlier attempt found in channel ${channelId}; not posting again`);
+    return found;
+  }
+
+  private postWithKey(posts: Record<string, Post> | undefined, key: string): Post | undefined {
+    return Object.values(posts ?? {}).find((p) => p.user_id === this.botUserId && p.delete_at === 0 && p.props?.[KEY_PROP] === key);
   }
 
   /**
@@ -464,18 +480,26 @@ export class MattermostPlatform implements ChatPlatform {
       stamp = Math.max(Date.now(), this.lastPendingStamp + 1);
       this.lastPendingStamp = stamp;
     }
-    return { channel_id: channelId, message: neutraliseMentions(text), pending_post_id: `${this.botUserId}:${stamp}` };
+    return {
+      channel_id: channelId,
+      message: neutraliseMentions(text),
+      pending_post_id: `${this.botUserId}:${stamp}`,
+      ...(key ? { props: { [KEY_PROP]: postKey(key, channelId, text) } } : {}),
+    };
   }
 
-  /** The bot's own reactions are a convenience: failing to add one does not undo a delivered post. */
-  private async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
+  /** Adding a reaction the bot already made is a no-op on the server; a deleted post has none to add. */
+  async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
     const { botUserId } = await this.ready();
     for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
       try {
         await this.calls.run(() => this.client.addReaction(botUserId, ref.id, emoji));
       } catch (err) {
-        if (err instanceof MattermostApiError && err.status === 401) throw this.fail('adding a reaction', err);
-        this.log.warn(`[mattermost] could not add :${emoji}: to post ${ref.id}: ${(err as Error).message}`);
+        if (err instanceof MattermostApiError && err.status === 404) {
+          this.log.warn(`[mattermost] post ${ref.id} is gone (deleted?): no :${emoji}: added`);
+          return;
+        }
+        throw this.fail(`adding :${emoji}: to post ${ref.id}`, err);
       }
     }
   }
@@ -487,7 +511,7 @@ export class MattermostPlatform implements ChatPlatform {
     if (err instanceof UsageError) return err;
     if (err instanceof MattermostApiError) {
       if (err.status === 401) {
-        return new PlatformError(PLATFORM, `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`, { cause: err });
+        return new AuthError(PLATFORM, 'MATTERMOST_TOKEN', `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`, { cause: err });
       }
       const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/mattermost.md)' : '';
       return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}${hint}`, { cause: err });
@@ -502,7 +526,17 @@ export class MattermostPlatform implements ChatPlatform {
   private async send(url: string, options: Options, raw: RawFetch): Promise<unknown> {
     const method = (options.method ?? 'get').toUpperCase();
     const route = `${method} ${url.slice(this.settings.url.length).replace(/\?.*$/, '')}`;
+    const created = route === 'POST /api/v4/posts' ? keyedPost(options.body) : undefined;
+    const startedAt = Date.now();
+    let uncertain = false;
     return this.retrier.run(route, async (signal) => {
+      // A create retried after an unknown outcome (timeout, lost answer, 5xx) may already have
+      // been made, and the server forgets pending_post_id within a minute: look first.
+      if (created && uncertain) {
+        const found = await this.lookForPost(created, startedAt, raw, signal);
+        if (found) return { kind: 'done', value: found };
+      }
+      uncertain = true;
       this.requestCount++;
       const { response, data } = await raw<unknown>(url, { ...options, signal, ignoreStatus: true });
       const body = parseJsonText(data, response);
@@ -515,6 +549,18 @@ export class MattermostPlatform implements ChatPlatform {
       if (status >= 500 || status === 408) return { kind: 'transient', detail: `HTTP ${status}${message ? ` ${message}` : ''}` };
       throw new MattermostApiError(status, id, message, route);
     });
+  }
+
+  /** One unretried look for the bot's post with this key (any failure: undefined, the create decides). */
+  private async lookForPost(created: { channelId: string; key: string }, since: number, raw: RawFetch, signal: AbortSignal): Promise<Post | undefined> {
+    this.requestCount++;
+    const url = `${this.settings.url}/api/v4/channels/${encodeURIComponent(created.channelId)}/posts?since=${since - LOOKBACK_MS}&skipFetchThreads=true`;
+    const { response, data } = await raw<unknown>(url, { method: 'get', signal, ignoreStatus: true });
+    if (!response.ok) return undefined;
+    const list = parseJsonText(data, response) as { posts?: Record<string, Post> } | undefined;
+    const found = this.postWithKey(list?.posts, created.key);
+    if (found) this.log.debug(`[mattermost] post ${found.id} was made by an attempt whose answer was lost; not posting again`);
+    return found;
   }
 
   private describeUser(userId: string): string {
@@ -553,6 +599,24 @@ export function toPlatformUser(user: UserProfile): PlatformUser {
   const automatic = tz && (tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true');
   const zone = tz ? (automatic ? tz.automaticTimezone : tz.manualTimezone) : undefined;
   return { id: user.id, name: user.username, ...(zone && isValidTimeZone(zone) ? { timezone: zone } : {}) };
+}
+
+/** The key a post carries: from the message's key, its channel and its text (another database's message differs). */
+function postKey(key: string, channelId: string, text: string): string {
+  const [a, b] = stableHash(`${key}:${channelId}\u0000${text}`);
+  return `${a.toString(36)}${b.toString(36)}`;
+}
+
+/** The channel and key of a post being created, when it carries a key. */
+function keyedPost(body: unknown): { channelId: string; key: string } | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const post = JSON.parse(body) as Partial<Post>;
+    const key = post.props?.[KEY_PROP];
+    return typeof post.channel_id === 'string' && typeof key === 'string' ? { channelId: post.channel_id, key } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A 13-digit number from a string, stable across runs. */

@@ -20,14 +20,26 @@ export interface ReactionRecord {
   reaction: Reaction;
 }
 
-export interface GroupMessage {
+/** A message in the program's channel. */
+export interface ChannelMessage {
+  text: string;
+  /**
+   * The same on every retry of this message (its outbox id): platforms that de-duplicate
+   * creates get an id derived from it, and a post carries it so it can be found again.
+   */
+  key?: string;
+  /**
+   * Set when an earlier attempt to send this message may have reached the platform
+   * (killed, timed out) without its outcome being recorded: the ISO time that attempt
+   * started. The adapter first looks for a message with `key` in the conversation since
+   * then, and returns it instead of posting again.
+   */
+  uncertainSince?: string;
+}
+
+export interface GroupMessage extends ChannelMessage {
   /** Platform user ids of the recipients (one or more). */
   memberIds: readonly string[];
-  text: string;
-  /** Reactions the bot adds to the message it posts, in order. */
-  reactions?: readonly Reaction[];
-  /** The same on every retry of this message (its outbox id), for platforms that de-duplicate creates. */
-  key?: string;
 }
 
 /**
@@ -74,14 +86,19 @@ export interface ChatPlatform {
   sharesConversation(groupSize: number): boolean;
   /** How to mention a user in a message on this platform (e.g. `@alice`, `<@123>`). */
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string;
-  /** Posts in the program's channel, then adds the bot's reactions; `key` as in GroupMessage. */
-  postToChannel(text: string, reactions?: readonly Reaction[], key?: string): Promise<PostRef>;
+  /** Posts in the program's channel (or finds the post an uncertain earlier attempt made). */
+  postToChannel(message: ChannelMessage): Promise<PostRef>;
   /**
    * Sends `message` to its members, skipping those in `alreadyDelivered`, calling
    * `record` after each delivered part. Throws PlatformError on a fault that a later
    * retry may fix; members who can never be reached are returned, not thrown.
    */
   sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult>;
+  /**
+   * Adds the bot's own reactions to a post it made (already there: fine). A step of its
+   * own, after the post is recorded, so a failed reaction never makes a post be sent again.
+   */
+  addReactions(post: PostRef, reactions: readonly Reaction[]): Promise<void>;
   /** Reactions on a post by anyone but the bot, mapped to their meaning (unknown emoji dropped). */
   readReactions(post: PostRef): Promise<ReactionRecord[]>;
   /** Removes a member from the program's place when the bot may. */

@@ -119,4 +119,11 @@ export const MIGRATIONS: readonly string[] = [
     prompt TEXT NOT NULL
   );
   `,
+  // 5: delivery intents and the bot's own reactions as a step of their own. `send_started_at`
+  // is written before a message's first send attempt, so a later run knows the outcome of an
+  // unrecorded attempt is unknown; `reactions_pending` lists the reactions a post still lacks.
+  `
+  ALTER TABLE outbox ADD COLUMN send_started_at TEXT;
+  ALTER TABLE posts ADD COLUMN reactions_pending TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

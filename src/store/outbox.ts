@@ -45,6 +45,8 @@ export interface OutboxMessage {
   lastError: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** When the first attempt to send it started (wall clock); null before any attempt. */
+  sendStartedAt: string | null;
 }
 
 export interface NewMessage {
@@ -75,6 +77,7 @@ interface Row {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  send_started_at: string | null;
 }
 
 function toMessage(r: Row): OutboxMessage {
@@ -93,6 +96,7 @@ function toMessage(r: Row): OutboxMessage {
     lastError: r.last_error,
     createdAt: r.created_at,
     sentAt: r.sent_at,
+    sendStartedAt: r.send_started_at,
   };
 }
 
@@ -120,18 +124,30 @@ export function messagesOfKind(db: DB, programId: number, kind: MessageKind): Ou
   return (db.prepare('SELECT * FROM outbox WHERE program_id = ? AND kind = ? ORDER BY id').all(programId, kind) as Row[]).map(toMessage);
 }
 
-/** Records a delivered part at once, so a crash after it never sends that part again. */
-export function recordDelivery(db: DB, messageId: number, memberIds: readonly string[], post: PostRef): void {
+/**
+ * Records that a send attempt is about to start, before it starts; the earliest attempt is
+ * kept, so a later run looks for what any unrecorded attempt may have posted.
+ */
+export function markSendStarted(db: DB, messageId: number, at: string): void {
+  db.prepare('UPDATE outbox SET send_started_at = COALESCE(send_started_at, ?) WHERE id = ?').run(at, messageId);
+}
+
+/**
+ * Records a delivered part at once, so a crash after it never sends that part again; the
+ * bot's reactions are recorded as still to add on that post.
+ */
+export function recordDelivery(db: DB, messageId: number, memberIds: readonly string[], post: PostRef, reactions: readonly Reaction[] = []): void {
   writeTransaction(db, () => {
     const row = db.prepare('SELECT delivered FROM outbox WHERE id = ?').get(messageId) as { delivered: string };
     const delivered = new Set(JSON.parse(row.delivered) as string[]);
     for (const id of memberIds) delivered.add(id);
     db.prepare('UPDATE outbox SET delivered = ? WHERE id = ?').run(JSON.stringify([...delivered]), messageId);
-    db.prepare('INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients) VALUES (?, ?, ?, ?)').run(
+    db.prepare('INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients, reactions_pending) VALUES (?, ?, ?, ?, ?)').run(
       messageId,
       post.id,
       post.conversationId,
       JSON.stringify(memberIds),
+      JSON.stringify(reactions),
     );
   });
 }
@@ -157,4 +173,28 @@ export function countByStatus(db: DB, programId: number): Record<OutboxMessage['
     out[r.status] = r.n;
   }
   return out;
+}
+
+export interface PostAwaitingReactions extends PostRef {
+  /** The posts table's row id. */
+  rowId: number;
+  outboxId: number;
+  kind: MessageKind;
+  reactions: Reaction[];
+}
+
+/** Posts of the program whose bot reactions are not all added yet, oldest first. */
+export function postsAwaitingReactions(db: DB, programId: number): PostAwaitingReactions[] {
+  const rows = db
+    .prepare(
+      `SELECT p.id AS rowId, p.outbox_id AS outboxId, o.kind, p.platform_post_id AS id, p.conversation_id AS conversationId, p.reactions_pending AS reactions
+       FROM posts p JOIN outbox o ON o.id = p.outbox_id
+       WHERE o.program_id = ? AND p.reactions_pending <> '[]' ORDER BY p.id`,
+    )
+    .all(programId) as (Omit<PostAwaitingReactions, 'reactions'> & { reactions: string })[];
+  return rows.map((r) => ({ ...r, reactions: JSON.parse(r.reactions) as Reaction[] }));
+}
+
+export function markReactionsAdded(db: DB, postRowId: number): void {
+  db.prepare("UPDATE posts SET reactions_pending = '[]' WHERE id = ?").run(postRowId);
 }

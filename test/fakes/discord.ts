@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIChannel, APIGuild, APIGuildMember, APIMessage, APIRole, APIUser, APIReaction } from 'discord-api-types/v10';
-import { closeServer, countRequests, delay, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of Discord's REST API v10 on 127.0.0.1, enough for pairbot and shaped
@@ -21,8 +21,11 @@ export type Fault =
   | { kind: 'rate-limit'; retryAfter?: number; global?: boolean }
   /** Drops the connection without an answer; `afterHandling` does the work first (the answer is lost). */
   | { kind: 'reset'; afterHandling?: boolean }
-  /** Answers normally after a delay. */
-  | { kind: 'latency'; ms: number };
+  /**
+   * Answers late: by default waits, then handles the request; `afterHandling` handles it
+   * first and answers after the wait (a client that timed out meanwhile never learns).
+   */
+  | { kind: 'latency'; ms: number; afterHandling?: boolean };
 
 export interface LoggedRequest {
   method: string;
@@ -61,6 +64,8 @@ type Handler = (ctx: Context) => Reply;
 const MAX_MEMBERS_PAGE = 1000;
 const MAX_REACTIONS_PAGE = 100;
 const API = '/api/v10';
+/** How long Discord honours a message nonce (`enforce_nonce`): "the past few minutes". */
+export const NONCE_TTL_MS = 5 * 60_000;
 
 /** Discord's permission bits used here. */
 export const PERMISSIONS = {
@@ -102,9 +107,9 @@ const unknown = (code: number, what: string) => new HttpError(404, code, `Unknow
 
 let sequence = 0n;
 /** Increasing snowflakes, like Discord's (timestamp in the high bits). */
-export function newSnowflake(): string {
+export function newSnowflake(at = Date.now()): string {
   sequence += 1n;
-  return String(((BigInt(Date.now()) - 1420070400000n) << 22n) + sequence);
+  return String(((BigInt(at) - 1420070400000n) << 22n) + sequence);
 }
 
 export class FakeDiscord {
@@ -124,13 +129,15 @@ export class FakeDiscord {
   /** Message id → emoji → user ids, in order. */
   readonly reactions = new Map<string, Map<string, string[]>>();
   readonly requests: LoggedRequest[] = [];
+  /** The server's clock: `clock.advance(ms)` moves it on (Discord forgets nonces after a few minutes). */
+  readonly clock = new FakeClock();
   /** Whether the bot has the Server Members intent (without it, listing members is refused). */
   membersIntent = true;
   /** The bot's own role: above the program role, with the permissions pairbot needs. */
   readonly botRole: APIRole;
 
   private readonly closedDMs = new Set<string>();
-  private readonly nonces = new Map<string, string>();
+  private readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly faults = new FaultQueue<Fault>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   private server?: Server;
@@ -360,6 +367,10 @@ export class FakeDiscord {
     this.faults.push(fault, match);
   }
 
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   requestCount(match: { method?: string; path?: RegExp } = {}): number {
     return countRequests(this.requests, match);
   }
@@ -450,7 +461,7 @@ export class FakeDiscord {
 
     const fault = this.faults.take(method, path);
     if (fault) entry.fault = fault.kind;
-    if (fault?.kind === 'latency') await delay(fault.ms);
+    if (fault?.kind === 'latency' && !fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
       req.socket.destroy();
       return;
@@ -478,6 +489,7 @@ export class FakeDiscord {
     if (fault?.kind === 'status') reply = errorReply(new HttpError(fault.status, 0, `${fault.status}: Injected fault`));
     else reply = this.route(req, url, method, path, raw, entry);
     entry.status = reply.status;
+    if (fault?.kind === 'latency' && fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;
@@ -635,8 +647,9 @@ export class FakeDiscord {
       // As Discord documents: "if another message was created by the same author with the same
       // nonce, that message will be returned" — per author, whatever the channel.
       const nonceKey = input.enforce_nonce === true && typeof input.nonce === 'string' ? input.nonce : undefined;
+      const at = this.clock.now();
       const seen = nonceKey ? this.nonces.get(nonceKey) : undefined;
-      if (seen) return ok(this.view(this.messages.get(seen)!));
+      if (seen && at - seen.at < NONCE_TTL_MS) return ok(this.view(this.messages.get(seen.messageId)!));
       const message = {
         type: 0,
         content: input.content,
@@ -644,11 +657,11 @@ export class FakeDiscord {
         mention_roles: [],
         attachments: [],
         embeds: [],
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(at).toISOString(),
         edited_timestamp: null,
         flags: 0,
         components: [],
-        id: newSnowflake(),
+        id: newSnowflake(at),
         channel_id: channel.id,
         author: this.bot,
         pinned: false,
@@ -658,8 +671,31 @@ export class FakeDiscord {
         allowed_mentions: input.allowed_mentions,
       } as unknown as APIMessage & { allowed_mentions?: unknown };
       this.messages.set(message.id, message);
-      if (nonceKey) this.nonces.set(nonceKey, message.id);
+      if (nonceKey) this.nonces.set(nonceKey, { messageId: message.id, at });
       return ok(this.view(message));
+    });
+
+    this.on('GET', '/channels/:channel_id/messages', ({ params, url }) => {
+      if (!this.channels.has(params[0]!)) throw unknown(CODES.unknownChannel, 'Channel');
+      const limit = Number(url.searchParams.get('limit') ?? '50');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' }] } });
+      }
+      const byId = (a: APIMessage, b: APIMessage) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+      let list = this.messagesIn(params[0]!).sort(byId);
+      const after = url.searchParams.get('after');
+      const before = url.searchParams.get('before');
+      // Like Discord: `after` gives the oldest `limit` messages after it, newest-first is the order returned.
+      if (after) list = list.filter((m) => BigInt(m.id) > BigInt(after)).slice(0, limit);
+      else {
+        if (before) list = list.filter((m) => BigInt(m.id) < BigInt(before));
+        list = list.slice(-limit);
+      }
+      // The nonce is part of the create answer only, never of a listing.
+      return ok(list.reverse().map((m) => {
+        const { nonce: _nonce, ...rest } = this.view(m) as APIMessage & { nonce?: unknown };
+        return rest;
+      }));
     });
 
     this.on('GET', '/channels/:channel_id/messages/:message_id', ({ params }) => ok(this.view(this.messageIn(params[0]!, params[1]!))));

@@ -15,6 +15,22 @@ export interface FaultMatch {
   times?: number;
 }
 
+/**
+ * The fake server's clock: real time plus whatever a test advanced it by, so "an hour
+ * later" (when the server has forgotten idempotency keys) needs no sleeping.
+ */
+export class FakeClock {
+  private offsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 /** Faults waiting for matching requests, each used up after `times` of them. */
 export class FaultQueue<F> {
   private readonly waiting: { fault: F; match: FaultMatch; left: number }[] = [];

@@ -5,7 +5,7 @@ import type { Post } from '@mattermost/types/posts';
 import type { Reaction } from '@mattermost/types/reactions';
 import type { Team } from '@mattermost/types/teams';
 import type { UserProfile, UserTimezone } from '@mattermost/types/users';
-import { closeServer, countRequests, delay, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of the Mattermost API v4 on 127.0.0.1, enough for pairbot and shaped
@@ -26,8 +26,11 @@ export type Fault =
   | { kind: 'rate-limit'; waitSeconds?: number; reset?: 'epoch' | 'delta' | 'none'; retryAfter?: boolean }
   /** Drops the connection without an answer; `afterHandling` does the work first (the answer is lost). */
   | { kind: 'reset'; afterHandling?: boolean }
-  /** Answers normally after a delay. */
-  | { kind: 'latency'; ms: number };
+  /**
+   * Answers late: by default waits, then handles the request; `afterHandling` handles it
+   * first and answers after the wait (a client that timed out meanwhile never learns).
+   */
+  | { kind: 'latency'; ms: number; afterHandling?: boolean };
 
 export interface LoggedRequest {
   method: string;
@@ -75,6 +78,8 @@ interface Context {
 type Handler = (ctx: Context) => Reply;
 
 const MAX_PER_PAGE = 200;
+/** How long the server remembers a `pending_post_id` (its cache keeps them about 30 s). */
+export const PENDING_POST_TTL_MS = 30_000;
 const DEFAULT_PER_PAGE = 60;
 const ID_ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
@@ -115,8 +120,10 @@ export class FakeMattermost {
   readonly team: Team;
   readonly channel: Channel;
   readonly token: string;
+  /** The server's clock: `clock.advance(ms)` moves it on (the server forgets pending post ids). */
+  readonly clock = new FakeClock();
   /** Clock for timestamps and epoch rate-limit headers; tests may pin it. */
-  now: () => number = () => Date.now();
+  now: () => number = () => this.clock.now();
   /** Whether the bot may remove members from channels (`manage_*_channel_members`). */
   canRemoveMembers = true;
   /** Whether channel members may post in team channels (`create_post` of channel_user). */
@@ -126,7 +133,7 @@ export class FakeMattermost {
 
   private readonly tokens = new Map<string, string>();
   private readonly faults = new FaultQueue<Fault>();
-  private readonly pendingPosts = new Map<string, string>();
+  private readonly pendingPosts = new Map<string, { postId: string; at: number }>();
   private readonly refusingDMs = new Set<string>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   private server?: Server;
@@ -414,7 +421,7 @@ export class FakeMattermost {
 
     const fault = this.faults.take(method, url.pathname);
     if (fault) entry.fault = fault.kind;
-    if (fault?.kind === 'latency') await delay(fault.ms);
+    if (fault?.kind === 'latency' && !fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
       req.socket.destroy();
       return;
@@ -445,6 +452,7 @@ export class FakeMattermost {
       reply = this.route(req, url, method, raw, entry);
     }
     entry.status = reply.status;
+    if (fault?.kind === 'latency' && fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;
@@ -628,9 +636,9 @@ export class FakeMattermost {
       if ([...message].length > 16383) throw badRequest('model.post.is_valid.msg.app_error', 'Invalid Message.');
       const pending = typeof input.pending_post_id === 'string' && input.pending_post_id ? input.pending_post_id : undefined;
       // The server answers a repeated create with the same pending_post_id with the post it made.
-      const seen = pending ? this.pendingPosts.get(pending) : undefined;
-      if (seen) return created(this.posts.get(seen)!);
       const at = this.now();
+      const seen = pending ? this.pendingPosts.get(pending) : undefined;
+      if (seen && at - seen.at < PENDING_POST_TTL_MS) return created(this.posts.get(seen.postId)!);
       const post: Post = {
         id: newId(),
         create_at: at,
@@ -644,17 +652,31 @@ export class FakeMattermost {
         original_id: '',
         message,
         type: '',
-        props: this.users.get(userId)?.is_bot ? { from_bot: 'true' } : {},
+        props: { ...(input.props && typeof input.props === 'object' ? input.props : {}), ...(this.users.get(userId)?.is_bot ? { from_bot: 'true' } : {}) },
         hashtags: '',
         pending_post_id: pending ?? '',
         reply_count: 0,
         metadata: { embeds: [], emojis: [], files: [], images: {} },
       };
       this.posts.set(post.id, post);
-      if (pending) this.pendingPosts.set(pending, post.id);
+      if (pending) this.pendingPosts.set(pending, { postId: post.id, at });
       channel.last_post_at = at;
       channel.last_root_post_at = at;
       return created(post);
+    });
+
+    this.on('GET', '/channels/:channel_id/posts', ({ params, url, userId }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel || (channel.type !== 'O' && !this.members.get(channel.id)?.has(userId))) throw forbidden();
+      // Newest first; `since` lists every post changed since then, otherwise pages.
+      let list = this.postsIn(channel.id).reverse();
+      const since = Number(url.searchParams.get('since') ?? '0');
+      if (since > 0) list = list.filter((p) => Math.max(p.create_at, p.update_at, p.delete_at) >= since);
+      else {
+        const { page, perPage } = paging(url);
+        list = list.slice(page * perPage, (page + 1) * perPage);
+      }
+      return ok({ order: list.map((p) => p.id), posts: Object.fromEntries(list.map((p) => [p.id, p])), next_post_id: '', prev_post_id: '' });
     });
 
     this.on('GET', '/posts/:post_id/reactions', ({ params }) => {

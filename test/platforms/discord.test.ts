@@ -208,10 +208,11 @@ describe('discord adapter against the fake server', () => {
       const [a, b, c] = h.fake.addUsers(3, 'm');
       const { parts, record } = recorder();
       const result = await h.platform.sendToGroup(
-        { memberIds: [a!.id, b!.id, c!.id], text: 'Hi <@1> — @everyone and <@&42> must not ping', reactions: ['met', 'missed', 'scheduled'], key: 'outbox-7' },
+        { memberIds: [a!.id, b!.id, c!.id], text: 'Hi <@1> — @everyone and <@&42> must not ping', key: 'outbox-7' },
         new Set(),
         record,
       );
+      for (const part of parts) await h.platform.addReactions(part.post, ['met', 'missed', 'scheduled']);
       expect(result.unreachable).toEqual([]);
       expect(parts.map((p) => p.ids)).toEqual([[a!.id], [b!.id], [c!.id]]);
       const creates = h.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
@@ -261,7 +262,8 @@ describe('discord adapter against the fake server', () => {
     it('posts with no pings allowed, and reads ❌ as skip there and as missed in a DM, paging reactors', async () => {
       const people = h.fake.addUsers(130, 'p');
       await h.platform.connect();
-      const post = await h.platform.postToChannel('Pairing on Monday @everyone', ['skip'], 'outbox-2');
+      const post = await h.platform.postToChannel({ text: 'Pairing on Monday @everyone', key: 'outbox-2' });
+      await h.platform.addReactions(post, ['skip']);
       const create = h.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${h.fake.channel.id}/messages`);
       expect(create?.body).toMatchObject({ allowed_mentions: { parse: [], users: [] }, nonce: expect.stringMatching(/^pb/), enforce_nonce: true });
       expect(await h.platform.readReactions(post)).toEqual([]);
@@ -273,7 +275,8 @@ describe('discord adapter against the fake server', () => {
       expect(h.fake.requestCount({ method: 'GET', path: /\/reactions\/%E2%9D%8C$/ })).toBe(2);
 
       const { parts, record } = recorder();
-      await h.platform.sendToGroup({ memberIds: [people[0]!.id], text: 'Did you meet?', reactions: ['met', 'missed', 'scheduled'] }, new Set(), record);
+      await h.platform.sendToGroup({ memberIds: [people[0]!.id], text: 'Did you meet?' }, new Set(), record);
+      await h.platform.addReactions(parts[0]!.post, ['met', 'missed', 'scheduled']);
       const dm = parts[0]!.post;
       h.fake.react(people[0]!.id, dm.id, '❌');
       h.fake.react(people[0]!.id, dm.id, '🗓️');
@@ -286,7 +289,7 @@ describe('discord adapter against the fake server', () => {
 
   describe('reading answers the bot may not see', () => {
     it('fails loudly on a 403 instead of reading no ❌ at all, and warns about a deleted message', async () => {
-      const ref = await h.platform.postToChannel('react ❌ to skip', ['skip']);
+      const ref = await h.platform.postToChannel({ text: 'react ❌ to skip' });
       h.fake.inject({ kind: 'status', status: 403 }, { method: 'GET', path: /\/messages\/\d+$/, times: 1 });
       await expect(h.platform.readReactions(ref)).rejects.toThrow(PlatformError);
       h.fake.inject({ kind: 'status', status: 404 }, { method: 'GET', path: /\/messages\/\d+$/, times: 1 });

@@ -38,7 +38,8 @@ it('local: a message sent again under the same key (a run killed before recordin
     // The next run: a fresh process, nothing recorded as delivered.
     const rerun = new LocalPlatform(roster, new LocalStateStore(join(dir, 'state.db')));
     await rerun.sendToGroup(message, new Set(), (_, post) => refs.push(post));
-    const channel = [await rerun.postToChannel('React ❌ to skip', ['skip'], 'outbox-2'), await rerun.postToChannel('React ❌ to skip', ['skip'], 'outbox-2')];
+    const announcement = { text: 'React ❌ to skip', key: 'outbox-2' };
+    const channel = [await rerun.postToChannel(announcement), await rerun.postToChannel(announcement)];
     expect(refs[1]).toEqual(refs[0]);
     expect(channel[1]).toEqual(channel[0]);
     expect(rerun.state.posts().map((p) => p.id)).toEqual([refs[0]!.id, channel[0]!.id]);

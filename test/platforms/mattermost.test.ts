@@ -236,7 +236,8 @@ describe('mattermost adapter against the fake server', () => {
       const intro = recorder();
       await h.platform.sendToGroup({ memberIds: pair, text: 'intro' }, new Set(), intro.record);
       const ask = recorder();
-      await h.platform.sendToGroup({ memberIds: pair, text: 'Did you meet?', reactions: ['met', 'missed', 'scheduled'] }, new Set(), ask.record);
+      await h.platform.sendToGroup({ memberIds: pair, text: 'Did you meet?' }, new Set(), ask.record);
+      await h.platform.addReactions(ask.parts[0]!.post, ['met', 'missed', 'scheduled']);
       expect(ask.parts[0]!.post.conversationId).toBe(intro.parts[0]!.post.conversationId);
       const reactions = h.fake.reactions.get(ask.parts[0]!.post.id)!;
       expect(reactions.map((r) => [r.user_id, r.emoji_name])).toEqual([
@@ -280,14 +281,14 @@ describe('mattermost adapter against the fake server', () => {
 
     it('a message resent by a later run (killed before it recorded delivery) is posted once', async () => {
       const pair = h.fake.addUsers(2).map((u) => u.id);
-      const channelPost = await h.platform.postToChannel('announcement', [], 'outbox-7');
+      const channelPost = await h.platform.postToChannel({ text: 'announcement', key: 'outbox-7' });
       await h.platform.sendToGroup({ memberIds: pair, text: 'intro', key: 'outbox-8' }, new Set(), () => {});
       // A new process: new adapter, nothing recorded, same outbox keys.
       const again = createMattermostPlatform(
         { mattermost: { url: h.fake.url, token: h.fake.token, team: 'community', channel: 'coffee-pairs' } },
         { debug() {}, info() {}, warn() {} },
       );
-      expect((await again.postToChannel('announcement', [], 'outbox-7')).id).toBe(channelPost.id);
+      expect((await again.postToChannel({ text: 'announcement', key: 'outbox-7' })).id).toBe(channelPost.id);
       await again.sendToGroup({ memberIds: pair, text: 'intro', key: 'outbox-8' }, new Set(), () => {});
       expect(h.fake.botMessages()).toHaveLength(1);
       expect(h.fake.postsIn(h.fake.channel.id)).toHaveLength(1);
@@ -317,7 +318,7 @@ describe('mattermost adapter against the fake server', () => {
 
     it('neutralises mass mentions in every text it posts', async () => {
       const [a] = h.fake.addUsers(1, 'alice');
-      const ref = await h.platform.postToChannel('@channel @ALL @here @everyone: pairing with @alice001 soon');
+      const ref = await h.platform.postToChannel({ text: '@channel @ALL @here @everyone: pairing with @alice001 soon' });
       const [post] = h.fake.postsIn(ref.conversationId);
       expect(post!.message).not.toMatch(/@(channel|all|here|everyone)\b/i);
       expect(post!.message).toContain(`@${a!.username}`);
@@ -330,7 +331,8 @@ describe('mattermost adapter against the fake server', () => {
   describe('reactions', () => {
     it('reads ❌ on a channel announcement as skip, ignoring the bot’s own', async () => {
       const [a, b] = h.fake.addUsers(2);
-      const ref = await h.platform.postToChannel('Pairing on Monday: react with ❌ to skip', ['skip']);
+      const ref = await h.platform.postToChannel({ text: 'Pairing on Monday: react with ❌ to skip' });
+      await h.platform.addReactions(ref, ['skip']);
       expect(ref.conversationId).toBe(h.fake.channel.id);
       expect(h.fake.reactions.get(ref.id)?.map((r) => r.emoji_name)).toEqual(['x']);
       h.fake.react(a!.id, ref.id, 'x');
@@ -342,7 +344,7 @@ describe('mattermost adapter against the fake server', () => {
     it('reads ❌, ✅ and 📅 on a group ask as missed, met and scheduled', async () => {
       const [a, b, c] = h.fake.addUsers(3);
       const { parts, record } = recorder();
-      await h.platform.sendToGroup({ memberIds: [a!.id, b!.id, c!.id], text: 'Did you meet?', reactions: ['met', 'missed', 'scheduled'] }, new Set(), record);
+      await h.platform.sendToGroup({ memberIds: [a!.id, b!.id, c!.id], text: 'Did you meet?' }, new Set(), record);
       const post = parts[0]!.post;
       h.fake.react(a!.id, post.id, 'white_check_mark');
       h.fake.react(b!.id, post.id, 'x');
@@ -357,7 +359,7 @@ describe('mattermost adapter against the fake server', () => {
 
   describe('reading answers the bot may not see', () => {
     it('fails loudly on a 403 instead of reading no ❌ at all, and warns about a deleted post', async () => {
-      const ref = await h.platform.postToChannel('react ❌ to skip', ['skip']);
+      const ref = await h.platform.postToChannel({ text: 'react ❌ to skip' });
       h.fake.inject({ kind: 'status', status: 403 }, { method: 'GET', path: /\/reactions$/, times: 1 });
       await expect(h.platform.readReactions(ref)).rejects.toThrow(PlatformError);
       h.fake.inject({ kind: 'status', status: 404 }, { method: 'GET', path: /\/reactions$/, times: 1 });
@@ -390,7 +392,7 @@ describe('mattermost adapter against the fake server', () => {
       try {
         p.fake.now = () => pinned;
         p.fake.inject({ kind: 'rate-limit', waitSeconds: 3, reset: 'epoch', retryAfter: false }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
-        const ref = await p.platform.postToChannel('hello');
+        const ref = await p.platform.postToChannel({ text: 'hello' });
         expect(p.waits).toEqual([3000]);
         expect(p.fake.postsIn(ref.conversationId)).toHaveLength(1);
         expect(p.logs.some((l) => l.includes('rate limited'))).toBe(true);

@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UserProfile } from '@mattermost/types/users';
+import type { APIUser } from 'discord-api-types/v10';
+import { FakeDiscord } from '../fakes/discord.js';
+import { FakeMattermost } from '../fakes/mattermost.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import type { PairReport } from '../../src/commands/pair.js';
+
+/**
+ * Nothing sent twice, nothing lost: the built CLI against fake servers that fail the way
+ * real ones do — a run killed after the server made a post but before pairbot recorded it,
+ * a rerun an hour later when the server has forgotten its idempotency keys, reactions
+ * failing after their post succeeded, a token revoked mid-run.
+ */
+
+const HOUR = 3600_000;
+
+/** Waits (polling) until `condition` holds. */
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Runs the CLI and kills it (SIGKILL, as the OOM killer or a reboot would) once `killWhen`
+ * holds: used with a server that has made a post and not yet answered.
+ */
+async function runKilled(args: string[], options: { cwd: string; env: Record<string, string> }, killWhen: () => boolean, what: string): Promise<number> {
+  const run = startCli(args, options);
+  await until(killWhen, what);
+  run.child.kill('SIGKILL');
+  return (await run.done).code;
+}
+
+describe('platform faults on Mattermost (built CLI, fake server)', () => {
+  let fake: FakeMattermost;
+  let humans: UserProfile[];
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+
+  beforeEach(async () => {
+    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
+    humans = fake.addUsers(4, 'person');
+    ({ dir, cleanup } = tempDir());
+    env = {
+      PAIRBOT_PLATFORM: 'mattermost',
+      MATTERMOST_URL: fake.url,
+      MATTERMOST_TOKEN: fake.token,
+      MATTERMOST_TEAM: 'community',
+      MATTERMOST_CHANNEL: 'coffee-pairs',
+      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
+    };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('a run killed after the server made an intro, rerun an hour later, sends it once', async () => {
+    // The second intro is made, but its answer never comes back before the kill.
+    fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
+    const code = await runKilled(['pair', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env }, () => fake.botMessages().length === 1, 'the first intro');
+    expect(code).not.toBe(0);
+    fake.clock.advance(HOUR);
+    const rerun = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const report = JSON.parse(rerun.stdout) as PairReport;
+    expect(report.groups).toHaveLength(2);
+    for (const g of report.groups) expect(fake.postsIn(fake.conversationOf(g.members.map((m) => m.id))!.id)).toHaveLength(1);
+    expect(fake.botMessages()).toHaveLength(2);
+  });
+
+  it('an announcement whose ❌ is refused (token revoked) is posted once; the rerun adds the ❌ and pair reads it', async () => {
+    fake.inject({ kind: 'status', status: 401 }, { method: 'POST', path: /^\/api\/v4\/reactions$/ });
+    const first = await pairbot('optout', '--date', '2026-11-21');
+    expect(first.code).toBe(3);
+    expect(first.stderr).toContain('MATTERMOST_TOKEN was rejected');
+    expect(first.stderr).not.toContain(fake.token);
+    const [announcement, ...more] = fake.postsIn(fake.channel.id);
+    expect(more).toEqual([]);
+    expect(fake.reactions.get(announcement!.id) ?? []).toEqual([]);
+    fake.react(humans[0]!.id, announcement!.id, 'x');
+
+    fake.clock.advance(HOUR);
+    const again = await pairbot('optout', '--date', '2026-11-21');
+    expect(again.code, again.stderr).toBe(0);
+    expect(fake.postsIn(fake.channel.id)).toHaveLength(1);
+    expect(fake.reactions.get(announcement!.id)?.filter((r) => r.user_id === fake.bot.id).map((r) => r.emoji_name)).toEqual(['x']);
+
+    const paired = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(paired.code, paired.stderr).toBe(0);
+    expect((JSON.parse(paired.stdout) as PairReport).excluded.optedOut).toEqual([humans[0]!.id]);
+  });
+
+  it('adds the answer reactions a feedback ask is missing on the next run', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '1')).code).toBe(0);
+    fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/reactions$/, times: 1000 });
+    const asked = await pairbot('collect-feedback', '--date', '2026-11-27');
+    expect(asked.code).toBe(3);
+    expect(asked.stderr).toMatch(/reactions .* not all added yet/);
+    fake.clearFaults();
+    const asks = fake.botMessages().slice(2);
+    expect(asks).toHaveLength(2);
+    for (const ask of asks) expect(fake.reactions.get(ask.id) ?? []).toEqual([]);
+    const again = await pairbot('collect-feedback', '--date', '2026-11-28');
+    expect(again.code, again.stderr).toBe(0);
+    for (const ask of asks) {
+      expect(fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+    }
+    expect(fake.botMessages()).toHaveLength(4);
+  });
+});
+
+describe('platform faults on Discord (built CLI, fake server)', () => {
+  let fake: FakeDiscord;
+  let humans: APIUser[];
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+
+  beforeEach(async () => {
+    fake = await FakeDiscord.start();
+    humans = fake.addUsers(4, 'person');
+    ({ dir, cleanup } = tempDir());
+    env = {
+      PAIRBOT_PLATFORM: 'discord',
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_TOKEN: fake.token,
+      DISCORD_GUILD_ID: fake.guild.id,
+      DISCORD_ROLE_ID: fake.role.id,
+      DISCORD_CHANNEL_ID: fake.channel.id,
+      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
+    };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('a run killed after Discord made a DM, rerun an hour later, sends it once', async () => {
+    fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /\/messages$/ });
+    const code = await runKilled(['pair', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env }, () => fake.botDMs().length === 1, 'the first DM');
+    expect(code).not.toBe(0);
+    fake.clock.advance(HOUR);
+    const rerun = await pairbot('pair', '--date', '2026-11-23');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    for (const u of humans) expect(fake.dmsTo(u.id)).toHaveLength(1);
+  });
+
+  it('an announcement whose ❌ fails (500) is posted once; the rerun adds the ❌ and pair reads the members’ ❌', async () => {
+    fake.inject({ kind: 'status', status: 500 }, { method: 'PUT', path: /\/reactions\/.*\/@me$/, times: 1000 });
+    const first = await pairbot('optout', '--date', '2026-11-21');
+    expect(first.code).toBe(3);
+    const [announcement, ...more] = fake.messagesIn(fake.channel.id);
+    expect(more).toEqual([]);
+    fake.react(humans[0]!.id, announcement!.id, '❌');
+
+    fake.clearFaults();
+    fake.clock.advance(HOUR);
+    const again = await pairbot('optout', '--date', '2026-11-21');
+    expect(again.code, again.stderr).toBe(0);
+    expect(fake.messagesIn(fake.channel.id)).toHaveLength(1);
+    expect(fake.reactionsOn(announcement!.id).get('❌')).toContain(fake.bot.id);
+
+    const paired = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(paired.code, paired.stderr).toBe(0);
+    expect((JSON.parse(paired.stdout) as PairReport).excluded.optedOut).toEqual([humans[0]!.id]);
+  });
+});
