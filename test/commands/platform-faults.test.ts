@@ -49,14 +49,7 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
     fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
     humans = fake.addUsers(4, 'person');
     ({ dir, cleanup } = tempDir());
-    env = {
-      PAIRBOT_PLATFORM: 'mattermost',
-      MATTERMOST_URL: fake.url,
-      MATTERMOST_TOKEN: fake.token,
-      MATTERMOST_TEAM: 'community',
-      MATTERMOST_CHANNEL: 'coffee-pairs',
-      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
-    };
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
   afterEach(async () => {
     await fake.close();
@@ -130,15 +123,7 @@ describe('platform faults on Discord (built CLI, fake server)', () => {
     fake = await FakeDiscord.start();
     humans = fake.addUsers(4, 'person');
     ({ dir, cleanup } = tempDir());
-    env = {
-      PAIRBOT_PLATFORM: 'discord',
-      DISCORD_API_URL: fake.apiUrl,
-      DISCORD_TOKEN: fake.token,
-      DISCORD_GUILD_ID: fake.guild.id,
-      DISCORD_ROLE_ID: fake.role.id,
-      DISCORD_CHANNEL_ID: fake.channel.id,
-      PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
-    };
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
   afterEach(async () => {
     await fake.close();
