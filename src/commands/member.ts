@@ -1,8 +1,10 @@
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
+import { listItem } from '../core/messages.js';
 import { isIsoDate } from '../core/periods.js';
-import { addPreference, forgetPerson, getMember, listPreferences, updateMember, type MemberChanges } from '../store/members.js';
+import { ruledOutByAvoids } from '../core/round.js';
+import { addPreference, forgetPerson, getMember, listMembers, listPreferences, removePreference, updateMember, type Member, type MemberChanges } from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { summarise } from './members.js';
 import { findMember } from './resolve.js';
@@ -49,11 +51,13 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
   for (const other of [prefer, avoid]) {
     if (other?.userId === member.userId) throw new UsageError(`${member.name} cannot prefer or avoid themselves`);
   }
+  refuseContradictions(ctx, member, changes, prefer, avoid);
   if (options.resume && (member.state === 'removed' || member.state === 'kicked')) {
     changes.state = 'active';
     changes.joinedOn = ctx.today;
     changes.leftOn = null;
   }
+  const unpairableBefore = avoid ? unpairable(ctx) : [];
   const done: string[] = [];
   writeTransaction(ctx.db, () => {
     updateMember(ctx.db, ctx.program.id, member.userId, changes);
@@ -66,12 +70,46 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
       done.push(`prefers ${prefer.name}`);
     }
     if (avoid) {
+      // The hard constraint wins over a preference for the same person.
+      if (removePreference(ctx.db, ctx.program.id, member.userId, avoid.userId, 'prefer')) done.push(`no longer prefers ${avoid.name}`);
       addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: avoid.userId, kind: 'avoid', createdOn: ctx.today });
       done.push(`is never paired with ${avoid.name}`);
     }
   });
   ctx.log.info(`${member.name}: ${done.join('; ')}`);
+  if (avoid) warnNewlyUnpairable(ctx, unpairableBefore);
   return EXIT.ok;
+}
+
+/** A change that contradicts itself or what is stored is refused before anything is written. */
+function refuseContradictions(ctx: Context, member: Member, changes: MemberChanges, prefer: Member | undefined, avoid: Member | undefined): void {
+  if (prefer && avoid && prefer.userId === avoid.userId) throw new UsageError(`${member.name} cannot both prefer and avoid ${prefer.name}`);
+  if (changes.pauseUntil && changes.pauseUntil <= ctx.today) {
+    throw new UsageError(`--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`);
+  }
+  if (prefer) {
+    const apart = listPreferences(ctx.db, ctx.program.id).some(
+      (p) => p.kind === 'avoid' && ((p.userId === member.userId && p.otherId === prefer.userId) || (p.userId === prefer.userId && p.otherId === member.userId)),
+    );
+    if (apart) throw new UsageError(`an avoid keeps ${member.name} and ${prefer.name} apart: a preference for ${prefer.name} would never be honoured`);
+  }
+}
+
+/** Active members whom avoids leave no possible partner. */
+function unpairable(ctx: Context): string[] {
+  const active = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active').map((m) => m.userId);
+  const avoid = listPreferences(ctx.db, ctx.program.id)
+    .filter((p) => p.kind === 'avoid')
+    .map((p): [string, string] => [p.userId, p.otherId]);
+  return ruledOutByAvoids(active, avoid);
+}
+
+/** The operator is told at once when an avoid leaves someone unpairable (members never are). */
+function warnNewlyUnpairable(ctx: Context, before: readonly string[]): void {
+  const now = unpairable(ctx).filter((id) => !before.includes(id));
+  if (now.length === 0) return;
+  const names = now.map((id) => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id)).join(', ');
+  ctx.log.warn(`${names} now ${now.length === 1 ? 'has' : 'have'} no possible partner: avoids rule out every other active member, so pair will never place ${now.length === 1 ? 'them' : 'any of them'}`);
 }
 
 export async function showMember(ctx: Context, who: string, options: { json?: boolean }): Promise<number> {

@@ -160,6 +160,10 @@ export function addPreference(db: DB, programId: number, p: Preference): void {
   ).run(programId, p.userId, p.otherId, p.kind, p.createdOn);
 }
 
+export function removePreference(db: DB, programId: number, userId: string, otherId: string, kind: PreferenceKind): boolean {
+  return db.prepare('DELETE FROM preferences WHERE program_id = ? AND user_id = ? AND other_id = ? AND kind = ?').run(programId, userId, otherId, kind).changes > 0;
+}
+
 export function listPreferences(db: DB, programId: number): Preference[] {
   return db
     .prepare('SELECT user_id AS userId, other_id AS otherId, kind, created_on AS createdOn FROM preferences WHERE program_id = ?')

@@ -108,4 +108,38 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     const posts = (await json('local', 'messages')).posts as { recipients: string[] }[];
     expect(posts.some((p) => p.recipients.includes('u02') && withBob.every((m: { id: string }) => p.recipients.includes(m.id)))).toBe(true);
   });
+
+  it('member set refuses contradictions with exit 2 naming the conflict, and changes nothing', async () => {
+    expect((await pairbot('member', 'set', 'carol', '--avoid', 'dave', '--date', '2026-11-23')).code).toBe(0);
+    const before = await json('member', 'show', 'alice', '--date', '2026-11-23');
+    const cases: [string[], RegExp][] = [
+      [['member', 'set', 'alice', '--prefer', 'bob', '--avoid', '@bob'], /cannot both prefer and avoid bob/],
+      [['member', 'set', 'alice', '--pause-until', '2020-01-01', '--frequency', '2'], /--pause-until 2020-01-01 is not after today \(2026-11-23\)/],
+      [['member', 'set', 'alice', '--pause-until', '2026-11-23'], /--pause-until 2026-11-23 is not after today/],
+      [['member', 'set', 'dave', '--prefer', 'carol'], /an avoid keeps dave and carol apart: a preference for carol would never be honoured/],
+      [['member', 'set', 'carol', '--prefer', 'dave'], /an avoid keeps carol and dave apart/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await pairbot(...args, '--date', '2026-11-23');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await json('member', 'show', 'alice', '--date', '2026-11-23')).toEqual(before);
+    expect((await json('member', 'show', 'dave', '--date', '2026-11-23')).preferences.map((p: { kind: string }) => p.kind)).toEqual(['avoid']);
+
+    // An avoid replaces a preference for the same person: the hard constraint wins, and says so.
+    expect((await pairbot('member', 'set', 'alice', '--prefer', 'bob', '--date', '2026-11-23')).code).toBe(0);
+    const avoid = await pairbot('member', 'set', 'alice', '--avoid', 'bob', '--date', '2026-11-23');
+    expect(avoid.code).toBe(0);
+    expect(avoid.stderr).toMatch(/no longer prefers bob/);
+    expect((await json('member', 'show', 'alice', '--date', '2026-11-23')).preferences).toEqual([{ kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23' }]);
+  });
+
+  it('member set --avoid warns the operator when it leaves someone no possible partner', async () => {
+    box.writeRoster(['ann', 'ben', 'cid']);
+    expect((await pairbot('member', 'set', 'ann', '--avoid', 'ben', '--date', '2026-11-23')).stderr).not.toMatch(/no possible partner/);
+    const r = await pairbot('member', 'set', 'cid', '--avoid', 'ann', '--date', '2026-11-23');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*ann now has no possible partner: avoids rule out every other active member/);
+  });
 });
