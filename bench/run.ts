@@ -4,11 +4,15 @@
  */
 import { runEngineBench } from './engine.js';
 import { runMattermostBench } from './mattermost.js';
+import { runReportBench } from './report.js';
 
 const benches: Record<string, () => Promise<void>> = {
   engine: runEngineBench,
   mattermost: async () => {
     await runMattermostBench();
+  },
+  report: async () => {
+    await runReportBench();
   },
 };
 

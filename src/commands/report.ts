@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../files.js';
 import type { ReadContext } from '../reader.js';
 import { buildReportModel } from '../report/model.js';
 import { renderReportPage } from '../report/page.js';
-import { readReportFacts, type ReportFacts } from '../store/report.js';
+import { NO_MEETINGS, readReportFacts, type ReportFacts } from '../store/report.js';
 
 export interface ReportOptions {
   out: string;
@@ -20,7 +20,7 @@ export function validateReport(options: { out?: string; since?: string }): Repor
   return { out, ...(options.since !== undefined ? { since: options.since } : {}) };
 }
 
-const NO_FACTS: ReportFacts = { rounds: [], members: [], pairs: [], neverGrouped: [], answeredGroups: [] };
+const NO_FACTS: ReportFacts = { rounds: [], members: [], meetings: NO_MEETINGS, neverGrouped: [], answeredGroups: [] };
 
 /** `pairbot report`: one self-contained HTML page about the program (SPEC §8). */
 export async function report(ctx: ReadContext, options: ReportOptions): Promise<number> {

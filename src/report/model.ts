@@ -3,10 +3,10 @@
  * generation time and settings are passed in.
  */
 import { tzOffset } from '@date-fns/tz';
-import { consecutiveMisses, groupOutcome, type Outcome } from '../core/feedback.js';
+import { consecutiveMisses, type Outcome } from '../core/feedback.js';
 import { offsetLabel } from '../core/meeting-time.js';
 import type { ExclusionReason } from '../store/rounds.js';
-import type { MemberFacts, PairFacts, ReportFacts } from '../store/report.js';
+import type { MeetingFacts, MemberFacts, ReportFacts } from '../store/report.js';
 
 export const PARTICIPATION = [
   { key: 'paired', label: 'paired', color: '#2f7d4f' },
@@ -80,6 +80,9 @@ export interface ModelSettings {
   maxMisses: number;
 }
 
+/** Plain code-unit order: deterministic, and far cheaper than localeCompare on 100,000s of pairs. */
+const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportModel {
   const byId = new Map(facts.members.map((m) => [m.id, m]));
   const named = (id: string): NamedCount => ({ id, name: byId.get(id)?.name ?? id });
@@ -87,9 +90,8 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
 
   const participation = facts.rounds.map((r) => ({ round: r.round, counts: { paired: r.paired, ...r.excluded } }));
   const outcomes = facts.rounds.map((r): OutcomeRow => {
-    const counts: Record<Outcome, number> = { met: 0, scheduled: 0, missed: 0, unanswered: 0 };
-    for (const answers of r.askedGroups) counts[groupOutcome(answers.map((answer) => ({ reporterId: '', answer })))]++;
-    const asked = r.askedGroups.length;
+    const counts = r.outcomes;
+    const asked = counts.met + counts.scheduled + counts.missed + counts.unanswered;
     return { round: r.round, counts, asked, responseRate: asked ? (asked - counts.unanswered) / asked : null };
   });
   const askedTotal = outcomes.reduce((n, o) => n + o.asked, 0);
@@ -100,9 +102,8 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
     .sort((x, y) => y.misses - x.misses || x.name.localeCompare(y.name));
   const neverGrouped = new Set(facts.neverGrouped);
   const neverPaired = active.filter((m) => neverGrouped.has(m.id)).map((m) => ({ ...named(m.id), joinedOn: m.joinedOn }));
-  const repeatedPairs = facts.pairs
-    .filter((p) => p.meetings > 1)
-    .sort((x, y) => y.meetings - x.meetings || (x.last < y.last ? 1 : x.last > y.last ? -1 : 0) || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
+  const repeatedPairs = [...facts.meetings.repeated]
+    .sort((x, y) => y.meetings - x.meetings || cmp(y.last, x.last) || cmp(x.a, y.a) || cmp(x.b, y.b))
     .map((p) => ({ a: named(p.a), b: named(p.b), meetings: p.meetings, last: p.last }));
 
   const shown = facts.rounds.filter((r) => r.groups > 0 || r.paired > 0 || Object.values(r.excluded).some((n) => n > 0));
@@ -118,7 +119,7 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
       activeMembers: active.length,
       members: facts.members.length,
       rounds: shown.length,
-      meetings: facts.pairs.reduce((n, p) => n + p.meetings, 0),
+      meetings: facts.meetings.total,
       responseRate: askedTotal ? answeredTotal / askedTotal : null,
     },
     participation,
@@ -128,7 +129,7 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
     neverPaired,
     repeatedPairs,
     timezones: timezoneSpread(active, s.now),
-    graph: graphInput(facts.pairs, byId),
+    graph: graphInput(facts.meetings, byId),
   };
 }
 
@@ -143,8 +144,9 @@ function missesInARow(facts: ReportFacts, active: readonly MemberFacts[]): (Name
     }
   }
   return active.map((m) => {
-    const since = (groupsOf.get(m.id) ?? []).filter((g) => g.formedOn >= m.joinedOn);
-    return { id: m.id, name: m.name, misses: consecutiveMisses(m.id, since) };
+    const answered = groupsOf.get(m.id);
+    const misses = answered ? consecutiveMisses(m.id, answered.filter((g) => g.formedOn >= m.joinedOn)) : 0;
+    return { id: m.id, name: m.name, misses };
   });
 }
 
@@ -158,20 +160,19 @@ function timezoneSpread(active: readonly MemberFacts[], now: Date): ReportModel[
     .map(({ timezone, minutes, members }) => ({ timezone, offset: Number.isNaN(minutes) ? '' : offsetLabel(minutes), members }));
 }
 
-function graphInput(pairs: readonly PairFacts[], members: ReadonlyMap<string, MemberFacts>): GraphInput {
-  const meetings = new Map<string, number>();
-  for (const p of pairs) for (const id of [p.a, p.b]) meetings.set(id, (meetings.get(id) ?? 0) + p.meetings);
-  const ranked = [...meetings].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+function graphInput(facts: MeetingFacts, members: ReadonlyMap<string, MemberFacts>): GraphInput {
+  const meetings = facts.perPerson;
+  const ranked = [...meetings].sort((x, y) => y[1] - x[1] || cmp(x[0], y[0]));
   const kept = new Set(ranked.slice(0, MAX_GRAPH_NODES).map(([id]) => id));
-  const inside = pairs.filter((p) => kept.has(p.a) && kept.has(p.b));
+  const inside = facts.among(kept);
   // The most recent meetings matter most when not every line can be drawn.
   const edges = [...inside]
-    .sort((x, y) => (x.last < y.last ? 1 : x.last > y.last ? -1 : 0) || y.meetings - x.meetings || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
+    .sort((x, y) => cmp(y.last, x.last) || y.meetings - x.meetings || cmp(x.a, y.a) || cmp(x.b, y.b))
     .slice(0, MAX_GRAPH_EDGES)
-    .sort((x, y) => x.a.localeCompare(y.a) || x.b.localeCompare(y.b));
+    .sort((x, y) => cmp(x.a, y.a) || cmp(x.b, y.b));
   const nodes = [...kept].sort().map((id) => {
     const m = members.get(id);
     return { id, name: m?.name ?? id, meetings: meetings.get(id)!, active: m?.state === 'active' };
   });
-  return { nodes, edges, omitted: { nodes: meetings.size - nodes.length, edges: pairs.length - edges.length } };
+  return { nodes, edges, omitted: { nodes: meetings.size - nodes.length, edges: facts.pairCount - edges.length } };
 }

@@ -32,7 +32,7 @@ export interface Layout {
 export function layoutGraph(graph: GraphInput): Layout {
   const nodes: Node[] = graph.nodes.map((n) => ({ id: n.id, r: Math.min(10, 3 + Math.sqrt(n.meetings)) }));
   const links: SimulationLinkDatum<Node>[] = graph.edges.map((e) => ({ source: e.a, target: e.b }));
-  const ticks = Math.round(Math.max(80, Math.min(300, 60_000 / Math.max(1, nodes.length))));
+  const ticks = Math.round(Math.max(60, Math.min(300, 30_000 / Math.max(1, nodes.length))));
   const simulation = forceSimulation(nodes)
     .randomSource(seededRandom(48))
     .force('link', forceLink<Node, SimulationLinkDatum<Node>>(links).id((d) => d.id).distance(40).strength(0.3))

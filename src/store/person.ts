@@ -1,4 +1,5 @@
 import type { Answer } from '../core/feedback.js';
+import { resolveWho, whoKey, type Named } from '../core/who.js';
 import type { DB } from './db.js';
 import type { ExportedMember } from './export.js';
 import type { PreferenceKind } from './members.js';
@@ -26,18 +27,16 @@ const KNOWN_TABLES = new Set(['programs', 'members', 'preferences', 'rounds', 'r
 /** Column names that hold the user id of the person a row is about (never `other_id`: someone's avoid stays theirs). */
 const PERSON_COLUMNS = new Set(['user_id', 'member_id', 'reporter_id', 'author_id', 'from_id', 'sender_id']);
 
-/** Finds the user id of `who` (id, username or @username): in the given program first, then anywhere in the database. */
+/**
+ * The user id `who` names (core/who's rule): among the given program's members first,
+ * then anyone in the database, then someone only found in groups.
+ */
 export function resolvePerson(db: DB, who: string, programId: number | undefined): string | undefined {
-  const key = who.replace(/^@/, '');
-  const inProgram = 'program_id = ? AND';
-  for (const scope of programId !== undefined ? [inProgram, ''] : ['']) {
-    const args = scope ? [programId] : [];
-    const row = (db.prepare(`SELECT user_id AS id FROM members WHERE ${scope} user_id = ? LIMIT 1`).get(...args, key) ??
-      db.prepare(`SELECT user_id AS id FROM members WHERE ${scope} name = ? COLLATE NOCASE ORDER BY user_id LIMIT 1`).get(...args, key)) as { id: string } | undefined;
-    if (row) return row.id;
-  }
-  const inGroups = db.prepare('SELECT user_id AS id FROM group_members WHERE user_id = ? LIMIT 1').get(key) as { id: string } | undefined;
-  return inGroups?.id;
+  const people = (sql: string, ...args: unknown[]): Named[] => db.prepare(sql).all(...args) as Named[];
+  const inProgram = programId !== undefined ? resolveWho(who, people('SELECT user_id AS id, name FROM members WHERE program_id = ?', programId)) : undefined;
+  const found = inProgram ?? resolveWho(who, people('SELECT user_id AS id, MIN(name) AS name FROM members GROUP BY user_id'));
+  if (found) return found.id;
+  return (db.prepare('SELECT user_id FROM group_members WHERE user_id = ? LIMIT 1').pluck().get(whoKey(who)) as string | undefined) ?? undefined;
 }
 
 export function readPerson(db: DB, userId: string): PersonData {
@@ -100,13 +99,18 @@ export function readPerson(db: DB, userId: string): PersonData {
        WHERE EXISTS (SELECT 1 FROM json_each(o.recipients) WHERE value = ?) ORDER BY o.created_at, o.id`,
     )
     .all(userId) as PersonData['messages'];
+  const groupIds = person.programs.flatMap((p) => p.groups.map((g) => g.id));
   // Tables added for later features are included as they are, so "everything stored" stays true.
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
   for (const { name } of tables) {
     if (KNOWN_TABLES.has(name)) continue;
-    const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => c.name).filter((c) => PERSON_COLUMNS.has(c));
-    if (columns.length === 0) continue;
-    const rows = db.prepare(`SELECT * FROM "${name}" WHERE ${columns.map((c) => `"${c}" = ?`).join(' OR ')}`).all(...columns.map(() => userId)) as Record<string, unknown>[];
+    const all = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[]);
+    const columns = all.filter((c) => PERSON_COLUMNS.has(c));
+    // A table about groups (say the prompt each group got) holds what the person's groups received.
+    const byGroup = all.includes('group_id') && groupIds.length > 0;
+    if (columns.length === 0 && !byGroup) continue;
+    const where = [...columns.map((c) => `"${c}" = ?`), ...(byGroup ? ['group_id IN (SELECT value FROM json_each(?))'] : [])].join(' OR ');
+    const rows = db.prepare(`SELECT * FROM "${name}" WHERE ${where}`).all(...columns.map(() => userId), ...(byGroup ? [JSON.stringify(groupIds)] : [])) as Record<string, unknown>[];
     if (rows.length > 0) person.other[name] = rows;
   }
   return person;

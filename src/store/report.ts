@@ -1,4 +1,4 @@
-import type { Answer } from '../core/feedback.js';
+import { groupOutcome, type Answer, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
 import { ASK_PREFIX } from './outbox.js';
 import type { MemberState } from './members.js';
@@ -13,8 +13,8 @@ export interface RoundFacts {
   groups: number;
   paired: number;
   excluded: Record<ExclusionReason, number>;
-  /** The distinct answers given in each group that was asked whether they met. */
-  askedGroups: Answer[][];
+  /** Outcomes of the groups that were asked whether they met (core/feedback's rule). */
+  outcomes: Record<Outcome, number>;
 }
 
 export interface MemberFacts {
@@ -34,6 +34,25 @@ export interface PairFacts {
   last: string;
 }
 
+/**
+ * Who met whom, held compactly (a year of a large program has 100,000s of pairs):
+ * totals, the pairs who met more than once, and the pairs among a chosen set of people.
+ */
+export interface MeetingFacts {
+  /** Pairs who met, counted once per meeting (a trio is three pairs). */
+  total: number;
+  /** Meetings of each person. */
+  perPerson: Map<string, number>;
+  /** How many different pairs met. */
+  pairCount: number;
+  /** Pairs who met more than once. */
+  repeated: PairFacts[];
+  /** Every pair who met, among these people only. */
+  among(people: ReadonlySet<string>): PairFacts[];
+}
+
+export const NO_MEETINGS: MeetingFacts = { total: 0, perPerson: new Map(), pairCount: 0, repeated: [], among: () => [] };
+
 /** A group with a verdict-bearing answer, for counting misses in a row. */
 export interface AnsweredGroup {
   id: number;
@@ -45,7 +64,7 @@ export interface AnsweredGroup {
 export interface ReportFacts {
   rounds: RoundFacts[];
   members: MemberFacts[];
-  pairs: PairFacts[];
+  meetings: MeetingFacts;
   /** Members of the program who were never in any group. */
   neverGrouped: string[];
   /** Groups formed by pairing (not recorded by hand) that have answers, newest first. */
@@ -53,10 +72,18 @@ export interface ReportFacts {
 }
 
 /**
- * Everything the report shows, in a few whole-program aggregate queries (no query
- * per member or per round), so a year of rounds for 10,000 members reads in well
- * under a second. `since` (YYYY-MM-DD) limits rounds and meetings to those formed from it on.
+ * Everything the report shows, from a few whole-program queries (no query per
+ * member or per round) combined in one pass, so a year of weekly rounds for
+ * 10,000 members reads in about a second. `since` (YYYY-MM-DD) limits rounds and meetings to those formed from it on.
  */
+/** `reporter\0answer\0reporter\0answer…` as group_concat wrote it. */
+function answersOf(joined: string): AnsweredGroup['answers'] {
+  const parts = joined.split('\u0000');
+  const out: AnsweredGroup['answers'] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) out.push({ reporterId: parts[i]!, answer: parts[i + 1] as Answer });
+  return out;
+}
+
 export function readReportFacts(db: DB, programId: number, since: { date: string; periodIndex: number } | undefined): ReportFacts {
   const fromIndex = since?.periodIndex ?? Number.MIN_SAFE_INTEGER;
   const fromDate = since?.date ?? '';
@@ -72,33 +99,82 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
       groups: 0,
       paired: 0,
       excluded: { optedOut: 0, paused: 0, notDue: 0, satOut: 0, unpaired: 0 },
-      askedGroups: [],
+      outcomes: { met: 0, scheduled: 0, missed: 0, unanswered: 0 },
     });
   }
-  const groupCounts = db
-    .prepare(
-      `SELECT g.round_id AS roundId, MIN(g.formed_on) AS formedOn, COUNT(DISTINCT g.id) AS groups, COUNT(DISTINCT gm.user_id) AS paired
-       FROM groups g JOIN group_members gm ON gm.group_id = g.id JOIN rounds r ON r.id = g.round_id
-       WHERE g.program_id = ? AND r.period_index >= ? GROUP BY g.round_id`,
-    )
-    .all(programId, fromIndex) as { roundId: number; formedOn: string; groups: number; paired: number }[];
-  for (const c of groupCounts) Object.assign(rounds.get(c.roundId)!, { formedOn: c.formedOn, groups: c.groups, paired: c.paired });
   const exclusions = db
     .prepare(
-      `SELECT e.round_id AS roundId, e.reason, COUNT(*) AS n FROM round_exclusions e JOIN rounds r ON r.id = e.round_id
+      `SELECT e.round_id, e.reason, COUNT(*) FROM round_exclusions e JOIN rounds r ON r.id = e.round_id
        WHERE r.program_id = ? AND r.period_index >= ? GROUP BY e.round_id, e.reason`,
     )
-    .all(programId, fromIndex) as { roundId: number; reason: ExclusionReason; n: number }[];
-  for (const e of exclusions) rounds.get(e.roundId)!.excluded[e.reason] = e.n;
-  // Only groups that were asked count, as in collect-feedback's tally; the ask's outbox key names the group.
-  const asked = db
+    .raw()
+    .all(programId, fromIndex) as [number, ExclusionReason, number][];
+  for (const [roundId, reason, n] of exclusions) rounds.get(roundId)!.excluded[reason] = n;
+  // One row per group with its members and answers joined: per-row marshalling is what
+  // costs at this size, so no self-join grouped by pair and no separate answer rows.
+  const rows = db
     .prepare(
-      `SELECT g.round_id AS roundId, (SELECT group_concat(DISTINCT f.answer) FROM feedback f WHERE f.group_id = g.id) AS answers
-       FROM groups g JOIN rounds r ON r.id = g.round_id
-       WHERE g.program_id = ? AND r.period_index >= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`,
+      `SELECT g.id, g.round_id, g.formed_on, g.source = 'manual',
+         (SELECT group_concat(user_id, char(0)) FROM group_members WHERE group_id = g.id),
+         (SELECT group_concat(reporter_id || char(0) || answer, char(0)) FROM feedback WHERE group_id = g.id)
+       FROM groups g WHERE g.program_id = ?`,
     )
-    .all(programId, fromIndex) as { roundId: number; answers: string | null }[];
-  for (const a of asked) rounds.get(a.roundId)!.askedGroups.push(a.answers ? (a.answers.split(',') as Answer[]) : []);
+    .raw()
+    .all(programId) as [number, number | null, string, number, string | null, string | null][];
+  // Only groups that were asked count, as in collect-feedback's tally. The asks' outbox keys
+  // (ASK_PREFIX + group id) are read from their index alone; a reminder's key follows a first ask's.
+  const afterPrefix = ASK_PREFIX.slice(0, -1) + String.fromCharCode(ASK_PREFIX.charCodeAt(ASK_PREFIX.length - 1) + 1);
+  const asked = new Set(
+    (db.prepare('SELECT dedupe_key FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?').pluck().all(ASK_PREFIX, afterPrefix) as string[]).map((key) =>
+      Number.parseInt(key.slice(ASK_PREFIX.length), 10),
+    ),
+  );
+
+  // Pairs are keyed by two small integers (one per person) and their meeting count and
+  // last day packed in one small number, so 100,000s of pairs make no garbage.
+  const people: string[] = [];
+  const personIndex = new Map<string, number>();
+  const indexOf = (id: string): number => {
+    let i = personIndex.get(id);
+    if (i === undefined) {
+      personIndex.set(id, (i = people.length));
+      people.push(id);
+    }
+    return i;
+  };
+  const pairs = new Map<number, number>();
+  const grouped = new Set<string>();
+  const placedIn = new Map<number, Set<string>>();
+  const answeredGroups: AnsweredGroup[] = [];
+  for (const [groupId, roundId, formedOn, manual, joined, answered] of rows) {
+    if (joined === null) continue;
+    const memberIds = joined.split('\u0000');
+    const given = answered === null ? undefined : answersOf(answered);
+    for (const id of memberIds) grouped.add(id);
+    const round = roundId === null ? undefined : rounds.get(roundId);
+    if (round) {
+      round.groups++;
+      // Distinct people: a member re-placed by catch-up in the same round counts once.
+      let placed = placedIn.get(roundId!);
+      if (!placed) placedIn.set(roundId!, (placed = new Set()));
+      for (const id of memberIds) placed.add(id);
+      if (round.formedOn === null || formedOn < round.formedOn) round.formedOn = formedOn;
+      if (asked.has(groupId)) round.outcomes[groupOutcome(given ?? [])]++;
+    }
+    if (given && !manual) answeredGroups.push({ id: groupId, formedOn, memberIds, answers: given });
+    if (formedOn < fromDate) continue;
+    const day = dayNumber(formedOn);
+    for (const a of memberIds) {
+      for (const b of memberIds) {
+        if (a >= b) continue;
+        const key = indexOf(a) * PERSON_SPAN + indexOf(b);
+        const packed = pairs.get(key);
+        pairs.set(key, packed === undefined ? PACK + day : (Math.floor(packed / PACK) + 1) * PACK + Math.max(day, packed % PACK));
+      }
+    }
+  }
+  for (const [roundId, placed] of placedIn) rounds.get(roundId)!.paired = placed.size;
+  answeredGroups.sort((x, y) => (x.formedOn === y.formedOn ? y.id - x.id : x.formedOn < y.formedOn ? 1 : -1));
 
   const members = db
     .prepare(
@@ -106,43 +182,47 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
        FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
     )
     .all(programId) as MemberFacts[];
+  const neverGrouped = members.filter((m) => !grouped.has(m.id)).map((m) => m.id);
 
-  const pairs = db
-    .prepare(
-      `SELECT a.user_id AS a, b.user_id AS b, COUNT(*) AS meetings, MAX(g.formed_on) AS last
-       FROM groups g JOIN group_members a ON a.group_id = g.id JOIN group_members b ON b.group_id = g.id AND a.user_id < b.user_id
-       WHERE g.program_id = ? AND g.formed_on >= ? GROUP BY a.user_id, b.user_id`,
-    )
-    .all(programId, fromDate) as PairFacts[];
+  return { rounds: [...rounds.values()], members, meetings: meetingFacts(pairs, people), neverGrouped, answeredGroups };
+}
 
-  const neverGrouped = (
-    db
-      .prepare(
-        `SELECT m.user_id AS id FROM members m WHERE m.program_id = ?
-         AND NOT EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = m.user_id AND g.program_id = m.program_id)`,
-      )
-      .all(programId) as { id: string }[]
-  ).map((r) => r.id);
+/** Pair keys: first person's index × PERSON_SPAN + second's; values: meetings × PACK + day of the last. */
+const PERSON_SPAN = 2 ** 24;
+const PACK = 2 ** 20;
+const DAY_MS = 86_400_000;
+const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+const dateOf = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-  const answered = new Map<number, AnsweredGroup>();
-  const answerRows = db
-    .prepare(
-      `SELECT g.id, g.formed_on AS formedOn, f.reporter_id AS reporterId, f.answer FROM feedback f JOIN groups g ON g.id = f.group_id
-       WHERE g.program_id = ? AND g.source <> 'manual' ORDER BY g.formed_on DESC, g.id DESC, f.recorded_at, f.reporter_id`,
-    )
-    .all(programId) as { id: number; formedOn: string; reporterId: string; answer: Answer }[];
-  for (const r of answerRows) {
-    const g = answered.get(r.id) ?? { id: r.id, formedOn: r.formedOn, memberIds: [], answers: [] };
-    answered.set(r.id, g);
-    g.answers.push({ reporterId: r.reporterId, answer: r.answer });
+function meetingFacts(pairs: ReadonlyMap<number, number>, people: readonly string[]): MeetingFacts {
+  const perPerson = new Map<string, number>();
+  let total = 0;
+  const repeated: PairFacts[] = [];
+  const facts = (key: number, packed: number): PairFacts => ({
+    a: people[Math.floor(key / PERSON_SPAN)]!,
+    b: people[key % PERSON_SPAN]!,
+    meetings: Math.floor(packed / PACK),
+    last: dateOf(packed % PACK),
+  });
+  const counts = new Float64Array(people.length);
+  for (const [key, packed] of pairs) {
+    const n = Math.floor(packed / PACK);
+    total += n;
+    counts[Math.floor(key / PERSON_SPAN)]! += n;
+    counts[key % PERSON_SPAN]! += n;
+    if (n > 1) repeated.push(facts(key, packed));
   }
-  const memberRows = db
-    .prepare(
-      `SELECT gm.group_id AS id, gm.user_id AS userId FROM group_members gm JOIN groups g ON g.id = gm.group_id
-       WHERE g.program_id = ? AND g.source <> 'manual' AND EXISTS (SELECT 1 FROM feedback f WHERE f.group_id = g.id) ORDER BY gm.rowid`,
-    )
-    .all(programId) as { id: number; userId: string }[];
-  for (const r of memberRows) answered.get(r.id)?.memberIds.push(r.userId);
-
-  return { rounds: [...rounds.values()], members, pairs, neverGrouped, answeredGroups: [...answered.values()] };
+  people.forEach((id, i) => perPerson.set(id, counts[i]!));
+  return {
+    total,
+    perPerson,
+    pairCount: pairs.size,
+    repeated,
+    among: (chosen) => {
+      const inside = people.map((id) => chosen.has(id));
+      const out: PairFacts[] = [];
+      for (const [key, packed] of pairs) if (inside[Math.floor(key / PERSON_SPAN)] && inside[key % PERSON_SPAN]) out.push(facts(key, packed));
+      return out;
+    },
+  };
 }

@@ -128,6 +128,11 @@ describe('export and member export (built CLI)', () => {
 
   it('member export gives everything stored about a person, but never who avoids them', async () => {
     writeHistoryFixture(dbPath());
+    // A table added by a later feature (the prompt each group got) is included as it is.
+    const db = new Database(dbPath());
+    const davesFirst = db.prepare("SELECT MIN(group_id) FROM group_members WHERE user_id = 'u04'").pluck().get() as number;
+    db.prepare('INSERT INTO group_icebreakers (group_id, prompt) VALUES (?, ?)').run(davesFirst, 'What made you smile this week?');
+    db.close();
     const r = await box.pairbot('member', 'export', '@dave', '--date', '2026-12-01');
     expect(r.code, r.stderr).toBe(0);
     const dave = JSON.parse(r.stdout) as PersonData;
@@ -138,6 +143,7 @@ describe('export and member export (built CLI)', () => {
     expect(program!.exclusions).toEqual([{ round: '2026-W47', reason: 'optedOut' }]);
     expect(dave.messages.map((m) => m.kind)).toEqual(['feedback-ask', 'feedback-ask']);
     expect(program!.preferences).toEqual([]);
+    expect(dave.other).toEqual({ group_icebreakers: [{ group_id: davesFirst, prompt: 'What made you smile this week?' }] });
     expect(r.stdout).not.toContain('avoid');
 
     const carol = JSON.parse((await box.pairbot('member', 'export', 'carol')).stdout) as PersonData;
