@@ -8,7 +8,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY scripts ./scripts
+# `pairbot --version` names the commit: docker build --build-arg PAIRBOT_COMMIT=$(git rev-parse HEAD) .
+ARG PAIRBOT_COMMIT=
+RUN PAIRBOT_COMMIT="$PAIRBOT_COMMIT" npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

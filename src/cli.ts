@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommonFlags } from './config.js';
 import type { ContextOptions } from './context.js';
-import { version } from './install.js';
+import { version, versionLine } from './install.js';
 
 function withCommonOptions(cmd: Command): Command {
   return cmd
@@ -22,7 +22,7 @@ type Run = (flags: CommonFlags, options: ContextOptions, body: Parameters<typeof
 export function buildCli(setExit: (code: number) => void): Command {
   const program: Command = withCommonOptions(new Command('pairbot'))
     .description('Pairs the members of a chat community for regular 1-on-1 meetings. Run by cron; each command does one job and exits.')
-    .version(version(), '-V, --version', 'print the version')
+    .version(versionLine(), '-V, --version', 'print the version (and the git commit it was built from, when known)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,4 +29,33 @@ export function version(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * The git commit pairbot runs from: the checkout's HEAD when it is a git checkout, else
+ * dist/build-info.json (written by `npm run build`, so packages and images carry it);
+ * undefined when unknown.
+ */
+export function gitCommit(): string | undefined {
+  const root = packageRoot();
+  if (!root) return undefined;
+  const commitOf = (value: unknown): string | undefined => (typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value.trim()) ? value.trim().slice(0, 12) : undefined);
+  if (existsSync(`${root}/.git`)) {
+    try {
+      return commitOf(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+    } catch {
+      // no git here: the build's record may still say
+    }
+  }
+  try {
+    return commitOf((JSON.parse(readFileSync(`${root}/dist/build-info.json`, 'utf8')) as { commit?: unknown }).commit);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `pairbot --version` prints: the version, and the commit when known. */
+export function versionLine(): string {
+  const commit = gitCommit();
+  return commit ? `${version()} (commit ${commit})` : version();
 }

@@ -1,0 +1,63 @@
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runProgram } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ROOT = dirname(dirname(BIN));
+
+/** npm with the user's HOME (its cache), asynchronously so the test runner keeps answering. */
+function npm(args: string[], cwd: string) {
+  return runProgram('npm', args, { cwd, env: { HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+}
+
+/**
+ * `npm pack` makes a tarball that installs in an empty directory and runs there. No test
+ * reaches the internet, so dependencies come from npm's cache (--offline), and the one
+ * native step — better-sqlite3's binary, which npm would download or compile — is
+ * stood in for by the binary this checkout built.
+ */
+describe('the npm package', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let app: string;
+  let files: string[];
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('pairbot-pack-'));
+    const packed = await npm(['pack', '--json', '--pack-destination', dir], ROOT);
+    expect(packed.code, packed.stderr).toBe(0);
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+    files = info!.files.map((f) => f.path);
+    app = join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{"name": "pairbot-install-test", "private": true}\n');
+    const installed = await npm(['install', '--offline', '--ignore-scripts', join(dir, info!.filename)], app);
+    expect(installed.code, installed.stderr).toBe(0);
+    const release = join(app, 'node_modules', 'better-sqlite3', 'build', 'Release');
+    mkdirSync(release, { recursive: true });
+    copyFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), join(release, 'better_sqlite3.node'));
+  }, 600_000);
+  afterAll(() => cleanup?.());
+
+  const pairbot = (...args: string[]) => runProgram(join(app, 'node_modules', '.bin', 'pairbot'), args, { cwd: app, env: { PAIRBOT_ROSTER: join(app, 'node_modules', 'pairbot', 'examples', 'roster.csv') } });
+
+  it('holds the built CLI, the scheduler and the examples, and no sources or tests', () => {
+    for (const f of ['bin/pairbot.js', 'dist/src/main.js', 'dist/src/scheduler.js', 'dist/build-info.json', 'examples/roster.csv', 'package.json', 'README.md', 'LICENSE']) expect(files).toContain(f);
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test/'))).toEqual([]);
+  });
+
+  it('runs --help, --version (with the commit), doctor and a local dry run where it was installed', async () => {
+    const help = await pairbot('--help');
+    expect(help.code).toBe(0);
+    for (const command of ['pair', 'doctor', 'crontab', 'status']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const version = await pairbot('--version');
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n$/);
+    const doctor = await pairbot('doctor');
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/All checks passed/);
+    const dry = await pairbot('pair', '--dry-run', '--date', '2026-11-23');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/Round 2026-W48 .*dry run.*13 members/);
+    expect(readdirSync(app)).not.toContain('data');
+  });
+});
