@@ -92,12 +92,14 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
   };
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
-    const lines = [`Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group.`];
+    const headline = `Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group`;
+    const lines = [`${headline}.`];
     for (const g of report.groups) lines.push(`  new: ${g.members.map(shown).join(' + ')}`);
     for (const j of report.joined) lines.push(`  ${shown(j)} joins ${j.group.filter((m) => m.id !== j.id).map(shown).join(' + ')}`);
     if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
-    ctx.print(lines.join('\n'));
+    // A cron log gets one line a run, not a line per group.
+    ctx.print(ctx.config.quiet ? `${headline}; ${left.length} still waiting.` : lines.join('\n'));
   }
   return exitCodeFor(delivery);
 }

@@ -69,10 +69,50 @@ export interface MeetingSuggestion {
  */
 export function suggestMeetingTime(attendees: readonly Attendee[], hours: WorkingHours, reference: Date): MeetingSuggestion | undefined {
   // A time zone this Node does not know gives no offset: that member is left out.
-  const known = attendees.map((a) => ({ a, offset: tzOffset(a.timezone, reference) })).filter((k) => Number.isFinite(k.offset));
+  const known = attendees.map((a) => ({ a, offset: offsetAt(a.timezone, reference) })).filter((k) => Number.isFinite(k.offset));
   if (known.length < 2) return undefined;
   attendees = known.map((k) => k.a);
   const offsets = known.map((k) => k.offset);
+  const { overlap, minutes, starts } = windowFor(offsets, hours);
+  return { overlap, minutes, members: describe(attendees, offsets, starts, minutes, hours) };
+}
+
+/** The window of a set of offsets, in minutes of the week (UTC): its length and the starts it recurs at. */
+interface Window {
+  overlap: boolean;
+  minutes: number;
+  starts: number[];
+}
+
+/**
+ * Memos: a round of 50,000 groups has only a few dozen distinct sets of offsets, and
+ * working out one takes about a millisecond. The window depends on the set, not its order.
+ * Cleared when full, so they stay small whatever the community.
+ */
+const MEMO_SIZE = 10_000;
+const windows = new Map<string, Window>();
+const offsetsAt = new Map<string, number>();
+
+function remember<V>(memo: Map<string, V>, key: string, compute: () => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    if (memo.size >= MEMO_SIZE) memo.clear();
+    value = compute();
+    memo.set(key, value);
+  }
+  return value;
+}
+
+function offsetAt(timezone: string, reference: Date): number {
+  return remember(offsetsAt, `${timezone} ${reference.getTime()}`, () => tzOffset(timezone, reference));
+}
+
+function windowFor(offsets: readonly number[], hours: WorkingHours): Window {
+  const key = `${hours.start}-${hours.end}:${[...offsets].sort((a, b) => a - b).join(',')}`;
+  return remember(windows, key, () => computeWindow(offsets, hours));
+}
+
+function computeWindow(offsets: readonly number[], hours: WorkingHours): Window {
   // Minute t of the week is Monday 00:00 UTC + t; member i works at local minute t + offset.
   const working = offsets.map((offset) => {
     const at = new Uint8Array(WEEK);
@@ -87,8 +127,7 @@ export function suggestMeetingTime(attendees: readonly Attendee[], hours: Workin
   const runs = maximalRuns(together);
   if (runs.length > 0) {
     const longest = Math.max(...runs.map((r) => r.length));
-    const best = recurring(runs.filter((r) => r.length === longest).map((r) => r.start));
-    return { overlap: true, minutes: longest, members: describe(attendees, offsets, best, longest, hours) };
+    return { overlap: true, minutes: longest, starts: recurring(runs.filter((r) => r.length === longest).map((r) => r.start)) };
   }
 
   const slot = Math.min(FALLBACK_SLOT, hours.end - hours.start);
@@ -111,7 +150,7 @@ export function suggestMeetingTime(attendees: readonly Attendee[], hours: Workin
       bestStarts = [start];
     } else if (cmp === 0) bestStarts.push(start);
   }
-  return { overlap: false, minutes: slot, members: describe(attendees, offsets, recurring(bestStarts), slot, hours) };
+  return { overlap: false, minutes: slot, starts: recurring(bestStarts) };
 }
 
 function mod(n: number, m: number): number {

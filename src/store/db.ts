@@ -36,7 +36,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
   let db: DB;
   if (options.readOnly && existsSync(path)) {
     const inPlace = openInPlace(path);
-    if (inPlace) return inPlace;
+    if (inPlace) return reusePreparedStatements(inPlace);
   }
   try {
     db = options.scratch || options.readOnly ? openScratchCopy(path) : openSqliteFile(path, (opened) => refuseNewer(opened, path));
@@ -51,6 +51,31 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     db.close();
     throw err;
   }
+  return reusePreparedStatements(db);
+}
+
+/** Beyond this many distinct statements (SQL built from parts), new ones are prepared each time. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Makes `db.prepare` return the statement prepared earlier for the same SQL: a round
+ * runs the same few dozen statements up to a few hundred thousand times, and preparing
+ * one costs more than running it. A reused statement is reset to plain rows, so a
+ * caller's `pluck()` never leaks into the next caller's.
+ */
+export function reusePreparedStatements(db: DB): DB {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(sql, statement);
+    } else if (statement.reader) {
+      statement.raw(false).expand(false).pluck(false);
+    }
+    return statement;
+  }) as DB['prepare'];
   return db;
 }
 

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { applyMigrations, openMemory, openSqliteFile, writeTransaction, type DB } from './db.js';
+import { applyMigrations, openMemory, openSqliteFile, reusePreparedStatements, writeTransaction, type DB } from './db.js';
 
 /**
  * The local platform's own SQLite file: its posts, reactions and removed members.
@@ -193,7 +193,7 @@ export class LocalStateStore {
   }
 
   private openFile(): DB {
-    const db = openSqliteFile(this.path);
+    const db = reusePreparedStatements(openSqliteFile(this.path));
     try {
       applyMigrations(db, this.path, LOCAL_STATE_MIGRATIONS);
     } catch (err) {

@@ -58,6 +58,12 @@ export function listMembers(db: DB, programId: number): Member[] {
   return rows.map(toMember);
 }
 
+/** Every member of the program by id, for commands that look up thousands of them. */
+export function membersById(db: DB, programId: number): Map<string, Member> {
+  const rows = db.prepare('SELECT * FROM members WHERE program_id = ?').all(programId) as MemberDbRow[];
+  return new Map(rows.map((r) => [r.user_id, toMember(r)]));
+}
+
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
   const row = db.prepare('SELECT * FROM members WHERE program_id = ? AND user_id = ?').get(programId, userId) as MemberDbRow | undefined;
   return row && toMember(row);

@@ -154,6 +154,7 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     expect(regroup.joined[0].id).toBe('d');
     expect(regroup.joined[0].group.map((m: { id: string }) => m.id).sort()).toEqual(['d', 'e', 'f']);
     expect((await json('pair', '--catch-up', '--date', '2027-01-01')).joined).toEqual([]);
+    expect((await run('pair', '--catch-up', '--quiet', '--date', '2027-01-01')).stdout).toBe('Catch-up for round 2026-W53: 0 new groups, 0 joined an existing group; 0 still waiting.\n');
     const round = await json('pair', '--date', '2027-01-01');
     const ids = round.groups.flatMap((g: Group) => g.members.map((m) => m.id));
     expect(new Set(ids).size).toBe(ids.length);

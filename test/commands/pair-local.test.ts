@@ -88,6 +88,23 @@ describe('pair on the local platform (built CLI)', () => {
     expect(JSON.parse(a.stdout).groups).toEqual(JSON.parse(b.stdout).groups);
   });
 
+  it('--quiet prints one summary line instead of every group; --json is the same with or without it', async () => {
+    expect((await pairbot('member', 'set', 'alice', '--pause-until', '2026-12-14', '--date', '2026-11-20')).code).toBe(0);
+    const dry = await pairbot('pair', '--dry-run', '--quiet', '--date', '2026-11-23', '--seed', '5');
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout.trimEnd().split('\n')).toEqual([
+      'Round 2026-W48 of program "default" (dry run: nothing stored or sent): 6 groups, 12 members, seed 5; opted out 0, paused 1, not due 0, sitting out 0, not placed 0',
+    ]);
+    const quietJson = await pairbot('pair', '--json', '--quiet', '--date', '2026-11-23', '--seed', '5');
+    const again = await pairbot('pair', '--json', '--date', '2026-11-24');
+    expect(JSON.parse(quietJson.stdout)).toEqual({ ...JSON.parse(again.stdout), existing: false });
+    const loud = await pairbot('pair', '--date', '2026-11-24');
+    expect(loud.stdout.trimEnd().split('\n').length).toBeGreaterThan(6);
+    const quiet = await pairbot('pair', '--quiet', '--date', '2026-11-24');
+    expect(quiet.stdout).toBe('Round 2026-W48 of program "default" (already paired; nothing new): 6 groups, 12 members, seed 5; opted out 0, paused 1, not due 0, sitting out 0, not placed 0\n');
+  });
+
   it('honours frequency and pause set by an operator', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     expect((await pairbot('member', 'set', 'alice', '--frequency', '2', '--date', '2026-11-24')).code).toBe(0);
