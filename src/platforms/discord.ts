@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
-import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
+import { DEFAULT_RETRY_POLICY, Retrier, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
   ChatPlatform,
@@ -651,7 +651,8 @@ function errorMessage(text: string): string {
     const parsed = JSON.parse(text) as { message?: unknown };
     return typeof parsed.message === 'string' ? ` ${parsed.message}` : '';
   } catch {
-    return '';
+    const summary = summariseErrorBody(text);
+    return summary ? ` ${summary}` : '';
   }
 }
 

@@ -98,6 +98,10 @@ export class Retrier {
       }
       const cause = outcome.kind === 'transient' ? outcome.cause : undefined;
       if (this.lostMs + waitMs > p.totalRetryMs) {
+        // A wait the server asked for that no run could afford is said as such, not as a budget used up.
+        if (outcome.kind === 'rate-limited' && outcome.waitMs !== undefined && outcome.waitMs > p.totalRetryMs) {
+          throw this.giveUp(label, `${outcome.detail}: the server asked to wait ${formatMs(waitMs)}, beyond the retry time limit of ${formatMs(p.totalRetryMs)} for this run`);
+        }
         throw this.giveUp(label, `${outcome.detail}; the retry time limit of ${formatMs(p.totalRetryMs)} for this run is used up`, cause);
       }
       const message = `${label}: ${outcome.detail}; retrying in ${formatMs(waitMs)}`;
@@ -185,6 +189,23 @@ export function describeNetworkError(err: unknown): string | undefined {
   return undefined;
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
+  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(1)} h`;
+  if (ms >= 600_000) return `${Math.round(ms / 60_000)} min`;
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${ms} ms`;
+}
+
+/**
+ * An error body as one short line: JSON and text as they are (first line, 200 characters at
+ * most), an HTML page (a proxy's error page) as its title, never its markup.
+ */
+export function summariseErrorBody(text: string): string {
+  const trimmed = text.trim();
+  if (/^<(!doctype|html|head|body)\b/i.test(trimmed) || /<\/html>\s*$/i.test(trimmed)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(trimmed)?.[1];
+    const clean = title?.replace(/\s+/g, ' ').trim();
+    return clean ? `(an HTML page: ${clean.slice(0, 100)})` : '(an HTML page)';
+  }
+  const line = trimmed.split(/\r?\n/, 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

@@ -9,7 +9,7 @@ import { neutraliseMentions } from '../core/messages.js';
 import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
 import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
-import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, type RetryPolicy } from './http-retry.js';
+import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
   ChatPlatform,
@@ -589,8 +589,7 @@ function errorFields(body: unknown): { id: string | undefined; message: string }
     const b = body as { id?: unknown; message?: unknown };
     return { id: typeof b.id === 'string' ? b.id : undefined, message: typeof b.message === 'string' ? b.message : '' };
   }
-  const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
-  return { id: undefined, message: text };
+  return { id: undefined, message: typeof body === 'string' ? summariseErrorBody(body) : '' };
 }
 
 /** Username as the name; the time zone the user set in Mattermost, when it is a real one. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIChannel, APIGuild, APIGuildMember, APIMessage, APIRole, APIUser, APIReaction } from 'discord-api-types/v10';
-import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import { closeServer, countRequests, delay, FakeClock, FaultQueue, proxyErrorPage, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of Discord's REST API v10 on 127.0.0.1, enough for pairbot and shaped
@@ -17,6 +17,8 @@ import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopb
 export type Fault =
   /** An error status with Discord's JSON error body. */
   | { kind: 'status'; status: number }
+  /** A proxy's HTML error page (text/html) instead of the server's answer. */
+  | { kind: 'html'; status: number }
   /** A 429 as Discord sends it; `global` sets the global flag and scope. */
   | { kind: 'rate-limit'; retryAfter?: number; global?: boolean }
   /** Drops the connection without an answer; `afterHandling` does the work first (the answer is lost). */
@@ -464,6 +466,12 @@ export class FakeDiscord {
     if (fault?.kind === 'latency' && !fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
       req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'html') {
+      entry.status = fault.status;
+      res.writeHead(fault.status, { 'Content-Type': 'text/html' });
+      res.end(proxyErrorPage(fault.status));
       return;
     }
     if (fault?.kind === 'rate-limit') {

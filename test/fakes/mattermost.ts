@@ -5,7 +5,7 @@ import type { Post } from '@mattermost/types/posts';
 import type { Reaction } from '@mattermost/types/reactions';
 import type { Team } from '@mattermost/types/teams';
 import type { UserProfile, UserTimezone } from '@mattermost/types/users';
-import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import { closeServer, countRequests, delay, FakeClock, FaultQueue, proxyErrorPage, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
 
 /**
  * A stateful fake of the Mattermost API v4 on 127.0.0.1, enough for pairbot and shaped
@@ -19,6 +19,8 @@ import { closeServer, countRequests, delay, FakeClock, FaultQueue, listenOnLoopb
 export type Fault =
   /** An error status with Mattermost's JSON error body. */
   | { kind: 'status'; status: number }
+  /** A proxy's HTML error page (text/html) instead of the server's answer. */
+  | { kind: 'html'; status: number }
   /**
    * A 429 as Mattermost's limiter sends it. `reset` says how `X-Ratelimit-Reset` is written:
    * epoch seconds (as Mattermost documents it), seconds from now, or left out.
@@ -424,6 +426,12 @@ export class FakeMattermost {
     if (fault?.kind === 'latency' && !fault.afterHandling) await delay(fault.ms);
     if (fault?.kind === 'reset' && !fault.afterHandling) {
       req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'html') {
+      entry.status = fault.status;
+      res.writeHead(fault.status, { 'Content-Type': 'text/html' });
+      res.end(proxyErrorPage(fault.status));
       return;
     }
     if (fault?.kind === 'rate-limit') {

@@ -415,7 +415,7 @@ describe('mattermost adapter against the fake server', () => {
         const err = await p.platform.listMembers().catch((e: unknown) => e);
         expect(err).toBeInstanceOf(PlatformError);
         expect((err as PlatformError).transient).toBe(true);
-        expect((err as Error).message).toMatch(/retry time limit of 10 s for this run is used up/);
+        expect((err as Error).message).toMatch(/the server asked to wait 60 s, beyond the retry time limit of 10 s for this run/);
         expect(p.waits).toEqual([]);
       } finally {
         await p.fake.close();
@@ -448,6 +448,39 @@ describe('mattermost adapter against the fake server', () => {
       expect(parts).toHaveLength(1);
       expect(h.fake.botMessages()).toHaveLength(1);
       expect(h.fake.requestCount({ method: 'POST', path: /^\/api\/v4\/posts$/ })).toBe(2);
+    });
+
+    it('a post answered after the client’s timeout, five times, is made once although the server forgot its pending_post_id', async () => {
+      // Each attempt "takes" 16 s on the server's clock, so pending_post_id (kept 30 s) is forgotten by the third.
+      const p = await start({ retry: { requestTimeoutMs: 100, sleep: async (ms: number) => p.fake.clock.advance(16_000 + ms) } });
+      try {
+        const [a, b] = p.fake.addUsers(2);
+        p.fake.inject({ kind: 'latency', ms: 300, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/, times: 5 });
+        const { parts, record } = recorder();
+        await p.platform.sendToGroup({ memberIds: [a!.id, b!.id], text: 'intro', key: 'outbox-1' }, new Set(), record).catch(() => undefined);
+        expect(p.fake.botMessages()).toHaveLength(1);
+        expect(parts.length).toBeLessThanOrEqual(1);
+      } finally {
+        await p.fake.close();
+      }
+    });
+
+    it('says the server asked for an hour when Retry-After is beyond the run’s limit', async () => {
+      h.fake.inject({ kind: 'rate-limit', waitSeconds: 3600, reset: 'none' }, { method: 'GET', path: /^\/api\/v4\/users$/ });
+      const err = await h.platform.listMembers().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformError);
+      expect((err as Error).message).toMatch(/rate limited by the server \(HTTP 429\): the server asked to wait 1 h, beyond the retry time limit of 120 s for this run/);
+      expect(h.waits).toEqual([]);
+    });
+
+    it('summarises a proxy’s HTML error page in one line', async () => {
+      h.fake.inject({ kind: 'html', status: 502 }, { times: 100 });
+      const err = await h.platform.connect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformError);
+      const message = (err as Error).message;
+      expect(message).toMatch(/HTTP 502 \(an HTML page: 502 Bad Gateway\) \(5 attempts\)$/);
+      expect(message).not.toContain('<');
+      expect(message).not.toContain('\n');
     });
 
     it('times out a request that hangs and retries it', async () => {
