@@ -217,6 +217,15 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(0);
     });
 
+  withCommonOptions(program.command('inbox'))
+    .description('read what members and moderators wrote to the bot since the last run, apply each command once and reply (cron: every few minutes)')
+    .option('--dry-run', 'show what would be done and answered; store and send nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
+      const { inbox } = await import('./commands/inbox.js');
+      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => inbox(ctx, opts)));
+    });
+
   const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');
   withCommonOptions(local.command('messages'))
     .description('show what the bot posted and DMed, with reactions')
@@ -231,6 +240,14 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {
       const { localReact } = await import('./commands/local.js');
       setExit(await run(opts, { readOnly: true }, (ctx) => localReact(ctx, postId, who, emoji, opts)));
+    });
+
+  withCommonOptions(local.command('say').argument('<who>').argument('<text...>'))
+    .description('write to the bot as a member would: a direct message, or with --in in the conversation of a post (what `inbox` reads)')
+    .option('--in <post-id>', 'write in the channel (`--in channel`) or in the conversation of this post instead of a direct message')
+    .action(async (who: string, text: string[], opts: CommonFlags & { in?: string }) => {
+      const { localSay } = await import('./commands/local.js');
+      setExit(await run(opts, { readOnly: true }, (ctx) => localSay(ctx, who, text.join(' '), opts)));
     });
 
   withCommonOptions(local.command('rejoin').argument('<who>'))

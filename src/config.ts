@@ -50,6 +50,10 @@ export interface Config {
   icebreakers: readonly string[];
   /** Message texts from PAIRBOT_TEMPLATES_DIR, by file name; the built-in text for the rest. */
   templates: TemplateOverrides;
+  /** Moderators (SPEC §7): user ids or usernames, compared without `@` and case. */
+  admins: readonly string[];
+  /** Discord: holders of this role are moderators too. */
+  adminRole?: string;
   mattermost: MattermostSettings;
   discord: DiscordSettings;
   /** Dead-man's-switch URL (a secret); `{command}` stands for the command's name. */
@@ -77,6 +81,7 @@ export const SETTINGS = [
   'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
   'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
   'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS', 'PAIRBOT_TEMPLATES_DIR',
+  'PAIRBOT_ADMINS', 'PAIRBOT_ADMIN_ROLE',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
   'PAIRBOT_HEALTHCHECK_URL',
@@ -164,6 +169,12 @@ export function loadConfig(
   const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);
   // `doctor` checks the templates last, as their own line (readTemplates).
   const templates = options.templates === false ? {} : templatesOf(get('PAIRBOT_TEMPLATES_DIR'), cwd);
+  const admins = parseAdmins(get('PAIRBOT_ADMINS'));
+  const adminRoleSetting = get('PAIRBOT_ADMIN_ROLE');
+  if (adminRoleSetting && platform !== 'discord') {
+    throw new UsageError(`PAIRBOT_ADMIN_ROLE: moderator roles exist on Discord only (PAIRBOT_PLATFORM is ${platform}; from ${adminRoleSetting.source}); name moderators in PAIRBOT_ADMINS instead`);
+  }
+  const adminRole = snowflake(adminRoleSetting, 'PAIRBOT_ADMIN_ROLE');
 
   const mattermost: MattermostSettings = {
     url: url(get('MATTERMOST_URL'), 'MATTERMOST_URL'),
@@ -200,6 +211,8 @@ export function loadConfig(
     workingHours: Object.freeze(workingHours),
     icebreakers: Object.freeze([...icebreakers]),
     templates: Object.freeze(templates),
+    admins: Object.freeze(admins),
+    ...(adminRole ? { adminRole } : {}),
     mattermost: Object.freeze(mattermost),
     discord: Object.freeze(discord),
     ...(healthcheck ? { healthcheckUrl: healthcheck } : {}),
@@ -452,6 +465,15 @@ function parseAttributeRule(s: Sourced | undefined): AttributeRule | undefined {
   const m = /^(mix|within):([A-Za-z0-9_-]+)$/.exec(s.value.trim());
   if (!m) throw bad('PAIRBOT_ATTRIBUTE_RULE', s, '"mix:<column>" or "within:<column>", e.g. mix:team');
   return { mode: m[1] as 'mix' | 'within', key: m[2]! };
+}
+
+/** `alice, @bob,u123` → ["alice", "bob", "u123"]. */
+function parseAdmins(s: Sourced | undefined): string[] {
+  if (!s) return [];
+  const names = s.value.split(',').map((n) => n.trim().replace(/^@/, '')).filter(Boolean);
+  const bad = names.find((n) => !/^[\w.-]+$/.test(n));
+  if (bad !== undefined) throw new UsageError(`PAIRBOT_ADMINS: expected comma-separated user ids or usernames, got ${JSON.stringify(bad)} (from ${s.source})`);
+  return names;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import { getMember } from './store/members.js';
 import { findRound } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
+import type { ChannelMessage } from './platforms/types.js';
 
 /** Long deliveries (rate limits!) report progress about every tenth of the way. */
 const PROGRESS_FROM = 50;
@@ -139,6 +140,7 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
   markSendStarted(ctx.db, message.id, new Date().toISOString());
   if (uncertainSince) ctx.log.debug(`${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`);
   const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
+  if (message.conversationId !== null) return deliverReply(ctx, message, target);
   if (message.recipients.length === 0) {
     const post = await ctx.platform.postToChannel(target);
     writeTransaction(ctx.db, () => {
@@ -158,6 +160,23 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
   });
   report.unreachable.push(...unreachable);
   return unreachable;
+}
+
+/** An inbox reply goes back to the conversation the message came from, pinging only its sender. */
+async function deliverReply(ctx: Context, message: OutboxMessage, target: ChannelMessage): Promise<string[]> {
+  const platform = ctx.platform;
+  if (!platform.replyInConversation) throw new PlatformError(platform.kind, `cannot answer in conversations (reply #${message.id})`);
+  const post = await platform.replyInConversation({
+    ...target,
+    conversationId: message.conversationId!,
+    to: message.recipients[0]!,
+    ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+  });
+  writeTransaction(ctx.db, () => {
+    recordDelivery(ctx.db, message.id, message.recipients, post, []);
+    markSent(ctx.db, message.id, [], new Date().toISOString());
+  });
+  return [];
 }
 
 /** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */

@@ -23,7 +23,8 @@ export async function localMessages(ctx: Context, options: { json?: boolean }): 
     return EXIT.ok;
   }
   const blocks = posts.map((p) => {
-    const where = p.recipients.length === 0 ? 'channel' : `to ${p.recipients.map((id) => names.get(id) ?? id).join(', ')}`;
+    const to = p.recipients.length === 0 ? 'channel' : `to ${p.recipients.map((id) => names.get(id) ?? id).join(', ')}`;
+    const where = p.from === undefined ? to : `${names.get(p.from) ?? p.from} ${p.conversation.startsWith('dm:') ? 'to the bot' : p.conversation === CHANNEL ? 'in the channel' : `in the group (${to})`}`;
     const counts = new Map<string, string[]>();
     for (const r of p.reactions) counts.set(r.emoji, [...(counts.get(r.emoji) ?? []), r.userId === 'pairbot' ? 'bot' : (names.get(r.userId) ?? r.userId)]);
     const reactions = [...counts].map(([emoji, who]) => `:${emoji}: ${who.join(', ')}`).join('  ');
@@ -66,5 +67,30 @@ export async function localRejoin(ctx: Context, who: string): Promise<number> {
   if (!user) throw new UsageError(`local rejoin: nobody called "${who}" in the roster`);
   const wasOut = platform.state.setRemoved(user.id, false);
   ctx.log.info(wasOut ? `${user.name} is back in the local channel; the next pair welcomes them` : `${user.name} was not removed from the local channel`);
+  return EXIT.ok;
+}
+
+/** A member writes to the bot (a DM), or in the channel or a group conversation with `--in <post-id>`. */
+export async function localSay(ctx: Context, who: string, text: string, options: { in?: string }): Promise<number> {
+  const platform = localPlatform(ctx);
+  const user = await platform.findUser(who);
+  if (!user) throw new UsageError(`local say: nobody called "${who}" in the roster`);
+  if (text.trim() === '') throw new UsageError('local say: nothing to say (give the text after the name)');
+  let conversation = `dm:${user.id}`;
+  let recipients = [user.id];
+  if (options.in === CHANNEL) {
+    conversation = CHANNEL;
+    recipients = [];
+  } else if (options.in !== undefined) {
+    const post = platform.state.findPost(options.in);
+    if (!post) throw new UsageError(`local say: no post "${options.in}" (\`pairbot local messages\` lists them)`);
+    if (post.conversation !== CHANNEL && !post.recipients.includes(user.id)) {
+      throw new UsageError(`local say: ${user.name} is not in the conversation of ${options.in}, so cannot write there`);
+    }
+    conversation = post.conversation;
+    recipients = post.recipients;
+  }
+  const ref = platform.say(user.id, conversation, recipients, text, ctx.config.now);
+  ctx.log.info(`${user.name} wrote ${ref.id} ${conversation.startsWith('dm:') ? 'to the bot' : conversation === CHANNEL ? 'in the channel' : 'in their group conversation'}; \`pairbot inbox\` reads it`);
   return EXIT.ok;
 }

@@ -14,6 +14,7 @@ import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/iceb
 import { enqueue, findByKey, outboxKey, postsOf } from '../store/outbox.js';
 import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, placementsOfRound, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
+import { skipsOfPeriod } from '../store/inbox.js';
 
 export interface PairOptions {
   dryRun?: boolean;
@@ -191,10 +192,10 @@ export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>)
 }
 
 
-/** Members who reacted ❌ on this round's announcement (none when it was never posted). */
+/** Members who reacted ❌ on this round's announcement or wrote `skip` to the bot for it. */
 export async function readOptOuts(ctx: Context): Promise<Set<string>> {
   const announcement = findByKey(ctx.db, outboxKey.optOut(ctx.program.id, ctx.period.key));
-  const out = new Set<string>();
+  const out = new Set<string>(skipsOfPeriod(ctx.db, ctx.program.id, ctx.period.key));
   if (!announcement) {
     ctx.log.debug(`no opt-out announcement for ${ctx.period.key}: nobody opted out`);
     return out;

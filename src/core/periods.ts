@@ -96,3 +96,16 @@ export function isIsoDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
 }
+
+/** The local date `days` after `date` (YYYY-MM-DD). */
+export function addDays(date: string, days: number): string {
+  return dateOfDay(dayNumber(date) + days);
+}
+
+/** The same day `months` later, or the month's last day when it has fewer days. */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + months;
+  const lastDay = new Date(Date.UTC(Math.floor(total / 12), (total % 12) + 1, 0)).getUTCDate();
+  return `${Math.floor(total / 12)}-${pad((total % 12) + 1)}-${pad(Math.min(d, lastDay))}`;
+}

@@ -20,6 +20,11 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
     args: ['pair', '--catch-up'],
     why: 'Hourly 10:00-20:00: pair late joiners and people whose partner left, and deliver anything an outage left pending (exit 3 = still pending). Catch-up never creates a round by itself.',
   };
+  const inbox: ScheduledJob = {
+    cron: '*/5 * * * *',
+    args: ['inbox'],
+    why: 'Every 5 minutes: answer what members and moderators wrote to the bot (skip, pause, help, …); a run finding another holding the lock exits 75 and the next one catches up.',
+  };
   switch (cadence) {
     case 'weekly':
       return [
@@ -29,6 +34,7 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
         { cron: '0 9 * * 1', args: ['pair'], why: "Monday 09:00: pair this week's groups and message each group." },
         { cron: '0 16 * * 4', args: ['collect-feedback'], why: "Thursday 16:00: ask this week's groups whether they met (✅ met, ❌ didn't, 📅 scheduled)." },
         catchUp,
+        inbox,
       ];
     case 'daily':
       return [
@@ -37,6 +43,7 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
         { cron: '45 8 * * *', args: ['prune'], why: 'Every day 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.' },
         { cron: '0 9 * * *', args: ['pair'], why: "Every day 09:00: pair today's groups and message each group." },
         catchUp,
+        inbox,
       ];
     case 'monthly':
       return [
@@ -46,6 +53,7 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
         { cron: '0 9 1 * *', args: ['pair'], why: "The 1st 09:00: pair this month's groups and message each group." },
         { cron: '0 16 22 * *', args: ['collect-feedback'], why: "The 22nd 16:00: ask this month's groups whether they met (✅ met, ❌ didn't, 📅 scheduled)." },
         catchUp,
+        inbox,
       ];
   }
 }

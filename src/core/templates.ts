@@ -45,7 +45,7 @@ export const TEMPLATES = {
       '🕒 **When to meet:** {{meeting_time}}',
       '💬 **To break the ice:** {{icebreaker}}',
       '{{reach_out}} to find a time that suits {{everyone}}; a short video call or coffee is perfect.',
-      "Can't make it? Tell {{partner}}{{here}}. To skip a round, react ❌ on the opt-out announcement posted before each round; to pause for longer, ask a moderator.",
+      "Can't make it? Tell {{partner}}{{here}}. To skip a round, react ❌ on the opt-out announcement or write `skip` to me; for a longer break write `pause 3 weeks` (`help` lists everything I understand).",
     ].join('\n'),
   },
   'sit-out.md': {
@@ -56,7 +56,7 @@ export const TEMPLATES = {
       reason: 'why: the odd one out, the only one available, or no partner possible (never whose avoid)',
       next: 'what happens next: priority next time (odd one out) or staying in the rotation',
     },
-    text: 'Hi {{member}}, you have no group for round {{round}}: {{reason}}\n{{next}}',
+    text: 'Hi {{member}}, you have no group for round {{round}}: {{reason}}\n{{next}}\nNeed a break? Write `skip` or `pause 3 weeks` to me (`help` lists the rest).',
   },
   'optout.md': {
     what: 'the announcement in the channel before each round (the bot adds ❌ to it)',
@@ -68,7 +68,7 @@ export const TEMPLATES = {
     text: [
       '☕ Pairing for round {{round}} happens on {{pairing_day}}.',
       'React with ❌ on this post to sit this round out; remove the reaction to change your mind before then.',
-      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Ask a moderator to pause you or change your frequency.',
+      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Write to me: `pause 3 {{unit}}s`, `frequency 2`, or `help` for everything I understand.',
     ].join('\n'),
   },
   'feedback.md': {

@@ -6,7 +6,7 @@ import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
 import { SetupChecks } from './api-calls.js';
-import type { ChannelMessage, SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
+import type { ChannelMessage, SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
 
 /**
  * The embedded platform: the roster is a file, and every post, DM and reaction
@@ -49,6 +49,11 @@ export function createLocalPlatform(config: Pick<Config, 'roster' | 'localState'
   // The JSON state of an earlier version, at the old default place, is converted on the first write.
   const legacy = basename(config.localState) === DEFAULT_LOCAL_STATE ? join(dirname(config.localState), LEGACY_STATE_FILE) : undefined;
   return new LocalPlatform(config.roster, new LocalStateStore(config.localState, legacy));
+}
+
+/** `@pairbot` anywhere, as a word. */
+function mentionsBot(text: string): boolean {
+  return new RegExp(`(^|[^\\w@.-])@${LOCAL_BOT_ID}(?![\\w.-])`, 'i').test(text);
 }
 
 export class LocalPlatform implements ChatPlatform {
@@ -143,6 +148,56 @@ export class LocalPlatform implements ChatPlatform {
   async removeMember(userId: string): Promise<'removed'> {
     this.state.setRemoved(userId, true);
     return 'removed';
+  }
+
+  async addMember(userId: string): Promise<PlaceChange> {
+    this.state.setRemoved(userId, false);
+    return 'done';
+  }
+
+  place(): { name: string; joinHowTo: string; leaveHowTo: string } {
+    return { name: 'the local channel', joinHowTo: '', leaveHowTo: '' };
+  }
+
+  async holdsRole(): Promise<boolean> {
+    return false;
+  }
+
+  /** What members wrote (`local say`) after each conversation's cursor: the number of the last post read there. */
+  async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
+    const users = new Map(this.allUsers().map((u) => [u.id, u]));
+    const seq = (id: string): number => Number(id.replace(/^p/, ''));
+    const cursors = new Map<string, string>();
+    const messages: InboxBatch['messages'] = [];
+    for (const p of this.state.writtenByMembers()) {
+      const cursor = request.cursors.get(p.conversation);
+      if (cursor !== undefined && seq(p.id) <= Number(cursor)) continue;
+      cursors.set(p.conversation, p.id.replace(/^p/, ''));
+      const dm = p.conversation.startsWith('dm:');
+      messages.push({
+        id: p.id,
+        conversationId: p.conversation,
+        shared: !dm,
+        toBot: dm || mentionsBot(p.text),
+        fromId: p.from!,
+        fromName: users.get(p.from!)?.name ?? p.from!,
+        fromBot: false,
+        text: p.text,
+        at: p.at,
+      });
+    }
+    return { messages, cursors, bot: { id: LOCAL_BOT_ID, name: LOCAL_BOT_ID } };
+  }
+
+  async replyInConversation(reply: InboxReply): Promise<PostRef> {
+    const recipients = reply.conversationId === CHANNEL ? [] : reply.conversationId.startsWith('dm:') ? [reply.to] : reply.conversationId.replace(/^group:/, '').split(',');
+    return this.post(reply.conversationId, recipients, reply);
+  }
+
+  /** A member writes: to the bot directly (`dm:<id>`), or in the channel or a group conversation. */
+  say(from: string, conversation: string, recipients: string[], text: string, at: Date): PostRef {
+    const stored = this.state.addPost({ from, conversation, recipients, text, at: at.toISOString(), reactions: [] });
+    return { id: stored.id, conversationId: stored.conversation };
   }
 
   async close(): Promise<void> {

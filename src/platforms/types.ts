@@ -64,6 +64,53 @@ export interface SetupCheck {
   unreachable?: boolean;
 }
 
+/** A message someone wrote where the bot can read it (SPEC §7). */
+export interface IncomingMessage {
+  /** The platform's message id: handled once, ever. */
+  id: string;
+  conversationId: string;
+  /** Others besides the sender and the bot read this conversation (channel, group, thread). */
+  shared: boolean;
+  /** Written to the bot: anything in a one-to-one conversation, elsewhere only a mention of the bot. */
+  toBot: boolean;
+  fromId: string;
+  fromName: string;
+  /** Written by a bot (another bot, an integration): never answered. */
+  fromBot: boolean;
+  text: string;
+  /** When it was written, ISO. */
+  at: string;
+}
+
+export interface InboxRequest {
+  /** Per conversation, how far earlier runs read (adapter-specific values). */
+  cursors: ReadonlyMap<string, string>;
+  /** Conversations the bot delivered to (from the outbox), for platforms that cannot list them. */
+  conversations: readonly { id: string; recipients: readonly string[] }[];
+  /** Conversations never read before are read from this instant on. */
+  since: Date;
+}
+
+export interface InboxBatch {
+  /** Oldest first, the bot's own messages left out. */
+  messages: IncomingMessage[];
+  /** New cursor values for the conversations read; stored once every message is handled. */
+  cursors: Map<string, string>;
+  /** The bot as members mention it, so a command can ignore the mention. */
+  bot: { id: string; name: string };
+}
+
+export interface InboxReply extends ChannelMessage {
+  conversationId: string;
+  /** The sender, the only person the reply may mention. */
+  to: string;
+  /** The message answered, so platforms with threads or replies attach to it. */
+  replyTo?: string;
+}
+
+/** What the bot can do about the program's place (channel membership or role) on a member's behalf. */
+export type PlaceChange = 'done' | 'not-permitted';
+
 export interface ChatPlatform {
   readonly kind: PlatformKind;
   /**
@@ -103,6 +150,16 @@ export interface ChatPlatform {
   readReactions(post: PostRef): Promise<ReactionRecord[]>;
   /** Removes a member from the program's place when the bot may. */
   removeMember(userId: string): Promise<'removed' | 'not-permitted'>;
+  /** Reads what was written to the bot since the cursors (inbox). */
+  readMessagesToBot?(request: InboxRequest): Promise<InboxBatch>;
+  /** Answers in the conversation a message came from, pinging at most `to`. */
+  replyInConversation?(reply: InboxReply): Promise<PostRef>;
+  /** Puts a user into the program's place (channel / role) when the bot may. */
+  addMember?(userId: string): Promise<PlaceChange>;
+  /** The program's place as members know it (`~town-square`, `the @pairing role`), and how to join or leave it by hand. */
+  place?(): { name: string; joinHowTo: string; leaveHowTo: string };
+  /** Does the user hold this role (Discord moderators via PAIRBOT_ADMIN_ROLE)? */
+  holdsRole?(userId: string, roleId: string): Promise<boolean>;
   /** Releases connections; safe to call more than once. */
   close(): Promise<void>;
 }

@@ -16,8 +16,10 @@ export interface LocalReaction {
 
 export interface LocalPost {
   id: string;
-  /** `channel`, or `group:<ids>` for a group's conversation. */
+  /** `channel`, `group:<ids>` for a group's conversation, or `dm:<id>` for what a member wrote to the bot. */
   conversation: string;
+  /** Who wrote it, when a member did (`local say`); the bot's posts have none. */
+  from?: string;
   recipients: string[];
   text: string;
   at: string;
@@ -59,12 +61,17 @@ export const LOCAL_STATE_MIGRATIONS: readonly string[] = [
     user_id TEXT PRIMARY KEY
   );
   `,
+  // 2: what members write (`local say`, read by `inbox`): the author of a post, none for the bot's.
+  `
+  ALTER TABLE posts ADD COLUMN author TEXT;
+  `,
 ];
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 interface PostRow {
   seq: number;
+  author: string | null;
   conversation: string;
   recipients: string;
   text: string;
@@ -96,16 +103,22 @@ export class LocalStateStore {
       list.push({ userId: r.userId, emoji: r.emoji });
       reactions.set(r.seq, list);
     }
-    return (db.prepare('SELECT seq, conversation, recipients, text, at FROM posts ORDER BY seq').all() as PostRow[]).map((row) => toPost(row, reactions.get(row.seq) ?? []));
+    return (db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts ORDER BY seq').all() as PostRow[]).map((row) => toPost(row, reactions.get(row.seq) ?? []));
   }
 
   findPost(id: string): LocalPost | undefined {
     const seq = seqOf(id);
     if (seq === undefined) return undefined;
     const db = this.reader();
-    const row = db.prepare('SELECT seq, conversation, recipients, text, at FROM posts WHERE seq = ?').get(seq) as PostRow | undefined;
+    const row = db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE seq = ?').get(seq) as PostRow | undefined;
     if (!row) return undefined;
     return toPost(row, db.prepare('SELECT user_id AS userId, emoji FROM reactions WHERE post_seq = ? ORDER BY id').all(seq) as LocalReaction[]);
+  }
+
+  /** Posts members wrote, oldest first (reactions left out: inbox reads text). */
+  writtenByMembers(): LocalPost[] {
+    const rows = this.reader().prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE author IS NOT NULL ORDER BY seq').all() as PostRow[];
+    return rows.map((row) => toPost(row, []));
   }
 
   removed(): string[] {
@@ -125,7 +138,9 @@ export class LocalStateStore {
         if (seq !== undefined) return this.findPost(postId(seq))!;
       }
       const seq = Number(
-        db.prepare('INSERT INTO posts (key, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?)').run(post.key ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
+        db
+          .prepare('INSERT INTO posts (key, author, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(post.key ?? null, post.from ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
       );
       const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
       for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
@@ -207,7 +222,7 @@ export class LocalStateStore {
 }
 
 function toPost(row: PostRow, reactions: LocalReaction[]): LocalPost {
-  return { id: postId(row.seq), conversation: row.conversation, recipients: JSON.parse(row.recipients) as string[], text: row.text, at: row.at, reactions };
+  return { id: postId(row.seq), conversation: row.conversation, ...(row.author !== null ? { from: row.author } : {}), recipients: JSON.parse(row.recipients) as string[], text: row.text, at: row.at, reactions };
 }
 
 function fileFormat(path: string): 'missing' | 'sqlite' | 'json' {

@@ -166,8 +166,29 @@ export function addPreference(db: DB, programId: number, p: Preference): void {
   ).run(programId, p.userId, p.otherId, p.kind, p.createdOn);
 }
 
+/** Takes a preference back; false when there was none. */
 export function removePreference(db: DB, programId: number, userId: string, otherId: string, kind: PreferenceKind): boolean {
   return db.prepare('DELETE FROM preferences WHERE program_id = ? AND user_id = ? AND other_id = ? AND kind = ?').run(programId, userId, otherId, kind).changes > 0;
+}
+
+/** Someone asked to join (inbox): a newcomer is stored, someone who left or was removed comes back. */
+export function joinMember(db: DB, programId: number, user: PlatformUser, today: string): void {
+  db.prepare(
+    `INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, '{}', ?)
+     ON CONFLICT (program_id, user_id) DO UPDATE SET state = 'active', joined_on = excluded.joined_on, left_on = NULL`,
+  ).run(programId, user.id, cleanName(user.name) || user.id, user.timezone ?? null, today);
+}
+
+/** How much is stored about a person across every program of the database (what "my data" summarises). */
+export function storedAbout(db: DB, userId: string): { programs: number; groups: number; feedbackAnswers: number; preferences: number; messages: number } {
+  const n = (sql: string, ...args: unknown[]): number => (db.prepare(sql).get(...args) as { n: number }).n;
+  return {
+    programs: n('SELECT COUNT(*) AS n FROM members WHERE user_id = ?', userId),
+    groups: n('SELECT COUNT(*) AS n FROM group_members WHERE user_id = ?', userId),
+    feedbackAnswers: n('SELECT COUNT(*) AS n FROM feedback WHERE reporter_id = ?', userId),
+    preferences: n('SELECT COUNT(*) AS n FROM preferences WHERE user_id = ?', userId),
+    messages: n("SELECT COUNT(*) AS n FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)", userId),
+  };
 }
 
 export function listPreferences(db: DB, programId: number): Preference[] {
@@ -192,6 +213,7 @@ export function forgetPerson(db: DB, userId: string, programId?: number): void {
     db.prepare(`DELETE FROM group_members WHERE user_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
     db.prepare('DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)').run();
     // Messages addressed to them carry their name: they go too.
+    db.prepare(`DELETE FROM skips WHERE user_id = ? AND ${inScope('skips')}`).run(userId, scope, scope);
     db.prepare(`DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?) AND ${inScope('outbox')}`).run(userId, scope, scope);
   });
 }

@@ -126,4 +126,37 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outbox ADD COLUMN send_started_at TEXT;
   ALTER TABLE posts ADD COLUMN reactions_pending TEXT NOT NULL DEFAULT '[]';
   `,
+  // 6: what members wrote to the bot (inbox): messages handled once, per-conversation read cursors,
+  // the last run, rounds members asked to skip, and the conversation an outbox reply goes to.
+  `
+  CREATE TABLE inbox_handled (
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    command TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    handled_at TEXT NOT NULL,
+    PRIMARY KEY (program_id, message_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE inbox_cursors (
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    conversation_id TEXT NOT NULL,
+    cursor TEXT NOT NULL,
+    PRIMARY KEY (program_id, conversation_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE inbox_runs (
+    program_id INTEGER PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+    last_run_at TEXT NOT NULL,
+    handled INTEGER NOT NULL,
+    ignored INTEGER NOT NULL
+  );
+  CREATE TABLE skips (
+    program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (program_id, user_id, period)
+  ) WITHOUT ROWID;
+  ALTER TABLE outbox ADD COLUMN conversation_id TEXT;
+  ALTER TABLE outbox ADD COLUMN reply_to TEXT;
+  `,
 ];

@@ -1,7 +1,7 @@
 import type { PostRef, Reaction } from '../core/types.js';
 import { writeTransaction, type DB } from './db.js';
 
-export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal';
+export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal' | 'inbox-reply';
 
 /**
  * Every outbox key is made here: a key makes enqueueing idempotent (the same key is stored
@@ -24,6 +24,8 @@ export const outboxKey = {
   removal: (userId: string, joinedOn: string): string => `removal:${userId}:${joinedOn}`,
   /** The note to the reachable members of a message some recipients could not receive. */
   unreachableNote: (outboxId: number): string => `unreachable-note:${outboxId}`,
+  /** The reply to a message a member wrote to the bot (inbox), keyed by the platform's message id. */
+  inboxReply: (programId: number, messageId: string): string => `inbox-reply:${programId}:${messageId}`,
 } as const;
 
 /** Prefix of the feedback-ask keys (`ask:<group id>`), for queries that look for asked groups. */
@@ -47,6 +49,10 @@ export interface OutboxMessage {
   sentAt: string | null;
   /** When the first attempt to send it started (wall clock); null before any attempt. */
   sendStartedAt: string | null;
+  /** A reply goes to the conversation the message came from (inbox), not to a DM or group. */
+  conversationId: string | null;
+  /** The platform message a reply answers. */
+  replyTo: string | null;
 }
 
 export interface NewMessage {
@@ -60,6 +66,8 @@ export interface NewMessage {
   body: string;
   reactions?: readonly Reaction[];
   createdAt: string;
+  conversationId?: string;
+  replyTo?: string;
 }
 
 interface Row {
@@ -78,6 +86,8 @@ interface Row {
   created_at: string;
   sent_at: string | null;
   send_started_at: string | null;
+  conversation_id: string | null;
+  reply_to: string | null;
 }
 
 function toMessage(r: Row): OutboxMessage {
@@ -97,6 +107,8 @@ function toMessage(r: Row): OutboxMessage {
     createdAt: r.created_at,
     sentAt: r.sent_at,
     sendStartedAt: r.send_started_at,
+    conversationId: r.conversation_id,
+    replyTo: r.reply_to,
   };
 }
 
@@ -104,10 +116,22 @@ function toMessage(r: Row): OutboxMessage {
 export function enqueue(db: DB, m: NewMessage): boolean {
   const info = db
     .prepare(
-      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, reactions, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, reactions, created_at, conversation_id, reply_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(m.programId, m.dedupeKey, m.kind, m.period ?? null, m.groupId ?? null, JSON.stringify(m.recipients), m.body, JSON.stringify(m.reactions ?? []), m.createdAt);
+    .run(
+      m.programId,
+      m.dedupeKey,
+      m.kind,
+      m.period ?? null,
+      m.groupId ?? null,
+      JSON.stringify(m.recipients),
+      m.body,
+      JSON.stringify(m.reactions ?? []),
+      m.createdAt,
+      m.conversationId ?? null,
+      m.replyTo ?? null,
+    );
   return info.changes > 0;
 }
 
@@ -197,4 +221,15 @@ export function postsAwaitingReactions(db: DB, programId: number): PostAwaitingR
 
 export function markReactionsAdded(db: DB, postRowId: number): void {
   db.prepare("UPDATE posts SET reactions_pending = '[]' WHERE id = ?").run(postRowId);
+}
+
+/** Conversations the bot delivered to, with who was in them (inbox reads these on platforms that cannot list them). */
+export function deliveredConversations(db: DB, programId: number): { id: string; recipients: string[] }[] {
+  const rows = db
+    .prepare(
+      `SELECT p.conversation_id AS id, o.recipients AS recipients FROM posts p JOIN outbox o ON o.id = p.outbox_id
+       WHERE o.program_id = ? AND o.recipients != '[]' GROUP BY p.conversation_id`,
+    )
+    .all(programId) as { id: string; recipients: string }[];
+  return rows.map((r) => ({ id: r.id, recipients: JSON.parse(r.recipients) as string[] }));
 }

@@ -43,7 +43,7 @@ describe('pairbot crontab', () => {
     expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
     expect(r.stdout).toContain(`0 9 * * *       cd '/srv/my pairbot' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`);
     expect(r.stdout).not.toMatch(/>>/);
-    expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual(['optout', 'collect-feedback', 'prune', 'pair', 'pair']);
+    expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual(['optout', 'collect-feedback', 'prune', 'pair', 'pair', 'inbox']);
   });
 
   it('a bad setting is exit 2 naming it, printing no crontab', async () => {
@@ -92,7 +92,7 @@ describe('the container schedules itself (checked without a Docker engine)', () 
     await started;
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
-    expect(stdout).toMatch(/started: 6 jobs, weekly cycle, times in UTC/);
+    expect(stdout).toMatch(/started: 7 jobs, weekly cycle, times in UTC/);
     expect(stdout).toMatch(/0 9 \* \* 1 +pair +next /);
     expect(stdout).toMatch(/SIGTERM: stopped scheduling/);
   });

@@ -1,0 +1,446 @@
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { isValidTimeZone } from '../config.js';
+import { isModeratorCommand, parseInboxMessage, type InboxCommand, type ParsedMessage, type Target } from '../core/inbox-commands.js';
+import * as reply from '../core/inbox-replies.js';
+import { count, renderInboxHelp } from '../core/messages.js';
+import { neutraliseAllMentions } from '../core/mentions.js';
+import { resolveWho } from '../core/who.js';
+import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
+import { deliverPending, exitCodeFor } from '../delivery.js';
+import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
+import { writeTransaction } from '../store/db.js';
+import { addSkip, clearSkips, isHandled, lastInboxRun, markHandled, pendingSkips, readCursors, recordInboxRun, saveCursors } from '../store/inbox.js';
+import {
+  addPreference,
+  forgetPerson,
+  getMember,
+  joinMember,
+  listMembers,
+  listPreferences,
+  removePreference,
+  storedAbout,
+  syncMembers,
+  updateMember,
+  type Member,
+  type MemberChanges,
+} from '../store/members.js';
+import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
+import { findRound, groupsOfMember, lastRound, groupsOfRound } from '../store/rounds.js';
+
+export interface InboxOptions {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** SPEC §7: what `inbox --json` prints. */
+export interface InboxReport {
+  program: string;
+  handled: { message: string; from: string; command: string; ok: boolean }[];
+  ignored: number;
+}
+
+/** The first run answers what was written in the last day (SPEC §7). */
+const FIRST_WINDOW_MS = 24 * 3600 * 1000;
+
+/** An adapter that can read and answer messages. */
+type InboxPlatform = ChatPlatform & {
+  readMessagesToBot(request: InboxRequest): Promise<InboxBatch>;
+  replyInConversation(reply: InboxReply): Promise<unknown>;
+  addMember(userId: string): Promise<PlaceChange>;
+  place(): { name: string; joinHowTo: string; leaveHowTo: string };
+};
+
+function inboxPlatform(platform: ChatPlatform): InboxPlatform {
+  if (!platform.readMessagesToBot || !platform.replyInConversation || !platform.addMember || !platform.place) {
+    throw new UsageError(`inbox does not work on ${platform.kind} yet`);
+  }
+  return platform as InboxPlatform;
+}
+
+/** What handling one message does: the reply, and the change stored in the same transaction as "handled". */
+interface Outcome {
+  ok: boolean;
+  reply: string;
+  /** The reply is a template that already greets the sender (the help): sent as it is. */
+  addressed?: boolean;
+  write?: () => void;
+}
+
+/** One message in context: who wrote it, on which local day and in which period. */
+interface Incoming {
+  message: IncomingMessage;
+  sender: Member | undefined;
+  day: string;
+  period: Period;
+}
+
+export async function inbox(ctx: Context, options: InboxOptions): Promise<number> {
+  const platform = inboxPlatform(ctx.platform);
+  const botId = await ctx.connect();
+  const nowIso = ctx.config.now.toISOString();
+  const last = lastInboxRun(ctx.db, ctx.program.id);
+  const since = last ? new Date(last) : new Date(ctx.config.now.getTime() - FIRST_WINDOW_MS);
+  const batch = await platform.readMessagesToBot({
+    cursors: readCursors(ctx.db, ctx.program.id),
+    conversations: deliveredConversations(ctx.db, ctx.program.id),
+    since,
+  });
+  const handler = new Handler(ctx, platform);
+  const report: InboxReport = { program: ctx.program.name, handled: [], ignored: 0 };
+  const messages = [...batch.messages].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  for (const message of messages) {
+    if (message.fromId === botId) continue;
+    if (!message.toBot || message.fromBot || message.at < since.toISOString()) {
+      report.ignored++;
+      continue;
+    }
+    if (isHandled(ctx.db, ctx.program.id, message.id)) continue;
+    const parsed = parseInboxMessage(message.text, batch.bot, ctx.config.cadence);
+    const incoming = await handler.incoming(message);
+    const outcome = await handler.handle(incoming, parsed);
+    // Only the sender's mention may ping: the reply's own text is made inert, even `@name` in an example.
+    const text = outcome.addressed ? outcome.reply : (message.shared ? `${platform.mention({ id: message.fromId, name: message.fromName })} ` : '') + neutraliseAllMentions(outcome.reply);
+    // The effect, "handled" and the reply are one transaction: a kill before it leaves the
+    // message unhandled (the next run answers it), after it the reply is in the outbox.
+    const done = writeTransaction(ctx.db, () => {
+      if (!markHandled(ctx.db, ctx.program.id, message.id, parsed.name, outcome.ok, nowIso)) return false;
+      outcome.write?.();
+      enqueue(ctx.db, {
+        programId: ctx.program.id,
+        dedupeKey: outboxKey.inboxReply(ctx.program.id, message.id),
+        kind: 'inbox-reply',
+        recipients: [message.fromId],
+        body: text,
+        conversationId: message.conversationId,
+        replyTo: message.id,
+        createdAt: nowIso,
+      });
+      return true;
+    });
+    if (!done) continue;
+    report.handled.push({ message: message.id, from: message.fromId, command: parsed.name, ok: outcome.ok });
+    ctx.log.info(`${ctx.scratch ? 'would answer' : 'answered'} ${message.fromName}: ${parsed.name}${outcome.ok ? '' : ' (not done)'}`);
+    ctx.log.debug(`reply to ${message.id}: ${text}`);
+  }
+  saveCursors(ctx.db, ctx.program.id, batch.cursors);
+  recordInboxRun(ctx.db, ctx.program.id, nowIso, report.handled.length, report.ignored);
+  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  if (options.json) ctx.print(JSON.stringify(report, null, 2));
+  else {
+    const verb = ctx.dryRun ? 'would answer' : 'answered';
+    ctx.print(`inbox of program "${ctx.program.name}": ${verb} ${count(report.handled.length, 'message')}, ${report.ignored} not for the bot${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}`);
+  }
+  return exitCodeFor(delivery);
+}
+
+/** Applies commands; one per run, so lookups (roster sync, the bot's name) are made once. */
+class Handler {
+  private synced = false;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly platform: InboxPlatform,
+  ) {}
+
+  async incoming(message: IncomingMessage): Promise<Incoming> {
+    const at = message.at < this.ctx.config.now.toISOString() ? new Date(message.at) : this.ctx.config.now;
+    const day = localDate(at, this.ctx.config.timezone);
+    return { message, sender: await this.member(message.fromId), day, period: periodOfDate(day, this.ctx.config.cadence) };
+  }
+
+  /** A stored member; someone in the place whom no run has stored yet is stored first. */
+  private async member(who: string): Promise<Member | undefined> {
+    const stored = this.stored(who);
+    if (stored) return stored;
+    await this.sync();
+    return this.stored(who);
+  }
+
+  /** The member `who` names, as every command reads `<who>`; a name several people share names nobody. */
+  private stored(who: string): Member | undefined {
+    const members = listMembers(this.ctx.db, this.ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m }));
+    try {
+      return resolveWho(who, members)?.member;
+    } catch (err) {
+      if (err instanceof UsageError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Reads the place's roster once per run, only when someone unknown writes or is named. */
+  private async sync(): Promise<void> {
+    if (this.synced) return;
+    this.synced = true;
+    syncMembers(this.ctx.db, this.ctx.program.id, await this.platform.listMembers(), this.ctx.today);
+  }
+
+  private async isModerator(message: IncomingMessage): Promise<boolean> {
+    const admins = this.ctx.config.admins.map((a) => a.toLowerCase());
+    if (admins.includes(message.fromId.toLowerCase()) || admins.includes(message.fromName.toLowerCase())) return true;
+    const role = this.ctx.config.adminRole;
+    return role !== undefined && this.platform.holdsRole !== undefined && (await this.platform.holdsRole(message.fromId, role));
+  }
+
+  async handle(m: Incoming, parsed: ParsedMessage): Promise<Outcome> {
+    if (parsed.name === 'unknown') return this.help(m, false);
+    if ('malformed' in parsed) return { ok: false, reply: reply.replyMalformed(parsed.name, parsed.problem) };
+    const forSelf = await this.ownTarget(m, parsed);
+    if (isModeratorCommand(forSelf)) {
+      if (!(await this.isModerator(m.message))) return { ok: false, reply: reply.replyModeratorsOnly(moderatorAction(forSelf)) };
+      return this.moderate(m, forSelf);
+    }
+    return this.member_(m, forSelf);
+  }
+
+  /** `pause @me 2 weeks` is the member's own pause, not a moderator's. */
+  private async ownTarget(m: Incoming, c: InboxCommand): Promise<InboxCommand> {
+    if ((c.name !== 'pause' && c.name !== 'resume' && c.name !== 'frequency') || !c.target) return c;
+    const target = await this.member(c.target.who);
+    if (target && target.userId === m.message.fromId) {
+      const { target: _self, ...own } = c;
+      return own as InboxCommand;
+    }
+    return c;
+  }
+
+  private async member_(m: Incoming, c: InboxCommand): Promise<Outcome> {
+    const { ctx } = this;
+    const pid = ctx.program.id;
+    switch (c.name) {
+      case 'help':
+        return this.help(m, true);
+      case 'join':
+        return this.join(m);
+      case 'leave':
+        return this.leave(m);
+      case 'forget me':
+        return this.forget(m, c.confirmed);
+      case 'my data': {
+        const stored = storedAbout(ctx.db, m.message.fromId);
+        const member = m.sender;
+        return {
+          ok: true,
+          reply: reply.replyMyData({ ...stored, name: member?.name ?? m.message.fromName, ...(member?.timezone ? { timezone: member.timezone } : {}) }),
+        };
+      }
+      default:
+        break;
+    }
+    const me = m.sender;
+    if (!me) return { ok: false, reply: reply.replyNotInProgram() };
+    // Changing one's rounds means nothing while out of the program.
+    if (me.state !== 'active' && (c.name === 'skip' || c.name === 'pause' || c.name === 'resume' || c.name === 'frequency')) {
+      return { ok: false, reply: reply.replyOutOfProgram() };
+    }
+    switch (c.name) {
+      case 'skip': {
+        const period = this.nextUnpaired(m.period);
+        if (pendingSkips(ctx.db, pid, me.userId, period.key).includes(period.key)) return { ok: true, reply: reply.replySkipAgain(period.key) };
+        return { ok: true, reply: reply.replySkip(period.key, period.start, m.day), write: () => void addSkip(ctx.db, pid, me.userId, period.key, ctx.config.now.toISOString()) };
+      }
+      case 'pause': {
+        const until = pauseUntil(m.day, c.span);
+        if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
+        return { ok: true, reply: reply.replyPaused(addDays(until, -1), m.day), write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }) };
+      }
+      case 'resume': {
+        const from = this.nextUnpaired(m.period).key;
+        const paused = me.pauseUntil !== undefined && me.pauseUntil > m.day;
+        const skipping = pendingSkips(ctx.db, pid, me.userId, from).length > 0;
+        return {
+          ok: true,
+          reply: reply.replyResumed(paused || skipping),
+          write: () => {
+            updateMember(ctx.db, pid, me.userId, { pauseUntil: null });
+            clearSkips(ctx.db, pid, me.userId, from);
+          },
+        };
+      }
+      case 'frequency':
+        return { ok: true, reply: reply.replyFrequency(c.every, ctx.config.cadence), write: () => updateMember(ctx.db, pid, me.userId, { frequency: c.every }) };
+      case 'prefer':
+      case 'avoid':
+      case 'unavoid': {
+        const other = await this.member(c.target.who);
+        if (!other) return { ok: false, reply: reply.replyUnknownPerson(c.target.who) };
+        if (other.userId === me.userId) return { ok: false, reply: reply.replyNotYourself(c.name) };
+        if (c.name === 'unavoid') {
+          const had = listPreferences(ctx.db, pid).some((p) => p.userId === me.userId && p.otherId === other.userId && p.kind === 'avoid');
+          return { ok: true, reply: reply.replyUnavoid(had), write: () => void removePreference(ctx.db, pid, me.userId, other.userId, 'avoid') };
+        }
+        const kind = c.name;
+        const write = (): void => addPreference(ctx.db, pid, { userId: me.userId, otherId: other.userId, kind, createdOn: m.day });
+        return { ok: true, reply: kind === 'prefer' ? reply.replyPrefer(other.name) : reply.replyAvoid(m.message.shared), write };
+      }
+      case 'timezone': {
+        const zone = canonicalZone(c.zone);
+        if (!zone) return { ok: false, reply: reply.replyBadTimezone(c.zone) };
+        return { ok: true, reply: reply.replyTimezone(zone), write: () => updateMember(ctx.db, pid, me.userId, { timezoneOverride: zone }) };
+      }
+      case 'partner': {
+        const round = findRound(ctx.db, pid, m.period.key);
+        const group = round ? groupsOfMember(ctx.db, pid, me.userId).filter((g) => g.roundId === round.id) : [];
+        const partners = group.flatMap((g) => g.memberIds.filter((id) => id !== me.userId)).map((id) => this.nameOf(id));
+        return { ok: true, reply: reply.replyPartner(m.period.key, partners, !!round) };
+      }
+      case 'history': {
+        const entries = groupsOfMember(ctx.db, pid, me.userId)
+          .slice(0, 10)
+          .map((g) => ({ on: g.formedOn, with: g.memberIds.filter((id) => id !== me.userId).map((id) => this.nameOf(id)) }));
+        return { ok: true, reply: reply.replyHistory(entries) };
+      }
+      case 'me': {
+        const mine = listPreferences(ctx.db, pid).filter((p) => p.userId === me.userId);
+        const paused = me.pauseUntil !== undefined && me.pauseUntil > m.day;
+        return {
+          ok: true,
+          reply: reply.replyMe(
+            {
+              state: me.state,
+              frequency: me.frequency,
+              ...(paused ? { pausedThrough: addDays(me.pauseUntil!, -1) } : {}),
+              ...(me.timezone ? { timezone: me.timezone } : {}),
+              prefers: mine.filter((p) => p.kind === 'prefer').map((p) => this.nameOf(p.otherId)),
+              // Only one's own avoids: who avoids *you* is never said.
+              avoids: mine.filter((p) => p.kind === 'avoid').map((p) => this.nameOf(p.otherId)),
+              skips: pendingSkips(ctx.db, pid, me.userId, this.nextUnpaired(m.period).key),
+            },
+            ctx.config.cadence,
+            m.day,
+          ),
+        };
+      }
+      default:
+        return this.help(m, false);
+    }
+  }
+
+  private async moderate(m: Incoming, c: InboxCommand): Promise<Outcome> {
+    const { ctx } = this;
+    const pid = ctx.program.id;
+    if (c.name === 'status') {
+      const members = listMembers(ctx.db, pid);
+      const last = lastRound(ctx.db, pid);
+      return {
+        ok: true,
+        reply: reply.replyStatus({
+          program: ctx.program.name,
+          active: members.filter((x) => x.state === 'active').length,
+          paused: members.filter((x) => x.state === 'active' && x.pauseUntil !== undefined && x.pauseUntil > m.day).length,
+          out: members.filter((x) => x.state !== 'active').length,
+          ...(last ? { lastRound: { round: last.period, groups: groupsOfRound(ctx.db, last.id).length } } : {}),
+          nextRound: this.nextUnpaired(m.period).key,
+          pending: countByStatus(ctx.db, pid).pending,
+        }),
+      };
+    }
+    if (c.name === 'members') {
+      await this.sync();
+      return { ok: true, reply: reply.replyMembers(listMembers(ctx.db, pid).map((x) => ({ name: x.name, state: x.state }))) };
+    }
+    const named: Target | undefined = 'target' in c ? c.target : undefined;
+    const target = named ? await this.member(named.who) : undefined;
+    if (!named || !target) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
+    switch (c.name) {
+      case 'kick':
+        return { ok: true, reply: reply.replyKicked(target.name), write: () => updateMember(ctx.db, pid, target.userId, { state: 'kicked' }) };
+      case 'pause': {
+        const until = pauseUntil(m.day, c.span);
+        if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
+        return { ok: true, reply: reply.replyModPaused(target.name, addDays(until, -1), m.day), write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }) };
+      }
+      case 'resume': {
+        // As `member set --resume`: it also lets a kicked or removed member back in.
+        const changes: MemberChanges = { pauseUntil: null };
+        if (target.state === 'kicked' || target.state === 'removed') Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
+        return { ok: true, reply: reply.replyModResumed(target.name), write: () => updateMember(ctx.db, pid, target.userId, changes) };
+      }
+      case 'frequency':
+        return { ok: true, reply: reply.replyModFrequency(target.name, c.every), write: () => updateMember(ctx.db, pid, target.userId, { frequency: c.every }) };
+      default:
+        return this.help(m, false);
+    }
+  }
+
+  /** What the bot understands (the `inbox-help.md` template), with the moderators' commands for them. */
+  private async help(m: Incoming, ok: boolean): Promise<Outcome> {
+    const sender = { mention: this.platform.mention({ id: m.message.fromId, name: m.message.fromName }) };
+    return { ok, reply: renderInboxHelp(sender, await this.isModerator(m.message), this.ctx.config.templates), addressed: true };
+  }
+
+  private async join(m: Incoming): Promise<Outcome> {
+    const me = m.sender;
+    if (me?.state === 'active') return { ok: true, reply: reply.replyAlreadyIn() };
+    if (me?.state === 'kicked') return { ok: false, reply: reply.replyJoinKicked() };
+    const place = this.platform.place();
+    // The place changes before the database: a kill in between is repaired by the rerun, as adding is idempotent.
+    const change: PlaceChange = this.ctx.scratch ? 'done' : await this.platform.addMember(m.message.fromId);
+    if (change === 'not-permitted') return { ok: false, reply: reply.replyJoinNeedsPlace(place.joinHowTo) };
+    const user = { id: m.message.fromId, name: m.message.fromName };
+    return { ok: true, reply: reply.replyJoined(), write: () => joinMember(this.ctx.db, this.ctx.program.id, user, m.day) };
+  }
+
+  private async leave(m: Incoming): Promise<Outcome> {
+    const me = m.sender;
+    if (!me || me.state !== 'active') return { ok: true, reply: reply.replyNotIn() };
+    const place = this.platform.place();
+    const change = this.ctx.scratch ? 'removed' : await this.platform.removeMember(me.userId);
+    const removed = change === 'removed';
+    // Still in the place, "removed" without a leaving date keeps them out of the next syncs (as prune does).
+    const changes: MemberChanges = removed ? { state: 'left', leftOn: m.day } : { state: 'removed', leftOn: null };
+    return {
+      ok: true,
+      reply: reply.replyLeft(removed, place.name, place.leaveHowTo),
+      write: () => updateMember(this.ctx.db, this.ctx.program.id, me.userId, changes),
+    };
+  }
+
+  private forget(m: Incoming, confirmed: boolean): Outcome {
+    if (!confirmed) return { ok: true, reply: reply.replyForgetAsk() };
+    const stillIn = m.sender?.state === 'active';
+    return { ok: true, reply: reply.replyForgotten(stillIn), write: () => forgetPerson(this.ctx.db, m.message.fromId) };
+  }
+
+  /** This period when it has no round yet, otherwise the next one. */
+  private nextUnpaired(period: Period): Period {
+    return findRound(this.ctx.db, this.ctx.program.id, period.key) ? nextPeriod(period, this.ctx.config.cadence) : period;
+  }
+
+  private nameOf(userId: string): string {
+    return getMember(this.ctx.db, this.ctx.program.id, userId)?.name ?? userId;
+  }
+}
+
+/** What a non-moderator tried, for "only moderators can …". */
+function moderatorAction(c: InboxCommand): string {
+  switch (c.name) {
+    case 'kick':
+      return 'kick members';
+    case 'status':
+      return 'see the program status';
+    case 'members':
+      return 'list the members';
+    case 'pause':
+      return 'pause someone else';
+    case 'resume':
+      return 'resume someone else';
+    case 'frequency':
+      return "change someone else's frequency";
+    default:
+      return 'do that';
+  }
+}
+
+/** The first day paired again (the pause's `pauseUntil`). */
+function pauseUntil(day: string, span: { days: number } | { months: number } | { until: string }): string {
+  if ('until' in span) return addDays(span.until, 1);
+  if ('days' in span) return addDays(day, span.days);
+  return addMonths(day, span.months);
+}
+
+/** `europe/berlin` → `Europe/Berlin`; undefined for anything that is not a time zone. */
+function canonicalZone(zone: string): string | undefined {
+  if (!isValidTimeZone(zone)) return undefined;
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+}

@@ -1,0 +1,236 @@
+/**
+ * Every reply `pairbot inbox` sends, one function each. Names and anything a
+ * member wrote pass through `shown`/`quoted`, so a reply can never ping anyone:
+ * the adapter adds the sender's own mention where a conversation is shared.
+ */
+
+import { cleanName, count, neutraliseMentions } from './messages.js';
+import type { Cadence } from './periods.js';
+
+const ZWSP = '\u200b';
+
+/** Another person's name in a reply: never a mention, whatever the name is. */
+export function shown(name: string): string {
+  return neutraliseMentions(cleanName(name)).replace(/@/g, `@${ZWSP}`).replace(/[`*_~|<>]/g, '') || '(no name)';
+}
+
+/** Something the sender wrote, echoed back inert and short. */
+export function quoted(text: string): string {
+  const inert = neutraliseMentions(cleanName(text)).replace(/@/g, `@${ZWSP}`).replace(/`/g, "'");
+  return `\`${inert.length > 40 ? `${inert.slice(0, 39)}…` : inert}\``;
+}
+
+/** "Friday 15 January" (with the year when it is not this year's). */
+export function humanDate(date: string, today: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' };
+  if (date.slice(0, 4) !== today.slice(0, 4)) options.year = 'numeric';
+  const parts = new Intl.DateTimeFormat('en-GB', options).formatToParts(d);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return [part('weekday'), part('day'), part('month'), part('year')].filter(Boolean).join(' ');
+}
+
+const unitOf: Record<Cadence, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
+
+function every(n: number): string {
+  return n === 1 ? 'every round' : `every ${n} rounds`;
+}
+
+export function replyMalformed(command: string, problem: string): string {
+  return `I did not get that \`${command}\`: ${problem}. Write \`help\` for everything I understand.`;
+}
+
+export function replyModeratorsOnly(what: string): string {
+  return `Only moderators can ${what}; nothing changed.`;
+}
+
+export function replyNotInProgram(): string {
+  return 'You are not in the pairing program, so there is nothing to change. Write `join` to join it.';
+}
+
+export function replyOutOfProgram(): string {
+  return 'You are not taking part in the pairing program at the moment. Write `join` to come back.';
+}
+
+export function replyUnknownPerson(who: string): string {
+  return `I don't know anyone called ${quoted(who)} in this program. Use their username, e.g. \`@alice\`.`;
+}
+
+export function replyNotYourself(command: string): string {
+  return `You cannot ${command} yourself.`;
+}
+
+export function replyJoined(): string {
+  return 'Welcome! You are in the program and in the next round.';
+}
+
+export function replyAlreadyIn(): string {
+  return 'You are already in the program. Write `help` to see what you can change.';
+}
+
+export function replyJoinNeedsPlace(howTo: string): string {
+  return `I cannot add you myself: ${howTo} Then you are in the next round.`;
+}
+
+export function replyJoinKicked(): string {
+  return 'A moderator took you out of the program, so I cannot put you back; ask a moderator.';
+}
+
+export function replyLeft(placeRemoved: boolean, placeName: string, howTo: string): string {
+  const place = placeRemoved ? ` I removed you from ${placeName}.` : howTo ? ` You are still in ${placeName}: ${howTo}` : '';
+  return `Done: you are out of the program and won't be paired any more; your history is kept.${place} Write \`join\` to come back any time.`;
+}
+
+export function replyNotIn(): string {
+  return 'You are not in the program. Write `join` to join it.';
+}
+
+export function replySkip(round: string, start: string, today: string): string {
+  return `Done: you sit out round ${round} (from ${humanDate(start, today)}). Changed your mind? Write \`resume\` before it is paired.`;
+}
+
+export function replySkipAgain(round: string): string {
+  return `You already sit out round ${round}. Write \`resume\` to take part after all.`;
+}
+
+export function replyPaused(lastDay: string, today: string): string {
+  return `Paused until ${humanDate(lastDay, today)}; write \`resume\` to come back earlier.`;
+}
+
+export function replyResumed(changed: boolean): string {
+  return changed ? 'Welcome back: you are in the next round again.' : 'You were not paused; you are in the next round.';
+}
+
+export function replyFrequency(n: number, cadence: Cadence): string {
+  return n === 1
+    ? `Done: you are paired every ${unitOf[cadence]}.`
+    : `Done: you are paired ${every(n)} (every ${n} ${unitOf[cadence]}s). Write \`frequency 1\` to go back to every round.`;
+}
+
+export function replyPrefer(name: string): string {
+  return `Noted: I will try to pair you with ${shown(name)} soon.`;
+}
+
+/** Names nobody: the reply may be read by others, and an avoid is never revealed. */
+export function replyAvoid(shared: boolean): string {
+  return shared
+    ? 'Noted; you will not be paired with them. Avoids are private: next time, write them to me in a direct message.'
+    : 'Noted; you will never be paired with them. This stays private: they are not told.';
+}
+
+export function replyUnavoid(found: boolean): string {
+  return found ? 'Done: that avoid is lifted.' : 'You were not avoiding them; nothing changed.';
+}
+
+export function replyTimezone(zone: string): string {
+  return `Done: your time zone is ${zone}.`;
+}
+
+export function replyBadTimezone(written: string): string {
+  return `${quoted(written)} is not a time zone I know. Use an IANA name such as \`Europe/Berlin\` or \`America/New_York\`.`;
+}
+
+export function replyPartner(round: string, partners: readonly string[] | undefined, roundExists: boolean): string {
+  if (!roundExists) return `Round ${round} has not been paired yet; you will hear from me when it is.`;
+  if (!partners || partners.length === 0) return `You have no group in round ${round}.`;
+  return `Round ${round}: you are with ${partners.map(shown).join(', ')}.`;
+}
+
+export function replyHistory(entries: readonly { on: string; with: readonly string[] }[]): string {
+  if (entries.length === 0) return 'You have not been paired with anyone yet.';
+  return [entries.length === 1 ? 'Your last partner:' : `Your last ${entries.length} partners:`, ...entries.map((e) => `• ${e.on}: ${e.with.map(shown).join(', ')}`)].join('\n');
+}
+
+export interface MemberSettings {
+  state: string;
+  frequency: number;
+  /** Last paused day, when paused. */
+  pausedThrough?: string;
+  timezone?: string;
+  prefers: readonly string[];
+  avoids: readonly string[];
+  skips: readonly string[];
+}
+
+export function replyMe(s: MemberSettings, cadence: Cadence, today: string): string {
+  return [
+    `You are ${s.state === 'active' ? 'in the program' : 'out of the program'}, paired ${every(s.frequency)} (${cadence} rounds).`,
+    s.pausedThrough ? `Paused until ${humanDate(s.pausedThrough, today)}.` : '',
+    s.skips.length ? `Sitting out round ${s.skips.join(', ')}.` : '',
+    `Time zone: ${s.timezone ?? 'not set (write `timezone Europe/Berlin`)'}.`,
+    s.prefers.length ? `You prefer: ${s.prefers.map(shown).join(', ')}.` : '',
+    s.avoids.length ? `You avoid (private): ${s.avoids.map(shown).join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export interface DataSummary {
+  programs: number;
+  name: string;
+  timezone?: string;
+  groups: number;
+  feedbackAnswers: number;
+  preferences: number;
+  messages: number;
+}
+
+export function replyMyData(d: DataSummary): string {
+  return [
+    `What I store about you: your user id and name (${shown(d.name)})${d.timezone ? `, your time zone (${d.timezone})` : ''}, your settings in ${count(d.programs, 'program')},`,
+    `${count(d.groups, 'group')} you were in, ${count(d.feedbackAnswers, 'feedback answer')}, ${count(d.preferences, 'preference')} you set, and ${count(d.messages, 'message')} I sent you.`,
+    'Write `forget me` to have all of it deleted.',
+  ].join('\n');
+}
+
+export function replyForgetAsk(): string {
+  return 'This deletes everything I store about you: settings, history, preferences and feedback. It cannot be undone. Write `forget me confirm` to go ahead.';
+}
+
+export function replyForgotten(stillInPlace: boolean): string {
+  return `Done: everything I stored about you is deleted.${stillInPlace ? ' You are still in the channel, so the next round would count you as a newcomer; leave the channel (or write `leave` first) to stay out.' : ''}`;
+}
+
+export function replyKicked(name: string): string {
+  return `Done: ${shown(name)} is out of the program (\`resume @name\` lets them back in).`;
+}
+
+export function replyModPaused(name: string, lastDay: string, today: string): string {
+  return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.`;
+}
+
+export function replyModResumed(name: string): string {
+  return `Done: ${shown(name)} is back in the rotation.`;
+}
+
+export function replyModFrequency(name: string, n: number): string {
+  return `Done: ${shown(name)} is paired ${every(n)}.`;
+}
+
+export interface StatusSummary {
+  program: string;
+  active: number;
+  paused: number;
+  out: number;
+  lastRound?: { round: string; groups: number };
+  nextRound: string;
+  pending: number;
+}
+
+export function replyStatus(s: StatusSummary): string {
+  return [
+    `Program ${shown(s.program)}: ${count(s.active, 'active member')} (${s.paused} paused), ${s.out} out.`,
+    s.lastRound ? `Last round ${s.lastRound.round}: ${count(s.lastRound.groups, 'group')}.` : 'No round yet.',
+    `Next round: ${s.nextRound}. Messages pending: ${s.pending}.`,
+  ].join('\n');
+}
+
+/** At most this many names in a chat reply; `pairbot members` has them all. */
+export const MEMBERS_SHOWN = 50;
+
+export function replyMembers(members: readonly { name: string; state: string }[]): string {
+  if (members.length === 0) return 'The program has no members yet.';
+  const listed = members.slice(0, MEMBERS_SHOWN).map((m) => `${shown(m.name)}${m.state === 'active' ? '' : ` (${m.state})`}`);
+  const more = members.length > MEMBERS_SHOWN ? `, and ${members.length - MEMBERS_SHOWN} more (\`pairbot members\` lists all)` : '';
+  return `${count(members.length, 'member')}: ${listed.join(', ')}${more}.`;
+}

@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { InboxReport } from '../../src/commands/inbox.js';
+import type { LocalPost } from '../../src/platforms/local.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+/** Members and moderators write to the bot (`local say`), `inbox` answers: SPEC §7 on the local platform. */
+describe('inbox on the local platform (built CLI)', () => {
+  const box = useLocalSandbox();
+  const say = async (who: string, text: string, ...more: string[]) => {
+    const r = await box.pairbot('local', 'say', who, text, '--date', '2026-11-24', ...more);
+    expect(r.code, r.stderr).toBe(0);
+  };
+  const inbox = async (...more: string[]): Promise<InboxReport> => box.json('inbox', '--date', '2026-11-24', ...more);
+  const posts = async (): Promise<LocalPost[]> => (await box.json('local', 'messages')).posts;
+  /** The bot's replies to one member (DMs and shared conversations), oldest first. */
+  const repliesTo = async (userId: string) => (await posts()).filter((p) => p.from === undefined && p.conversation !== 'channel' && p.recipients.includes(userId) && !p.text.startsWith('👋'));
+  const db = () => new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
+  const member = (userId: string) => {
+    const d = db();
+    try {
+      return d.prepare('SELECT state, frequency, pause_until AS pauseUntil, timezone_override AS tz FROM members WHERE user_id = ?').get(userId) as
+        | { state: string; frequency: number; pauseUntil: string | null; tz: string | null }
+        | undefined;
+    } finally {
+      d.close();
+    }
+  };
+
+  it('applies every member command once and replies in the conversation', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('bob', 'skip');
+    await say('carol', 'hey @pairbot, pause until 2027-01-15 please');
+    await say('dave', '!frequency 2');
+    await say('erin', '/every 3 weeks');
+    await say('frank', 'prefer @alice');
+    await say('grace', 'timezone america/new_york');
+    await say('heidi', 'help');
+    await say('ivan', 'me');
+    await say('judy', 'what is this');
+    const report = await inbox();
+    expect(report.program).toBe('default');
+    expect(report.ignored).toBe(0);
+    expect(report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([
+      ['u02', 'skip', true],
+      ['u03', 'pause', true],
+      ['u04', 'frequency', true],
+      ['u05', 'frequency', true],
+      ['u06', 'prefer', true],
+      ['u07', 'timezone', true],
+      ['u08', 'help', true],
+      ['u09', 'me', true],
+      ['u10', 'unknown', false],
+    ]);
+    expect(new Set(report.handled.map((h) => h.message)).size).toBe(9);
+    expect(member('u03')!.pauseUntil).toBe('2027-01-16');
+    expect(member('u04')!.frequency).toBe(2);
+    expect(member('u05')!.frequency).toBe(3);
+    expect(member('u07')!.tz).toBe('America/New_York');
+    expect((await repliesTo('u03'))[0]!.text).toBe('Paused until Friday 15 January 2027; write `resume` to come back earlier.');
+    expect((await repliesTo('u02'))[0]!.text).toContain('round 2026-W48');
+    expect((await repliesTo('u10'))[0]!.text).toContain('`skip`');
+    expect((await repliesTo('u08'))[0]!.text).not.toContain('kick');
+    expect((await repliesTo('u09'))[0]!.text).toContain('paired every round');
+
+    // A rerun answers nothing again; bob's skip keeps him out of the round, carol's pause too.
+    expect((await inbox()).handled).toEqual([]);
+    expect((await repliesTo('u02')).length).toBe(1);
+    const round = await box.json('pair', '--date', '2026-11-24');
+    expect(round.excluded.optedOut).toEqual(['u02']);
+    expect(round.excluded.paused).toEqual(['u03']);
+  });
+
+  it('answers in a shared conversation only what mentions the bot, pinging only the sender', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23');
+    const intro = (await posts()).find((p) => p.recipients.includes('u01') && p.text.startsWith('👋'))!;
+    const partner = intro.recipients.find((id) => id !== 'u01')!;
+    await say('alice', 'shall we meet on Tuesday?', '--in', intro.id);
+    await say(partner, 'sure, skip the small talk', '--in', intro.id);
+    await say('alice', '@pairbot partner', '--in', intro.id);
+    await say('bob', '@pairbot prefer @everyone', '--in', 'channel');
+    const report = await inbox();
+    expect(report.ignored).toBe(2);
+    expect(report.handled.map((h) => [h.from, h.command])).toEqual([
+      ['u01', 'partner'],
+      ['u02', 'prefer'],
+    ]);
+    const all = await posts();
+    const inGroup = all.filter((p) => p.conversation === intro.conversation && p.from === undefined && p !== all.find((x) => x.id === intro.id));
+    expect(inGroup).toHaveLength(1);
+    expect(inGroup[0]!.text).toMatch(/^@alice Round 2026-W48: you are with /);
+    const inChannel = all.filter((p) => p.conversation === 'channel' && p.from === undefined);
+    expect(inChannel).toHaveLength(1);
+    expect(inChannel[0]!.text.startsWith('@bob ')).toBe(true);
+    expect(inChannel[0]!.text.slice(5)).not.toMatch(/@(everyone|here|channel)\b|@[a-z]/);
+  });
+
+  it('keeps an avoid confidential, and lets only moderators act on someone else', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice,u13';
+    await say('dave', 'avoid @erin');
+    await say('erin', 'me');
+    await say('erin', 'my data');
+    await say('bob', 'kick @erin');
+    await say('bob', 'pause @erin 2 weeks');
+    await say('bob', 'status');
+    await say('alice', 'pause @carol 2 weeks');
+    await say('olivia', 'kick @mallory');
+    await say('alice', 'members');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([
+      ['u04', 'avoid', true],
+      ['u05', 'me', true],
+      ['u05', 'my data', true],
+      ['u02', 'kick', false],
+      ['u02', 'pause', false],
+      ['u02', 'status', false],
+      ['u01', 'pause', true],
+      ['u13', 'kick', true],
+      ['u01', 'members', true],
+    ]);
+    for (const p of await repliesTo('u05')) expect(p.text).not.toMatch(/dave|avoid/i);
+    expect((await repliesTo('u04'))[0]!.text).not.toContain('erin');
+    for (const p of await repliesTo('u02')) expect(p.text).toMatch(/^Only moderators can /);
+    expect(member('u05')).toMatchObject({ state: 'active', pauseUntil: null });
+    expect(member('u03')!.pauseUntil).toBe('2026-12-08');
+    expect(member('u11')!.state).toBe('kicked');
+    const members = (await repliesTo('u01')).at(-1)!.text;
+    expect(members).toContain('13 members');
+    expect(members).toContain('mallory (kicked)');
+  });
+
+  it('resume, unavoid, leave and join, history, and forget me after a confirmation', async () => {
+    await say('bob', 'pause 2 weeks');
+    await say('bob', 'skip');
+    await say('bob', 'avoid carol');
+    await say('bob', 'unavoid @carol');
+    await say('bob', 'resume');
+    await say('carol', 'leave');
+    await say('carol', 'skip');
+    await say('dave', 'forget me');
+    await inbox();
+    expect(member('u02')!.pauseUntil).toBeNull();
+    expect(member('u03')!.state).toBe('left');
+    expect(member('u04')).toBeDefined();
+    const round = await box.json('pair', '--date', '2026-11-24');
+    expect(round.excluded.optedOut).toEqual([]);
+    expect(round.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).not.toContain('u03');
+    expect(round.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).toContain('u02');
+    expect((await repliesTo('u03')).at(-1)!.text).toMatch(/write `join`/i);
+
+    await say('carol', 'join');
+    await say('bob', 'history');
+    await say('dave', 'forget me confirm');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.command, h.ok])).toEqual([
+      ['join', true],
+      ['history', true],
+      ['forget me', true],
+    ]);
+    expect(member('u03')!.state).toBe('active');
+    expect(member('u04')).toBeUndefined();
+    expect((await repliesTo('u02')).at(-1)!.text).toMatch(/^Your last partner:\n• 2026-11-24: /);
+    expect((await repliesTo('u04')).at(-1)!.text).toMatch(/^Done: everything I stored about you is deleted/);
+  });
+
+  it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {
+    const old = await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-20');
+    expect(old.code).toBe(0);
+    await say('carol', 'frequency 2');
+    const dry = await inbox('--dry-run');
+    expect(dry.handled.map((h) => h.command)).toEqual(['frequency']);
+    expect((await posts()).filter((p) => p.from === undefined)).toEqual([]);
+    const real = await inbox();
+    expect(real.handled.map((h) => [h.from, h.command])).toEqual([['u03', 'frequency']]);
+    expect(real.ignored).toBe(1);
+    expect((await repliesTo('u02'))).toEqual([]);
+  });
+});

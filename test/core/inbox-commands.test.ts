@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { isModeratorCommand, parseInboxMessage } from '../../src/core/inbox-commands.js';
+import { humanDate, quoted, replyAvoid, shown } from '../../src/core/inbox-replies.js';
+
+const bot = { id: '900', name: 'pairbot' };
+const parse = (text: string, cadence: 'daily' | 'weekly' | 'monthly' = 'weekly') => parseInboxMessage(text, bot, cadence);
+
+describe('parseInboxMessage', () => {
+  it('reads every member command of SPEC §7', () => {
+    expect(parse('help')).toEqual({ name: 'help' });
+    expect(parse('join')).toEqual({ name: 'join' });
+    expect(parse('leave')).toEqual({ name: 'leave' });
+    expect(parse('skip')).toEqual({ name: 'skip' });
+    expect(parse('pause 3 weeks')).toEqual({ name: 'pause', span: { days: 21 } });
+    expect(parse('pause until 2027-01-15')).toEqual({ name: 'pause', span: { until: '2027-01-15' } });
+    expect(parse('resume')).toEqual({ name: 'resume' });
+    expect(parse('frequency 2')).toEqual({ name: 'frequency', every: 2 });
+    expect(parse('every 2 weeks')).toEqual({ name: 'frequency', every: 2 });
+    expect(parse('prefer @alice')).toEqual({ name: 'prefer', target: { who: 'alice' } });
+    expect(parse('avoid <@123456>')).toEqual({ name: 'avoid', target: { who: '123456' } });
+    expect(parse('unavoid @Bob')).toEqual({ name: 'unavoid', target: { who: 'Bob' } });
+    expect(parse('timezone Europe/Berlin')).toEqual({ name: 'timezone', zone: 'Europe/Berlin' });
+    expect(parse('partner')).toEqual({ name: 'partner' });
+    expect(parse('history')).toEqual({ name: 'history' });
+    expect(parse('me')).toEqual({ name: 'me' });
+    expect(parse('my data')).toEqual({ name: 'my data' });
+    expect(parse('forget me')).toEqual({ name: 'forget me', confirmed: false });
+    expect(parse('forget me confirm')).toEqual({ name: 'forget me', confirmed: true });
+  });
+
+  it('reads moderator commands, with the named member kept as written', () => {
+    expect(parse('kick @Carol')).toEqual({ name: 'kick', target: { who: 'Carol' } });
+    expect(parse('pause @carol 2 weeks')).toEqual({ name: 'pause', span: { days: 14 }, target: { who: 'carol' } });
+    expect(parse('resume <@!42>')).toEqual({ name: 'resume', target: { who: '42' } });
+    expect(parse('frequency @carol 3')).toEqual({ name: 'frequency', every: 3, target: { who: 'carol' } });
+    expect(parse('status')).toEqual({ name: 'status' });
+    expect(parse('members')).toEqual({ name: 'members' });
+    for (const text of ['kick @x', 'pause @x 1 week', 'resume @x', 'frequency @x 2', 'status', 'members']) expect(isModeratorCommand(parse(text)), text).toBe(true);
+    for (const text of ['pause 1 week', 'resume', 'frequency 2', 'avoid @x', 'help']) expect(isModeratorCommand(parse(text)), text).toBe(false);
+  });
+
+  it('forgives case, prefixes, the bot mention, filler and extra words', () => {
+    for (const text of ['SKIP', '!skip', '/skip', '@pairbot skip', '<@900> skip', 'hey @pairbot, please skip this week', 'skip @pairbot', 'Skip!']) {
+      expect(parse(text), text).toEqual({ name: 'skip' });
+    }
+    expect(parse('Pause for 2 Weeks please')).toEqual({ name: 'pause', span: { days: 14 } });
+    expect(parse('pause 10d')).toEqual({ name: 'pause', span: { days: 10 } });
+    expect(parse('pause a month')).toEqual({ name: 'pause', span: { months: 1 } });
+    expect(parse('every other week')).toEqual({ name: 'frequency', every: 2 });
+    expect(parse('My Data')).toEqual({ name: 'my data' });
+    expect(parse('timezone america/new_york')).toEqual({ name: 'timezone', zone: 'america/new_york' });
+  });
+
+  it('says what is wrong with a malformed command, and reads anything else as unknown', () => {
+    expect(parse('pause')).toMatchObject({ name: 'pause', malformed: true });
+    expect(parse('pause banana')).toMatchObject({ name: 'pause', malformed: true });
+    expect(parse('pause until tomorrow')).toMatchObject({ name: 'pause', malformed: true });
+    expect(parse('pause 5 years')).toMatchObject({ name: 'pause', malformed: true });
+    expect(parse('frequency 0')).toMatchObject({ name: 'frequency', malformed: true });
+    expect(parse('frequency 99')).toMatchObject({ name: 'frequency', malformed: true });
+    expect(parse('every 2 months')).toMatchObject({ name: 'frequency', malformed: true });
+    expect(parse('every 2 days', 'daily')).toEqual({ name: 'frequency', every: 2 });
+    expect(parse('avoid')).toMatchObject({ name: 'avoid', malformed: true });
+    expect(parse('kick')).toMatchObject({ name: 'kick', malformed: true });
+    expect(parse('timezone')).toMatchObject({ name: 'timezone', malformed: true });
+    expect(parse('what is this?')).toEqual({ name: 'unknown' });
+    expect(parse('')).toEqual({ name: 'unknown' });
+    expect(parse('@pairbot')).toEqual({ name: 'unknown' });
+  });
+});
+
+describe('inbox replies', () => {
+  it('never turn a name or echoed text into a mention', () => {
+    for (const name of ['@everyone', 'here', '<@&123>', '<@42>', '@channel']) {
+      expect(shown(name)).not.toMatch(/@(everyone|here|channel)\b|<@/);
+      expect(quoted(name)).not.toMatch(/@(everyone|here|channel)\b|<@/);
+    }
+    expect(shown('alice')).toBe('alice');
+  });
+
+  it('dates read like "Friday 15 January", with the year only when it differs', () => {
+    expect(humanDate('2027-01-15', '2027-01-02')).toBe('Friday 15 January');
+    expect(humanDate('2027-01-15', '2026-12-20')).toBe('Friday 15 January 2027');
+  });
+
+  it('an avoid reply names nobody', () => {
+    expect(replyAvoid(true)).not.toMatch(/@/);
+    expect(replyAvoid(false)).not.toMatch(/@/);
+  });
+});
