@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from '../errors.js';
 import { groupOutcome, needsReminder, tally, type Answer, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
@@ -21,6 +22,8 @@ export interface FeedbackReport extends Tally {
   dryRun: boolean;
   asked: number;
   reminded: number;
+  /** Asks whose answers could not be read this run (warned about by name; the next run reads them again). */
+  unreadable: number;
   rounds: ({ round: string } & Tally)[];
 }
 
@@ -34,7 +37,8 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   const allAsks = messagesOfKind(db, program.id, 'feedback-ask');
   const asks = allAsks.filter((m) => m.status === 'sent');
   if (asks.length > 0) await ctx.connect();
-  for (const ask of asks) await readAnswers(ctx, ask, ctx.config.now.toISOString());
+  let unreadable = 0;
+  for (const ask of asks) if (!(await readAnswers(ctx, ask, ctx.config.now.toISOString()))) unreadable++;
   const asksByGroup = new Map<number, OutboxMessage[]>();
   for (const a of allAsks) if (a.groupId !== null) asksByGroup.set(a.groupId, [...(asksByGroup.get(a.groupId) ?? []), a]);
 
@@ -63,6 +67,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
     dryRun: ctx.dryRun,
     asked,
     reminded,
+    unreadable,
     met: current.met,
     missed: current.missed,
     scheduled: current.scheduled,
@@ -70,7 +75,8 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
     rounds,
   };
   print(ctx, report, options.json);
-  return exitCodeFor(delivery);
+  // An ask whose answers could not be read leaves the tally incomplete: partly done.
+  return unreadable > 0 ? Math.max(EXIT.partial, exitCodeFor(delivery)) : exitCodeFor(delivery);
 }
 
 /** Outcomes of a round's groups that were asked. */
@@ -88,15 +94,33 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
 
 
 /** Stores the answers group members gave by reacting to an ask (anyone else's reactions are ignored). */
-async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promise<void> {
-  if (ask.groupId === null) return;
+/**
+ * Returns false when the platform would not give an answer's reactions (a 500 after the
+ * retries, a lasting 403): that ask is named in a warning and skipped, so one unreadable post
+ * never blocks the tally of the rest nor the next round's asks. A rejected token stops the run.
+ */
+async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promise<boolean> {
+  if (ask.groupId === null) return true;
   const members = new Set(ask.recipients);
+  let readable = true;
   for (const post of postsOf(ctx.db, ask.id)) {
-    for (const r of await ctx.platform.readReactions(post)) {
+    let reactions;
+    try {
+      reactions = await ctx.platform.readReactions(post);
+    } catch (err) {
+      if (err instanceof AuthError) throw new DeliveryStoppedError(`${err.message}; no answers read, the next run reads them`, { cause: err });
+      if (!(err instanceof PlatformError)) throw err;
+      const who = ask.recipients.map((id) => `@${getMember(ctx.db, ctx.program.id, id)?.name ?? id}`).join(', ');
+      ctx.log.warn(`could not read the answers to the ${ask.period ?? ''} feedback ask #${ask.id} to ${who}: ${err.message}; skipped, the next run reads it again`);
+      readable = false;
+      continue;
+    }
+    for (const r of reactions) {
       const answer = r.reaction in ANSWER_OF ? ANSWER_OF[r.reaction as keyof typeof ANSWER_OF] : undefined;
       if (answer && members.has(r.userId)) recordAnswer(ctx.db, ask.groupId, r.userId, answer, at);
     }
   }
+  return readable;
 }
 
 /** Only groups whose intro went out are asked: they have a conversation to answer in. */
@@ -139,6 +163,7 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined):
     `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${ask} ${count(report.asked, 'new group')} and ${remind} ${count(report.reminded, 'group')}.`,
     `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
   ];
+  if (report.unreadable) lines.push(`${count(report.unreadable, 'ask')} could not be read this time (see the warnings above); the next run reads ${report.unreadable === 1 ? 'it' : 'them'} again.`);
   const earlier = report.rounds.filter((r) => r.round !== report.round);
   if (earlier.length) lines.push('Earlier rounds:', ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`));
   ctx.print(lines.join('\n'));

@@ -6,6 +6,7 @@ import { FakeDiscord } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
 import type { PairReport } from '../../src/commands/pair.js';
 
 /**
@@ -108,6 +109,52 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
       expect(fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
     }
     expect(fake.botMessages()).toHaveLength(4);
+  });
+});
+
+describe('an unreadable feedback ask (Mattermost)', () => {
+  let fake: FakeMattermost;
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+
+  beforeEach(async () => {
+    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
+    fake.addUsers(4, 'person');
+    ({ dir, cleanup } = tempDir());
+    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('is warned about by name and skipped: the rest is tallied, the next round asked, exit 3', async () => {
+    const paired = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1')).stdout) as PairReport;
+    expect((await pairbot('collect-feedback', '--date', '2026-11-27')).code).toBe(0);
+    const [askA, askB] = paired.groups.map((g) => fake.postsIn(fake.conversationOf(g.members.map((m) => m.id))!.id)[1]!);
+    fake.react(paired.groups[0]!.members[0]!.id, askA!.id, 'white_check_mark');
+    fake.react(paired.groups[1]!.members[0]!.id, askB!.id, 'white_check_mark');
+    fake.inject({ kind: 'status', status: 500 }, { method: 'GET', path: new RegExp(`^/api/v4/posts/${askA!.id}/reactions$`), times: 1000 });
+
+    const tally = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
+    expect(tally.code, tally.stderr).toBe(3);
+    expect(tally.stderr).toMatch(new RegExp(`could not read the answers to the 2026-W48 feedback ask #\\d+ to @person00\\d, @person00\\d: .*HTTP 500`));
+    expect(JSON.parse(tally.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', met: 1, unanswered: 1, unreadable: 1 });
+
+    // The next round is paired and asked although the old ask is still unreadable.
+    expect((await pairbot('pair', '--date', '2026-11-30', '--seed', '2')).code).toBe(0);
+    const next = await pairbot('collect-feedback', '--json', '--date', '2026-12-04');
+    expect(next.code).toBe(3);
+    expect(JSON.parse(next.stdout) as FeedbackReport).toMatchObject({ round: '2026-W49', asked: 2, unreadable: 1 });
+
+    fake.clearFaults();
+    const healed = await pairbot('collect-feedback', '--json', '--date', '2026-12-05');
+    expect(healed.code, healed.stderr).toBe(0);
+    const report = JSON.parse(healed.stdout) as FeedbackReport;
+    expect(report.unreadable).toBe(0);
+    expect(report.rounds.find((r) => r.round === '2026-W48')).toMatchObject({ met: 2, unanswered: 0 });
   });
 });
 
