@@ -110,17 +110,6 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     .raw()
     .all(programId, fromIndex) as [number, ExclusionReason, number][];
   for (const [roundId, reason, n] of exclusions) rounds.get(roundId)!.excluded[reason] = n;
-  // One row per group with its members and answers joined: per-row marshalling is what
-  // costs at this size, so no self-join grouped by pair and no separate answer rows.
-  const rows = db
-    .prepare(
-      `SELECT g.id, g.round_id, g.formed_on, g.source = 'manual',
-         (SELECT group_concat(user_id, char(0)) FROM group_members WHERE group_id = g.id),
-         (SELECT group_concat(reporter_id || char(0) || answer, char(0)) FROM feedback WHERE group_id = g.id)
-       FROM groups g WHERE g.program_id = ?`,
-    )
-    .raw()
-    .all(programId) as [number, number | null, string, number, string | null, string | null][];
   // Only groups that were asked count, as in collect-feedback's tally. The asks' outbox keys
   // (ASK_PREFIX + group id) are read from their index alone; a reminder's key follows a first ask's.
   const afterPrefix = ASK_PREFIX.slice(0, -1) + String.fromCharCode(ASK_PREFIX.charCodeAt(ASK_PREFIX.length - 1) + 1);
@@ -130,6 +119,18 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     ),
   );
 
+  // One row per group with its members and answers joined: per-row marshalling is what
+  // costs at this size, so no self-join grouped by pair and no separate answer rows; rows
+  // are streamed, so each is garbage while young.
+  const rows = db
+    .prepare(
+      `SELECT g.id, g.round_id, g.formed_on, g.source = 'manual',
+         (SELECT group_concat(user_id, char(0)) FROM group_members WHERE group_id = g.id),
+         (SELECT group_concat(reporter_id || char(0) || answer, char(0)) FROM feedback WHERE group_id = g.id)
+       FROM groups g WHERE g.program_id = ?`,
+    )
+    .raw()
+    .iterate(programId) as IterableIterator<[number, number | null, string, number, string | null, string | null]>;
   // Pairs are keyed by two small integers (one per person) and their meeting count and
   // last day packed in one small number, so 100,000s of pairs make no garbage.
   const people: string[] = [];
@@ -143,37 +144,40 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     return i;
   };
   const pairs = new Map<number, number>();
-  const grouped = new Set<string>();
-  const placedIn = new Map<number, Set<string>>();
+  // (round, person) already counted: a member re-placed by catch-up in the same round counts once.
+  const placed = new Set<number>();
+  const days = new Map<string, number>();
   const answeredGroups: AnsweredGroup[] = [];
   for (const [groupId, roundId, formedOn, manual, joined, answered] of rows) {
     if (joined === null) continue;
     const memberIds = joined.split('\u0000');
+    const indexes = memberIds.map(indexOf);
     const given = answered === null ? undefined : answersOf(answered);
-    for (const id of memberIds) grouped.add(id);
     const round = roundId === null ? undefined : rounds.get(roundId);
     if (round) {
       round.groups++;
-      // Distinct people: a member re-placed by catch-up in the same round counts once.
-      let placed = placedIn.get(roundId!);
-      if (!placed) placedIn.set(roundId!, (placed = new Set()));
-      for (const id of memberIds) placed.add(id);
+      for (const i of indexes) {
+        const key = roundId! * PERSON_SPAN + i;
+        if (placed.has(key)) continue;
+        placed.add(key);
+        round.paired++;
+      }
       if (round.formedOn === null || formedOn < round.formedOn) round.formedOn = formedOn;
       if (asked.has(groupId)) round.outcomes[groupOutcome(given ?? [])]++;
     }
     if (given && !manual) answeredGroups.push({ id: groupId, formedOn, memberIds, answers: given });
     if (formedOn < fromDate) continue;
-    const day = dayNumber(formedOn);
-    for (const a of memberIds) {
-      for (const b of memberIds) {
-        if (a >= b) continue;
-        const key = indexOf(a) * PERSON_SPAN + indexOf(b);
+    let day = days.get(formedOn);
+    if (day === undefined) days.set(formedOn, (day = dayNumber(formedOn)));
+    for (let x = 0; x < indexes.length; x++) {
+      for (let y = 0; y < indexes.length; y++) {
+        if (memberIds[x]! >= memberIds[y]!) continue;
+        const key = indexes[x]! * PERSON_SPAN + indexes[y]!;
         const packed = pairs.get(key);
         pairs.set(key, packed === undefined ? PACK + day : (Math.floor(packed / PACK) + 1) * PACK + Math.max(day, packed % PACK));
       }
     }
   }
-  for (const [roundId, placed] of placedIn) rounds.get(roundId)!.paired = placed.size;
   answeredGroups.sort((x, y) => (x.formedOn === y.formedOn ? y.id - x.id : x.formedOn < y.formedOn ? 1 : -1));
 
   const members = db
@@ -182,7 +186,8 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
        FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
     )
     .all(programId) as MemberFacts[];
-  const neverGrouped = members.filter((m) => !grouped.has(m.id)).map((m) => m.id);
+  // Everyone in a group has a person index.
+  const neverGrouped = members.filter((m) => !personIndex.has(m.id)).map((m) => m.id);
 
   return { rounds: [...rounds.values()], members, meetings: meetingFacts(pairs, people), neverGrouped, answeredGroups };
 }
