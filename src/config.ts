@@ -24,6 +24,8 @@ export interface DiscordSettings {
   roleId?: string;
   channelId?: string;
   apiUrl: string;
+  /** `dm`: each member of a group gets a DM; `thread`: one private thread per group in the channel. */
+  delivery?: 'dm' | 'thread';
 }
 
 /** The local platform's state file, beside the database unless PAIRBOT_LOCAL_STATE says otherwise. */
@@ -80,7 +82,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const SETTINGS = [
   'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
   'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
-  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS', 'PAIRBOT_TEMPLATES_DIR',
+  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS', 'PAIRBOT_TEMPLATES_DIR', 'PAIRBOT_DISCORD_DELIVERY',
   'PAIRBOT_ADMINS', 'PAIRBOT_ADMIN_ROLE',
   'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
   'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
@@ -188,6 +190,7 @@ export function loadConfig(
     roleId: snowflake(get('DISCORD_ROLE_ID'), 'DISCORD_ROLE_ID'),
     channelId: snowflake(get('DISCORD_CHANNEL_ID'), 'DISCORD_CHANNEL_ID'),
     apiUrl: url(get('DISCORD_API_URL'), 'DISCORD_API_URL') ?? DEFAULT_DISCORD_API,
+    delivery: oneOf(get('PAIRBOT_DISCORD_DELIVERY'), 'PAIRBOT_DISCORD_DELIVERY', ['dm', 'thread'] as const, 'dm'),
   };
   const healthcheck = healthcheckUrl(get('PAIRBOT_HEALTHCHECK_URL'));
   if (flags.verbose && flags.quiet) throw new UsageError('--verbose and --quiet cannot be used together');

@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from './errors.js';
-import { count, renderUnreachableNote } from './core/messages.js';
+import { cleanName, count, renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
 import {
   enqueue,
@@ -15,6 +15,8 @@ import {
   outboxKey,
 } from './store/outbox.js';
 import { getMember } from './store/members.js';
+import { recordThread, threadOf } from './store/threads.js';
+import type { GroupMessage } from './platforms/types.js';
 import { findRound } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
 import type { ChannelMessage } from './platforms/types.js';
@@ -149,7 +151,7 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
     });
     return [];
   }
-  const result = await ctx.platform.sendToGroup({ ...target, memberIds: message.recipients }, new Set(message.delivered), (memberIds, post) =>
+  const result = await ctx.platform.sendToGroup({ ...target, memberIds: message.recipients, ...groupThread(ctx, message) }, new Set(message.delivered), (memberIds, post) =>
     recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );
   const unreachable = result.unreachable.map((u) => u.userId);
@@ -177,6 +179,18 @@ async function deliverReply(ctx: Context, message: OutboxMessage, target: Channe
     markSent(ctx.db, message.id, [], new Date().toISOString());
   });
   return [];
+}
+
+/** Messages to a whole group go to its own conversation where the platform opens one (SPEC §10); messages to one person stay DMs. */
+const GROUP_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'feedback-ask'];
+
+function groupThread(ctx: Context, message: OutboxMessage): Pick<GroupMessage, 'thread'> {
+  const groupId = message.groupId;
+  if (groupId === null || !GROUP_KINDS.includes(message.kind)) return {};
+  const id = threadOf(ctx.db, groupId);
+  const names = message.recipients.map((userId) => cleanName(nameOf(ctx, userId))).join(', ');
+  const name = `☕ ${message.period ?? ''} · ${names}`.slice(0, 80) + ` · ${ctx.program.name} #${groupId}`;
+  return { thread: { name, ...(id ? { id } : {}), onOpened: (threadId) => recordThread(ctx.db, groupId, threadId) } };
 }
 
 /** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */

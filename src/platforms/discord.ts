@@ -1,5 +1,6 @@
 import { DiscordAPIError, RateLimitError, REST, type RateLimitData, type RESTOptions, type ResponseLike } from '@discordjs/rest';
 import {
+  ChannelType,
   PermissionFlagsBits,
   RESTJSONErrorCodes,
   Routes,
@@ -22,6 +23,7 @@ import type {
   DeliveryRecorder,
   GroupDeliveryResult,
   GroupMessage,
+  GroupThread,
   PlatformUser,
   PostRef,
   Reaction,
@@ -58,6 +60,8 @@ const DISCORD_EPOCH = 1_420_070_400_000n;
 const LOOKBACK_MS = 10 * 60_000;
 /** Discord's maximum page of channel messages. */
 const MESSAGES_PER_PAGE = 100;
+/** Discord caps a thread's name at 100 characters. */
+const MAX_THREAD_NAME = 100;
 
 
 export interface DiscordOptions {
@@ -96,6 +100,7 @@ interface Settings {
   /** Base and version as the REST layer wants them. */
   api: string;
   version: string;
+  delivery: 'dm' | 'thread';
 }
 
 interface Connection {
@@ -126,7 +131,7 @@ function readSettings(s: Config['discord']): Settings {
   const channelId = id(s.channelId, 'DISCORD_CHANNEL_ID', 'the id of the channel for announcements');
   const apiUrl = (s.apiUrl || 'https://discord.com/api/v10').replace(/\/+$/, '');
   const versioned = /^(.*)\/v(\d+)$/.exec(apiUrl);
-  return { token, guildId, roleId, channelId, apiUrl, api: versioned ? versioned[1]! : apiUrl, version: versioned ? versioned[2]! : '10' };
+  return { token, guildId, roleId, channelId, apiUrl, api: versioned ? versioned[1]! : apiUrl, version: versioned ? versioned[2]! : '10', delivery: s.delivery ?? 'dm' };
 }
 
 type MakeRequestInit = Parameters<RESTOptions['makeRequest']>[1];
@@ -138,6 +143,8 @@ export class DiscordPlatform implements ChatPlatform {
   private connecting?: Promise<Connection>;
   /** Users seen in this run, for findUser and for naming people in logs. */
   private readonly users = new Map<string, APIUser>();
+  /** Active threads of the program channel by name, read once per run. */
+  private threads?: Promise<Map<string, string>>;
   /** DM channel per user, opened once per run. */
   private readonly dms = new Map<string, string>();
   /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
@@ -237,9 +244,9 @@ export class DiscordPlatform implements ChatPlatform {
     return SNOWFLAKE.test(user.id) ? `<@${user.id}>` : `@\u200b${user.name}`;
   }
 
-  /** A bot cannot open group DMs on Discord: every member gets their own DM. */
+  /** A bot cannot open group DMs on Discord: every member gets their own DM, unless each group gets a private thread. */
   sharesConversation(): boolean {
-    return false;
+    return this.settings.delivery === 'thread';
   }
 
   async postToChannel(message: ChannelMessage): Promise<PostRef> {
@@ -252,6 +259,7 @@ export class DiscordPlatform implements ChatPlatform {
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
     const { bot } = await this.ready();
     const everyone = [...new Set(message.memberIds)].filter((id) => id !== bot.id);
+    if (this.settings.delivery === 'thread' && message.thread) return this.sendToThread(message.thread, everyone, message, alreadyDelivered, record);
     const unreachable: GroupDeliveryResult['unreachable'] = [];
     for (const id of everyone) {
       if (alreadyDelivered.has(id)) continue;
@@ -353,7 +361,13 @@ export class DiscordPlatform implements ChatPlatform {
       const member = (await this.calls.call(`reading @${bot.username}'s roles`, () => this.rest.get(Routes.guildMember(guildId, bot.id)))) as APIGuildMember;
       const perms = channelPermissions(guild, roles, member, bot.id, channel);
       const lacking = (bits: Record<string, bigint>) => Object.entries(bits).filter(([, bit]) => (perms & bit) === 0n).map(([name]) => name);
-      const missing = lacking({ 'View Channel': PermissionFlagsBits.ViewChannel, 'Send Messages': PermissionFlagsBits.SendMessages, 'Add Reactions': PermissionFlagsBits.AddReactions, 'Read Message History': PermissionFlagsBits.ReadMessageHistory });
+      const missing = lacking({
+        'View Channel': PermissionFlagsBits.ViewChannel,
+        'Send Messages': PermissionFlagsBits.SendMessages,
+        'Add Reactions': PermissionFlagsBits.AddReactions,
+        'Read Message History': PermissionFlagsBits.ReadMessageHistory,
+        ...(this.settings.delivery === 'thread' ? THREAD_PERMISSIONS : {}),
+      });
       if (missing.length > 0) {
         return checks.fail(step, `@${bot.username} lacks ${missing.join(', ')} in #${channel.name ?? channelId}`, `#${channel.name ?? channelId} → Edit Channel → Permissions → add @${bot.username}'s role and allow ${missing.join(', ')}`);
       }
@@ -408,8 +422,106 @@ export class DiscordPlatform implements ChatPlatform {
     if (!('guild_id' in channel) || channel.guild_id !== guildId) {
       throw new UsageError(`DISCORD_CHANNEL_ID: channel ${channelId} is not in server "${guild.name}" (${guildId})`);
     }
+    if (this.settings.delivery === 'thread') await this.checkThreadPermissions(bot, guild, channel);
     this.log.debug(`[discord] connected to ${apiUrl} as @${bot.username}; server "${guild.name}", role @${role.name}, channel #${channel.name ?? channelId}`);
     return { bot, guild, role, channel };
+  }
+
+  /**
+   * One private thread per group in the program's channel: found or created, stored
+   * through `onOpened` before anything is posted in it, members added (again: adding is
+   * idempotent, and a late joiner needs it), then one message for all of them.
+   */
+  private async sendToThread(thread: GroupThread, everyone: readonly string[], message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
+    const pending = everyone.filter((id) => !alreadyDelivered.has(id));
+    if (pending.length === 0) return { unreachable: [] };
+    const threadId = thread.id ?? (await this.openThread(thread));
+    const unreachable: GroupDeliveryResult['unreachable'] = [];
+    for (const id of pending) {
+      const who = this.describeUser(id);
+      try {
+        await this.calls.run(() => this.rest.put(Routes.threadMembers(threadId, id)));
+      } catch (err) {
+        if (err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownMember || err.code === RESTJSONErrorCodes.UnknownUser)) {
+          unreachable.push({ userId: id, reason: `Discord could not add ${who} to the group's thread: ${err.message} (code ${err.code})` });
+        } else throw this.fail(`adding ${who} to thread ${threadId}`, err);
+      }
+    }
+    const reached = pending.filter((id) => !unreachable.some((u) => u.userId === id));
+    if (reached.length === 0) return { unreachable };
+    const posted = await this.calls.call(
+      `posting in thread ${threadId}`,
+      async () => (await this.findSent(threadId, message)) ?? (await this.createMessage(threadId, message.text, everyone, message.key)),
+    );
+    record(reached, { id: posted.id, conversationId: threadId });
+    return { unreachable };
+  }
+
+  /** The group's thread: one an interrupted run created (found by its name), or a new one. */
+  private async openThread(thread: GroupThread): Promise<string> {
+    const { channel } = await this.ready();
+    const threads = await this.activeThreads();
+    const name = thread.name.slice(0, MAX_THREAD_NAME);
+    let id = threads.get(name);
+    if (!id) {
+      const before = this.requestCount;
+      const created = (await this.calls.call(`creating a private thread in channel ${channel.id}`, () =>
+        this.rest.post(Routes.threads(channel.id), {
+          body: { name, type: ChannelType.PrivateThread, invitable: false, auto_archive_duration: 10080 },
+          reason: 'pairbot: a group of this round',
+        }),
+      )) as APIChannel;
+      // Creating a thread has no nonce: a create retried after a lost answer may have made two.
+      id = this.requestCount - before > 1 ? await this.keepOneThread(name, created.id) : created.id;
+      threads.set(name, id);
+    }
+    thread.onOpened?.(id);
+    return id;
+  }
+
+  /** Of the threads named `name` (still empty: members are added after), keeps the oldest and deletes the rest. */
+  private async keepOneThread(name: string, created: string): Promise<string> {
+    const { channel } = await this.ready();
+    const answer = (await this.calls.call('reading the active threads again', () => this.rest.get(Routes.guildActiveThreads(this.settings.guildId)))) as { threads: APIChannel[] };
+    const same = answer.threads.filter((t) => 'parent_id' in t && t.parent_id === channel.id && t.name === name).map((t) => t.id);
+    if (!same.includes(created)) same.push(created);
+    same.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    for (const extra of same.slice(1)) {
+      await this.calls.call(`deleting the duplicate thread ${extra}`, () => this.rest.delete(Routes.channel(extra), { reason: 'pairbot: duplicate of a group thread' }));
+    }
+    return same[0]!;
+  }
+
+  /** The program channel's active threads by name, read once per run. */
+  private activeThreads(): Promise<Map<string, string>> {
+    return (this.threads ??= (async () => {
+      const { channel } = await this.ready();
+      const answer = (await this.calls.call(`reading the active threads of server ${this.settings.guildId}`, () => this.rest.get(Routes.guildActiveThreads(this.settings.guildId)))) as {
+        threads: APIChannel[];
+      };
+      const byName = new Map<string, string>();
+      for (const t of answer.threads) if ('parent_id' in t && t.parent_id === channel.id && t.name) byName.set(t.name, t.id);
+      return byName;
+    })());
+  }
+
+  /**
+   * Thread delivery needs Create Private Threads and Send Messages in Threads in the
+   * channel: checked while connecting, from the bot's roles and the channel's overwrites
+   * as Discord computes them, so a missing one is exit 2 before anything is stored.
+   */
+  private async checkThreadPermissions(bot: APIUser, guild: APIGuild, channel: APIChannel): Promise<void> {
+    const member = (await this.calls.call(`reading @${bot.username}'s roles`, () => this.rest.get(Routes.guildMember(guild.id, bot.id)))) as APIGuildMember;
+    const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () => this.rest.get(Routes.guildRoles(guild.id)))) as APIRole[];
+    const perms = channelPermissions(guild, roles, member, bot.id, channel);
+    const where = `#${'name' in channel && channel.name ? channel.name : channel.id}`;
+    for (const [name, bit] of Object.entries(THREAD_PERMISSIONS)) {
+      if ((perms & bit) === 0n) {
+        throw new UsageError(
+          `PAIRBOT_DISCORD_DELIVERY=thread: the bot (@${bot.username}) lacks the ${name} permission in ${where}; grant it to the bot's role (Server Settings → Roles, or the channel's Permissions), or set PAIRBOT_DISCORD_DELIVERY=dm`,
+        );
+      }
+    }
   }
 
   /** DMs one member; returns why they cannot be reached, or undefined once delivered. */
@@ -582,6 +694,12 @@ export class DiscordPlatform implements ChatPlatform {
     return user ? `@${user.username}` : `user ${userId}`;
   }
 }
+
+/** What PAIRBOT_DISCORD_DELIVERY=thread needs in the channel besides posting and reacting. */
+const THREAD_PERMISSIONS: Record<string, bigint> = {
+  'Create Private Threads': PermissionFlagsBits.CreatePrivateThreads,
+  'Send Messages in Threads': PermissionFlagsBits.SendMessagesInThreads,
+};
 
 /** What the bot needs: View Channel, Send Messages, Add Reactions, Read Message History, Manage Roles. */
 const NEEDED_PERMISSIONS = String(

@@ -20,6 +20,16 @@ export interface ReactionRecord {
   reaction: Reaction;
 }
 
+/** A group's own conversation, on a platform that opens one per group (Discord's private threads). */
+export interface GroupThread {
+  /** Its title, unique to the group: a run killed after creating it finds it again by this. */
+  name: string;
+  /** The thread an earlier message of the group opened. */
+  id?: string;
+  /** Called as soon as the thread exists, before anything is posted in it, so it is stored. */
+  onOpened?: (id: string) => void;
+}
+
 /** A message in the program's channel. */
 export interface ChannelMessage {
   text: string;
@@ -40,6 +50,8 @@ export interface ChannelMessage {
 export interface GroupMessage extends ChannelMessage {
   /** Platform user ids of the recipients (one or more). */
   memberIds: readonly string[];
+  /** The group's conversation, for a message to the whole group (intro, feedback ask); adapters that DM each member ignore it. */
+  thread?: GroupThread;
 }
 
 /**

@@ -159,4 +159,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outbox ADD COLUMN conversation_id TEXT;
   ALTER TABLE outbox ADD COLUMN reply_to TEXT;
   `,
+  // 7: the private thread each group talks in (Discord, PAIRBOT_DISCORD_DELIVERY=thread).
+  `
+  CREATE TABLE group_threads (
+    group_id INTEGER PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE,
+    thread_id TEXT NOT NULL
+  );
+  `,
 ];

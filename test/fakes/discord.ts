@@ -69,16 +69,6 @@ const API = '/api/v10';
 /** How long Discord honours a message nonce (`enforce_nonce`): "the past few minutes". */
 export const NONCE_TTL_MS = 5 * 60_000;
 
-/** Discord's permission bits used here. */
-export const PERMISSIONS = {
-  administrator: 1n << 3n,
-  addReactions: 1n << 6n,
-  viewChannel: 1n << 10n,
-  sendMessages: 1n << 11n,
-  readMessageHistory: 1n << 16n,
-  manageRoles: 1n << 28n,
-} as const;
-
 /** Discord's error codes used here. */
 export const CODES = {
   unknownChannel: 10003,
@@ -104,6 +94,18 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+/** Discord's permission bits used here. */
+export const PERMISSIONS = {
+  administrator: 1n << 3n,
+  addReactions: 1n << 6n,
+  viewChannel: 1n << 10n,
+  sendMessages: 1n << 11n,
+  readMessageHistory: 1n << 16n,
+  manageRoles: 1n << 28n,
+  createPrivateThreads: 1n << 36n,
+  sendMessagesInThreads: 1n << 38n,
+} as const;
 
 const unknown = (code: number, what: string) => new HttpError(404, code, `Unknown ${what}`);
 
@@ -138,6 +140,8 @@ export class FakeDiscord {
   /** The bot's own role: above the program role, with the permissions pairbot needs. */
   readonly botRole: APIRole;
 
+  /** Private threads the bot created: thread id → members' user ids. */
+  readonly threadMembers = new Map<string, Set<string>>();
   private readonly closedDMs = new Set<string>();
   private readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly faults = new FaultQueue<Fault>();
@@ -209,7 +213,9 @@ export class FakeDiscord {
     } as unknown as APIChannel & { guild_id: string };
     this.channels.set(this.channel.id, this.channel);
     this.botRole = this.addRole('pairbot');
-    (this.botRole as { permissions: string }).permissions = String(PERMISSIONS.viewChannel | PERMISSIONS.sendMessages | PERMISSIONS.addReactions | PERMISSIONS.readMessageHistory | PERMISSIONS.manageRoles);
+    (this.botRole as { permissions: string }).permissions = String(
+      PERMISSIONS.viewChannel | PERMISSIONS.sendMessages | PERMISSIONS.addReactions | PERMISSIONS.readMessageHistory | PERMISSIONS.manageRoles | PERMISSIONS.createPrivateThreads | PERMISSIONS.sendMessagesInThreads,
+    );
     this.bot = this.createUser({ username: options.botUsername ?? 'pairbot', bot: true, withRole: false });
     this.members.get(this.bot.id)!.roles.push(this.botRole.id);
     this.defineRoutes();
@@ -321,6 +327,16 @@ export class FakeDiscord {
     } as unknown as APIRole;
     this.roles.set(id, role);
     return role;
+  }
+
+  /** Takes a permission from the bot's role (as a server admin would), e.g. PERMISSIONS.createPrivateThreads. */
+  revokeBotPermission(bit: bigint): void {
+    this.setRoleBit(this.botRole, bit, false);
+  }
+
+  /** Private threads under a channel, oldest first. */
+  threadsIn(channelId: string): APIChannel[] {
+    return [...this.channels.values()].filter((c) => c.type === 12 && (c as { parent_id?: string }).parent_id === channelId);
   }
 
   hasRole(userId: string, roleId = this.role.id): boolean {
@@ -543,7 +559,61 @@ export class FakeDiscord {
 
   private guildOf(id: string): APIGuild {
     if (id !== this.guild.id) throw unknown(CODES.unknownGuild, 'Guild');
-    return this.guild;
+    return { ...this.guild, roles: [...this.roles.values()] };
+  }
+
+  /** Private threads: created empty in a text channel, members added one by one, listed while active. */
+  private defineThreadRoutes(): void {
+    this.on('POST', '/channels/:channel_id/threads', ({ params, body }) => {
+      const parent = this.channels.get(params[0]!);
+      if (!parent) throw unknown(CODES.unknownChannel, 'Channel');
+      const input = (body ?? {}) as { name?: unknown; type?: unknown; invitable?: unknown; auto_archive_duration?: unknown };
+      if (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 100) {
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } });
+      }
+      if (input.type !== 12) throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'pairbot fake: only private threads (12)' }] } });
+      if ((this.botPermissionsIn(parent) & PERMISSIONS.createPrivateThreads) === 0n) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      const thread = {
+        id: newSnowflake(),
+        type: 12,
+        guild_id: this.guild.id,
+        parent_id: parent.id,
+        owner_id: this.bot.id,
+        name: input.name,
+        last_message_id: null,
+        rate_limit_per_user: 0,
+        flags: 0,
+        member_count: 1,
+        message_count: 0,
+        thread_metadata: { archived: false, auto_archive_duration: input.auto_archive_duration ?? 4320, archive_timestamp: new Date().toISOString(), locked: false, invitable: input.invitable ?? true },
+      } as unknown as APIChannel;
+      this.channels.set(thread.id, thread);
+      this.threadMembers.set(thread.id, new Set([this.bot.id]));
+      return { status: 201, body: thread };
+    });
+
+    this.on('DELETE', '/channels/:channel_id', ({ params }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel) throw unknown(CODES.unknownChannel, 'Channel');
+      if (!this.threadMembers.has(channel.id)) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      this.channels.delete(channel.id);
+      this.threadMembers.delete(channel.id);
+      return ok(channel);
+    });
+
+    this.on('PUT', '/channels/:channel_id/thread-members/:user_id', ({ params }) => {
+      const members = this.threadMembers.get(params[0]!);
+      if (!members) throw unknown(CODES.unknownChannel, 'Channel');
+      if (!this.members.has(params[1]!)) throw unknown(CODES.unknownMember, 'Member');
+      members.add(params[1]!);
+      return { status: 204 };
+    });
+
+    this.on('GET', '/guilds/:guild_id/threads/active', ({ params }) => {
+      this.guildOf(params[0]!);
+      const threads = [...this.threadMembers.keys()].map((id) => this.channels.get(id)!);
+      return ok({ threads, members: threads.map((t) => ({ id: t.id, user_id: this.bot.id, join_timestamp: new Date().toISOString(), flags: 0 })) });
+    });
   }
 
   private messageIn(channelId: string, messageId: string): APIMessage {
@@ -554,6 +624,7 @@ export class FakeDiscord {
   }
 
   private defineRoutes(): void {
+    this.defineThreadRoutes();
     this.on('GET', '/users/@me', () => ok(this.bot));
 
     this.on('POST', '/users/@me/channels', ({ body }) => {
