@@ -222,8 +222,12 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dry-run', 'show what would be done and answered; store and send nothing')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
-      const { inbox } = await import('./commands/inbox.js');
-      setExit(await run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => inbox(ctx, opts)));
+      setExit(
+        await pinged('inbox', opts, async () => {
+          const { inbox } = await import('./commands/inbox.js');
+          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => inbox(ctx, opts));
+        }),
+      );
     });
 
   const local = program.command('local').description('the embedded local platform: see and react to what the bot posted');

@@ -37,6 +37,10 @@ describe('PAIRBOT_HEALTHCHECK_URL (built CLI against a loopback monitor)', () =>
     const optout = await box.pairbot('optout', '--date', '2026-11-28');
     expect(optout.code, optout.stderr).toBe(0);
     expect(monitor.paths.slice(2)).toEqual(['/ping/abc-optout/start', '/ping/abc-optout']);
+    // inbox runs every few minutes: its own check, so it never hides a dead weekly pair.
+    const inbox = await box.pairbot('inbox', '--date', '2026-11-28');
+    expect(inbox.code, inbox.stderr).toBe(0);
+    expect(monitor.paths.slice(4)).toEqual(['/ping/abc-inbox/start', '/ping/abc-inbox']);
   });
 
   it('keeps a query string after the suffix and names catch-up apart from pair', async () => {
