@@ -7,7 +7,7 @@ import { ruledOutByAvoids } from '../core/round.js';
 import { addPreference, forgetPerson, getMember, listMembers, listPreferences, removePreference, updateMember, type Member, type MemberChanges } from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { summarise } from './members.js';
-import { findMember } from './resolve.js';
+import { findMember, storedMember } from './resolve.js';
 import { missesOf } from './prune.js';
 import { writeTransaction } from '../store/db.js';
 
@@ -179,8 +179,30 @@ export async function addPartner(ctx: Context, who: string, partner: string): Pr
 }
 
 export async function forgetMember(ctx: Context, who: string): Promise<number> {
-  const member = await findMember(ctx, who);
+  // Only what is stored: reading the roster here would add the person back before deleting them.
+  const member = storedMember(ctx, who);
+  if (!member) {
+    ctx.log.info(`nothing is stored about "${who}" in program "${ctx.program.name}"; nothing to delete`);
+    return EXIT.ok;
+  }
   forgetPerson(ctx.db, member.userId);
   ctx.log.info(`deleted everything stored about ${member.name} (${member.userId}) in this database`);
+  if (await stillOnRoster(ctx, member.userId)) {
+    ctx.log.warn(
+      `${member.name} is still in the program's place on ${ctx.platform.kind}: the next pair will add them back as a new member ` +
+        'with no history. Remove them there first if they should not take part.',
+    );
+  }
   return EXIT.ok;
+}
+
+/** Is the user on the platform's roster? Unknown (platform unreachable) counts as no: forgetting never fails on it. */
+async function stillOnRoster(ctx: Context, userId: string): Promise<boolean> {
+  try {
+    await ctx.connect();
+    return (await ctx.platform.listMembers()).some((u) => u.id === userId);
+  } catch (err) {
+    ctx.log.debug(`could not read the roster to check for ${userId}: ${(err as Error).message}`);
+    return false;
+  }
 }

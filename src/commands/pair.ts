@@ -152,6 +152,14 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
   await ctx.connect();
   const users = await ctx.platform.listMembers();
   const before = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
+  if (users.length === 0 && before.length === 0 && !options.acceptRoster) {
+    // A first sync that finds nobody would store an empty round that then stands for the period.
+    throw new PlatformError(
+      ctx.platform.kind,
+      'the roster is empty: nobody to pair, so nothing was stored. Check the channel, role or roster file; ' +
+        'if the program really has no members yet, rerun this command with --accept-roster.',
+    );
+  }
   const missing = suspiciousRosterLoss(before.map((m) => m.userId), new Set(users.map((u) => u.id)));
   if (missing) {
     const name = (id: string): string => listItem(before.find((m) => m.userId === id)?.name ?? id);
@@ -164,7 +172,7 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
       throw new PlatformError(
         ctx.platform.kind,
         `${what}. That looks like a fault — a wrong channel or role, an emptied roster file, an API answering an empty list — so nothing was changed. ` +
-          'If they really left, run `pairbot pair --accept-roster` to take the roster as it is.',
+          'If they really left, rerun this command with --accept-roster to take the roster as it is.',
       );
     }
     ctx.log.warn(`${what}; --accept-roster: taking the roster as it is`);

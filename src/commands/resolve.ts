@@ -9,12 +9,16 @@ import { syncRoster } from './pair.js';
  * the rule). Someone not stored yet (the program has not paired since they joined)
  * is looked up on the platform first.
  */
+/** The stored member `who` names (exit 2 when several could be meant), or undefined. */
+export function storedMember(ctx: Context, who: string): Member | undefined {
+  return resolveWho(who, listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })))?.member;
+}
+
 export async function findMember(ctx: Context, who: string): Promise<Member> {
-  const named = (): Member | undefined => resolveWho(who, listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })))?.member;
-  const stored = named();
+  const stored = storedMember(ctx, who);
   if (stored) return stored;
   await syncRoster(ctx);
-  const synced = named();
+  const synced = storedMember(ctx, who);
   if (synced) return synced;
   throw new UsageError(`no member "${who}" in program "${ctx.program.name}" (give a user id, username or @username; \`pairbot members\` lists them)`);
 }

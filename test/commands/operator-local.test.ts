@@ -88,7 +88,16 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect((await pairbot('member', 'set', 'dave', '--resume')).code).toBe(0);
     r = await json('pair', '--date', '2026-11-23');
     expect(r.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))).toContain('u04');
-    expect((await pairbot('member', 'forget', 'dave')).code).toBe(0);
+    const forgot = await pairbot('member', 'forget', 'dave');
+    expect(forgot.code).toBe(0);
+    expect(forgot.stderr).toMatch(/deleted everything stored about dave \(u04\)/);
+    // Still on the roster: the operator learns the next pair brings dave back with no history.
+    expect(forgot.stderr).toMatch(/dave is still in the program's place on local: the next pair will add them back as a new member/);
+    // Forgetting again deletes nothing and does not read dave back in first.
+    const again = await pairbot('member', 'forget', 'dave');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/nothing is stored about "dave"/);
+    expect(again.stderr).not.toMatch(/joined|deleted/);
     const db = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
     for (const table of ['members', 'group_members']) {
       expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = 'u04'`).get()).toEqual({ n: 0 });

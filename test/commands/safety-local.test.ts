@@ -50,6 +50,17 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect((await json('pair', '--date', '2026-12-07')).round).toBe('2026-W50');
   });
 
+  it('refuses an empty roster on a first run, storing no round that would stand for the period', async () => {
+    writeFileSync(join(box.dir, 'empty.csv'), 'id,name,timezone\n');
+    const empty = await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env: { ...box.env, PAIRBOT_ROSTER: join(box.dir, 'empty.csv') } });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/the roster is empty: nobody to pair, so nothing was stored/);
+    expect(empty.stderr).toContain('rerun this command with --accept-roster');
+    // The roster fixed, the same week is paired as usual.
+    const r = await json('pair', '--date', '2026-11-23');
+    expect(r.groups.length).toBeGreaterThan(0);
+  });
+
   it('refuses a roster that lost everyone or more than half of the active members, unless --accept-roster', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     const before = await json('status', '--date', '2026-11-24');
