@@ -36,6 +36,8 @@ const PLATFORM = 'mattermost';
 const PER_PAGE = 200;
 /** Mattermost group channels take 3–8 users; one of them is the bot. */
 const MAX_GROUP_CHANNEL_MEMBERS = 7;
+/** Reads of a multi-page roster before giving up on two agreeing (members keep joining or leaving). */
+const MAX_ROSTER_READS = 4;
 /**
  * How far before a recorded send attempt to look for the post it may have made: covers
  * clock skew between this host and the server.
@@ -171,14 +173,7 @@ export class MattermostPlatform implements ChatPlatform {
 
   async listMembers(): Promise<PlatformUser[]> {
     const { botUserId, channel } = await this.ready();
-    const users: UserProfile[] = [];
-    for (let page = 0; ; page++) {
-      const batch = await this.calls.call(`reading the members of ~${this.settings.channel}`, () =>
-        this.client.getProfilesInChannel(channel.id, page, this.perPage),
-      );
-      users.push(...(batch ?? []));
-      if (!batch || batch.length < this.perPage) break;
-    }
+    const users = await this.readChannelProfiles(channel.id);
     let botIsMember = false;
     const members: PlatformUser[] = [];
     const seen = new Set<string>();
@@ -194,6 +189,34 @@ export class MattermostPlatform implements ChatPlatform {
     }
     this.log.debug(`[mattermost] ~${this.settings.channel}: ${members.length} members (${users.length - members.length} bots, deactivated or the bot itself left out)`);
     return members;
+  }
+
+  /**
+   * Everyone in the channel. The list is paged by position, so someone joining or leaving
+   * between two pages shifts the rest and another member would vanish unseen: a read of more
+   * than one page is repeated until two reads agree.
+   */
+  private async readChannelProfiles(channelId: string): Promise<UserProfile[]> {
+    const context = `reading the members of ~${this.settings.channel}`;
+    let previous: string | undefined;
+    for (let read = 1; ; read++) {
+      const users: UserProfile[] = [];
+      let pages = 0;
+      for (let page = 0; ; page++) {
+        const batch = await this.calls.call(context, () => this.client.getProfilesInChannel(channelId, page, this.perPage));
+        pages++;
+        users.push(...(batch ?? []));
+        if (!batch || batch.length < this.perPage) break;
+      }
+      if (pages === 1) return users;
+      const ids = users.map((u) => u.id).sort().join(',');
+      if (ids === previous) return users;
+      if (read >= MAX_ROSTER_READS) {
+        throw new PlatformError(PLATFORM, `${context} failed: the member list kept changing while it was read (${read} reads disagreed); the next run reads it again`, { transient: true });
+      }
+      if (previous !== undefined) this.log.debug(`[mattermost] ~${this.settings.channel} changed while its members were read; reading again`);
+      previous = ids;
+    }
   }
 
   async findUser(who: string): Promise<PlatformUser | undefined> {

@@ -112,6 +112,33 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
   });
 });
 
+describe('a roster that changes while it is read (Mattermost, 450 members)', () => {
+  let fake: FakeMattermost;
+  let dir: string;
+  let cleanup: () => void;
+
+  beforeEach(async () => {
+    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
+    ({ dir, cleanup } = tempDir());
+  });
+  afterEach(async () => {
+    await fake.close();
+    cleanup();
+  });
+
+  it('drops nobody when a member leaves between two pages', async () => {
+    const humans = fake.addUsers(450, 'person');
+    const leaver = humans[10]!;
+    // The leaver goes just before the second page is served: every later member moves up one place.
+    let pages = 0;
+    fake.inject({ kind: 'mutate', run: () => ++pages === 2 && fake.removeFromChannel(leaver.id) }, { method: 'GET', path: /^\/api\/v4\/users$/, times: 2 });
+    const r = await runCli(['pair', '--json', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env: { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') } });
+    expect(r.code, r.stderr).toBe(0);
+    const grouped = (JSON.parse(r.stdout) as PairReport).groups.flatMap((g) => g.members.map((m) => m.id));
+    expect(new Set(grouped)).toEqual(new Set(humans.filter((u) => u !== leaver).map((u) => u.id)));
+  });
+});
+
 describe('an unreadable feedback ask (Mattermost)', () => {
   let fake: FakeMattermost;
   let dir: string;

@@ -21,6 +21,8 @@ export type Fault =
   | { kind: 'status'; status: number }
   /** A proxy's HTML error page (text/html) instead of the server's answer. */
   | { kind: 'html'; status: number }
+  /** Changes the server's state (someone leaves, say) just before the request is handled, as a race would. */
+  | { kind: 'mutate'; run: () => void }
   /**
    * A 429 as Mattermost's limiter sends it. `reset` says how `X-Ratelimit-Reset` is written:
    * epoch seconds (as Mattermost documents it), seconds from now, or left out.
@@ -235,6 +237,11 @@ export class FakeMattermost {
     });
   }
 
+  /** The user leaves the channel. */
+  removeFromChannel(userId: string, channelId = this.channel.id): void {
+    this.members.get(channelId)?.delete(userId);
+  }
+
   isInChannel(userId: string, channelId = this.channel.id): boolean {
     return this.members.get(channelId)?.has(userId) ?? false;
   }
@@ -424,6 +431,7 @@ export class FakeMattermost {
     const fault = this.faults.take(method, url.pathname);
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === 'latency' && !fault.afterHandling) await delay(fault.ms);
+    if (fault?.kind === 'mutate') fault.run();
     if (fault?.kind === 'reset' && !fault.afterHandling) {
       req.socket.destroy();
       return;
