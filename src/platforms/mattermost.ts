@@ -16,6 +16,11 @@ import type {
   DeliveryRecorder,
   GroupDeliveryResult,
   GroupMessage,
+  InboxBatch,
+  InboxReply,
+  InboxRequest,
+  IncomingMessage,
+  PlaceChange,
   PlatformUser,
   PostRef,
   Reaction,
@@ -332,6 +337,92 @@ export class MattermostPlatform implements ChatPlatform {
       }
       throw this.fail(`removing ${who} from ~${this.settings.channel}`, err);
     }
+  }
+
+  /**
+   * What was written to the bot: one request lists the bot's channels with their
+   * `last_post_at`, and only a channel with something after its cursor (the time of
+   * the last post read) is read. Direct channels count whole; the program channel and
+   * group channels only for posts that mention the bot.
+   */
+  async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
+    const { botUserId, channel } = await this.ready();
+    const bot = this.profiles.get(botUserId)!;
+    const channels = await this.calls.call('listing the bot\'s conversations', () => this.client.getMyChannels(channel.team_id));
+    const mention = new RegExp(`(^|[^\\w@.-])@${bot.username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-]|\\.\\w)`, 'i');
+    const cursors = new Map<string, string>();
+    const posts: { post: Post; shared: boolean }[] = [];
+    for (const c of channels) {
+      if (c.delete_at > 0 || !(c.type === 'D' || c.type === 'G' || c.id === channel.id)) continue;
+      const cursor = request.cursors.get(c.id);
+      const since = cursor !== undefined ? Number(cursor) : request.since.getTime();
+      if (c.last_post_at <= since) continue;
+      const list = await this.calls.call(`reading new posts in ${c.type === 'D' ? 'a direct message' : c.id === channel.id ? `~${this.settings.channel}` : 'a group message'}`, () =>
+        this.client.getPostsSince(c.id, since + 1, false),
+      );
+      let last = since;
+      for (const post of Object.values(list.posts ?? {})) {
+        last = Math.max(last, post.create_at);
+        if (post.create_at <= since || post.delete_at > 0 || post.type !== '' || post.user_id === botUserId) continue;
+        posts.push({ post, shared: c.type !== 'D' });
+      }
+      cursors.set(c.id, String(last));
+    }
+    const unknown = [...new Set(posts.map((p) => p.post.user_id))].filter((id) => !this.profiles.has(id));
+    if (unknown.length > 0) {
+      for (const u of await this.calls.call('reading the senders\' profiles', () => this.client.getProfilesByIds(unknown))) this.profiles.set(u.id, u);
+    }
+    const messages: IncomingMessage[] = posts
+      .sort((a, b) => a.post.create_at - b.post.create_at)
+      .map(({ post, shared }) => {
+        const sender = this.profiles.get(post.user_id);
+        return {
+          id: post.id,
+          conversationId: post.channel_id,
+          shared,
+          toBot: !shared || mention.test(post.message),
+          fromId: post.user_id,
+          fromName: sender?.username ?? post.user_id,
+          fromBot: !!sender?.is_bot || post.props?.from_bot === 'true',
+          text: post.message,
+          at: new Date(post.create_at).toISOString(),
+        };
+      });
+    return { messages, cursors, bot: { id: botUserId, name: bot.username } };
+  }
+
+  /** Answers in the conversation, in the thread of the message when it has one. */
+  async replyInConversation(reply: InboxReply): Promise<PostRef> {
+    await this.ready();
+    const context = 'answering a message to the bot';
+    const post =
+      (await this.calls.call(context, () => this.findPosted(reply.conversationId, reply))) ??
+      (await this.calls.call(context, () => this.client.createPost(this.newPost(reply.conversationId, reply.text, reply.key))));
+    return { id: post.id, conversationId: reply.conversationId };
+  }
+
+  /** Adds a user to the program channel; adding someone already in it changes nothing. */
+  async addMember(userId: string): Promise<PlaceChange> {
+    const { channel } = await this.ready();
+    try {
+      await this.calls.run(() => this.client.addToChannel(userId, channel.id));
+      return 'done';
+    } catch (err) {
+      if (err instanceof MattermostApiError && (err.status === 403 || err.status === 400)) {
+        this.log.debug(`[mattermost] adding ${this.describeUser(userId)} to ~${this.settings.channel} is not permitted: ${err.message}`);
+        return 'not-permitted';
+      }
+      throw this.fail(`adding ${this.describeUser(userId)} to ~${this.settings.channel}`, err);
+    }
+  }
+
+  place(): { name: string; joinHowTo: string; leaveHowTo: string } {
+    const name = `~${this.settings.channel}`;
+    return {
+      name,
+      joinHowTo: `join ${name} yourself (Browse channels → ${this.settings.channel}), or ask a channel admin to add you.`,
+      leaveHowTo: `leave ${name} yourself (channel menu → Leave Channel) if you like.`,
+    };
   }
 
   async close(): Promise<void> {

@@ -597,6 +597,26 @@ export class FakeMattermost {
       return ok((body as string[]).filter((name) => name in this.rolePermissions()).map((name) => ({ id: `role-${name}`, name, display_name: name, description: '', permissions: this.rolePermissions()[name], scheme_managed: true, built_in: true })));
     });
 
+    // The caller's channels in a team, direct and group channels included (what inbox lists).
+    this.on('GET', '/users/:user_id/teams/:team_id/channels', ({ params, userId }) => {
+      const who = params[0] === 'me' ? userId : params[0]!;
+      if (who !== userId) throw forbidden();
+      if (!this.teams.get(params[1]!)) throw notFound('app.team.get.find.app_error', 'Unable to find the existing team.');
+      return ok([...this.channels.values()].filter((c) => (c.team_id === params[1] || c.team_id === '') && this.members.get(c.id)?.has(who)));
+    });
+
+    this.on('POST', '/channels/:channel_id/members', ({ params, body }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel) throw notFound('app.channel.get.existing.app_error', 'Unable to find the existing channel.');
+      const memberId = (body as { user_id?: unknown } | undefined)?.user_id;
+      if (typeof memberId !== 'string' || !this.users.get(memberId)) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_id in request body.');
+      const existing = this.members.get(channel.id)!.get(memberId);
+      if (existing) return created(existing);
+      if (!this.canRemoveMembers) throw forbidden();
+      this.addToChannel(channel.id, memberId);
+      return created(this.members.get(channel.id)!.get(memberId)!);
+    });
+
     this.on('DELETE', '/channels/:channel_id/members/:user_id', ({ params }) => {
       const [channelId, memberId] = params as [string, string];
       const channel = this.channels.get(channelId);
