@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { count } from '../core/messages.js';
 import { EXIT, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { ReadContext } from '../reader.js';
@@ -72,14 +73,14 @@ export async function exportProgram(ctx: ReadContext, options: ExportOptions): P
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out: ${dir} is a file; --format csv writes one file per table into a folder`);
   const tables = csvTables(doc);
   // Every table is rendered before the first is written, so an error leaves no mix of old and new files.
-  const rendered = Object.entries(tables).map(([file, rows]) => [join(dir, file), stringify(rows, { cast: { boolean: (b) => (b ? 'true' : 'false') } })] as const);
+  const rendered = Object.entries(tables).map(([file, rows]) => [join(dir, file), stringify(rows, { escape_formulas: true, cast: { boolean: (b) => (b ? 'true' : 'false') } })] as const);
   for (const [path, text] of rendered) writeFileAtomic(path, text);
   ctx.log.info(`wrote ${rendered.length} CSV files to ${dir}: ${summary(doc)}`);
   return EXIT.ok;
 }
 
 function summary(doc: ExportDocument): string {
-  return `${doc.rounds.length} rounds, ${doc.groups.length} groups, ${doc.members.length} members`;
+  return `${count(doc.rounds.length, 'round')}, ${count(doc.groups.length, 'group')}, ${count(doc.members.length, 'member')}`;
 }
 
 /** `member export <who>`: everything stored about one person, as one JSON document. */

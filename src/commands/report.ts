@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { count } from '../core/messages.js';
 import { isIsoDate, periodOfDate } from '../core/periods.js';
 import { EXIT, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
@@ -38,7 +39,7 @@ export async function report(ctx: ReadContext, options: ReportOptions): Promise<
   writeFileAtomic(out, html);
   ctx.log.info(
     model.covered
-      ? `wrote ${out}: ${model.totals.rounds} rounds (${model.covered.first} to ${model.covered.last}), ${model.totals.activeMembers} active members, ${Math.round(html.length / 1024)} KB`
+      ? `wrote ${out}: ${count(model.totals.rounds, 'round')} (${model.covered.first} to ${model.covered.last}), ${count(model.totals.activeMembers, 'active member')}, ${Math.round(html.length / 1024)} KB`
       : `wrote ${out}: program "${model.program}" has no rounds yet, so the page says so`,
   );
   return EXIT.ok;

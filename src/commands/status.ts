@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
-import { listItem } from '../core/messages.js';
+import { count, listItem } from '../core/messages.js';
 import { nextPeriod, periodFromIndex } from '../core/periods.js';
 import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
 import { listMembers, listPreferences } from '../store/members.js';
@@ -51,7 +51,7 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
       `program:    ${report.program} on ${report.platform} (${report.cadence}, ${report.timezone})`,
       `database:   ${report.database}`,
       `members:    ${counts.active} active, ${counts.paused} paused, ${counts.left} left, ${counts.removed} removed, ${counts.kicked} kicked`,
-      `last round: ${last ? `${last.period} (${report.lastRound!.groups} groups${unplaced.length ? `; ${unplaced.length} left without a group by avoids: ${unplaced.map((m) => listItem(m.name)).join(', ')}` : ''})` : 'none yet'}`,
+      `last round: ${last ? `${last.period} (${count(report.lastRound!.groups, 'group')}${unplaced.length ? `; ${unplaced.length} left without a group by avoids: ${unplaced.map((m) => listItem(m.name)).join(', ')}` : ''})` : 'none yet'}`,
       `next round: ${next.key} (from ${next.start})`,
       `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
       `feedback:   ${feedback ? `${feedback.round}: ${feedback.met} met, ${feedback.missed} missed, ${feedback.scheduled} scheduled, ${feedback.unanswered} unanswered` : 'none asked yet'}`,

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { ExportDocument } from '../../src/commands/export.js';
 import type { PersonData } from '../../src/store/person.js';
+import { runCli } from '../helpers/cli.js';
 import { FIXTURE, writeHistoryFixture } from '../helpers/history-fixture.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
@@ -104,6 +105,17 @@ describe('export and member export (built CLI)', () => {
       })),
     );
     expect(table('outcomes.csv')).toEqual(doc.outcomes.map((o) => ({ group_id: String(o.group), round: o.round ?? '', asked: String(o.asked), outcome: o.outcome, answers: String(o.answers.length) })));
+  });
+
+  it('CSV cells that a spreadsheet would run as a formula are written as text', async () => {
+    const roster = join(box.dir, 'formula.csv');
+    writeFileSync(roster, 'id,name,timezone\nu1,"=HYPERLINK(""http://x"")",\nu2,+cmd,\nu3,ann,\nu4,ben,\n');
+    const env = { ...box.env, PAIRBOT_ROSTER: roster };
+    expect((await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env })).code).toBe(0);
+    const dir = join(box.dir, 'csv-formula');
+    expect((await runCli(['export', '--format', 'csv', '--out', dir], { cwd: box.dir, env })).code).toBe(0);
+    const names = (parse(readFileSync(join(dir, 'members.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).map((m) => m.name).sort();
+    expect(names).toEqual(["'+cmd", '\'=HYPERLINK("http://x")', 'ann', 'ben']);
   });
 
   it('bad flags are exit 2 with nothing written; an empty database exports empty tables', async () => {
