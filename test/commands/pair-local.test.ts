@@ -180,6 +180,7 @@ describe('pair on the local platform (built CLI)', () => {
     const pairHelp = await pairbot('pair', '--help');
     for (const flag of ['--dry-run', '--json', '--seed', '--db', '--program', '--config', '--date', '--verbose', '--quiet']) expect(pairHelp.stdout).toContain(flag);
     const version = await pairbot('--version');
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // The version, and the commit it was built from when known (a git checkout, a packed build).
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+( \(commit [0-9a-f]{12}\))?$/);
   });
 });
