@@ -95,6 +95,16 @@ export function createMattermostPlatform(config: Pick<Config, 'mattermost'>, log
 
 function readSettings(s: Config['mattermost']): Settings {
   const url = requireSetting(s.url, 'MATTERMOST_URL', 'the Mattermost server address, e.g. https://chat.example.com').replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError('MATTERMOST_URL: expected the server address, e.g. https://chat.example.com');
+  }
+  // Never echoed: it may hold a password.
+  if (parsed.username || parsed.password) {
+    throw new UsageError("MATTERMOST_URL: must not contain a user name or password; give the address alone and the bot's token in MATTERMOST_TOKEN");
+  }
   const token = requireSetting(s.token, 'MATTERMOST_TOKEN', "the bot account's access token");
   const team = requireSetting(s.team, 'MATTERMOST_TEAM', 'the team name as in its URL, e.g. engineering').toLowerCase();
   const channel = requireSetting(s.channel, 'MATTERMOST_CHANNEL', 'the channel name as in its URL, e.g. coffee-pairs')
@@ -506,6 +516,11 @@ export class MattermostPlatform implements ChatPlatform {
       channel = await this.calls.run(() => this.client.getChannelByNameAndTeamName(team, channelName));
     } catch (err) {
       if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403)) throw this.fail(`finding ~${channelName}`, err);
+      // An archived channel is not found by name unless asked for: say it is archived, not missing.
+      const archived = await this.calls.lookUp(`finding ~${channelName}`, () => this.client.getChannelByNameAndTeamName(team, channelName, true));
+      if (archived && archived.delete_at > 0) {
+        throw new UsageError(`MATTERMOST_CHANNEL: ~${channelName} in team "${team}" is archived; unarchive it or set MATTERMOST_CHANNEL to another channel`);
+      }
       // One lookup answers "team or channel?"; a second one, on this error path only, tells which.
       const teamFound = await this.calls.lookUp(`finding team ${team}`, () => this.client.getTeamByName(team));
       if (!teamFound) {

@@ -237,6 +237,12 @@ export class FakeMattermost {
     });
   }
 
+  /** Archives a channel (the program channel by default). */
+  archive(channelId = this.channel.id): void {
+    const channel = this.channels.get(channelId)!;
+    channel.delete_at = this.now();
+  }
+
   /** The user leaves the channel. */
   removeFromChannel(userId: string, channelId = this.channel.id): void {
     this.members.get(channelId)?.delete(userId);
@@ -556,9 +562,9 @@ export class FakeMattermost {
       return ok(list.slice(page * perPage, (page + 1) * perPage).map((u) => this.sanitise(u)));
     });
 
-    this.on('GET', '/teams/name/:team_name/channels/name/:channel_name', ({ params, userId }) => {
+    this.on('GET', '/teams/name/:team_name/channels/name/:channel_name', ({ params, userId, url }) => {
       const team = this.teamByName(params[0]!);
-      return ok(this.channelByName(team, params[1]!, userId));
+      return ok(this.channelByName(team, params[1]!, userId, url.searchParams.get('include_deleted') === 'true'));
     });
 
     this.on('GET', '/teams/name/:team_name', ({ params }) => ok(this.teamByName(params[0]!)));
@@ -761,8 +767,9 @@ export class FakeMattermost {
     return team;
   }
 
-  private channelByName(team: Team, name: string, userId: string): Channel {
-    const channel = [...this.channels.values()].find((c) => c.team_id === team.id && c.name === name && c.delete_at === 0);
+  /** Archived channels are found only when asked for (`include_deleted=true`), as on the real server. */
+  private channelByName(team: Team, name: string, userId: string, includeDeleted = false): Channel {
+    const channel = [...this.channels.values()].find((c) => c.team_id === team.id && c.name === name && (includeDeleted || c.delete_at === 0));
     if (!channel) throw notFound('app.channel.get_by_name.missing.app_error', 'Unable to find the existing channel.');
     if (channel.type === 'P' && !this.members.get(channel.id)?.has(userId)) throw forbidden();
     return channel;

@@ -70,6 +70,17 @@ describe('mattermost settings', () => {
     expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(`MATTERMOST_${key.toUpperCase()} is not set`);
   });
 
+  it('refuses a URL holding credentials, without echoing them', () => {
+    const settings = { ...full, url: 'https://bot:hunter2@chat.example.com' };
+    expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(UsageError);
+    expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(/^MATTERMOST_URL: must not contain a user name or password/);
+    try {
+      createMattermostPlatform({ mattermost: settings }, log);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+
   it('refuses a display name where the channel name belongs, and accepts ~name', () => {
     expect(() => createMattermostPlatform({ mattermost: { ...full, channel: 'Coffee Pairs' } }, log)).toThrow(/MATTERMOST_CHANNEL: expected the channel name/);
     expect(() => createMattermostPlatform({ mattermost: { ...full, channel: '~coffee-pairs' } }, log)).not.toThrow();
@@ -87,6 +98,13 @@ describe('mattermost adapter against the fake server', () => {
   });
 
   describe('connecting', () => {
+    it('says an archived program channel is archived, not missing', async () => {
+      h.fake.archive();
+      const err = await h.platform.connect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(/MATTERMOST_CHANNEL: ~coffee-pairs in team "community" is archived/);
+    });
+
     it('returns the bot user id', async () => {
       expect(await h.platform.connect()).toEqual({ botUserId: h.fake.bot.id });
     });
