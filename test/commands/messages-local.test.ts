@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_ICEBREAKERS } from '../../src/core/icebreakers.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
@@ -9,6 +10,7 @@ interface Post {
   text: string;
 }
 
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ICE = /^💬 \*\*To break the ice:\*\* (.*)$/m;
 
 describe('what members receive on the local platform (built CLI)', () => {
@@ -26,6 +28,10 @@ describe('what members receive on the local platform (built CLI)', () => {
     expect(new Set(prompts).size).toBe(6);
     const bobAndMallory = intros.find((p) => p.recipients.includes('u02') && p.recipients.includes('u11'))!;
     expect(bobAndMallory.text).toContain('🕒 **When to meet:** your working hours (09:00–18:00) overlap for 7 h: @bob Mon–Fri 09:00–16:00 (UTC−5) and @mallory Mon–Fri 11:00–18:00 (UTC−3).');
+    // README shows this intro as members read it: it must stay true.
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const shown = /bob and mallory\nread:\n\n```text\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(shown).toBe(bobAndMallory.text);
   });
 
   it('no member gets the same prompt twice in ten rounds, and a replayed seed gives the same prompts', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderInboxHelp, renderIntro, renderSitOut } from '../../src/core/messages.js';
 import { periodOfDate } from '../../src/core/periods.js';
@@ -47,5 +48,14 @@ describe('templates', () => {
     for (const word of ['join', 'leave', 'skip', 'pause', 'resume', 'frequency', 'prefer', 'avoid', 'timezone', 'partner', 'history', 'my data', 'forget me']) expect(member).toContain(word);
     expect(member).not.toContain('kick');
     expect(renderInboxHelp({ mention: '@mod' }, true)).toContain('`kick @x`');
+  });
+
+  it('README lists every template with each of its placeholders', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of TEMPLATE_NAMES) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      for (const p of Object.keys(TEMPLATES[name].placeholders)) expect(row, `${name} {{${p}}}`).toContain(`\`{{${p}}}\``);
+    }
   });
 });
