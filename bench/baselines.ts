@@ -69,7 +69,7 @@ function repeatsIn(groups: string[][], input: RoundInput): number {
 }
 
 /** Most bots: shuffle, cut into groups, reshuffle (up to 100 times) while a group repeats a pair; keep the best try. */
-export const shuffleRetry: Pairer = {
+const shuffleRetry: Pairer = {
   name: 'shuffle-retry',
   form(input) {
     let best: RoundOutput | null = null;
@@ -93,7 +93,7 @@ export const shuffleRetry: Pairer = {
  * An odd member out is simply not paired. Groups of k: add members one by one by the
  * lowest total pair count with the group.
  */
-export const lowestCount: Pairer = {
+const lowestCount: Pairer = {
   name: 'coffeebot',
   form(input) {
     const left = shuffled(input.ids, input.random);
@@ -130,7 +130,7 @@ export const lowestCount: Pairer = {
  * member out is not paired. Groups of k: seed with the best-scoring free pair, add the
  * member whose worst score with the group is best.
  */
-export const weeksSinceMet: Pairer = {
+const weeksSinceMet: Pairer = {
   name: '1on1-bot',
   form(input) {
     const ids = shuffled(input.ids, input.random);
@@ -139,7 +139,8 @@ export const weeksSinceMet: Pairer = {
       return last === undefined ? input.round + 1000 : input.round - last;
     };
     const scored: { u: string; v: string; s: number }[] = [];
-    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) scored.push({ u: ids[i]!, v: ids[j]!, s: score(ids[i]!, ids[j]!) });
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++) scored.push({ u: ids[i]!, v: ids[j]!, s: score(ids[i]!, ids[j]!) });
     scored.sort((a, b) => b.s - a.s);
     const used = new Set<string>();
     const groups: string[][] = [];
@@ -179,7 +180,7 @@ export const weeksSinceMet: Pairer = {
  * are kept; members whose scheduled partner is absent are paired in roster order.
  * Perfect for static rosters, blind to history, absences and time zones. Pairs only.
  */
-export const circleMethod: Pairer = {
+const circleMethod: Pairer = {
   name: 'circle',
   form(input) {
     if (input.groupSize !== 2) return null;

@@ -44,8 +44,18 @@ function staticScenario(): void {
   const results = ALGORITHMS.map((a) => simulate(a, { members: staticMembers(200), rounds: 199, groupSize: 2, odd: 'triad', seed: 11 }));
   const first52 = results.map((r) => r.repeatsByRound.slice(0, 52).reduce((x, y) => x + y, 0));
   row('200 static × 52 weekly: repeats', '0', first52, first52[0] === 0);
-  row('200 static × 199: repeats', '≤ 4', results.map((r) => r.repeats), results[0]!.repeats <= 4);
-  row('200 static × 199: min gap between meetings of a pair', '≥ 189', results.map((r) => fmtGap(r.minGap)), results[0]!.minGap >= 189);
+  row(
+    '200 static × 199: repeats',
+    '≤ 4',
+    results.map((r) => r.repeats),
+    results[0]!.repeats <= 4,
+  );
+  row(
+    '200 static × 199: min gap between meetings of a pair',
+    '≥ 189',
+    results.map((r) => fmtGap(r.minGap)),
+    results[0]!.minGap >= 189,
+  );
   notes.push(`200 × 199 simulation time: ${results.map((r, i) => `${ALGORITHMS[i]!.name} ${seconds(r.seconds)}`).join(', ')}`);
 }
 
@@ -78,21 +88,36 @@ function dynamicScenario(): void {
   const rnd = seededRandom(77);
   const members: MemberState[] = staticMembers(201).map((m) => ({ ...m, frequency: rnd() < 0.2 ? 2 : 1 }));
   const results = ALGORITHMS.map((a) => simulate(a, { members, rounds: 52, groupSize: 2, odd: 'triad', skipRate: 0.1, seed: 21 }));
-  row('201 members, 20% fortnightly, 10% skips, 52 rounds: repeats', '0', results.map((r) => r.repeats), results[0]!.repeats === 0);
+  row(
+    '201 members, 20% fortnightly, 10% skips, 52 rounds: repeats',
+    '0',
+    results.map((r) => r.repeats),
+    results[0]!.repeats === 0,
+  );
   row(
     '… opt-outs and frequencies violated (grouped when not due / due but left out)',
     '0',
     results.map((r) => r.dueViolations),
     results[0]!.dueViolations === 0,
   );
-  row('… most trios in a round', '≤ 1', results.map((r) => r.maxOversized), results[0]!.maxOversized <= 1);
+  row(
+    '… most trios in a round',
+    '≤ 1',
+    results.map((r) => r.maxOversized),
+    results[0]!.maxOversized <= 1,
+  );
 }
 
 /** Odd count with sit-out: one member waits each round; nobody twice before everyone once. */
 function sitOutScenario(): void {
   progress('201 static × 52 rounds, odd = sit-out');
   const results = ALGORITHMS.map((a) => simulate(a, { members: staticMembers(201), rounds: 52, groupSize: 2, odd: 'sit-out', seed: 61 }));
-  row('201 static × 52, odd = sit-out: most sit-outs of one member (52 sit-outs in all)', '1 (rotation)', results.map((r) => r.maxSitOuts), results[0]!.maxSitOuts === 1);
+  row(
+    '201 static × 52, odd = sit-out: most sit-outs of one member (52 sit-outs in all)',
+    '1 (rotation)',
+    results.map((r) => r.maxSitOuts),
+    results[0]!.maxSitOuts === 1,
+  );
 }
 
 /** Two programs of 150 on one platform sharing 50 members, 52 weekly rounds each. */
@@ -174,7 +199,7 @@ function groupsOfFourScenario(): void {
 // ------------------------------------------------------------ engine-level
 
 /** A community with time zones, teams and `historyRounds` rounds of random pairings as history. */
-export function syntheticRequest(n: number, historyRounds: number, seed: number): MatchRequest {
+function syntheticRequest(n: number, historyRounds: number, seed: number): MatchRequest {
   const rnd = seededRandom(seed);
   const offsets = [-480, -300, -240, 0, 60, 120, 330, 540];
   const candidates: Candidate[] = Array.from({ length: n }, (_, i) => ({
@@ -278,14 +303,14 @@ function largeGroupsTime(): void {
   }
 }
 
-/** Child-process entry: 10,000 members with a year of weekly history; prints peak RSS. */
+/** Child-process entry: 10,000 members with a year of weekly history; prints peak RSS. @public (imported by the child by URL) */
 export async function memoryProbe(): Promise<void> {
   const req = syntheticRequest(10000, 52, 31337);
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().rss;
   const res = formGroups(req);
   const peak = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ before, peak, groups: res.groups.length, meetings: req.history.length }) + '\n');
+  process.stdout.write(`${JSON.stringify({ before, peak, groups: res.groups.length, meetings: req.history.length })}\n`);
 }
 
 function memoryScenario(): void {

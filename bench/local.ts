@@ -43,7 +43,13 @@ async function runPair(dir: string, roster: string, args: string[], date = '2026
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', PROBE, BIN, 'pair', '--date', date, '--seed', '1', ...args], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, PAIRBOT_ROSTER: roster, PAIRBOT_DB: join(dir, 'data', 'pairbot.db'), PAIRBOT_BENCH_PROBE: probe },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        PAIRBOT_ROSTER: roster,
+        PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
+        PAIRBOT_BENCH_PROBE: probe,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -126,17 +132,31 @@ export async function runLocalBench(): Promise<void> {
         });
         rows.push({ scenario: `${label}: peak memory`, target: '< 512 MB', value: `${run.peakMB.toFixed(0)} MB`, met: run.peakMB < 512 });
       }
-      rows.push({ scenario: 'real round, 100,000 members (50,000 intros)', target: '< 60 s', value: `${s(real.wall)} wall, ${s(real.cpu)} CPU, ${real.peakMB.toFixed(0)} MB`, met: real.wall < 60 });
+      rows.push({
+        scenario: 'real round, 100,000 members (50,000 intros)',
+        target: '< 60 s',
+        value: `${s(real.wall)} wall, ${s(real.cpu)} CPU, ${real.peakMB.toFixed(0)} MB`,
+        met: real.wall < 60,
+      });
     });
-    notes.push(`all 10,000-member runs (wall): dry ${dry10.map((r) => s(r.wall)).join(', ')}; real ${real10.map((r) => s(r.wall)).join(', ')}`);
+    notes.push(
+      `all 10,000-member runs (wall): dry ${dry10.map((r) => s(r.wall)).join(', ')}; real ${real10.map((r) => s(r.wall)).join(', ')}`,
+    );
   } finally {
     rmSync(roots, { recursive: true, force: true });
   }
 
-  const width = [Math.max(...rows.map((r) => r.scenario.length)), Math.max(...rows.map((r) => r.target.length)), Math.max(...rows.map((r) => r.value.length))];
+  const width = [
+    Math.max(...rows.map((r) => r.scenario.length)),
+    Math.max(...rows.map((r) => r.target.length)),
+    Math.max(...rows.map((r) => r.value.length)),
+  ];
   console.log('');
   console.log('pair through the CLI on the local platform (issue 10 targets)');
-  for (const r of rows) console.log(`${r.scenario.padEnd(width[0]!)} | ${r.target.padEnd(width[1]!)} | ${r.value.padEnd(width[2]!)} | ${r.met ? 'met' : 'MISSED'}`);
+  for (const r of rows)
+    console.log(
+      `${r.scenario.padEnd(width[0]!)} | ${r.target.padEnd(width[1]!)} | ${r.value.padEnd(width[2]!)} | ${r.met ? 'met' : 'MISSED'}`,
+    );
   for (const n of notes) console.log(`  · ${n}`);
   const missed = rows.filter((r) => !r.met).length;
   console.log(missed === 0 ? 'All local-platform targets met.' : `${missed} local-platform target(s) missed.`);

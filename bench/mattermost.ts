@@ -25,7 +25,9 @@ export interface MattermostBenchResult {
   exitCode: number;
 }
 
-export async function runMattermostBench(options: { members?: number; print?: (line: string) => void } = {}): Promise<MattermostBenchResult> {
+export async function runMattermostBench(
+  options: { members?: number; print?: (line: string) => void } = {},
+): Promise<MattermostBenchResult> {
   const count = options.members ?? 1000;
   const print = options.print ?? ((line: string) => console.log(line));
   const fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
@@ -67,7 +69,9 @@ export async function runMattermostBench(options: { members?: number; print?: (l
     };
     print(`mattermost pair, ${count} members (${channelMembers} in the channel incl. bots and deactivated), ${groups} groups`);
     print(`  wall time   ${(wallMs / 1000).toFixed(2)} s (target <= 5 s), CLI subprocess included`);
-    print(`  requests    ${result.requests} (target: ${rosterPages} roster pages + 2 x ${groups} groups = ${result.budget}, plus connecting)`);
+    print(
+      `  requests    ${result.requests} (target: ${rosterPages} roster pages + 2 x ${groups} groups = ${result.budget}, plus connecting)`,
+    );
     for (const [route, n] of Object.entries(byRoute).sort((a, b) => b[1] - a[1])) print(`    ${String(n).padStart(5)}  ${route}`);
     return result;
   } finally {

@@ -15,15 +15,25 @@ import { runCli } from '../test/helpers/cli.js';
  * asked, 70% of groups answering. Target: the report in under 5 s.
  */
 
-const TIME_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Africa/Lagos', null];
+const TIME_ZONES = [
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Europe/London',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Africa/Lagos',
+  null,
+];
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296;
 }
 
 /** Writes the history straight through SQL in one transaction (seconds, not the hours `pair` would spend messaging). */
-export function writeHistory(path: string, members: number, weeks: number): { groups: number; answers: number } {
+function writeHistory(path: string, members: number, weeks: number): { groups: number; answers: number } {
   const db = openDatabase(path);
   const random = lcg(2026);
   let groups = 0;
@@ -94,7 +104,9 @@ export interface ReportBenchResult {
   exitCodes: number[];
 }
 
-export async function runReportBench(options: { members?: number; weeks?: number; print?: (line: string) => void } = {}): Promise<ReportBenchResult> {
+export async function runReportBench(
+  options: { members?: number; weeks?: number; print?: (line: string) => void } = {},
+): Promise<ReportBenchResult> {
   const members = options.members ?? 10_000;
   const weeks = options.weeks ?? 52;
   const print = options.print ?? ((line: string) => console.log(line));
@@ -118,14 +130,28 @@ export async function runReportBench(options: { members?: number; weeks?: number
     const load = loadavg()[0]!.toFixed(1);
     const report = await timed(['report', '--out', html]);
     const htmlBytes = statSync(html).size;
-    print(`  pairbot report (CLI, end to end): ${(report.ms / 1000).toFixed(2)} s wall (target < 5 s${report.ms < 5000 ? ': met' : ': MISSED'}; load average ${load}); HTML ${(htmlBytes / 1024).toFixed(0)} KB`);
+    print(
+      `  pairbot report (CLI, end to end): ${(report.ms / 1000).toFixed(2)} s wall (target < 5 s${report.ms < 5000 ? ': met' : ': MISSED'}; load average ${load}); HTML ${(htmlBytes / 1024).toFixed(0)} KB`,
+    );
     const inProcess = await reportInProcess(dbPath, join(dir, 'report-2.html'));
-    print(`  report in process (no Node start-up): ${(inProcess.wallMs / 1000).toFixed(2)} s wall, ${(inProcess.cpuMs / 1000).toFixed(2)} s CPU`);
+    print(
+      `  report in process (no Node start-up): ${(inProcess.wallMs / 1000).toFixed(2)} s wall, ${(inProcess.cpuMs / 1000).toFixed(2)} s CPU`,
+    );
     const json = await timed(['export', '--out', join(dir, 'export.json')]);
     const csv = await timed(['export', '--format', 'csv', '--out', join(dir, 'csv')]);
-    print(`  pairbot export: JSON ${(json.ms / 1000).toFixed(2)} s (${(statSync(join(dir, 'export.json')).size / 1e6).toFixed(0)} MB), CSV ${(csv.ms / 1000).toFixed(2)} s`);
+    print(
+      `  pairbot export: JSON ${(json.ms / 1000).toFixed(2)} s (${(statSync(join(dir, 'export.json')).size / 1e6).toFixed(0)} MB), CSV ${(csv.ms / 1000).toFixed(2)} s`,
+    );
     for (const r of [report, json, csv]) if (r.code !== 0) print(`  exit ${r.code}: ${r.stderr.trim()}`);
-    return { members, weeks, reportMs: report.ms, htmlBytes, exportJsonMs: json.ms, exportCsvMs: csv.ms, exitCodes: [report.code, json.code, csv.code] };
+    return {
+      members,
+      weeks,
+      reportMs: report.ms,
+      htmlBytes,
+      exportJsonMs: json.ms,
+      exportCsvMs: csv.ms,
+      exitCodes: [report.code, json.code, csv.code],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,8 +8,7 @@ import type { Candidate, Meeting } from '../src/core/matching-types.js';
 import type { Pairer, RoundInput, RoundOutput } from './baselines.js';
 import { seededRandom } from '../src/core/random.js';
 
-
-export const pairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+const pairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
 /** Who met whom in which rounds, per program. */
 export class MeetingLog {

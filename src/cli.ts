@@ -54,7 +54,10 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .option('--seed <n>', 'random seed, to replay a pairing')
     .option('--catch-up', 'mid-period: group late joiners and members whose partner left, touching nobody else')
-    .option('--accept-roster', 'take a roster that lost everyone or more than half of the active members as it is (otherwise refused as a fault)')
+    .option(
+      '--accept-roster',
+      'take a roster that lost everyone or more than half of the active members as it is (otherwise refused as a fault)',
+    )
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean; seed?: string; catchUp?: boolean; acceptRoster?: boolean }) => {
       setExit(
         await pinged(opts.catchUp ? 'catch-up' : 'pair', opts, async () => {
@@ -121,7 +124,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(await run(opts, { connect: true, readOnly: true }, (ctx) => members(ctx, opts)));
     });
 
-  const member = program.command('member').description("look at or change one member (<who> is a user id, username or @username)");
+  const member = program.command('member').description('look at or change one member (<who> is a user id, username or @username)');
   withCommonOptions(member.command('show').argument('<who>'))
     .description('one member: current group, previous partners, preferences, misses')
     .option('--json', 'print one JSON document on stdout')
@@ -218,7 +221,9 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     });
 
   withCommonOptions(program.command('inbox'))
-    .description('read what members and moderators wrote to the bot since the last run, apply each command once and reply (cron: every few minutes)')
+    .description(
+      'read what members and moderators wrote to the bot since the last run, apply each command once and reply (cron: every few minutes)',
+    )
     .option('--dry-run', 'show what would be done and answered; store and send nothing')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { dryRun?: boolean; json?: boolean }) => {
@@ -238,7 +243,9 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       const { localMessages } = await import('./commands/local.js');
       setExit(await run(opts, { readOnly: true }, (ctx) => localMessages(ctx, opts)));
     });
-  withCommonOptions(local.command('react').argument('<post-id>').argument('<who>').argument('<emoji>', 'x / ❌, white_check_mark / ✅, calendar / 📅'))
+  withCommonOptions(
+    local.command('react').argument('<post-id>').argument('<who>').argument('<emoji>', 'x / ❌, white_check_mark / ✅, calendar / 📅'),
+  )
     .description('react to a post as a member would')
     .option('--remove', 'take the reaction back')
     .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {

@@ -9,16 +9,16 @@ import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
 import { isTemplateName, TEMPLATE_NAMES, templateProblem, type TemplateName, type TemplateOverrides } from './core/templates.js';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
 
-export type PlatformKind = 'local' | 'mattermost' | 'discord';
+type PlatformKind = 'local' | 'mattermost' | 'discord';
 
-export interface MattermostSettings {
+interface MattermostSettings {
   url?: string;
   token?: string;
   team?: string;
   channel?: string;
 }
 
-export interface DiscordSettings {
+interface DiscordSettings {
   token?: string;
   guildId?: string;
   roleId?: string;
@@ -80,12 +80,34 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Every setting pairbot reads; a config file naming anything else is a typo. */
 export const SETTINGS = [
-  'PAIRBOT_PLATFORM', 'PAIRBOT_DB', 'PAIRBOT_PROGRAM', 'PAIRBOT_CADENCE', 'PAIRBOT_GROUP_SIZE', 'PAIRBOT_ODD',
-  'PAIRBOT_MAX_MISSES', 'PAIRBOT_RETENTION_DAYS', 'PAIRBOT_TIMEZONE', 'PAIRBOT_NOW', 'PAIRBOT_ROSTER',
-  'PAIRBOT_LOCAL_STATE', 'PAIRBOT_ATTRIBUTE_RULE', 'PAIRBOT_WORKING_HOURS', 'PAIRBOT_ICEBREAKERS', 'PAIRBOT_TEMPLATES_DIR', 'PAIRBOT_DISCORD_DELIVERY',
-  'PAIRBOT_ADMINS', 'PAIRBOT_ADMIN_ROLE',
-  'MATTERMOST_URL', 'MATTERMOST_TOKEN', 'MATTERMOST_TEAM', 'MATTERMOST_CHANNEL',
-  'DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_ROLE_ID', 'DISCORD_CHANNEL_ID', 'DISCORD_API_URL',
+  'PAIRBOT_PLATFORM',
+  'PAIRBOT_DB',
+  'PAIRBOT_PROGRAM',
+  'PAIRBOT_CADENCE',
+  'PAIRBOT_GROUP_SIZE',
+  'PAIRBOT_ODD',
+  'PAIRBOT_MAX_MISSES',
+  'PAIRBOT_RETENTION_DAYS',
+  'PAIRBOT_TIMEZONE',
+  'PAIRBOT_NOW',
+  'PAIRBOT_ROSTER',
+  'PAIRBOT_LOCAL_STATE',
+  'PAIRBOT_ATTRIBUTE_RULE',
+  'PAIRBOT_WORKING_HOURS',
+  'PAIRBOT_ICEBREAKERS',
+  'PAIRBOT_TEMPLATES_DIR',
+  'PAIRBOT_DISCORD_DELIVERY',
+  'PAIRBOT_ADMINS',
+  'PAIRBOT_ADMIN_ROLE',
+  'MATTERMOST_URL',
+  'MATTERMOST_TOKEN',
+  'MATTERMOST_TEAM',
+  'MATTERMOST_CHANNEL',
+  'DISCORD_TOKEN',
+  'DISCORD_GUILD_ID',
+  'DISCORD_ROLE_ID',
+  'DISCORD_CHANNEL_ID',
+  'DISCORD_API_URL',
   'PAIRBOT_HEALTHCHECK_URL',
 ] as const;
 
@@ -98,7 +120,11 @@ interface Sourced {
 }
 
 /** Looks settings up in precedence order; reading the sources may throw a UsageError (bad .env or config file). */
-function settingSources(env: Env, flags: CommonFlags, cwd: string): (name: string, flag?: { name: string; value: string | undefined }) => Sourced | undefined {
+function settingSources(
+  env: Env,
+  flags: CommonFlags,
+  cwd: string,
+): (name: string, flag?: { name: string; value: string | undefined }) => Sourced | undefined {
   const dotenv = readDotEnv(cwd);
   if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config: expected a JSON file, got an empty string');
   const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
@@ -174,7 +200,9 @@ export function loadConfig(
   const admins = parseAdmins(get('PAIRBOT_ADMINS'));
   const adminRoleSetting = get('PAIRBOT_ADMIN_ROLE');
   if (adminRoleSetting && platform !== 'discord') {
-    throw new UsageError(`PAIRBOT_ADMIN_ROLE: moderator roles exist on Discord only (PAIRBOT_PLATFORM is ${platform}; from ${adminRoleSetting.source}); name moderators in PAIRBOT_ADMINS instead`);
+    throw new UsageError(
+      `PAIRBOT_ADMIN_ROLE: moderator roles exist on Discord only (PAIRBOT_PLATFORM is ${platform}; from ${adminRoleSetting.source}); name moderators in PAIRBOT_ADMINS instead`,
+    );
   }
   const adminRole = snowflake(adminRoleSetting, 'PAIRBOT_ADMIN_ROLE');
 
@@ -291,7 +319,10 @@ function readConfigFile(path: string): Record<string, string> {
   try {
     raw = readText(path);
   } catch (err) {
-    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new UsageError(
+      `PAIRBOT_CONFIG: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   let parsed: unknown;
   try {
@@ -395,7 +426,9 @@ function healthcheckUrl(s: Sourced | undefined): string | undefined {
 function token(s: Sourced | undefined, name: string): string | undefined {
   if (!s) return undefined;
   if (/[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/.test(s.value)) {
-    throw new UsageError(`${name}: the token holds a space, line break or control character (from ${s.source}); paste it again without quotes or trailing newline`);
+    throw new UsageError(
+      `${name}: the token holds a space, line break or control character (from ${s.source}); paste it again without quotes or trailing newline`,
+    );
   }
   return s.value;
 }
@@ -426,7 +459,10 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     names = readdirSync(dir).sort();
   } catch (err) {
-    throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new UsageError(
+      `PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   const out: Partial<Record<TemplateName, string>> = {};
   for (const name of names) {
@@ -438,7 +474,10 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
     try {
       text = readText(join(dir, name));
     } catch (err) {
-      throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new UsageError(
+        `PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { cause: err },
+      );
     }
     const problem = templateProblem(name, text);
     if (problem) throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)}: ${problem}`);
@@ -456,10 +495,16 @@ function icebreakersOf(s: Sourced | undefined, cwd: string): readonly string[] {
   try {
     text = readText(path);
   } catch (err) {
-    throw new UsageError(`PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; expected a file of prompts, one a line, or "off"`, { cause: err });
+    throw new UsageError(
+      `PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; expected a file of prompts, one a line, or "off"`,
+      { cause: err },
+    );
   }
   const prompts = parseIcebreakers(text);
-  if (prompts.length === 0) throw new UsageError(`PAIRBOT_ICEBREAKERS: ${path} (from ${s.source}) holds no prompt; write one a line, or set PAIRBOT_ICEBREAKERS=off`);
+  if (prompts.length === 0)
+    throw new UsageError(
+      `PAIRBOT_ICEBREAKERS: ${path} (from ${s.source}) holds no prompt; write one a line, or set PAIRBOT_ICEBREAKERS=off`,
+    );
   return prompts;
 }
 
@@ -473,9 +518,13 @@ function parseAttributeRule(s: Sourced | undefined): AttributeRule | undefined {
 /** `alice, @bob,u123` → ["alice", "bob", "u123"]. */
 function parseAdmins(s: Sourced | undefined): string[] {
   if (!s) return [];
-  const names = s.value.split(',').map((n) => n.trim().replace(/^@/, '')).filter(Boolean);
+  const names = s.value
+    .split(',')
+    .map((n) => n.trim().replace(/^@/, ''))
+    .filter(Boolean);
   const bad = names.find((n) => !/^[\w.-]+$/.test(n));
-  if (bad !== undefined) throw new UsageError(`PAIRBOT_ADMINS: expected comma-separated user ids or usernames, got ${JSON.stringify(bad)} (from ${s.source})`);
+  if (bad !== undefined)
+    throw new UsageError(`PAIRBOT_ADMINS: expected comma-separated user ids or usernames, got ${JSON.stringify(bad)} (from ${s.source})`);
   return names;
 }
 

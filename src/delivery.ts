@@ -73,7 +73,9 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         const unreachable = await deliverOne(ctx, message, report);
         report.sent++;
         const reached = message.recipients.filter((id) => !unreachable.includes(id));
-        ctx.log.debug(`delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`);
+        ctx.log.debug(
+          `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`,
+        );
       } catch (err) {
         if (!(err instanceof PlatformError)) throw err;
         if (!err.transient) throw stopped(ctx, err, queue.length - i);
@@ -93,7 +95,9 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
   if (transientFailures < 3) await addMissingReactions(ctx, report);
   else report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
   if (report.sent + report.pending + report.failed > 0) {
-    ctx.log.info(`delivered ${count(report.sent, 'message')}${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`);
+    ctx.log.info(
+      `delivered ${count(report.sent, 'message')}${report.pending ? `, ${report.pending} still pending (the next run retries)` : ''}${report.failed ? `, ${report.failed} given up` : ''}`,
+    );
   }
   return report;
 }
@@ -101,7 +105,10 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
 /** A fault that ends the run mid-delivery: the round is stored and the rest stays pending (exit 3). */
 function stopped(ctx: Context, err: PlatformError, left: number): DeliveryStoppedError {
   const pending = pendingMessages(ctx.db, ctx.program.id).length;
-  const rest = pending > 0 ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : `; ${count(left, 'message')} left`;
+  const rest =
+    pending > 0
+      ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}`
+      : `; ${count(left, 'message')} left`;
   return new DeliveryStoppedError(`${err.message}${rest}`, { cause: err });
 }
 
@@ -128,7 +135,9 @@ async function addMissingReactions(ctx: Context, report: DeliveryReport): Promis
       if (err instanceof AuthError) throw stopped(ctx, err, 0);
       failures++;
       report.reactionsPending++;
-      ctx.log.warn(`the bot's reactions on ${post.kind} message #${post.outboxId} are not all added yet (${err.message}); the next run adds them`);
+      ctx.log.warn(
+        `the bot's reactions on ${post.kind} message #${post.outboxId} are not all added yet (${err.message}); the next run adds them`,
+      );
     }
   }
 }
@@ -140,7 +149,10 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
   // The intent is on disk before anything can reach the platform: a run killed from here on
   // leaves a message the next run looks for before sending.
   markSendStarted(ctx.db, message.id, new Date().toISOString());
-  if (uncertainSince) ctx.log.debug(`${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`);
+  if (uncertainSince)
+    ctx.log.debug(
+      `${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`,
+    );
   const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
   if (message.conversationId !== null) return deliverReply(ctx, message, target);
   if (message.recipients.length === 0) {
@@ -151,8 +163,10 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
     });
     return [];
   }
-  const result = await ctx.platform.sendToGroup({ ...target, memberIds: message.recipients, ...groupThread(ctx, message) }, new Set(message.delivered), (memberIds, post) =>
-    recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
+  const result = await ctx.platform.sendToGroup(
+    { ...target, memberIds: message.recipients, ...groupThread(ctx, message) },
+    new Set(message.delivered),
+    (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );
   const unreachable = result.unreachable.map((u) => u.userId);
   for (const u of result.unreachable) ctx.log.warn(`could not message ${nameOf(ctx, u.userId)}: ${u.reason}`);
@@ -189,7 +203,7 @@ function groupThread(ctx: Context, message: OutboxMessage): Pick<GroupMessage, '
   if (groupId === null || !GROUP_KINDS.includes(message.kind)) return {};
   const id = threadOf(ctx.db, groupId);
   const names = message.recipients.map((userId) => cleanName(nameOf(ctx, userId))).join(', ');
-  const name = `☕ ${message.period ?? ''} · ${names}`.slice(0, 80) + ` · ${ctx.program.name} #${groupId}`;
+  const name = `${`☕ ${message.period ?? ''} · ${names}`.slice(0, 80)} · ${ctx.program.name} #${groupId}`;
   return { thread: { name, ...(id ? { id } : {}), onOpened: (threadId) => recordThread(ctx.db, groupId, threadId) } };
 }
 

@@ -3,7 +3,7 @@ import { exitCodeOf } from './errors.js';
 import { createLogger } from './log.js';
 
 /** Each ping gives up after this long: a slow monitoring service never holds up a run. */
-export const PING_TIMEOUT_MS = 5000;
+const PING_TIMEOUT_MS = 5000;
 
 /**
  * `URL` with `/start` or `/<code>` appended to its path (the healthchecks.io convention),

@@ -36,13 +36,16 @@ export function version(): string {
  * dist/build-info.json (written by `npm run build`, so packages and images carry it);
  * undefined when unknown.
  */
-export function gitCommit(): string | undefined {
+function gitCommit(): string | undefined {
   const root = packageRoot();
   if (!root) return undefined;
-  const commitOf = (value: unknown): string | undefined => (typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value.trim()) ? value.trim().slice(0, 12) : undefined);
+  const commitOf = (value: unknown): string | undefined =>
+    typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value.trim()) ? value.trim().slice(0, 12) : undefined;
   if (existsSync(`${root}/.git`)) {
     try {
-      return commitOf(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+      return commitOf(
+        execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }),
+      );
     } catch {
       // no git here: the build's record may still say
     }

@@ -10,7 +10,11 @@ export interface Logger {
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 /** Logs to stderr (stdout is for results and --json), never showing a secret. */
-export function createLogger(verbosity: Verbosity, secrets: readonly string[], write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  verbosity: Verbosity,
+  secrets: readonly string[],
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (level: string, message: string): void => write(`[pairbot]${level} ${redact(message, secrets)}\n`);
   return {
     debug: (m) => verbosity === 'verbose' && emit(' debug:', m),

@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof PairbotError) {
       process.stderr.write(`[pairbot] error: ${redact(err.message, secrets)}\n`);
-      if (argv.includes('--verbose') && err.cause instanceof Error) process.stderr.write(`[pairbot]   cause: ${redact(err.cause.message, secrets)}\n`);
+      if (argv.includes('--verbose') && err.cause instanceof Error)
+        process.stderr.write(`[pairbot]   cause: ${redact(err.cause.message, secrets)}\n`);
       return exitCodeOf(err);
     }
     const message = err instanceof Error ? (argv.includes('--verbose') ? (err.stack ?? err.message) : err.message) : String(err);

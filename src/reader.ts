@@ -23,13 +23,19 @@ export interface ReadContext {
   print(text: string): void;
 }
 
-export async function withReader(flags: CommonFlags, body: (ctx: ReadContext) => Promise<number>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function withReader(
+  flags: CommonFlags,
+  body: (ctx: ReadContext) => Promise<number>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const config = loadConfig(env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
   const db = openDatabase(config.db, { readOnly: true });
   try {
     const program = findProgram(db, config.program);
-    log.debug(`program ${config.program}${program ? ` on ${program.platform}` : ' (not in the database yet)'}, database ${config.db} (read-only)`);
+    log.debug(
+      `program ${config.program}${program ? ` on ${program.platform}` : ' (not in the database yet)'}, database ${config.db} (read-only)`,
+    );
     return await body({
       config,
       log,

@@ -61,12 +61,17 @@ describe('loadConfig', () => {
   it('reads --date and PAIRBOT_NOW in PAIRBOT_TIMEZONE, --date winning', () => {
     expect(load({ PAIRBOT_TIMEZONE: 'Asia/Tokyo' }, { date: '2026-11-23' }).now.toISOString()).toBe('2026-11-23T03:00:00.000Z');
     expect(load({ PAIRBOT_NOW: '2026-11-23T09:30', PAIRBOT_TIMEZONE: 'Europe/Berlin' }).now.toISOString()).toBe('2026-11-23T08:30:00.000Z');
-    expect(load({ PAIRBOT_NOW: '2026-11-23T09:30:00Z', PAIRBOT_TIMEZONE: 'Europe/Berlin' }).now.toISOString()).toBe('2026-11-23T09:30:00.000Z');
+    expect(load({ PAIRBOT_NOW: '2026-11-23T09:30:00Z', PAIRBOT_TIMEZONE: 'Europe/Berlin' }).now.toISOString()).toBe(
+      '2026-11-23T09:30:00.000Z',
+    );
     expect(load({ PAIRBOT_NOW: '2026-01-01T00:00:00Z' }, { date: '2026-11-23' }).now.toISOString()).toBe('2026-11-23T12:00:00.000Z');
   });
 
   it('refuses every bad value, naming the variable, what is expected and where it came from', () => {
-    refuses({ PAIRBOT_PLATFORM: 'slack' }, /PAIRBOT_PLATFORM: expected one of local, mattermost, discord, got "slack" \(from environment\)/);
+    refuses(
+      { PAIRBOT_PLATFORM: 'slack' },
+      /PAIRBOT_PLATFORM: expected one of local, mattermost, discord, got "slack" \(from environment\)/,
+    );
     refuses({ PAIRBOT_CADENCE: 'hourly' }, /PAIRBOT_CADENCE: expected one of daily, weekly, monthly/);
     refuses({ PAIRBOT_GROUP_SIZE: '1' }, /PAIRBOT_GROUP_SIZE: expected a whole number from 2 to 50/);
     refuses({ PAIRBOT_GROUP_SIZE: 'two' }, /PAIRBOT_GROUP_SIZE/);
@@ -102,7 +107,9 @@ describe('loadConfig', () => {
   it('never shows a token, even in an error about it, and redacts it anywhere', () => {
     const c = load({ MATTERMOST_TOKEN: 'sekrit-token-123', DISCORD_TOKEN: 'disc.tok.en' });
     expect(c.secrets).toEqual(['sekrit-token-123', 'disc.tok.en']);
-    expect(redact('Authorization: Bearer sekrit-token-123 and disc.tok.en', c.secrets)).toBe('Authorization: Bearer [redacted] and [redacted]');
+    expect(redact('Authorization: Bearer sekrit-token-123 and disc.tok.en', c.secrets)).toBe(
+      'Authorization: Bearer [redacted] and [redacted]',
+    );
   });
 
   it('reads a .env and a JSON config saved with a UTF-8 byte order mark', () => {
@@ -135,7 +142,9 @@ describe('loadConfig', () => {
       error = err;
     }
     expect((error as UsageError).exitCode).toBe(2);
-    expect((error as Error).message).toMatch(/^MATTERMOST_TOKEN: the token holds a space, line break or control character \(from environment\)/);
+    expect((error as Error).message).toMatch(
+      /^MATTERMOST_TOKEN: the token holds a space, line break or control character \(from environment\)/,
+    );
     expect((error as Error).message).not.toContain('abcd');
     refuses({ DISCORD_TOKEN: 'abc def' }, /DISCORD_TOKEN: the token holds/);
   });

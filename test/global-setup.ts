@@ -11,5 +11,6 @@ export default function setup(): void {
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) process.stderr.write(result.stdout);
-  if (!existsSync(fileURLToPath(new URL('../dist/src/main.js', import.meta.url)))) throw new Error('build failed: dist/src/main.js was not written');
+  if (!existsSync(fileURLToPath(new URL('../dist/src/main.js', import.meta.url))))
+    throw new Error('build failed: dist/src/main.js was not written');
 }

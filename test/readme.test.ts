@@ -52,7 +52,10 @@ describe('README', () => {
     const blocks = shellBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     const clone = join(dir, 'pairbot');
-    cpSync(ROOT, clone, { recursive: true, filter: (src) => src === ROOT || !(dirname(src) === ROOT && NOT_IN_A_CLONE.has(basename(src))) });
+    cpSync(ROOT, clone, {
+      recursive: true,
+      filter: (src) => src === ROOT || !(dirname(src) === ROOT && NOT_IN_A_CLONE.has(basename(src))),
+    });
     symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
     const shim = join(dir, 'shim');
     mkdirSync(shim);

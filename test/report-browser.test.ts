@@ -9,7 +9,8 @@ import { useLocalSandbox } from './helpers/sandbox.js';
 /** Debian's chromium (`.ci/run` installs it with apt-get when missing); PAIRBOT_CHROMIUM names another. */
 const CHROMIUM = process.env.PAIRBOT_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`[report-browser] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set PAIRBOT_CHROMIUM)\n`);
+if (!available)
+  process.stderr.write(`[report-browser] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set PAIRBOT_CHROMIUM)\n`);
 
 describe.skipIf(!available)('the report in a real browser (headless Chromium)', () => {
   const box = useLocalSandbox();

@@ -6,7 +6,17 @@ import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
-import { addToGroup, clearExclusion, exclusionsOfRound, findRound, groupsOfRound, insertGroup, lastGroupedIndex, meetingsOnPlatform, placementsOfRound } from '../store/rounds.js';
+import {
+  addToGroup,
+  clearExclusion,
+  exclusionsOfRound,
+  findRound,
+  groupsOfRound,
+  insertGroup,
+  lastGroupedIndex,
+  meetingsOnPlatform,
+  placementsOfRound,
+} from '../store/rounds.js';
 import { addressee, introText, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 import { writeTransaction } from '../store/db.js';
 
@@ -22,25 +32,45 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
     // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
     const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
-    if (options.json) ctx.print(JSON.stringify({ program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] }, null, 2));
+    if (options.json)
+      ctx.print(
+        JSON.stringify(
+          { program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] },
+          null,
+          2,
+        ),
+      );
     return exitCodeFor(delivery);
   }
   const active = await syncRoster(ctx, options);
   const stillActive = new Set(active.map((m) => m.userId));
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
-  const onPurpose = new Set(exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue').map((e) => e.userId));
+  const onPurpose = new Set(
+    exclusionsOfRound(ctx.db, round.id)
+      .filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue')
+      .map((e) => e.userId),
+  );
   const groups = groupsOfRound(ctx.db, round.id);
   const placement = placementsOfRound(ctx.db, round.id);
   // The round as it stands: a lone member joins a group as it is now, not as it was formed.
   const current = currentGroups(groups, placement);
   const optedOut = await readOptOuts(ctx);
   for (const id of optedOut) onPurpose.add(id);
-  const waiting = selectWaiting(active.map((m) => toRosterEntry(m, lastIndex)), groups, placement, onPurpose, stillActive, ctx.period, ctx.today);
+  const waiting = selectWaiting(
+    active.map((m) => toRosterEntry(m, lastIndex)),
+    groups,
+    placement,
+    onPurpose,
+    stillActive,
+    ctx.period,
+    ctx.today,
+  );
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
   const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
-  const result = waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
+  const result =
+    waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
   const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
   const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
   const formed: string[][] = result.groups;
@@ -87,7 +117,11 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     catchUp: true,
     seed: String(seed),
     groups: formed.map((g) => ({ members: g.map((id) => ({ id, name: name(id) })) })),
-    joined: joined.map((j) => ({ id: j.userId, name: name(j.userId), group: current.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })) })),
+    joined: joined.map((j) => ({
+      id: j.userId,
+      name: name(j.userId),
+      group: current.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })),
+    })),
     unpaired: left,
   };
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
@@ -95,7 +129,13 @@ export async function catchUp(ctx: Context, options: PairOptions): Promise<numbe
     const headline = `Catch-up for round ${report.round}${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${count(formed.length, 'new group')}, ${joined.length} joined an existing group`;
     const lines = [`${headline}.`];
     for (const g of report.groups) lines.push(`  new: ${g.members.map(shown).join(' + ')}`);
-    for (const j of report.joined) lines.push(`  ${shown(j)} joins ${j.group.filter((m) => m.id !== j.id).map(shown).join(' + ')}`);
+    for (const j of report.joined)
+      lines.push(
+        `  ${shown(j)} joins ${j.group
+          .filter((m) => m.id !== j.id)
+          .map(shown)
+          .join(' + ')}`,
+      );
     if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
     // A cron log gets one line a run, not a line per group.

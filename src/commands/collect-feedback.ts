@@ -49,17 +49,26 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   writeTransaction(db, () => {
     for (const round of recent) {
       const groups = groupsByRound.get(round.id)!;
-      const answers = answersOf(db, groups.map((g) => g.id));
+      const answers = answersOf(
+        db,
+        groups.map((g) => g.id),
+      );
       for (const g of groups) {
         const askedOn = (asksByGroup.get(g.id) ?? []).map((m) => localDate(new Date(m.createdAt), ctx.config.timezone));
-        if (needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) && queueAsk(ctx, round, g, outboxKey.reminder(g.id, ctx.today), true)) reminded++;
+        if (
+          needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) &&
+          queueAsk(ctx, round, g, outboxKey.reminder(g.id, ctx.today), true)
+        )
+          reminded++;
       }
     }
     if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
   });
   const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
 
-  const rounds = recent.filter((r) => asks.some((a) => a.period === r.period) || r.id === last?.id).map((r) => ({ round: r.period, ...tallyRound(ctx, r) }));
+  const rounds = recent
+    .filter((r) => asks.some((a) => a.period === r.period) || r.id === last?.id)
+    .map((r) => ({ round: r.period, ...tallyRound(ctx, r) }));
   const current = rounds.find((r) => r.round === last?.period) ?? { met: 0, missed: 0, scheduled: 0, unanswered: 0 };
   const report: FeedbackReport = {
     program: program.name,
@@ -82,7 +91,10 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
 /** Outcomes of a round's groups that were asked. */
 export function tallyRound(ctx: Pick<Context, 'db'>, round: RoundRow): Tally {
   const groups = groupsOfRound(ctx.db, round.id).filter((g) => findByKey(ctx.db, outboxKey.ask(g.id)));
-  const answers = answersOf(ctx.db, groups.map((g) => g.id));
+  const answers = answersOf(
+    ctx.db,
+    groups.map((g) => g.id),
+  );
   return tally(groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
 }
 
@@ -91,7 +103,6 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
   const lastAsk = messagesOfKind(ctx.db, ctx.program.id, 'feedback-ask').at(-1);
   return lastAsk?.period ? findRound(ctx.db, ctx.program.id, lastAsk.period) : undefined;
 }
-
 
 /** Stores the answers group members gave by reacting to an ask (anyone else's reactions are ignored). */
 /**
@@ -104,14 +115,17 @@ async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promis
   const members = new Set(ask.recipients);
   let readable = true;
   for (const post of postsOf(ctx.db, ask.id)) {
-    let reactions;
+    let reactions: Awaited<ReturnType<typeof ctx.platform.readReactions>>;
     try {
       reactions = await ctx.platform.readReactions(post);
     } catch (err) {
-      if (err instanceof AuthError) throw new DeliveryStoppedError(`${err.message}; no answers read, the next run reads them`, { cause: err });
+      if (err instanceof AuthError)
+        throw new DeliveryStoppedError(`${err.message}; no answers read, the next run reads them`, { cause: err });
       if (!(err instanceof PlatformError)) throw err;
       const who = ask.recipients.map((id) => `@${getMember(ctx.db, ctx.program.id, id)?.name ?? id}`).join(', ');
-      ctx.log.warn(`could not read the answers to the ${ask.period ?? ''} feedback ask #${ask.id} to ${who}: ${err.message}; skipped, the next run reads it again`);
+      ctx.log.warn(
+        `could not read the answers to the ${ask.period ?? ''} feedback ask #${ask.id} to ${who}: ${err.message}; skipped, the next run reads it again`,
+      );
       readable = false;
       continue;
     }
@@ -135,7 +149,9 @@ function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boole
 
 function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {
   const period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const addressees = group.memberIds.map((id) => ({ mention: ctx.platform.mention({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id }) }));
+  const addressees = group.memberIds.map((id) => ({
+    mention: ctx.platform.mention({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id }),
+  }));
   return enqueue(ctx.db, {
     programId: ctx.program.id,
     dedupeKey,
@@ -163,9 +179,15 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined):
     `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${ask} ${count(report.asked, 'new group')} and ${remind} ${count(report.reminded, 'group')}.`,
     `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
   ];
-  if (report.unreadable) lines.push(`${count(report.unreadable, 'ask')} could not be read this time (see the warnings above); the next run reads ${report.unreadable === 1 ? 'it' : 'them'} again.`);
+  if (report.unreadable)
+    lines.push(
+      `${count(report.unreadable, 'ask')} could not be read this time (see the warnings above); the next run reads ${report.unreadable === 1 ? 'it' : 'them'} again.`,
+    );
   const earlier = report.rounds.filter((r) => r.round !== report.round);
-  if (earlier.length) lines.push('Earlier rounds:', ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`));
+  if (earlier.length)
+    lines.push(
+      'Earlier rounds:',
+      ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`),
+    );
   ctx.print(lines.join('\n'));
 }
-

@@ -25,8 +25,15 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
   try {
     config = loadConfig(env, flags, undefined, undefined, { templates: false });
     // The adapter checks its own required settings (a missing MATTERMOST_URL is a settings error).
-    const platform = await createPlatform(config, createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets));
-    checks.push({ name: 'settings valid', ok: true, detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}` });
+    const platform = await createPlatform(
+      config,
+      createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets),
+    );
+    checks.push({
+      name: 'settings valid',
+      ok: true,
+      detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}`,
+    });
     checks.push(checkDatabase(config.db));
     try {
       checks.push(...(await platform.checkSetup()));
@@ -46,7 +53,12 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
   const secrets = [...(config?.secrets ?? []), ...knownSecrets];
   const report: DoctorReport = {
     ok: checks.every((c) => c.ok),
-    checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: redact(c.detail, secrets), fix: c.fix === undefined ? null : redact(c.fix, secrets) })),
+    checks: checks.map((c) => ({
+      name: c.name,
+      ok: c.ok,
+      detail: redact(c.detail, secrets),
+      fix: c.fix === undefined ? null : redact(c.fix, secrets),
+    })),
   };
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(renderDoctor(report));
@@ -55,10 +67,14 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
   return failed.every((c) => c.unreachable) ? EXIT.failed : EXIT.usage;
 }
 
-export function renderDoctor(report: DoctorReport): string {
+function renderDoctor(report: DoctorReport): string {
   const lines = report.checks.flatMap((c) => (c.ok ? [`✓ ${c.name}: ${c.detail}`] : [`✗ ${c.name}: ${c.detail}`, `    fix: ${c.fix}`]));
   const failed = report.checks.filter((c) => !c.ok).length;
-  lines.push(failed === 0 ? 'All checks passed.' : `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`);
+  lines.push(
+    failed === 0
+      ? 'All checks passed.'
+      : `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -69,9 +85,18 @@ function checkTemplates(env: NodeJS.ProcessEnv, flags: CommonFlags): SetupCheck 
     const { dir, templates } = readTemplates(env, flags);
     if (!dir) return { name, ok: true, detail: 'built-in texts (PAIRBOT_TEMPLATES_DIR is not set)' };
     const replaced = Object.keys(templates);
-    return { name, ok: true, detail: `${dir}: ${replaced.length ? replaced.join(', ') : 'no templates'} replace the built-in text${replaced.length === 1 ? '' : 's'}` };
+    return {
+      name,
+      ok: true,
+      detail: `${dir}: ${replaced.length ? replaced.join(', ') : 'no templates'} replace the built-in text${replaced.length === 1 ? '' : 's'}`,
+    };
   } catch (err) {
-    return { name, ok: false, detail: (err as Error).message, fix: `rename or fix the file named above: the templates are ${TEMPLATE_NAMES.join(', ')}, and README lists the placeholders each may use` };
+    return {
+      name,
+      ok: false,
+      detail: (err as Error).message,
+      fix: `rename or fix the file named above: the templates are ${TEMPLATE_NAMES.join(', ')}, and README lists the placeholders each may use`,
+    };
   }
 }
 
@@ -80,7 +105,12 @@ function checkDatabase(path: string): SetupCheck {
   const name = 'database writable';
   const blocked = firstUnwritable(path) ?? (existsSync(path) ? firstUnwritable(`${path}-wal`) : undefined);
   if (blocked) {
-    return { name, ok: false, detail: `${blocked} is not writable by this user (SQLite also writes -wal and -shm files beside the database)`, fix: `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere` };
+    return {
+      name,
+      ok: false,
+      detail: `${blocked} is not writable by this user (SQLite also writes -wal and -shm files beside the database)`,
+      fix: `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere`,
+    };
   }
   if (!existsSync(path)) return { name, ok: true, detail: `${path} does not exist yet; the first run creates it (mode 0600)` };
   let version: number;
@@ -90,8 +120,16 @@ function checkDatabase(path: string): SetupCheck {
     return { name, ok: false, detail: (err as Error).message, fix: `restore ${path} from a backup, or set PAIRBOT_DB to a new file` };
   }
   if (version > SCHEMA_VERSION) {
-    return { name, ok: false, detail: `${path} has schema version ${version}, newer than this pairbot (${SCHEMA_VERSION})`, fix: 'upgrade pairbot to the version that wrote this database' };
+    return {
+      name,
+      ok: false,
+      detail: `${path} has schema version ${version}, newer than this pairbot (${SCHEMA_VERSION})`,
+      fix: 'upgrade pairbot to the version that wrote this database',
+    };
   }
-  const schema = version === SCHEMA_VERSION ? `schema version ${version}, current` : `schema version ${version}; the next run updates it to ${SCHEMA_VERSION}`;
+  const schema =
+    version === SCHEMA_VERSION
+      ? `schema version ${version}, current`
+      : `schema version ${version}; the next run updates it to ${SCHEMA_VERSION}`;
   return { name, ok: true, detail: `${path} (${schema})` };
 }

@@ -10,7 +10,17 @@ import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } 
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
-import { addSkip, clearSkips, isHandled, lastInboxRun, markHandled, pendingSkips, readCursors, recordInboxRun, saveCursors } from '../store/inbox.js';
+import {
+  addSkip,
+  clearSkips,
+  isHandled,
+  lastInboxRun,
+  markHandled,
+  pendingSkips,
+  readCursors,
+  recordInboxRun,
+  saveCursors,
+} from '../store/inbox.js';
 import {
   addPreference,
   forgetPerson,
@@ -100,7 +110,10 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
     const incoming = await handler.incoming(message);
     const outcome = await handler.handle(incoming, parsed);
     // Only the sender's mention may ping: the reply's own text is made inert, even `@name` in an example.
-    const text = outcome.addressed ? outcome.reply : (message.shared ? `${platform.mention({ id: message.fromId, name: message.fromName })} ` : '') + neutraliseAllMentions(outcome.reply);
+    const text = outcome.addressed
+      ? outcome.reply
+      : (message.shared ? `${platform.mention({ id: message.fromId, name: message.fromName })} ` : '') +
+        neutraliseAllMentions(outcome.reply);
     // The effect, "handled" and the reply are one transaction: a kill before it leaves the
     // message unhandled (the next run answers it), after it the reply is in the outbox.
     const done = writeTransaction(ctx.db, () => {
@@ -129,7 +142,9 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
     const verb = ctx.dryRun ? 'would answer' : 'answered';
-    ctx.print(`inbox of program "${ctx.program.name}": ${verb} ${count(report.handled.length, 'message')}, ${report.ignored} not for the bot${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}`);
+    ctx.print(
+      `inbox of program "${ctx.program.name}": ${verb} ${count(report.handled.length, 'message')}, ${report.ignored} not for the bot${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}`,
+    );
   }
   return exitCodeFor(delivery);
 }
@@ -221,7 +236,11 @@ class Handler {
         const member = m.sender;
         return {
           ok: true,
-          reply: reply.replyMyData({ ...stored, name: member?.name ?? m.message.fromName, ...(member?.timezone ? { timezone: member.timezone } : {}) }),
+          reply: reply.replyMyData({
+            ...stored,
+            name: member?.name ?? m.message.fromName,
+            ...(member?.timezone ? { timezone: member.timezone } : {}),
+          }),
         };
       }
       default:
@@ -236,13 +255,22 @@ class Handler {
     switch (c.name) {
       case 'skip': {
         const period = this.nextUnpaired(m.period);
-        if (pendingSkips(ctx.db, pid, me.userId, period.key).includes(period.key)) return { ok: true, reply: reply.replySkipAgain(period.key) };
-        return { ok: true, reply: reply.replySkip(period.key, period.start, m.day), write: () => void addSkip(ctx.db, pid, me.userId, period.key, ctx.config.now.toISOString()) };
+        if (pendingSkips(ctx.db, pid, me.userId, period.key).includes(period.key))
+          return { ok: true, reply: reply.replySkipAgain(period.key) };
+        return {
+          ok: true,
+          reply: reply.replySkip(period.key, period.start, m.day),
+          write: () => void addSkip(ctx.db, pid, me.userId, period.key, ctx.config.now.toISOString()),
+        };
       }
       case 'pause': {
         const until = pauseUntil(m.day, c.span);
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
-        return { ok: true, reply: reply.replyPaused(addDays(until, -1), m.day), write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }) };
+        return {
+          ok: true,
+          reply: reply.replyPaused(addDays(until, -1), m.day),
+          write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }),
+        };
       }
       case 'resume': {
         const from = this.nextUnpaired(m.period).key;
@@ -258,7 +286,11 @@ class Handler {
         };
       }
       case 'frequency':
-        return { ok: true, reply: reply.replyFrequency(c.every, ctx.config.cadence), write: () => updateMember(ctx.db, pid, me.userId, { frequency: c.every }) };
+        return {
+          ok: true,
+          reply: reply.replyFrequency(c.every, ctx.config.cadence),
+          write: () => updateMember(ctx.db, pid, me.userId, { frequency: c.every }),
+        };
       case 'prefer':
       case 'avoid':
       case 'unavoid': {
@@ -267,7 +299,11 @@ class Handler {
         if (other.userId === me.userId) return { ok: false, reply: reply.replyNotYourself(c.name) };
         if (c.name === 'unavoid') {
           const had = listPreferences(ctx.db, pid).some((p) => p.userId === me.userId && p.otherId === other.userId && p.kind === 'avoid');
-          return { ok: true, reply: reply.replyUnavoid(had), write: () => void removePreference(ctx.db, pid, me.userId, other.userId, 'avoid') };
+          return {
+            ok: true,
+            reply: reply.replyUnavoid(had),
+            write: () => void removePreference(ctx.db, pid, me.userId, other.userId, 'avoid'),
+          };
         }
         const kind = c.name;
         const write = (): void => addPreference(ctx.db, pid, { userId: me.userId, otherId: other.userId, kind, createdOn: m.day });
@@ -276,7 +312,11 @@ class Handler {
       case 'timezone': {
         const zone = canonicalZone(c.zone);
         if (!zone) return { ok: false, reply: reply.replyBadTimezone(c.zone) };
-        return { ok: true, reply: reply.replyTimezone(zone), write: () => updateMember(ctx.db, pid, me.userId, { timezoneOverride: zone }) };
+        return {
+          ok: true,
+          reply: reply.replyTimezone(zone),
+          write: () => updateMember(ctx.db, pid, me.userId, { timezoneOverride: zone }),
+        };
       }
       case 'partner': {
         const round = findRound(ctx.db, pid, m.period.key);
@@ -344,20 +384,33 @@ class Handler {
     if (!named || !target) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
     switch (c.name) {
       case 'kick':
-        return { ok: true, reply: reply.replyKicked(target.name), write: () => updateMember(ctx.db, pid, target.userId, { state: 'kicked' }) };
+        return {
+          ok: true,
+          reply: reply.replyKicked(target.name),
+          write: () => updateMember(ctx.db, pid, target.userId, { state: 'kicked' }),
+        };
       case 'pause': {
         const until = pauseUntil(m.day, c.span);
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
-        return { ok: true, reply: reply.replyModPaused(target.name, addDays(until, -1), m.day), write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }) };
+        return {
+          ok: true,
+          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day),
+          write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }),
+        };
       }
       case 'resume': {
         // As `member set --resume`: it also lets a kicked or removed member back in.
         const changes: MemberChanges = { pauseUntil: null };
-        if (target.state === 'kicked' || target.state === 'removed') Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
+        if (target.state === 'kicked' || target.state === 'removed')
+          Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
         return { ok: true, reply: reply.replyModResumed(target.name), write: () => updateMember(ctx.db, pid, target.userId, changes) };
       }
       case 'frequency':
-        return { ok: true, reply: reply.replyModFrequency(target.name, c.every), write: () => updateMember(ctx.db, pid, target.userId, { frequency: c.every }) };
+        return {
+          ok: true,
+          reply: reply.replyModFrequency(target.name, c.every),
+          write: () => updateMember(ctx.db, pid, target.userId, { frequency: c.every }),
+        };
       default:
         return this.help(m, false);
     }
@@ -383,7 +436,7 @@ class Handler {
 
   private async leave(m: Incoming): Promise<Outcome> {
     const me = m.sender;
-    if (!me || me.state !== 'active') return { ok: true, reply: reply.replyNotIn() };
+    if (me?.state !== 'active') return { ok: true, reply: reply.replyNotIn() };
     const place = this.platform.place();
     const change = this.ctx.scratch ? 'removed' : await this.platform.removeMember(me.userId);
     const removed = change === 'removed';

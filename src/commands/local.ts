@@ -24,11 +24,17 @@ export async function localMessages(ctx: Context, options: { json?: boolean }): 
   }
   const blocks = posts.map((p) => {
     const to = p.recipients.length === 0 ? 'channel' : `to ${p.recipients.map((id) => names.get(id) ?? id).join(', ')}`;
-    const where = p.from === undefined ? to : `${names.get(p.from) ?? p.from} ${p.conversation.startsWith('dm:') ? 'to the bot' : p.conversation === CHANNEL ? 'in the channel' : `in the group (${to})`}`;
+    const where =
+      p.from === undefined
+        ? to
+        : `${names.get(p.from) ?? p.from} ${p.conversation.startsWith('dm:') ? 'to the bot' : p.conversation === CHANNEL ? 'in the channel' : `in the group (${to})`}`;
     const counts = new Map<string, string[]>();
-    for (const r of p.reactions) counts.set(r.emoji, [...(counts.get(r.emoji) ?? []), r.userId === 'pairbot' ? 'bot' : (names.get(r.userId) ?? r.userId)]);
+    for (const r of p.reactions)
+      counts.set(r.emoji, [...(counts.get(r.emoji) ?? []), r.userId === 'pairbot' ? 'bot' : (names.get(r.userId) ?? r.userId)]);
     const reactions = [...counts].map(([emoji, who]) => `:${emoji}: ${who.join(', ')}`).join('  ');
-    return [`[${p.id}] ${where}`, ...p.text.split('\n').map((l) => `    ${l}`), ...(reactions ? [`    reactions: ${reactions}`] : [])].join('\n');
+    return [`[${p.id}] ${where}`, ...p.text.split('\n').map((l) => `    ${l}`), ...(reactions ? [`    reactions: ${reactions}`] : [])].join(
+      '\n',
+    );
   });
   ctx.print(blocks.join('\n\n'));
   return EXIT.ok;
@@ -37,7 +43,8 @@ export async function localMessages(ctx: Context, options: { json?: boolean }): 
 export async function localReact(ctx: Context, postId: string, who: string, emoji: string, options: { remove?: boolean }): Promise<number> {
   const platform = localPlatform(ctx);
   const name = normaliseEmoji(emoji);
-  if (!name) throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / 📅)`);
+  if (!name)
+    throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / 📅)`);
   const user = await platform.findUser(who);
   if (!user) throw new UsageError(`local react: nobody called "${who}" in the roster`);
   const state = platform.state;
@@ -49,7 +56,9 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
     if (!post) throw missing();
     // As on a real platform, only people in the post's conversation can see it, so only they can react.
     if (post.conversation === CHANNEL && state.isRemoved(user.id)) {
-      throw new UsageError(`local react: ${user.name} is no longer in the channel, so cannot react on ${postId} (\`pairbot local rejoin ${user.id}\` puts them back)`);
+      throw new UsageError(
+        `local react: ${user.name} is no longer in the channel, so cannot react on ${postId} (\`pairbot local rejoin ${user.id}\` puts them back)`,
+      );
     }
     if (post.conversation !== CHANNEL && !post.recipients.includes(user.id)) {
       const to = post.recipients.map((id) => listItem(platform.allUsers().find((u) => u.id === id)?.name ?? id)).join(', ');
@@ -66,7 +75,11 @@ export async function localRejoin(ctx: Context, who: string): Promise<number> {
   const user = await platform.findUser(who);
   if (!user) throw new UsageError(`local rejoin: nobody called "${who}" in the roster`);
   const wasOut = platform.state.setRemoved(user.id, false);
-  ctx.log.info(wasOut ? `${user.name} is back in the local channel; the next pair welcomes them` : `${user.name} was not removed from the local channel`);
+  ctx.log.info(
+    wasOut
+      ? `${user.name} is back in the local channel; the next pair welcomes them`
+      : `${user.name} was not removed from the local channel`,
+  );
   return EXIT.ok;
 }
 
@@ -91,6 +104,8 @@ export async function localSay(ctx: Context, who: string, text: string, options:
     recipients = post.recipients;
   }
   const ref = platform.say(user.id, conversation, recipients, text, ctx.config.now);
-  ctx.log.info(`${user.name} wrote ${ref.id} ${conversation.startsWith('dm:') ? 'to the bot' : conversation === CHANNEL ? 'in the channel' : 'in their group conversation'}; \`pairbot inbox\` reads it`);
+  ctx.log.info(
+    `${user.name} wrote ${ref.id} ${conversation.startsWith('dm:') ? 'to the bot' : conversation === CHANNEL ? 'in the channel' : 'in their group conversation'}; \`pairbot inbox\` reads it`,
+  );
   return EXIT.ok;
 }

@@ -4,7 +4,17 @@ import { isValidTimeZone } from '../config.js';
 import { listItem } from '../core/messages.js';
 import { isIsoDate } from '../core/periods.js';
 import { ruledOutByAvoids } from '../core/round.js';
-import { addPreference, forgetPerson, getMember, listMembers, listPreferences, removePreference, updateMember, type Member, type MemberChanges } from '../store/members.js';
+import {
+  addPreference,
+  forgetPerson,
+  getMember,
+  listMembers,
+  listPreferences,
+  removePreference,
+  updateMember,
+  type Member,
+  type MemberChanges,
+} from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { summarise } from './members.js';
 import { findMember, storedMember } from './resolve.js';
@@ -31,16 +41,19 @@ export function validateSet(options: SetOptions): MemberChanges {
   }
   if (options.pauseUntil !== undefined && options.resume) throw new UsageError('--pause-until and --resume cannot be used together');
   if (options.pauseUntil !== undefined) {
-    if (!isIsoDate(options.pauseUntil)) throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
+    if (!isIsoDate(options.pauseUntil))
+      throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
     changes.pauseUntil = options.pauseUntil;
   }
   if (options.resume) changes.pauseUntil = null;
   if (options.timezone !== undefined) {
-    if (!isValidTimeZone(options.timezone)) throw new UsageError(`--timezone: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(options.timezone)}`);
+    if (!isValidTimeZone(options.timezone))
+      throw new UsageError(`--timezone: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(options.timezone)}`);
     changes.timezoneOverride = options.timezone;
   }
   const anything = Object.keys(changes).length > 0 || options.prefer !== undefined || options.avoid !== undefined || options.resume;
-  if (!anything) throw new UsageError('member set: nothing to change (give --frequency, --pause-until, --resume, --prefer, --avoid or --timezone)');
+  if (!anything)
+    throw new UsageError('member set: nothing to change (give --frequency, --pause-until, --resume, --prefer, --avoid or --timezone)');
   return changes;
 }
 
@@ -82,22 +95,37 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
 }
 
 /** A change that contradicts itself or what is stored is refused before anything is written. */
-function refuseContradictions(ctx: Context, member: Member, changes: MemberChanges, prefer: Member | undefined, avoid: Member | undefined): void {
+function refuseContradictions(
+  ctx: Context,
+  member: Member,
+  changes: MemberChanges,
+  prefer: Member | undefined,
+  avoid: Member | undefined,
+): void {
   if (prefer && avoid && prefer.userId === avoid.userId) throw new UsageError(`${member.name} cannot both prefer and avoid ${prefer.name}`);
   if (changes.pauseUntil && changes.pauseUntil <= ctx.today) {
-    throw new UsageError(`--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`);
+    throw new UsageError(
+      `--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`,
+    );
   }
   if (prefer) {
     const apart = listPreferences(ctx.db, ctx.program.id).some(
-      (p) => p.kind === 'avoid' && ((p.userId === member.userId && p.otherId === prefer.userId) || (p.userId === prefer.userId && p.otherId === member.userId)),
+      (p) =>
+        p.kind === 'avoid' &&
+        ((p.userId === member.userId && p.otherId === prefer.userId) || (p.userId === prefer.userId && p.otherId === member.userId)),
     );
-    if (apart) throw new UsageError(`an avoid keeps ${member.name} and ${prefer.name} apart: a preference for ${prefer.name} would never be honoured`);
+    if (apart)
+      throw new UsageError(
+        `an avoid keeps ${member.name} and ${prefer.name} apart: a preference for ${prefer.name} would never be honoured`,
+      );
   }
 }
 
 /** Active members whom avoids leave no possible partner. */
 function unpairable(ctx: Context): string[] {
-  const active = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active').map((m) => m.userId);
+  const active = listMembers(ctx.db, ctx.program.id)
+    .filter((m) => m.state === 'active')
+    .map((m) => m.userId);
   const avoid = listPreferences(ctx.db, ctx.program.id)
     .filter((p) => p.kind === 'avoid')
     .map((p): [string, string] => [p.userId, p.otherId]);
@@ -109,7 +137,9 @@ function warnNewlyUnpairable(ctx: Context, before: readonly string[]): void {
   const now = unpairable(ctx).filter((id) => !before.includes(id));
   if (now.length === 0) return;
   const names = now.map((id) => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id)).join(', ');
-  ctx.log.warn(`${names} now ${now.length === 1 ? 'has' : 'have'} no possible partner: avoids rule out every other active member, so pair will never place ${now.length === 1 ? 'them' : 'any of them'}`);
+  ctx.log.warn(
+    `${names} now ${now.length === 1 ? 'has' : 'have'} no possible partner: avoids rule out every other active member, so pair will never place ${now.length === 1 ? 'them' : 'any of them'}`,
+  );
 }
 
 export async function showMember(ctx: Context, who: string, options: { json?: boolean }): Promise<number> {
@@ -126,7 +156,11 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
   const partners = groups
     .filter((g) => g !== current)
     .slice(0, 10)
-    .map((g) => ({ on: g.formedOn, source: g.source, with: g.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })) }));
+    .map((g) => ({
+      on: g.formedOn,
+      source: g.source,
+      with: g.memberIds.filter((id) => id !== member.userId).map((id) => ({ id, name: name(id) })),
+    }));
   const preferences = listPreferences(ctx.db, ctx.program.id)
     .filter((p) => p.userId === member.userId || (p.kind === 'avoid' && p.otherId === member.userId))
     .map((p) => {
@@ -161,7 +195,9 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
 export async function kickMember(ctx: Context, who: string): Promise<number> {
   const member = await findMember(ctx, who);
   updateMember(ctx.db, ctx.program.id, member.userId, { state: 'kicked' });
-  ctx.log.info(`${member.name} is out of program "${ctx.program.name}" (bring them back with \`pairbot member set ${member.name} --resume\`)`);
+  ctx.log.info(
+    `${member.name} is out of program "${ctx.program.name}" (bring them back with \`pairbot member set ${member.name} --resume\`)`,
+  );
   return EXIT.ok;
 }
 

@@ -27,7 +27,9 @@ export function summarise(ctx: Context, m: Member): MemberSummary {
     frequency: m.frequency,
     pauseUntil: m.pauseUntil ?? null,
     timezone: m.timezone ?? null,
-    lastPartners: (last?.memberIds ?? []).filter((id) => id !== m.userId).map((id) => ({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id })),
+    lastPartners: (last?.memberIds ?? [])
+      .filter((id) => id !== m.userId)
+      .map((id) => ({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id })),
     lastGrouped: last?.formedOn ?? null,
   };
 }
@@ -56,6 +58,15 @@ export async function members(ctx: Context, options: { json?: boolean; acceptRos
     ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  ctx.print(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+  ctx.print(
+    table
+      .map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n'),
+  );
   return EXIT.ok;
 }

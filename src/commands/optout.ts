@@ -29,10 +29,20 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
     ctx.print(`Would post in the program channel for round ${next.key} (with the bot's ❌ reaction):\n\n${text}`);
     return EXIT.ok;
   }
-  const fresh = enqueue(ctx.db, { programId: ctx.program.id, dedupeKey: key, kind: 'optout', period: next.key, recipients: [], body: text, reactions: ['skip'], createdAt: ctx.config.now.toISOString() });
+  const fresh = enqueue(ctx.db, {
+    programId: ctx.program.id,
+    dedupeKey: key,
+    kind: 'optout',
+    period: next.key,
+    recipients: [],
+    body: text,
+    reactions: ['skip'],
+    createdAt: ctx.config.now.toISOString(),
+  });
   if (!fresh) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
   const delivery = await deliverPending(ctx);
   const posted = findByKey(ctx.db, key);
-  if (posted?.status === 'sent') ctx.print(fresh ? `Posted the opt-out announcement for round ${next.key}.` : `Round ${next.key} was already announced.`);
+  if (posted?.status === 'sent')
+    ctx.print(fresh ? `Posted the opt-out announcement for round ${next.key}.` : `Round ${next.key} was already announced.`);
   return exitCodeFor(delivery);
 }

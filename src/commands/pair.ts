@@ -7,12 +7,32 @@ import { periodFromIndex, type Period } from '../core/periods.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY } from '../core/icebreakers.js';
 import { seededRandom } from '../core/random.js';
 import { suspiciousRosterLoss } from '../core/roster-guard.js';
-import { activeConstraints, ageMeetings, currentGroups, selectCandidates, toCandidates, type DatedMeeting, type Exclusions, type RosterEntry } from '../core/round.js';
+import {
+  activeConstraints,
+  ageMeetings,
+  currentGroups,
+  selectCandidates,
+  toCandidates,
+  type DatedMeeting,
+  type Exclusions,
+  type RosterEntry,
+} from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { getMember, listMembers, listPreferences, membersById, recordSitOut, syncMembers, type Member } from '../store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
 import { enqueue, findByKey, outboxKey, postsOf } from '../store/outbox.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastGroupedIndex, lastRound, meetingsOnPlatform, placementsOfRound, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import {
+  exclusionsOfRound,
+  findRound,
+  groupsOfRound,
+  insertRound,
+  lastGroupedIndex,
+  lastRound,
+  meetingsOnPlatform,
+  placementsOfRound,
+  type RoundRow,
+  type StoredGroup,
+} from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import { skipsOfPeriod } from '../store/inbox.js';
 
@@ -40,7 +60,8 @@ export interface PairReport {
 
 export function parseSeed(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff)
+    throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -66,10 +87,17 @@ export async function pair(ctx: Context, options: PairOptions): Promise<number> 
   warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
-  const { candidates, excluded } = selectCandidates(active.map((m) => toRosterEntry(m, lastIndex)), ctx.period, ctx.today, optedOut);
+  const { candidates, excluded } = selectCandidates(
+    active.map((m) => toRosterEntry(m, lastIndex)),
+    ctx.period,
+    ctx.today,
+    optedOut,
+  );
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
-  ctx.log.info(`round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`);
+  ctx.log.info(
+    `round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`,
+  );
   const result = runEngine(ctx, candidates, seed, meetingsOnPlatform(ctx.db, ctx.program.platform));
 
   const now = ctx.config.now.toISOString();
@@ -109,7 +137,9 @@ function warnIdleAttributeRule(ctx: Context, active: readonly Member[]): void {
   if (!rule) return;
   const columns = [...new Set(active.flatMap((m) => Object.keys(m.attributes)))].sort();
   if (columns.includes(rule.key)) return;
-  const known = columns.length ? `the roster's columns are ${columns.join(', ')}` : 'the roster has no columns besides id, name and timezone';
+  const known = columns.length
+    ? `the roster's columns are ${columns.join(', ')}`
+    : 'the roster has no columns besides id, name and timezone';
   ctx.log.warn(`PAIRBOT_ATTRIBUTE_RULE: no member has a "${rule.key}" value, so ${rule.mode}:${rule.key} changes nothing; ${known}`);
 }
 
@@ -139,7 +169,9 @@ export function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed
     random: seededRandom(seed),
   });
   // `npm run bench` reads this line to tell the engine's time from the rest of the run.
-  ctx.log.debug(`engine: ${count(result.groups.length, 'group')} from ${count(candidates.length, 'candidate')} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  ctx.log.debug(
+    `engine: ${count(result.groups.length, 'group')} from ${count(candidates.length, 'candidate')} in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+  );
   return result;
 }
 
@@ -160,10 +192,14 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
         'if the program really has no members yet, rerun this command with --accept-roster.',
     );
   }
-  const missing = suspiciousRosterLoss(before.map((m) => m.userId), new Set(users.map((u) => u.id)));
+  const missing = suspiciousRosterLoss(
+    before.map((m) => m.userId),
+    new Set(users.map((u) => u.id)),
+  );
   if (missing) {
     const name = (id: string): string => listItem(before.find((m) => m.userId === id)?.name ?? id);
-    const shown = missing.length > 5 ? `${missing.slice(0, 5).map(name).join(', ')} and ${missing.length - 5} more` : missing.map(name).join(', ');
+    const shown =
+      missing.length > 5 ? `${missing.slice(0, 5).map(name).join(', ')} and ${missing.length - 5} more` : missing.map(name).join(', ');
     const what =
       missing.length === before.length
         ? `the roster lists none of the ${count(before.length, 'active member')}${users.length ? ` (it lists ${count(users.length, 'other user')})` : ''}`
@@ -180,7 +216,9 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
   const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
   if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
     const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];
-    ctx.log.info(`roster: ${users.length} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`);
+    ctx.log.info(
+      `roster: ${users.length} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`,
+    );
   }
   return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
 }
@@ -198,7 +236,6 @@ export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>)
     attributes: m.attributes,
   };
 }
-
 
 /** Members who reacted ❌ on this round's announcement or wrote `skip` to the bot for it. */
 export async function readOptOuts(ctx: Context): Promise<Set<string>> {
@@ -233,7 +270,11 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
     const members = membersById(ctx.db, ctx.program.id);
     const groups = groupsOfRound(ctx.db, round.id);
     const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
-    const prompts = icebreakersOfRound(ctx, round, groups.filter((g) => g.source !== 'manual'));
+    const prompts = icebreakersOfRound(
+      ctx,
+      round,
+      groups.filter((g) => g.source !== 'manual'),
+    );
     for (const g of groups) {
       if (g.source === 'manual') continue;
       const icebreaker = prompts.get(g.id);
@@ -254,7 +295,10 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
         kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
         recipients: [e.userId],
-        body: e.reason === 'satOut' ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates) : renderUnpaired(who, period, alone, ctx.config.templates),
+        body:
+          e.reason === 'satOut'
+            ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates)
+            : renderUnpaired(who, period, alone, ctx.config.templates),
       });
     }
   });
@@ -272,7 +316,12 @@ export function introText(
     memberIds.map((id) => addressee(ctx, id, members)),
     period,
     ctx.config.cadence,
-    { ...extra, shared: ctx.platform.sharesConversation(memberIds.length), workingHours: ctx.config.workingHours, templates: ctx.config.templates },
+    {
+      ...extra,
+      shared: ctx.platform.sharesConversation(memberIds.length),
+      workingHours: ctx.config.workingHours,
+      templates: ctx.config.templates,
+    },
   );
 }
 
@@ -289,7 +338,12 @@ function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly Stor
     else if (!findByKey(ctx.db, outboxKey.intro(g.id))) fresh.push(g);
   }
   if (fresh.length === 0 || ctx.config.icebreakers.length === 0) return out;
-  const recent = recentIcebreakers(ctx.db, ctx.program.id, fresh.flatMap((g) => g.memberIds), ICEBREAKER_MEMORY);
+  const recent = recentIcebreakers(
+    ctx.db,
+    ctx.program.id,
+    fresh.flatMap((g) => g.memberIds),
+    ICEBREAKER_MEMORY,
+  );
   // Its own stream from the round's seed, so the prompts never shift the pairing's draws.
   const random = seededRandom((Number(round.seed) ^ 0x1ceb4ea7) >>> 0);
   for (const [groupId, prompt] of chooseIcebreakers(ctx.config.icebreakers, fresh, recent, random, out.values())) {
@@ -298,7 +352,6 @@ function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly Stor
   }
   return out;
 }
-
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
   const members = membersById(ctx.db, ctx.program.id);
@@ -317,7 +370,9 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairRepo
     dryRun: ctx.dryRun,
     existing,
     seed: round.seed,
-    groups: currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => ({ members: g.memberIds.map((id) => ({ id, name: name(id) })) })),
+    groups: currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => ({
+      members: g.memberIds.map((id) => ({ id, name: name(id) })),
+    })),
     excluded,
     // Everyone left without a group this round: sat out by policy or blocked by constraints.
     unpaired: [...satOut, ...unpaired],
@@ -337,14 +392,18 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   if (ctx.config.quiet) {
     // A cron log gets one line a run, not a line per group.
     const { optedOut, paused, notDue } = report.excluded;
-    ctx.print(`${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}`);
+    ctx.print(
+      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}`,
+    );
     return;
   }
   const lines = [headline];
   report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => listItem(m.name)).join(' + ')}`));
   const name = (id: string): string => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id);
   const listed = (ids: string[]): string => (ids.length ? ids.map(name).join(', ') : 'none');
-  lines.push(`Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`);
+  lines.push(
+    `Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`,
+  );
   if (report.satOut.length) lines.push(`Sitting out (odd count): ${listed(report.satOut)}`);
   if (blocked.length) lines.push(`Could not be placed (avoid constraints): ${listed(blocked)}`);
   ctx.print(lines.join('\n'));

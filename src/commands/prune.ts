@@ -23,9 +23,17 @@ const REJOIN_HINT = 'Whenever you want to meet people again, just rejoin the cha
 
 /** Consecutive misses charged to a member since they (re)joined. */
 export function missesOf(ctx: Context, member: Member): number {
-  const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId).filter((g) => g.source !== 'manual' && g.formedOn >= member.joinedOn);
-  const answers = answersOf(ctx.db, groups.map((g) => g.id));
-  return consecutiveMisses(member.userId, groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
+  const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId).filter(
+    (g) => g.source !== 'manual' && g.formedOn >= member.joinedOn,
+  );
+  const answers = answersOf(
+    ctx.db,
+    groups.map((g) => g.id),
+  );
+  return consecutiveMisses(
+    member.userId,
+    groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })),
+  );
 }
 
 /**
@@ -53,7 +61,10 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
     if (!ctx.dryRun) {
       await ctx.connect();
       removedFromPlace = (await ctx.platform.removeMember(member.userId)) === 'removed';
-      if (!removedFromPlace) ctx.log.warn(`the bot may not remove ${member.name} from the ${program.platform} channel/role: flagged as removed in pairbot only; remove them by hand if needed`);
+      if (!removedFromPlace)
+        ctx.log.warn(
+          `the bot may not remove ${member.name} from the ${program.platform} channel/role: flagged as removed in pairbot only; remove them by hand if needed`,
+        );
     }
     writeTransaction(db, () => {
       updateMember(db, program.id, member.userId, { state: 'removed', leftOn: removedFromPlace ? ctx.today : null });
@@ -62,14 +73,21 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
         dedupeKey: outboxKey.removal(member.userId, member.joinedOn),
         kind: 'removal',
         recipients: [member.userId],
-        body: renderRemoval({ mention: ctx.platform.mention({ id: member.userId, name: member.name }) }, misses, REJOIN_HINT, ctx.config.templates),
+        body: renderRemoval(
+          { mention: ctx.platform.mention({ id: member.userId, name: member.name }) },
+          misses,
+          REJOIN_HINT,
+          ctx.config.templates,
+        ),
         createdAt: config.now.toISOString(),
       });
     });
     report.removed.push({ id: member.userId, name: member.name, misses, removedFromPlace });
   }
 
-  const cutoffDate = subDays(new Date(`${ctx.today}T00:00:00Z`), config.retentionDays).toISOString().slice(0, 10);
+  const cutoffDate = subDays(new Date(`${ctx.today}T00:00:00Z`), config.retentionDays)
+    .toISOString()
+    .slice(0, 10);
   report.retention.cutoff = cutoffDate;
   const doomed = groupsToDelete(datedGroups(db, program.id), cutoffDate);
   const gone = longGoneMembers(db, program.id, cutoffDate);
@@ -94,7 +112,10 @@ function print(ctx: Context, report: PruneReport, json: boolean | undefined): vo
     report.removed.length
       ? `${report.dryRun ? 'Would remove' : 'Removed'} ${count(report.removed.length, 'member')} after ${report.maxMisses} missed meetings in a row:`
       : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${report.dryRun ? 'would be' : 'was'} removed.`,
-    ...report.removed.map((r) => `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`),
+    ...report.removed.map(
+      (r) =>
+        `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`,
+    ),
     `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${count(report.retention.groupsDeleted, 'group')} and ${count(report.retention.membersDeleted.length, 'long-gone member')}, keeping everyone's 10 latest partners.`,
   ];
   ctx.print(lines.join('\n'));

@@ -17,7 +17,8 @@ export interface ReportOptions {
 export function validateReport(options: { out?: string; since?: string }): ReportOptions {
   const out = options.out ?? './pairbot-report.html';
   if (out === '') throw new UsageError('--out: expected a file name, got an empty value');
-  if (options.since !== undefined && !isIsoDate(options.since)) throw new UsageError(`--since: expected a date YYYY-MM-DD, got ${JSON.stringify(options.since)}`);
+  if (options.since !== undefined && !isIsoDate(options.since))
+    throw new UsageError(`--since: expected a date YYYY-MM-DD, got ${JSON.stringify(options.since)}`);
   return { out, ...(options.since !== undefined ? { since: options.since } : {}) };
 }
 

@@ -11,7 +11,10 @@ import { syncRoster } from './pair.js';
  */
 /** The stored member `who` names (exit 2 when several could be meant), or undefined. */
 export function storedMember(ctx: Context, who: string): Member | undefined {
-  return resolveWho(who, listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })))?.member;
+  return resolveWho(
+    who,
+    listMembers(ctx.db, ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m })),
+  )?.member;
 }
 
 export async function findMember(ctx: Context, who: string): Promise<Member> {
@@ -20,5 +23,7 @@ export async function findMember(ctx: Context, who: string): Promise<Member> {
   await syncRoster(ctx);
   const synced = storedMember(ctx, who);
   if (synced) return synced;
-  throw new UsageError(`no member "${who}" in program "${ctx.program.name}" (give a user id, username or @username; \`pairbot members\` lists them)`);
+  throw new UsageError(
+    `no member "${who}" in program "${ctx.program.name}" (give a user id, username or @username; \`pairbot members\` lists them)`,
+  );
 }

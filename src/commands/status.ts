@@ -17,14 +17,24 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     else counts[m.state]++;
   }
   const last = lastRound(db, program.id);
-  const next = last && last.periodIndex >= ctx.period.index ? nextPeriod(periodFromIndex(last.periodIndex, config.cadence), config.cadence) : ctx.period;
+  const next =
+    last && last.periodIndex >= ctx.period.index
+      ? nextPeriod(periodFromIndex(last.periodIndex, config.cadence), config.cadence)
+      : ctx.period;
   const deliveries = countByStatus(db, program.id);
   // Avoids can leave someone with nobody they may meet: members are never told why, so operators must be.
   const active = members.filter((m) => m.state === 'active');
   const named = (id: string): { id: string; name: string } => ({ id, name: members.find((m) => m.userId === id)?.name ?? id });
   const { avoid } = activeConstraints(listPreferences(db, program.id), []);
-  const unpairable = ruledOutByAvoids(active.map((m) => m.userId), avoid).map(named);
-  const unplaced = last ? exclusionsOfRound(db, last.id).filter((e) => e.reason === 'unpaired').map((e) => named(e.userId)) : [];
+  const unpairable = ruledOutByAvoids(
+    active.map((m) => m.userId),
+    avoid,
+  ).map(named);
+  const unplaced = last
+    ? exclusionsOfRound(db, last.id)
+        .filter((e) => e.reason === 'unpaired')
+        .map((e) => named(e.userId))
+    : [];
   const asked = lastAskedRound(ctx);
   const feedback = asked ? { round: asked.period, ...tallyRound(ctx, asked) } : null;
   const report = {
@@ -56,7 +66,9 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
       `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
       `feedback:   ${feedback ? `${feedback.round}: ${feedback.met} met, ${feedback.missed} missed, ${feedback.scheduled} scheduled, ${feedback.unanswered} unanswered` : 'none asked yet'}`,
       ...(unpairable.length
-        ? [`warning:    avoids rule out every other active member for ${unpairable.map((m) => listItem(m.name)).join(', ')}: they are never paired until an avoid is lifted`]
+        ? [
+            `warning:    avoids rule out every other active member for ${unpairable.map((m) => listItem(m.name)).join(', ')}: they are never paired until an avoid is lifted`,
+          ]
         : []),
     ].join('\n'),
   );

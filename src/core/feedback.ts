@@ -60,7 +60,7 @@ export function consecutiveMisses(memberId: string, newestFirst: readonly GroupA
 }
 
 /** A 📅 group is asked again at most this many times. */
-export const MAX_REMINDERS = 2;
+const MAX_REMINDERS = 2;
 
 /**
  * Should a group be asked again? Only a 📅 "scheduled" group that was asked before,

@@ -13,7 +13,7 @@ export interface Target {
 }
 
 /** How long `pause` lasts: a count of days, or until a date (inclusive). */
-export type PauseSpan = { days: number } | { months: number } | { until: string };
+type PauseSpan = { days: number } | { months: number } | { until: string };
 
 export type InboxCommand =
   | { name: 'help' }
@@ -34,10 +34,10 @@ export type InboxCommand =
   | { name: 'status' }
   | { name: 'members' };
 
-export type CommandName = InboxCommand['name'];
+type CommandName = InboxCommand['name'];
 
 /** A command word was recognised but what follows it is not usable: the reply shows the right form. */
-export interface MalformedCommand {
+interface MalformedCommand {
   name: CommandName;
   malformed: true;
   /** What is wrong, in a few words, for the reply. */
@@ -45,18 +45,20 @@ export interface MalformedCommand {
 }
 
 /** Nothing recognisable: the sender gets the help. */
-export interface UnknownCommand {
+interface UnknownCommand {
   name: 'unknown';
 }
 
 export type ParsedMessage = InboxCommand | MalformedCommand | UnknownCommand;
 
 /** Commands only moderators may give (SPEC §7), and member commands that become moderator ones with a target. */
-export const MODERATOR_ONLY: readonly CommandName[] = ['kick', 'status', 'members'];
+const MODERATOR_ONLY: readonly CommandName[] = ['kick', 'status', 'members'];
 
 export function isModeratorCommand(c: ParsedMessage): boolean {
   if ('malformed' in c || c.name === 'unknown') return false;
-  return MODERATOR_ONLY.includes(c.name) || ((c.name === 'pause' || c.name === 'resume' || c.name === 'frequency') && c.target !== undefined);
+  return (
+    MODERATOR_ONLY.includes(c.name) || ((c.name === 'pause' || c.name === 'resume' || c.name === 'frequency') && c.target !== undefined)
+  );
 }
 
 export interface BotIdentity {
@@ -65,15 +67,58 @@ export interface BotIdentity {
 }
 
 /** Words people put before a command that change nothing ("hey @pairbot, please skip"). */
-const FILLER = new Set(['hi', 'hey', 'hello', 'hallo', 'yo', 'ok', 'okay', 'please', 'pls', 'plz', 'can', 'could', 'you', 'i', 'want', 'would', 'like', 'to', 'kindly', 'bot', 'pairbot']);
+const FILLER = new Set([
+  'hi',
+  'hey',
+  'hello',
+  'hallo',
+  'yo',
+  'ok',
+  'okay',
+  'please',
+  'pls',
+  'plz',
+  'can',
+  'could',
+  'you',
+  'i',
+  'want',
+  'would',
+  'like',
+  'to',
+  'kindly',
+  'bot',
+  'pairbot',
+]);
 
 const UNIT_DAYS: Record<string, number> = {
-  d: 1, day: 1, days: 1,
-  w: 7, wk: 7, wks: 7, week: 7, weeks: 7,
-  fortnight: 14, fortnights: 14,
+  d: 1,
+  day: 1,
+  days: 1,
+  w: 7,
+  wk: 7,
+  wks: 7,
+  week: 7,
+  weeks: 7,
+  fortnight: 14,
+  fortnights: 14,
 };
 const MONTH_UNITS = new Set(['m', 'mo', 'month', 'months']);
-const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12 };
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  twelve: 12,
+};
 
 const CADENCE_UNITS: Record<Cadence, readonly string[]> = {
   daily: ['day', 'days', 'd'],
@@ -143,7 +188,12 @@ function readFrequency(words: readonly string[], cadence: Cadence): number | str
   else [n, unit] = [readCount(rest[0]), rest[1]];
   if (n === undefined || n < 1 || n > 52) return usage;
   unit = unit?.replace(/[,.;:!?]+$/, '');
-  if (unit && !['round', 'rounds', 'time', 'times'].includes(unit) && !CADENCE_UNITS[cadence].includes(unit) && (readCount(unit) === undefined)) {
+  if (
+    unit &&
+    !['round', 'rounds', 'time', 'times'].includes(unit) &&
+    !CADENCE_UNITS[cadence].includes(unit) &&
+    readCount(unit) === undefined
+  ) {
     const other = (Object.keys(CADENCE_UNITS) as Cadence[]).find((c) => CADENCE_UNITS[c].includes(unit!));
     if (other) return `this program pairs ${cadence === 'daily' ? 'daily' : cadence}; give a number of rounds, e.g. \`frequency 2\``;
   }

@@ -11,7 +11,11 @@ const ZWSP = '\u200b';
 
 /** Another person's name in a reply: never a mention, whatever the name is. */
 export function shown(name: string): string {
-  return neutraliseMentions(cleanName(name)).replace(/@/g, `@${ZWSP}`).replace(/[`*_~|<>]/g, '') || '(no name)';
+  return (
+    neutraliseMentions(cleanName(name))
+      .replace(/@/g, `@${ZWSP}`)
+      .replace(/[`*_~|<>]/g, '') || '(no name)'
+  );
 }
 
 /** Something the sender wrote, echoed back inert and short. */
@@ -138,7 +142,10 @@ export function replyPartner(round: string, partners: readonly string[] | undefi
 
 export function replyHistory(entries: readonly { on: string; with: readonly string[] }[]): string {
   if (entries.length === 0) return 'You have not been paired with anyone yet.';
-  return [entries.length === 1 ? 'Your last partner:' : `Your last ${entries.length} partners:`, ...entries.map((e) => `• ${e.on}: ${e.with.map(shown).join(', ')}`)].join('\n');
+  return [
+    entries.length === 1 ? 'Your last partner:' : `Your last ${entries.length} partners:`,
+    ...entries.map((e) => `• ${e.on}: ${e.with.map(shown).join(', ')}`),
+  ].join('\n');
 }
 
 export interface MemberSettings {
@@ -226,7 +233,7 @@ export function replyStatus(s: StatusSummary): string {
 }
 
 /** At most this many names in a chat reply; `pairbot members` has them all. */
-export const MEMBERS_SHOWN = 50;
+const MEMBERS_SHOWN = 50;
 
 export function replyMembers(members: readonly { name: string; state: string }[]): string {
   if (members.length === 0) return 'The program has no members yet.';

@@ -21,7 +21,7 @@ const WEEK = 7 * DAY;
 const FALLBACK_SLOT = 60;
 /** The least-bad slot is looked for on this grid (every offset in use is a multiple of 15 minutes). */
 const STEP = 15;
-export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 
 /** "09:00-18:00" → minutes; undefined when it is not two times with the first earlier. */
 export function parseWorkingHours(text: string): WorkingHours | undefined {
@@ -41,7 +41,7 @@ export interface Attendee {
 }
 
 /** One member's view of the suggested window. */
-export interface LocalWindow {
+interface LocalWindow {
   key: string;
   timezone: string;
   /** UTC offset in minutes on the round's first day. */
@@ -204,14 +204,28 @@ function distanceToWork(working: Uint8Array): Int32Array {
   return d;
 }
 
-function describe(attendees: readonly Attendee[], offsets: readonly number[], starts: readonly number[], length: number, hours: WorkingHours): LocalWindow[] {
+function describe(
+  attendees: readonly Attendee[],
+  offsets: readonly number[],
+  starts: readonly number[],
+  length: number,
+  hours: WorkingHours,
+): LocalWindow[] {
   return attendees.map((a, i) => {
     const offset = offsets[i]!;
     const locals = starts.map((s) => mod(s + offset, WEEK));
     const start = locals[0]! % DAY;
     const end = start + length;
     const outside = start < hours.start ? start - hours.start : end > hours.end ? end - hours.end : 0;
-    return { key: a.key, timezone: a.timezone, offset, days: [...new Set(locals.map((l) => Math.floor(l / DAY)))].sort((x, y) => x - y), start, end, outside };
+    return {
+      key: a.key,
+      timezone: a.timezone,
+      offset,
+      days: [...new Set(locals.map((l) => Math.floor(l / DAY)))].sort((x, y) => x - y),
+      start,
+      end,
+      outside,
+    };
   });
 }
 

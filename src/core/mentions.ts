@@ -10,7 +10,6 @@ export function neutraliseMentions(text: string): string {
     .replace(/<@!?(\d)/g, `<${ZWSP}@$1`);
 }
 
-
 /**
  * A template's own text pings nobody at all: every `@` before a name and every Discord
  * mention gets a zero-width space, so only the mentions placeholders insert can ping.

@@ -73,7 +73,7 @@ function meetingWord(size: number): string {
  * When to meet, for the members with a known time zone, read at the round's first day;
  * empty when fewer than two have one.
  */
-export function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
+function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
   const known = members.filter((m): m is Addressee & { timezone: string } => !!m.timezone);
   const suggestion = suggestMeetingTime(
     known.map((m) => ({ key: m.mention, timezone: m.timezone })),
@@ -86,7 +86,8 @@ export function meetingTimeText(members: readonly Addressee[], hours: WorkingHou
 function describeMeetingTime(s: MeetingSuggestion, hours: WorkingHours): string {
   const range = `${clock(hours.start)}–${clock(hours.end)}`;
   const offsets = new Set(s.members.map((m) => m.offset));
-  if (offsets.size === 1) return `you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
+  if (offsets.size === 1)
+    return `you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
   const each = s.members.map((m) => {
     const strain = m.outside === 0 ? '' : `, ${duration(Math.abs(m.outside))} ${m.outside < 0 ? 'before' : 'after'} working hours`;
     return `${m.key} ${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)} (${offsetLabel(m.offset)}${strain})`;
@@ -190,7 +191,8 @@ export function renderRemoval(member: Addressee, misses: number, rejoinHint: str
 }
 
 /** The moderators' commands (SPEC §7), listed in the help a moderator gets. */
-const MODERATOR_HELP = 'As a moderator you can also write `kick @x`, `pause @x 2 weeks`, `resume @x`, `frequency @x 2`, `status` and `members`.';
+const MODERATOR_HELP =
+  'As a moderator you can also write `kick @x`, `pause @x 2 weeks`, `resume @x`, `frequency @x 2`, `status` and `members`.';
 
 /** The reply to a message that is not a command, and to `help`: what the bot understands. */
 export function renderInboxHelp(sender: Addressee, moderator: boolean, templates?: TemplateOverrides): string {

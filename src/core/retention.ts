@@ -7,7 +7,7 @@ export interface DatedGroup {
 }
 
 /** How many of each member's most recent partners are always kept. */
-export const KEPT_PARTNERS = 10;
+const KEPT_PARTNERS = 10;
 
 /**
  * Groups formed before `cutoff` may go, except the ones holding the latest

@@ -1,5 +1,5 @@
 import { tzOffset } from '@date-fns/tz';
-import type { Candidate, MatchRequest, Meeting } from './matching-types.js';
+import type { Candidate, Meeting } from './matching-types.js';
 import { isDue, periodsSince, type Cadence, type Period } from './periods.js';
 
 /** What the round planner needs to know about a member. */
@@ -88,7 +88,7 @@ export function activeConstraints(
 }
 
 /** Offset of a time zone from UTC at an instant, in minutes. */
-export function utcOffsetMinutes(timeZone: string, at: Date): number {
+function utcOffsetMinutes(timeZone: string, at: Date): number {
   return tzOffset(timeZone, at);
 }
 
@@ -101,8 +101,6 @@ export function toCandidates(entries: readonly RosterEntry[], at: Date): Candida
     ...(e.attributes && Object.keys(e.attributes).length ? { attributes: e.attributes } : {}),
   }));
 }
-
-export type { MatchRequest };
 
 export interface RoundGroup {
   id: number;

@@ -28,19 +28,43 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
   switch (cadence) {
     case 'weekly':
       return [
-        { cron: '0 10 * * 6', args: ['optout'], why: "Saturday 10:00: announce Monday's round in the channel; members react ❌ to sit it out." },
-        { cron: '30 8 * * 1', args: ['collect-feedback'], why: "Monday 08:30: tally last week's answers, re-ask groups that said 📅 scheduled." },
-        { cron: '45 8 * * 1', args: ['prune'], why: 'Monday 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.' },
+        {
+          cron: '0 10 * * 6',
+          args: ['optout'],
+          why: "Saturday 10:00: announce Monday's round in the channel; members react ❌ to sit it out.",
+        },
+        {
+          cron: '30 8 * * 1',
+          args: ['collect-feedback'],
+          why: "Monday 08:30: tally last week's answers, re-ask groups that said 📅 scheduled.",
+        },
+        {
+          cron: '45 8 * * 1',
+          args: ['prune'],
+          why: 'Monday 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.',
+        },
         { cron: '0 9 * * 1', args: ['pair'], why: "Monday 09:00: pair this week's groups and message each group." },
-        { cron: '0 16 * * 4', args: ['collect-feedback'], why: "Thursday 16:00: ask this week's groups whether they met (✅ met, ❌ didn't, 📅 scheduled)." },
+        {
+          cron: '0 16 * * 4',
+          args: ['collect-feedback'],
+          why: "Thursday 16:00: ask this week's groups whether they met (✅ met, ❌ didn't, 📅 scheduled).",
+        },
         catchUp,
         inbox,
       ];
     case 'daily':
       return [
         { cron: '0 18 * * *', args: ['optout'], why: "Every day 18:00: announce tomorrow's round; members react ❌ to sit it out." },
-        { cron: '30 8 * * *', args: ['collect-feedback'], why: "Every day 08:30: ask yesterday's groups whether they met and tally the answers so far." },
-        { cron: '45 8 * * *', args: ['prune'], why: 'Every day 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.' },
+        {
+          cron: '30 8 * * *',
+          args: ['collect-feedback'],
+          why: "Every day 08:30: ask yesterday's groups whether they met and tally the answers so far.",
+        },
+        {
+          cron: '45 8 * * *',
+          args: ['prune'],
+          why: 'Every day 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.',
+        },
         { cron: '0 9 * * *', args: ['pair'], why: "Every day 09:00: pair today's groups and message each group." },
         catchUp,
         inbox,
@@ -48,10 +72,22 @@ export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
     case 'monthly':
       return [
         { cron: '0 10 28 * *', args: ['optout'], why: "The 28th 10:00: announce next month's round; members react ❌ to sit it out." },
-        { cron: '30 8 1 * *', args: ['collect-feedback'], why: "The 1st 08:30: tally last month's answers, re-ask groups that said 📅 scheduled." },
-        { cron: '45 8 1 * *', args: ['prune'], why: 'The 1st 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.' },
+        {
+          cron: '30 8 1 * *',
+          args: ['collect-feedback'],
+          why: "The 1st 08:30: tally last month's answers, re-ask groups that said 📅 scheduled.",
+        },
+        {
+          cron: '45 8 1 * *',
+          args: ['prune'],
+          why: 'The 1st 08:45: remove (kindly) members who missed PAIRBOT_MAX_MISSES meetings in a row; apply retention.',
+        },
         { cron: '0 9 1 * *', args: ['pair'], why: "The 1st 09:00: pair this month's groups and message each group." },
-        { cron: '0 16 22 * *', args: ['collect-feedback'], why: "The 22nd 16:00: ask this month's groups whether they met (✅ met, ❌ didn't, 📅 scheduled)." },
+        {
+          cron: '0 16 22 * *',
+          args: ['collect-feedback'],
+          why: "The 22nd 16:00: ask this month's groups whether they met (✅ met, ❌ didn't, 📅 scheduled).",
+        },
         catchUp,
         inbox,
       ];

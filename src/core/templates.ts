@@ -33,9 +33,11 @@ export const TEMPLATES = {
       everyone: '"you both" or "all of you"',
       joined: 'a late joiner added to an existing group: "@x joins your group." (empty otherwise)',
       time_zones: 'the members\' time zones, "Time zones: @a (Europe/Berlin), @b (UTC)." (empty when nobody set one)',
-      meeting_time: 'when to meet: the weekday window where members\' working hours overlap, in each one\'s local time (empty with fewer than two known time zones)',
+      meeting_time:
+        "when to meet: the weekday window where members' working hours overlap, in each one's local time (empty with fewer than two known time zones)",
       icebreaker: 'a conversation prompt (empty when PAIRBOT_ICEBREAKERS=off)',
-      reach_out: 'how to reach the others: "Reply here" in a shared conversation, "Message your partner directly (click a name above)" when each member got their own copy',
+      reach_out:
+        'how to reach the others: "Reply here" in a shared conversation, "Message your partner directly (click a name above)" when each member got their own copy',
       here: '" here" in a shared conversation, empty otherwise',
     },
     text: [
@@ -75,7 +77,7 @@ export const TEMPLATES = {
     what: 'the ask whether the meeting happened (the bot adds ✅ ❌ 📅 to it)',
     placeholders: {
       opening: '"📝 Quick check", or "⏰ Checking again" on a reminder',
-      members: 'mentions of the group\'s members',
+      members: "mentions of the group's members",
       meeting: '"1-on-1" or "group chat"',
       round: ROUND,
     },
@@ -105,7 +107,7 @@ export const TEMPLATES = {
     what: 'the reply to a message to the bot that is not a command (and to `help`)',
     placeholders: {
       sender: 'mention of the person who wrote',
-      moderator_commands: 'the moderators\' commands, for a moderator (empty for everyone else)',
+      moderator_commands: "the moderators' commands, for a moderator (empty for everyone else)",
     },
     text: [
       'Hi {{sender}}! I understand these commands:',
@@ -151,7 +153,11 @@ export function templateProblem(name: TemplateName, text: string): string | unde
  * Fills a template. A line whose placeholders all come out empty is left out (so an
  * optional part takes its line with it); lines without placeholders always stay.
  */
-export function renderTemplate<N extends TemplateName>(name: N, values: Readonly<Record<PlaceholderOf<N>, string>>, overrides: TemplateOverrides = {}): string {
+export function renderTemplate<N extends TemplateName>(
+  name: N,
+  values: Readonly<Record<PlaceholderOf<N>, string>>,
+  overrides: TemplateOverrides = {},
+): string {
   const text = (overrides[name] ?? TEMPLATES[name].text).replace(/\r\n?/g, '\n');
   const lines: string[] = [];
   for (const line of text.split('\n')) {
@@ -170,5 +176,8 @@ export function renderTemplate<N extends TemplateName>(name: N, values: Readonly
     if (placeholders > 0 && filled === 0) continue;
     lines.push(out.trimEnd());
   }
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -8,7 +8,10 @@ export interface Named {
 
 /** The forms `<who>` is written in: `id`, `username`, `@username`, or a `<@id>` mention. */
 export function whoKey(who: string): string {
-  return who.trim().replace(/^<@!?([^>]+)>$/, '$1').replace(/^@/, '');
+  return who
+    .trim()
+    .replace(/^<@!?([^>]+)>$/, '$1')
+    .replace(/^@/, '');
 }
 
 /**

@@ -86,8 +86,15 @@ export class SetupChecks {
    */
   failWith(name: string, err: unknown): SetupCheck[] {
     const transient = err instanceof PlatformError && err.transient;
-    return this.fail(name, (err as Error)?.message ?? String(err), transient ? 'the platform did not answer properly; run `pairbot doctor` again later' : 'see the error; `pairbot doctor --verbose` shows each request', {
-      unreachable: transient,
-    });
+    return this.fail(
+      name,
+      (err as Error)?.message ?? String(err),
+      transient
+        ? 'the platform did not answer properly; run `pairbot doctor` again later'
+        : 'see the error; `pairbot doctor --verbose` shows each request',
+      {
+        unreachable: transient,
+      },
+    );
   }
 }

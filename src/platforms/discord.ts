@@ -27,7 +27,10 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord, PlatformLog, SetupCheck } from './types.js';
+  ReactionRecord,
+  PlatformLog,
+  SetupCheck,
+} from './types.js';
 
 /**
  * Discord through discord.js's REST layer (`@discordjs/rest`), with pairbot's transport
@@ -62,7 +65,6 @@ const LOOKBACK_MS = 10 * 60_000;
 const MESSAGES_PER_PAGE = 100;
 /** Discord caps a thread's name at 100 characters. */
 const MAX_THREAD_NAME = 100;
-
 
 export interface DiscordOptions {
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
@@ -131,7 +133,16 @@ function readSettings(s: Config['discord']): Settings {
   const channelId = id(s.channelId, 'DISCORD_CHANNEL_ID', 'the id of the channel for announcements');
   const apiUrl = (s.apiUrl || 'https://discord.com/api/v10').replace(/\/+$/, '');
   const versioned = /^(.*)\/v(\d+)$/.exec(apiUrl);
-  return { token, guildId, roleId, channelId, apiUrl, api: versioned ? versioned[1]! : apiUrl, version: versioned ? versioned[2]! : '10', delivery: s.delivery ?? 'dm' };
+  return {
+    token,
+    guildId,
+    roleId,
+    channelId,
+    apiUrl,
+    api: versioned ? versioned[1]! : apiUrl,
+    version: versioned ? versioned[2]! : '10',
+    delivery: s.delivery ?? 'dm',
+  };
 }
 
 type MakeRequestInit = Parameters<RESTOptions['makeRequest']>[1];
@@ -149,7 +160,11 @@ export class DiscordPlatform implements ChatPlatform {
   private readonly dms = new Map<string, string>();
   /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
   private bucketWaitMs = 0;
-  private readonly calls = new ApiCalls(PLATFORM, (context, err) => this.fail(context, err), (err) => err instanceof DiscordAPIError && (err.status === 404 || err.status === 403 || err.status === 400));
+  private readonly calls = new ApiCalls(
+    PLATFORM,
+    (context, err) => this.fail(context, err),
+    (err) => err instanceof DiscordAPIError && (err.status === 404 || err.status === 403 || err.status === 400),
+  );
   /** Requests sent to the server, retries included. */
   requestCount = 0;
 
@@ -193,9 +208,11 @@ export class DiscordPlatform implements ChatPlatform {
     let total = 0;
     let after = '0';
     for (;;) {
-      const batch = await this.calls.call(`reading the members of server ${this.settings.guildId}`, () =>
-        this.rest.get(Routes.guildMembers(this.settings.guildId), { query: new URLSearchParams({ limit: String(MEMBERS_PER_PAGE), after }) }),
-      ) as APIGuildMember[];
+      const batch = (await this.calls.call(`reading the members of server ${this.settings.guildId}`, () =>
+        this.rest.get(Routes.guildMembers(this.settings.guildId), {
+          query: new URLSearchParams({ limit: String(MEMBERS_PER_PAGE), after }),
+        }),
+      )) as APIGuildMember[];
       total += batch.length;
       for (const member of batch) {
         const user = member.user;
@@ -219,8 +236,11 @@ export class DiscordPlatform implements ChatPlatform {
     const key = whoKey(who);
     const lower = key.toLowerCase();
     if (SNOWFLAKE.test(key)) {
-      const member = (await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, key)))) as APIGuildMember | undefined;
-      const user = member?.user ?? ((await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
+      const member = (await this.calls.lookUp(`looking up user ${key}`, () =>
+        this.rest.get(Routes.guildMember(this.settings.guildId, key)),
+      )) as APIGuildMember | undefined;
+      const user =
+        member?.user ?? ((await this.calls.lookUp(`looking up user ${key}`, () => this.rest.get(Routes.user(key)))) as APIUser | undefined);
       if (user) {
         this.users.set(user.id, user);
         return toPlatformUser(user);
@@ -230,7 +250,12 @@ export class DiscordPlatform implements ChatPlatform {
       const found = (await this.calls.lookUp(`looking up @${lower}`, () =>
         this.rest.get(Routes.guildMembersSearch(this.settings.guildId), { query: new URLSearchParams({ query: lower, limit: '100' }) }),
       )) as APIGuildMember[] | undefined;
-      const user = found && resolveWho(who, found.map((m) => ({ ...toPlatformUser(m.user), user: m.user })))?.user;
+      const user =
+        found &&
+        resolveWho(
+          who,
+          found.map((m) => ({ ...toPlatformUser(m.user), user: m.user })),
+        )?.user;
       if (user) {
         this.users.set(user.id, user);
         return toPlatformUser(user);
@@ -252,14 +277,17 @@ export class DiscordPlatform implements ChatPlatform {
   async postToChannel(message: ChannelMessage): Promise<PostRef> {
     const { channel } = await this.ready();
     const context = `posting in channel ${channel.id}`;
-    const posted = (await this.calls.call(context, () => this.findSent(channel.id, message))) ?? (await this.calls.call(context, () => this.createMessage(channel.id, message.text, [], message.key)));
+    const posted =
+      (await this.calls.call(context, () => this.findSent(channel.id, message))) ??
+      (await this.calls.call(context, () => this.createMessage(channel.id, message.text, [], message.key)));
     return { id: posted.id, conversationId: channel.id };
   }
 
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
     const { bot } = await this.ready();
     const everyone = [...new Set(message.memberIds)].filter((id) => id !== bot.id);
-    if (this.settings.delivery === 'thread' && message.thread) return this.sendToThread(message.thread, everyone, message, alreadyDelivered, record);
+    if (this.settings.delivery === 'thread' && message.thread)
+      return this.sendToThread(message.thread, everyone, message, alreadyDelivered, record);
     const unreachable: GroupDeliveryResult['unreachable'] = [];
     for (const id of everyone) {
       if (alreadyDelivered.has(id)) continue;
@@ -299,7 +327,11 @@ export class DiscordPlatform implements ChatPlatform {
       return 'not-permitted';
     }
     try {
-      await this.calls.run(() => this.rest.delete(Routes.guildMemberRole(this.settings.guildId, userId, role.id), { reason: 'pairbot: missed too many meetings in a row' }));
+      await this.calls.run(() =>
+        this.rest.delete(Routes.guildMemberRole(this.settings.guildId, userId, role.id), {
+          reason: 'pairbot: missed too many meetings in a row',
+        }),
+      );
       return 'removed';
     } catch (err) {
       if (err instanceof DiscordAPIError) {
@@ -328,7 +360,12 @@ export class DiscordPlatform implements ChatPlatform {
       bot = (await this.calls.run(() => this.rest.get(Routes.user('@me')))) as APIUser;
     } catch (err) {
       if (!(err instanceof DiscordAPIError)) {
-        return checks.fail('platform reachable', `cannot reach ${apiUrl}: ${(err as Error).message.replace(/^\[discord\] /, '')}`, 'check that this machine reaches discord.com (DNS, firewall, proxy), or DISCORD_API_URL if you set it', { unreachable: true });
+        return checks.fail(
+          'platform reachable',
+          `cannot reach ${apiUrl}: ${(err as Error).message.replace(/^\[discord\] /, '')}`,
+          'check that this machine reaches discord.com (DNS, firewall, proxy), or DISCORD_API_URL if you set it',
+          { unreachable: true },
+        );
       }
       checks.pass('platform reachable', `${apiUrl} answers`);
       return checks.fail(
@@ -342,25 +379,50 @@ export class DiscordPlatform implements ChatPlatform {
     const invite = `invite the bot with https://discord.com/oauth2/authorize?client_id=${bot.id}&scope=bot&permissions=${NEEDED_PERMISSIONS}`;
     let step = 'server found';
     try {
-      const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
-      if (!guild) return checks.fail(step, `no server ${guildId} that @${bot.username} is in`, `check DISCORD_GUILD_ID (right-click the server → Copy Server ID, with Developer Mode on) and ${invite}`);
+      const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as
+        | APIGuild
+        | undefined;
+      if (!guild)
+        return checks.fail(
+          step,
+          `no server ${guildId} that @${bot.username} is in`,
+          `check DISCORD_GUILD_ID (right-click the server → Copy Server ID, with Developer Mode on) and ${invite}`,
+        );
       checks.pass(step, `server "${guild.name}"`);
       step = 'role found';
-      const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () => this.rest.get(Routes.guildRoles(guildId)))) as APIRole[];
+      const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () =>
+        this.rest.get(Routes.guildRoles(guildId)),
+      )) as APIRole[];
       const role = roles.find((r) => r.id === roleId);
-      if (!role) return checks.fail(step, `no role ${roleId} in "${guild.name}"`, 'set DISCORD_ROLE_ID to the id of the role whose holders are paired (Server Settings → Roles → ⋯ → Copy Role ID)');
+      if (!role)
+        return checks.fail(
+          step,
+          `no role ${roleId} in "${guild.name}"`,
+          'set DISCORD_ROLE_ID to the id of the role whose holders are paired (Server Settings → Roles → ⋯ → Copy Role ID)',
+        );
       checks.pass(step, `role @${role.name}`);
       step = 'channel found';
-      const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
+      const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as
+        | APIChannel
+        | undefined;
       if (!channel || !('guild_id' in channel) || channel.guild_id !== guildId) {
         const what = channel ? `channel ${channelId} is not in "${guild.name}"` : `no channel ${channelId} that @${bot.username} can see`;
-        return checks.fail(step, what, `set DISCORD_CHANNEL_ID to the announcement channel's id (right-click it → Copy Channel ID) and let @${bot.username} view it (channel settings → Permissions)`);
+        return checks.fail(
+          step,
+          what,
+          `set DISCORD_CHANNEL_ID to the announcement channel's id (right-click it → Copy Channel ID) and let @${bot.username} view it (channel settings → Permissions)`,
+        );
       }
       checks.pass(step, `#${channel.name ?? channelId}`);
       step = 'may post and react';
-      const member = (await this.calls.call(`reading @${bot.username}'s roles`, () => this.rest.get(Routes.guildMember(guildId, bot.id)))) as APIGuildMember;
+      const member = (await this.calls.call(`reading @${bot.username}'s roles`, () =>
+        this.rest.get(Routes.guildMember(guildId, bot.id)),
+      )) as APIGuildMember;
       const perms = channelPermissions(guild, roles, member, bot.id, channel);
-      const lacking = (bits: Record<string, bigint>) => Object.entries(bits).filter(([, bit]) => (perms & bit) === 0n).map(([name]) => name);
+      const lacking = (bits: Record<string, bigint>) =>
+        Object.entries(bits)
+          .filter(([, bit]) => (perms & bit) === 0n)
+          .map(([name]) => name);
       const missing = lacking({
         'View Channel': PermissionFlagsBits.ViewChannel,
         'Send Messages': PermissionFlagsBits.SendMessages,
@@ -369,7 +431,11 @@ export class DiscordPlatform implements ChatPlatform {
         ...(this.settings.delivery === 'thread' ? THREAD_PERMISSIONS : {}),
       });
       if (missing.length > 0) {
-        return checks.fail(step, `@${bot.username} lacks ${missing.join(', ')} in #${channel.name ?? channelId}`, `#${channel.name ?? channelId} → Edit Channel → Permissions → add @${bot.username}'s role and allow ${missing.join(', ')}`);
+        return checks.fail(
+          step,
+          `@${bot.username} lacks ${missing.join(', ')} in #${channel.name ?? channelId}`,
+          `#${channel.name ?? channelId} → Edit Channel → Permissions → add @${bot.username}'s role and allow ${missing.join(', ')}`,
+        );
       }
       checks.pass(step, `@${bot.username} may post and react in #${channel.name ?? channelId}`);
       step = 'Server Members Intent';
@@ -377,7 +443,11 @@ export class DiscordPlatform implements ChatPlatform {
         await this.calls.run(() => this.rest.get(Routes.guildMembers(guildId), { query: new URLSearchParams({ limit: '1' }) }));
       } catch (err) {
         if (err instanceof DiscordAPIError && err.status === 403) {
-          return checks.fail(step, `Discord refuses to list the server's members (${err.message}): the Server Members Intent is off`, MEMBERS_INTENT_FIX);
+          return checks.fail(
+            step,
+            `Discord refuses to list the server's members (${err.message}): the Server Members Intent is off`,
+            MEMBERS_INTENT_FIX,
+          );
         }
         throw err;
       }
@@ -385,13 +455,29 @@ export class DiscordPlatform implements ChatPlatform {
       step = 'may manage the role';
       const top = Math.max(0, ...member.roles.map((id) => roles.find((r) => r.id === id)?.position ?? 0));
       if (role.id === guildId || role.managed) {
-        return checks.fail(step, `@${role.name} is ${role.id === guildId ? 'the @everyone role, which nobody can lose' : 'managed by an integration'}: prune cannot take it away, nor can join/leave`, 'set DISCORD_ROLE_ID to a role of your own (Server Settings → Roles → Create Role)');
+        return checks.fail(
+          step,
+          `@${role.name} is ${role.id === guildId ? 'the @everyone role, which nobody can lose' : 'managed by an integration'}: prune cannot take it away, nor can join/leave`,
+          'set DISCORD_ROLE_ID to a role of your own (Server Settings → Roles → Create Role)',
+        );
       }
-      if (guild.owner_id !== bot.id && !(perms & PermissionFlagsBits.Administrator) && !(basePermissions(guild, roles, member) & PermissionFlagsBits.ManageRoles)) {
-        return checks.fail(step, `@${bot.username} lacks Manage Roles: prune cannot take @${role.name} away, nor can join/leave give or take it`, `Server Settings → Roles → @${bot.username}'s role → Permissions → turn on Manage Roles`);
+      if (
+        guild.owner_id !== bot.id &&
+        !(perms & PermissionFlagsBits.Administrator) &&
+        !(basePermissions(guild, roles, member) & PermissionFlagsBits.ManageRoles)
+      ) {
+        return checks.fail(
+          step,
+          `@${bot.username} lacks Manage Roles: prune cannot take @${role.name} away, nor can join/leave give or take it`,
+          `Server Settings → Roles → @${bot.username}'s role → Permissions → turn on Manage Roles`,
+        );
       }
       if (guild.owner_id !== bot.id && top <= role.position) {
-        return checks.fail(step, `@${bot.username}'s highest role is not above @${role.name}, so Discord will not let it give or take that role`, `Server Settings → Roles → drag @${bot.username}'s role above @${role.name}`);
+        return checks.fail(
+          step,
+          `@${bot.username}'s highest role is not above @${role.name}, so Discord will not let it give or take that role`,
+          `Server Settings → Roles → drag @${bot.username}'s role above @${role.name}`,
+        );
       }
       checks.pass(step, `@${bot.username} may give and take @${role.name}`);
       return checks.list;
@@ -409,21 +495,34 @@ export class DiscordPlatform implements ChatPlatform {
     const { apiUrl, guildId, roleId, channelId } = this.settings;
     const bot = (await this.calls.call(`connecting to ${apiUrl}`, () => this.rest.get(Routes.user('@me')))) as APIUser;
     this.users.set(bot.id, bot);
-    const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as APIGuild | undefined;
+    const guild = (await this.calls.lookUp(`finding server ${guildId}`, () => this.rest.get(Routes.guild(guildId)))) as
+      | APIGuild
+      | undefined;
     if (!guild) {
-      throw new UsageError(`DISCORD_GUILD_ID: no server ${guildId} that the bot (@${bot.username}) is in; invite the bot to the server (see docs/discord.md)`);
+      throw new UsageError(
+        `DISCORD_GUILD_ID: no server ${guildId} that the bot (@${bot.username}) is in; invite the bot to the server (see docs/discord.md)`,
+      );
     }
-    const role = (await this.calls.lookUp(`finding role ${roleId}`, () => this.rest.get(Routes.guildRole(guildId, roleId)))) as APIRole | undefined;
-    if (!role) throw new UsageError(`DISCORD_ROLE_ID: no role ${roleId} in server "${guild.name}"; copy the id from Server Settings → Roles`);
-    const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as APIChannel | undefined;
+    const role = (await this.calls.lookUp(`finding role ${roleId}`, () => this.rest.get(Routes.guildRole(guildId, roleId)))) as
+      | APIRole
+      | undefined;
+    if (!role)
+      throw new UsageError(`DISCORD_ROLE_ID: no role ${roleId} in server "${guild.name}"; copy the id from Server Settings → Roles`);
+    const channel = (await this.calls.lookUp(`finding channel ${channelId}`, () => this.rest.get(Routes.channel(channelId)))) as
+      | APIChannel
+      | undefined;
     if (!channel) {
-      throw new UsageError(`DISCORD_CHANNEL_ID: no channel ${channelId} that the bot (@${bot.username}) can see; check the id and let the bot view the channel`);
+      throw new UsageError(
+        `DISCORD_CHANNEL_ID: no channel ${channelId} that the bot (@${bot.username}) can see; check the id and let the bot view the channel`,
+      );
     }
     if (!('guild_id' in channel) || channel.guild_id !== guildId) {
       throw new UsageError(`DISCORD_CHANNEL_ID: channel ${channelId} is not in server "${guild.name}" (${guildId})`);
     }
     if (this.settings.delivery === 'thread') await this.checkThreadPermissions(bot, guild, channel);
-    this.log.debug(`[discord] connected to ${apiUrl} as @${bot.username}; server "${guild.name}", role @${role.name}, channel #${channel.name ?? channelId}`);
+    this.log.debug(
+      `[discord] connected to ${apiUrl} as @${bot.username}; server "${guild.name}", role @${role.name}, channel #${channel.name ?? channelId}`,
+    );
     return { bot, guild, role, channel };
   }
 
@@ -432,7 +531,13 @@ export class DiscordPlatform implements ChatPlatform {
    * through `onOpened` before anything is posted in it, members added (again: adding is
    * idempotent, and a late joiner needs it), then one message for all of them.
    */
-  private async sendToThread(thread: GroupThread, everyone: readonly string[], message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
+  private async sendToThread(
+    thread: GroupThread,
+    everyone: readonly string[],
+    message: GroupMessage,
+    alreadyDelivered: ReadonlySet<string>,
+    record: DeliveryRecorder,
+  ): Promise<GroupDeliveryResult> {
     const pending = everyone.filter((id) => !alreadyDelivered.has(id));
     if (pending.length === 0) return { unreachable: [] };
     const threadId = thread.id ?? (await this.openThread(thread));
@@ -442,7 +547,10 @@ export class DiscordPlatform implements ChatPlatform {
       try {
         await this.calls.run(() => this.rest.put(Routes.threadMembers(threadId, id)));
       } catch (err) {
-        if (err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownMember || err.code === RESTJSONErrorCodes.UnknownUser)) {
+        if (
+          err instanceof DiscordAPIError &&
+          (err.code === RESTJSONErrorCodes.UnknownMember || err.code === RESTJSONErrorCodes.UnknownUser)
+        ) {
           unreachable.push({ userId: id, reason: `Discord could not add ${who} to the group's thread: ${err.message} (code ${err.code})` });
         } else throw this.fail(`adding ${who} to thread ${threadId}`, err);
       }
@@ -482,12 +590,16 @@ export class DiscordPlatform implements ChatPlatform {
   /** Of the threads named `name` (still empty: members are added after), keeps the oldest and deletes the rest. */
   private async keepOneThread(name: string, created: string): Promise<string> {
     const { channel } = await this.ready();
-    const answer = (await this.calls.call('reading the active threads again', () => this.rest.get(Routes.guildActiveThreads(this.settings.guildId)))) as { threads: APIChannel[] };
+    const answer = (await this.calls.call('reading the active threads again', () =>
+      this.rest.get(Routes.guildActiveThreads(this.settings.guildId)),
+    )) as { threads: APIChannel[] };
     const same = answer.threads.filter((t) => 'parent_id' in t && t.parent_id === channel.id && t.name === name).map((t) => t.id);
     if (!same.includes(created)) same.push(created);
     same.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     for (const extra of same.slice(1)) {
-      await this.calls.call(`deleting the duplicate thread ${extra}`, () => this.rest.delete(Routes.channel(extra), { reason: 'pairbot: duplicate of a group thread' }));
+      await this.calls.call(`deleting the duplicate thread ${extra}`, () =>
+        this.rest.delete(Routes.channel(extra), { reason: 'pairbot: duplicate of a group thread' }),
+      );
     }
     return same[0]!;
   }
@@ -496,7 +608,9 @@ export class DiscordPlatform implements ChatPlatform {
   private activeThreads(): Promise<Map<string, string>> {
     return (this.threads ??= (async () => {
       const { channel } = await this.ready();
-      const answer = (await this.calls.call(`reading the active threads of server ${this.settings.guildId}`, () => this.rest.get(Routes.guildActiveThreads(this.settings.guildId)))) as {
+      const answer = (await this.calls.call(`reading the active threads of server ${this.settings.guildId}`, () =>
+        this.rest.get(Routes.guildActiveThreads(this.settings.guildId)),
+      )) as {
         threads: APIChannel[];
       };
       const byName = new Map<string, string>();
@@ -511,8 +625,12 @@ export class DiscordPlatform implements ChatPlatform {
    * as Discord computes them, so a missing one is exit 2 before anything is stored.
    */
   private async checkThreadPermissions(bot: APIUser, guild: APIGuild, channel: APIChannel): Promise<void> {
-    const member = (await this.calls.call(`reading @${bot.username}'s roles`, () => this.rest.get(Routes.guildMember(guild.id, bot.id)))) as APIGuildMember;
-    const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () => this.rest.get(Routes.guildRoles(guild.id)))) as APIRole[];
+    const member = (await this.calls.call(`reading @${bot.username}'s roles`, () =>
+      this.rest.get(Routes.guildMember(guild.id, bot.id)),
+    )) as APIGuildMember;
+    const roles = (await this.calls.call(`reading the roles of "${guild.name}"`, () =>
+      this.rest.get(Routes.guildRoles(guild.id)),
+    )) as APIRole[];
     const perms = channelPermissions(guild, roles, member, bot.id, channel);
     const where = `#${'name' in channel && channel.name ? channel.name : channel.id}`;
     for (const [name, bit] of Object.entries(THREAD_PERMISSIONS)) {
@@ -525,21 +643,31 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** DMs one member; returns why they cannot be reached, or undefined once delivered. */
-  private async sendDirect(userId: string, group: readonly string[], message: GroupMessage, record: DeliveryRecorder): Promise<string | undefined> {
+  private async sendDirect(
+    userId: string,
+    group: readonly string[],
+    message: GroupMessage,
+    record: DeliveryRecorder,
+  ): Promise<string | undefined> {
     const who = this.describeUser(userId);
     try {
       let dm = this.dms.get(userId);
       if (!dm) {
-        const channel = (await this.calls.run(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
+        const channel = (await this.calls.run(() =>
+          this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }),
+        )) as APIChannel;
         dm = channel.id;
         this.dms.set(userId, dm);
       }
       const channelId = dm;
-      const posted = (await this.findSent(channelId, message)) ?? (await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key)));
+      const posted =
+        (await this.findSent(channelId, message)) ??
+        (await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key)));
       record([userId], { id: posted.id, conversationId: channelId });
       return undefined;
     } catch (err) {
-      if (err instanceof DiscordAPIError && isRecipientRefusal(err)) return `Discord refused a DM to ${who}: ${err.message} (code ${err.code})`;
+      if (err instanceof DiscordAPIError && isRecipientRefusal(err))
+        return `Discord refused a DM to ${who}: ${err.message} (code ${err.code})`;
       throw this.fail(`DM to ${who}`, err);
     }
   }
@@ -664,27 +792,39 @@ export class DiscordPlatform implements ChatPlatform {
     });
   }
 
-
-
-
   private fail(context: string, err: unknown): Error {
     if (err instanceof UsageError) return err;
     if (err instanceof DiscordAPIError) {
       if (err.status === 401) {
-        return new AuthError(PLATFORM, 'DISCORD_TOKEN', `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`, { cause: err });
+        return new AuthError(
+          PLATFORM,
+          'DISCORD_TOKEN',
+          `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`,
+          { cause: err },
+        );
       }
       // Members Intent off is a set-up mistake like an unknown role: exit 2, saying where to fix it.
       if (err.status === 403 && context.startsWith('reading the members')) {
-        return new UsageError(`[discord] ${context} failed: HTTP 403 ${err.message} (code ${err.code}): the bot's Server Members Intent is off; ${MEMBERS_INTENT_FIX}`, { cause: err });
+        return new UsageError(
+          `[discord] ${context} failed: HTTP 403 ${err.message} (code ${err.code}): the bot's Server Members Intent is off; ${MEMBERS_INTENT_FIX}`,
+          { cause: err },
+        );
       }
       const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/discord.md)' : '';
       return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status} ${err.message} (code ${err.code})${hint}`, { cause: err });
     }
     if (err instanceof RateLimitError) {
-      return new PlatformError(PLATFORM, `${context} failed: rate limited for ${err.timeToReset} ms, beyond the retry time limit for this run`, { cause: err, transient: true });
+      return new PlatformError(
+        PLATFORM,
+        `${context} failed: rate limited for ${err.timeToReset} ms, beyond the retry time limit for this run`,
+        { cause: err, transient: true },
+      );
     }
     if (err instanceof PlatformError) {
-      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[discord\] /, '')}`, { cause: err, transient: err.transient });
+      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[discord\] /, '')}`, {
+        cause: err,
+        transient: err.transient,
+      });
     }
     return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
   }
@@ -703,10 +843,14 @@ const THREAD_PERMISSIONS: Record<string, bigint> = {
 
 /** What the bot needs: View Channel, Send Messages, Add Reactions, Read Message History, Manage Roles. */
 const NEEDED_PERMISSIONS = String(
-  PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.ManageRoles,
+  PermissionFlagsBits.ViewChannel |
+    PermissionFlagsBits.SendMessages |
+    PermissionFlagsBits.AddReactions |
+    PermissionFlagsBits.ReadMessageHistory |
+    PermissionFlagsBits.ManageRoles,
 );
 
-export const MEMBERS_INTENT_FIX =
+const MEMBERS_INTENT_FIX =
   'Discord Developer Portal → Applications → your bot → Bot → Privileged Gateway Intents → turn on Server Members Intent, then Save Changes';
 
 /** The bot's server-wide permissions: @everyone's and its roles'. */
@@ -716,7 +860,13 @@ function basePermissions(guild: APIGuild, roles: readonly APIRole[], member: API
 }
 
 /** The bot's permissions in a channel, as Discord computes them: base, then @everyone's, roles' and its own overwrites. */
-function channelPermissions(guild: APIGuild, roles: readonly APIRole[], member: APIGuildMember, botId: string, channel: APIChannel): bigint {
+function channelPermissions(
+  guild: APIGuild,
+  roles: readonly APIRole[],
+  member: APIGuildMember,
+  botId: string,
+  channel: APIChannel,
+): bigint {
   const all = ~0n;
   if (guild.owner_id === botId) return all;
   let perms = basePermissions(guild, roles, member);
@@ -748,7 +898,10 @@ function isRecipientRefusal(err: DiscordAPIError): boolean {
  * How long a 429 asks us to wait: the body's `retry_after` (seconds, with fractions) is the
  * most precise; then `X-RateLimit-Reset-After`; then `Retry-After` (whole seconds).
  */
-export function discordRateLimitWait(headers: { get(name: string): string | null }, body: string): { waitMs: number | undefined; global: boolean } {
+export function discordRateLimitWait(
+  headers: { get(name: string): string | null },
+  body: string,
+): { waitMs: number | undefined; global: boolean } {
   let global = headers.get('x-ratelimit-global') === 'true' || headers.get('x-ratelimit-scope') === 'global';
   try {
     const parsed = JSON.parse(body) as { retry_after?: unknown; global?: unknown };
@@ -797,6 +950,6 @@ function messageNonce(key: string | undefined, text: string): string {
 }
 
 /** Username as the name (unique, and what findUser accepts); Discord keeps no time zone. */
-export function toPlatformUser(user: APIUser): PlatformUser {
+function toPlatformUser(user: APIUser): PlatformUser {
   return { id: user.id, name: user.username };
 }

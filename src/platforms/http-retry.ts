@@ -51,7 +51,6 @@ export interface RetryLog {
 /** Runs requests under one policy and one run-wide retry budget. */
 export class Retrier {
   private lostMs = 0;
-  private retries = 0;
 
   constructor(
     private readonly platform: string,
@@ -100,14 +99,16 @@ export class Retrier {
       if (this.lostMs + waitMs > p.totalRetryMs) {
         // A wait the server asked for that no run could afford is said as such, not as a budget used up.
         if (outcome.kind === 'rate-limited' && outcome.waitMs !== undefined && outcome.waitMs > p.totalRetryMs) {
-          throw this.giveUp(label, `${outcome.detail}: the server asked to wait ${formatMs(waitMs)}, beyond the retry time limit of ${formatMs(p.totalRetryMs)} for this run`);
+          throw this.giveUp(
+            label,
+            `${outcome.detail}: the server asked to wait ${formatMs(waitMs)}, beyond the retry time limit of ${formatMs(p.totalRetryMs)} for this run`,
+          );
         }
         throw this.giveUp(label, `${outcome.detail}; the retry time limit of ${formatMs(p.totalRetryMs)} for this run is used up`, cause);
       }
       const message = `${label}: ${outcome.detail}; retrying in ${formatMs(waitMs)}`;
       if (outcome.kind === 'rate-limited') this.log.warn(`[${this.platform}] ${message}`);
       else this.log.debug(`[${this.platform}] ${message}`);
-      this.retries++;
       await p.sleep(waitMs);
       this.lostMs += waitMs;
     }
@@ -189,7 +190,7 @@ export function describeNetworkError(err: unknown): string | undefined {
   return undefined;
 }
 
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(1)} h`;
   if (ms >= 600_000) return `${Math.round(ms / 60_000)} min`;
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${ms} ms`;

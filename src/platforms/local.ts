@@ -6,14 +6,29 @@ import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
 import { SetupChecks } from './api-calls.js';
-import type { ChannelMessage, SetupCheck, ChatPlatform, DeliveryRecorder, GroupDeliveryResult, GroupMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange, PlatformUser, PostRef, Reaction, ReactionRecord } from './types.js';
+import type {
+  ChannelMessage,
+  SetupCheck,
+  ChatPlatform,
+  DeliveryRecorder,
+  GroupDeliveryResult,
+  GroupMessage,
+  InboxBatch,
+  InboxReply,
+  InboxRequest,
+  PlaceChange,
+  PlatformUser,
+  PostRef,
+  Reaction,
+  ReactionRecord,
+} from './types.js';
 
 /**
  * The embedded platform: the roster is a file, and every post, DM and reaction
  * lives in a SQLite state file of its own, so each flow can be run and inspected without a server.
  */
 
-export const LOCAL_BOT_ID = 'pairbot';
+const LOCAL_BOT_ID = 'pairbot';
 export const CHANNEL = 'channel';
 
 export type { LocalPost } from '../store/local-state.js';
@@ -82,7 +97,11 @@ export class LocalPlatform implements ChatPlatform {
     try {
       users = this.allUsers();
     } catch (err) {
-      return checks.fail('roster readable', (err as Error).message, 'set PAIRBOT_ROSTER to a CSV (id,name[,timezone,…]) or JSON roster file this user can read; see examples/roster.csv');
+      return checks.fail(
+        'roster readable',
+        (err as Error).message,
+        'set PAIRBOT_ROSTER to a CSV (id,name[,timezone,…]) or JSON roster file this user can read; see examples/roster.csv',
+      );
     }
     checks.pass('roster readable', `${this.rosterPath}: ${users.length} people`);
     try {
@@ -91,7 +110,12 @@ export class LocalPlatform implements ChatPlatform {
       return checks.fail('local state usable', (err as Error).message, 'point PAIRBOT_LOCAL_STATE at a new file, or move the file aside');
     }
     const blocked = firstUnwritable(this.state.path);
-    if (blocked) return checks.fail('local state usable', `${blocked} is not writable by this user`, `give this user write permission on ${blocked}, or set PAIRBOT_LOCAL_STATE elsewhere`);
+    if (blocked)
+      return checks.fail(
+        'local state usable',
+        `${blocked} is not writable by this user`,
+        `give this user write permission on ${blocked}, or set PAIRBOT_LOCAL_STATE elsewhere`,
+      );
     checks.pass('local state usable', this.state.path);
     return checks.list;
   }
@@ -141,7 +165,8 @@ export class LocalPlatform implements ChatPlatform {
     const found = this.state.findPost(post.id);
     if (!found) return;
     for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
-      if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji)) this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
+      if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji))
+        this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
     }
   }
 
@@ -190,7 +215,12 @@ export class LocalPlatform implements ChatPlatform {
   }
 
   async replyInConversation(reply: InboxReply): Promise<PostRef> {
-    const recipients = reply.conversationId === CHANNEL ? [] : reply.conversationId.startsWith('dm:') ? [reply.to] : reply.conversationId.replace(/^group:/, '').split(',');
+    const recipients =
+      reply.conversationId === CHANNEL
+        ? []
+        : reply.conversationId.startsWith('dm:')
+          ? [reply.to]
+          : reply.conversationId.replace(/^group:/, '').split(',');
     return this.post(reply.conversationId, recipients, reply);
   }
 

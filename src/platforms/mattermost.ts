@@ -24,7 +24,10 @@ import type {
   PlatformUser,
   PostRef,
   Reaction,
-  ReactionRecord, PlatformLog, SetupCheck } from './types.js';
+  ReactionRecord,
+  PlatformLog,
+  SetupCheck,
+} from './types.js';
 
 /**
  * Mattermost through the official Client4, with pairbot's own transport policy
@@ -50,7 +53,6 @@ const MAX_ROSTER_READS = 4;
 const LOOKBACK_MS = 10 * 60_000;
 /** The post property that carries a message's key, so an uncertain create can be found again. */
 const KEY_PROP = 'pairbot_key';
-
 
 export interface MattermostOptions {
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
@@ -89,7 +91,11 @@ interface Settings {
  * Builds the adapter after checking every MATTERMOST_* setting, so a bad setting is a
  * UsageError (exit 2) before anything connects.
  */
-export function createMattermostPlatform(config: Pick<Config, 'mattermost'>, log: PlatformLog, options: MattermostOptions = {}): MattermostPlatform {
+export function createMattermostPlatform(
+  config: Pick<Config, 'mattermost'>,
+  log: PlatformLog,
+  options: MattermostOptions = {},
+): MattermostPlatform {
   return new MattermostPlatform(readSettings(config.mattermost), log, options);
 }
 
@@ -103,7 +109,9 @@ function readSettings(s: Config['mattermost']): Settings {
   }
   // Never echoed: it may hold a password.
   if (parsed.username || parsed.password) {
-    throw new UsageError("MATTERMOST_URL: must not contain a user name or password; give the address alone and the bot's token in MATTERMOST_TOKEN");
+    throw new UsageError(
+      "MATTERMOST_URL: must not contain a user name or password; give the address alone and the bot's token in MATTERMOST_TOKEN",
+    );
   }
   const token = requireSetting(s.token, 'MATTERMOST_TOKEN', "the bot account's access token");
   const team = requireSetting(s.team, 'MATTERMOST_TEAM', 'the team name as in its URL, e.g. engineering').toLowerCase();
@@ -111,16 +119,20 @@ function readSettings(s: Config['mattermost']): Settings {
     .replace(/^~/, '')
     .toLowerCase();
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(team)) {
-    throw new UsageError(`MATTERMOST_TEAM: expected the team name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.team)}`);
+    throw new UsageError(
+      `MATTERMOST_TEAM: expected the team name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.team)}`,
+    );
   }
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(channel)) {
-    throw new UsageError(`MATTERMOST_CHANNEL: expected the channel name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.channel)}`);
+    throw new UsageError(
+      `MATTERMOST_CHANNEL: expected the channel name as in its URL (letters, digits, "-" or "_"), got ${JSON.stringify(s.channel)}`,
+    );
   }
   return { url, token, team, channel };
 }
 
 /** A response the server answered with an error status that retrying will not fix. */
-export class MattermostApiError extends Error {
+class MattermostApiError extends Error {
   constructor(
     readonly status: number,
     /** Mattermost's error id, e.g. `api.context.permissions.app_error`. */
@@ -159,7 +171,11 @@ export class MattermostPlatform implements ChatPlatform {
   private readonly conversations = new Map<string, string>();
   private lastPendingStamp = 0;
   private botUserId = '';
-  private readonly calls = new ApiCalls(PLATFORM, (context, err) => this.fail(context, err), (err) => err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403));
+  private readonly calls = new ApiCalls(
+    PLATFORM,
+    (context, err) => this.fail(context, err),
+    (err) => err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403),
+  );
   /** Requests sent to the server, retries included. */
   requestCount = 0;
 
@@ -202,7 +218,9 @@ export class MattermostPlatform implements ChatPlatform {
     if (!botIsMember) {
       this.log.warn(`[mattermost] the bot is not a member of ~${this.settings.channel}: add it to the channel so it can post there`);
     }
-    this.log.debug(`[mattermost] ~${this.settings.channel}: ${members.length} members (${users.length - members.length} bots, deactivated or the bot itself left out)`);
+    this.log.debug(
+      `[mattermost] ~${this.settings.channel}: ${members.length} members (${users.length - members.length} bots, deactivated or the bot itself left out)`,
+    );
     return members;
   }
 
@@ -224,12 +242,20 @@ export class MattermostPlatform implements ChatPlatform {
         if (!batch || batch.length < this.perPage) break;
       }
       if (pages === 1) return users;
-      const ids = users.map((u) => u.id).sort().join(',');
+      const ids = users
+        .map((u) => u.id)
+        .sort()
+        .join(',');
       if (ids === previous) return users;
       if (read >= MAX_ROSTER_READS) {
-        throw new PlatformError(PLATFORM, `${context} failed: the member list kept changing while it was read (${read} reads disagreed); the next run reads it again`, { transient: true });
+        throw new PlatformError(
+          PLATFORM,
+          `${context} failed: the member list kept changing while it was read (${read} reads disagreed); the next run reads it again`,
+          { transient: true },
+        );
       }
-      if (previous !== undefined) this.log.debug(`[mattermost] ~${this.settings.channel} changed while its members were read; reading again`);
+      if (previous !== undefined)
+        this.log.debug(`[mattermost] ~${this.settings.channel} changed while its members were read; reading again`);
       previous = ids;
     }
   }
@@ -264,7 +290,9 @@ export class MattermostPlatform implements ChatPlatform {
   async postToChannel(message: ChannelMessage): Promise<PostRef> {
     const { channel } = await this.ready();
     const context = `posting in ~${this.settings.channel}`;
-    const post = (await this.calls.call(context, () => this.findPosted(channel.id, message))) ?? (await this.calls.call(context, () => this.client.createPost(this.newPost(channel.id, message.text, message.key))));
+    const post =
+      (await this.calls.call(context, () => this.findPosted(channel.id, message))) ??
+      (await this.calls.call(context, () => this.client.createPost(this.newPost(channel.id, message.text, message.key))));
     return { id: post.id, conversationId: channel.id };
   }
 
@@ -358,7 +386,7 @@ export class MattermostPlatform implements ChatPlatform {
   async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
     const { botUserId, channel } = await this.ready();
     const bot = this.profiles.get(botUserId)!;
-    const channels = await this.calls.call('listing the bot\'s conversations', () => this.client.getMyChannels(channel.team_id));
+    const channels = await this.calls.call("listing the bot's conversations", () => this.client.getMyChannels(channel.team_id));
     const mention = new RegExp(`(^|[^\\w@.-])@${bot.username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-]|\\.\\w)`, 'i');
     const cursors = new Map<string, string>();
     const posts: { post: Post; shared: boolean }[] = [];
@@ -367,8 +395,9 @@ export class MattermostPlatform implements ChatPlatform {
       const cursor = request.cursors.get(c.id);
       const since = cursor !== undefined ? Number(cursor) : request.since.getTime();
       if (c.last_post_at <= since) continue;
-      const list = await this.calls.call(`reading new posts in ${c.type === 'D' ? 'a direct message' : c.id === channel.id ? `~${this.settings.channel}` : 'a group message'}`, () =>
-        this.client.getPostsSince(c.id, since + 1, false),
+      const list = await this.calls.call(
+        `reading new posts in ${c.type === 'D' ? 'a direct message' : c.id === channel.id ? `~${this.settings.channel}` : 'a group message'}`,
+        () => this.client.getPostsSince(c.id, since + 1, false),
       );
       let last = since;
       for (const post of Object.values(list.posts ?? {})) {
@@ -380,7 +409,8 @@ export class MattermostPlatform implements ChatPlatform {
     }
     const unknown = [...new Set(posts.map((p) => p.post.user_id))].filter((id) => !this.profiles.has(id));
     if (unknown.length > 0) {
-      for (const u of await this.calls.call('reading the senders\' profiles', () => this.client.getProfilesByIds(unknown))) this.profiles.set(u.id, u);
+      for (const u of await this.calls.call("reading the senders' profiles", () => this.client.getProfilesByIds(unknown)))
+        this.profiles.set(u.id, u);
     }
     const messages: IncomingMessage[] = posts
       .sort((a, b) => a.post.create_at - b.post.create_at)
@@ -442,13 +472,18 @@ export class MattermostPlatform implements ChatPlatform {
   async checkSetup(): Promise<SetupCheck[]> {
     const { url, team: teamName, channel: channelName } = this.settings;
     const checks = new SetupChecks();
-    const permissionsPage = 'System Console → User Management → Permissions (the System Scheme, or the team\'s override scheme)';
+    const permissionsPage = "System Console → User Management → Permissions (the System Scheme, or the team's override scheme)";
     let me: UserProfile;
     try {
       me = await this.calls.run(() => this.client.getMe());
     } catch (err) {
       if (!(err instanceof MattermostApiError)) {
-        return checks.fail('platform reachable', `cannot reach ${url}: ${(err as Error).message.replace(/^\[mattermost\] /, '')}`, 'check MATTERMOST_URL (the address you open Mattermost at) and that this machine reaches it: DNS, firewall, proxy, TLS certificate', { unreachable: true });
+        return checks.fail(
+          'platform reachable',
+          `cannot reach ${url}: ${(err as Error).message.replace(/^\[mattermost\] /, '')}`,
+          'check MATTERMOST_URL (the address you open Mattermost at) and that this machine reaches it: DNS, firewall, proxy, TLS certificate',
+          { unreachable: true },
+        );
       }
       checks.pass('platform reachable', `${url} answers`);
       return checks.fail(
@@ -463,36 +498,62 @@ export class MattermostPlatform implements ChatPlatform {
     try {
       const team = await this.calls.lookUp(`finding team ${teamName}`, () => this.client.getTeamByName(teamName));
       if (!team) {
-        return checks.fail(step, `no team "${teamName}" on ${url} that @${me.username} can see`, `set MATTERMOST_TEAM to the team's name as in its URL (${url}/<team>/channels/…) and add @${me.username} to the team (team menu → Add members)`);
+        return checks.fail(
+          step,
+          `no team "${teamName}" on ${url} that @${me.username} can see`,
+          `set MATTERMOST_TEAM to the team's name as in its URL (${url}/<team>/channels/…) and add @${me.username} to the team (team menu → Add members)`,
+        );
       }
       checks.pass(step, `team "${team.name}" (${team.display_name})`);
       step = 'channel found';
-      const channel = await this.calls.lookUp(`finding ~${channelName}`, () => this.client.getChannelByNameAndTeamName(teamName, channelName));
+      const channel = await this.calls.lookUp(`finding ~${channelName}`, () =>
+        this.client.getChannelByNameAndTeamName(teamName, channelName),
+      );
       if (!channel || channel.delete_at > 0) {
-        const what = channel ? `~${channelName} in team "${teamName}" is archived` : `no channel "${channelName}" in team "${teamName}" that @${me.username} can see`;
-        return checks.fail(step, what, `set MATTERMOST_CHANNEL to the channel's name as in its URL (${url}/${teamName}/channels/<channel>), unarchive it, or add @${me.username} to a private channel (/invite @${me.username})`);
+        const what = channel
+          ? `~${channelName} in team "${teamName}" is archived`
+          : `no channel "${channelName}" in team "${teamName}" that @${me.username} can see`;
+        return checks.fail(
+          step,
+          what,
+          `set MATTERMOST_CHANNEL to the channel's name as in its URL (${url}/${teamName}/channels/<channel>), unarchive it, or add @${me.username} to a private channel (/invite @${me.username})`,
+        );
       }
       checks.pass(step, `~${channel.name} (${channel.type === 'P' ? 'private' : 'public'})`);
       step = 'bot in the channel';
-      const membership = await this.calls.lookUp(`reading the bot's membership of ~${channelName}`, () => this.client.getMyChannelMember(channel.id));
+      const membership = await this.calls.lookUp(`reading the bot's membership of ~${channelName}`, () =>
+        this.client.getMyChannelMember(channel.id),
+      );
       if (!membership) {
-        return checks.fail(step, `@${me.username} is not a member of ~${channelName}`, `add the bot to the channel: in ~${channelName} type /invite @${me.username} (or channel menu → Add members)`);
+        return checks.fail(
+          step,
+          `@${me.username} is not a member of ~${channelName}`,
+          `add the bot to the channel: in ~${channelName} type /invite @${me.username} (or channel menu → Add members)`,
+        );
       }
       checks.pass(step, `@${me.username} is a member of ~${channelName}`);
       step = 'may post and react';
       const teamMember = await this.calls.call(`reading the bot's team membership`, () => this.client.getTeamMember(team.id, me.id));
       const roleNames = [...new Set([me.roles, teamMember.roles, membership.roles].flatMap((r) => (r ?? '').split(' ')).filter(Boolean))];
-      const roles = await this.calls.call('reading the permissions of the bot\'s roles', () => this.client.getRolesByNames(roleNames));
+      const roles = await this.calls.call("reading the permissions of the bot's roles", () => this.client.getRolesByNames(roleNames));
       const granted = new Set(roles.flatMap((r) => r.permissions));
       const missing = ['create_post', 'add_reaction'].filter((p) => !granted.has(p));
       if (missing.length > 0) {
-        return checks.fail(step, `the bot's roles (${roleNames.join(', ')}) lack ${missing.join(' and ')} in ~${channelName}`, `in ${permissionsPage}, give channel members "Create Posts" and "Post Reactions" (or make @${me.username} a system admin)`);
+        return checks.fail(
+          step,
+          `the bot's roles (${roleNames.join(', ')}) lack ${missing.join(' and ')} in ~${channelName}`,
+          `in ${permissionsPage}, give channel members "Create Posts" and "Post Reactions" (or make @${me.username} a system admin)`,
+        );
       }
       checks.pass(step, `@${me.username} may post and react in ~${channelName}`);
       step = 'may manage channel members';
       const manage = channel.type === 'P' ? 'manage_private_channel_members' : 'manage_public_channel_members';
       if (!granted.has(manage)) {
-        return checks.fail(step, `the bot lacks ${manage}: prune cannot take members out of ~${channelName}, nor can join/leave add or remove them`, `make @${me.username} a channel admin of ~${channelName} (Members → the bot → Make Channel Admin), or in ${permissionsPage} give channel members "Manage ${channel.type === 'P' ? 'Private' : 'Public'} Channel Members"`);
+        return checks.fail(
+          step,
+          `the bot lacks ${manage}: prune cannot take members out of ~${channelName}, nor can join/leave add or remove them`,
+          `make @${me.username} a channel admin of ~${channelName} (Members → the bot → Make Channel Admin), or in ${permissionsPage} give channel members "Manage ${channel.type === 'P' ? 'Private' : 'Public'} Channel Members"`,
+        );
       }
       checks.pass(step, `@${me.username} may add and remove members of ~${channelName}`);
       return checks.list;
@@ -515,16 +576,23 @@ export class MattermostPlatform implements ChatPlatform {
     try {
       channel = await this.calls.run(() => this.client.getChannelByNameAndTeamName(team, channelName));
     } catch (err) {
-      if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403)) throw this.fail(`finding ~${channelName}`, err);
+      if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403))
+        throw this.fail(`finding ~${channelName}`, err);
       // An archived channel is not found by name unless asked for: say it is archived, not missing.
-      const archived = await this.calls.lookUp(`finding ~${channelName}`, () => this.client.getChannelByNameAndTeamName(team, channelName, true));
+      const archived = await this.calls.lookUp(`finding ~${channelName}`, () =>
+        this.client.getChannelByNameAndTeamName(team, channelName, true),
+      );
       if (archived && archived.delete_at > 0) {
-        throw new UsageError(`MATTERMOST_CHANNEL: ~${channelName} in team "${team}" is archived; unarchive it or set MATTERMOST_CHANNEL to another channel`);
+        throw new UsageError(
+          `MATTERMOST_CHANNEL: ~${channelName} in team "${team}" is archived; unarchive it or set MATTERMOST_CHANNEL to another channel`,
+        );
       }
       // One lookup answers "team or channel?"; a second one, on this error path only, tells which.
       const teamFound = await this.calls.lookUp(`finding team ${team}`, () => this.client.getTeamByName(team));
       if (!teamFound) {
-        throw new UsageError(`MATTERMOST_TEAM: no team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the team's URL and add the bot to the team`);
+        throw new UsageError(
+          `MATTERMOST_TEAM: no team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the team's URL and add the bot to the team`,
+        );
       }
       throw new UsageError(
         `MATTERMOST_CHANNEL: no channel "${channelName}" in team "${team}" on ${url} that the bot (@${me.username}) can see; use the name from the channel's URL and add the bot to the channel`,
@@ -547,7 +615,9 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(key, channelId);
       }
-      const post = (await this.findPosted(channelId, message)) ?? (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
+      const post =
+        (await this.findPosted(channelId, message)) ??
+        (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
       record(memberIds, { id: post.id, conversationId: channelId });
       return true;
     } catch (err) {
@@ -570,11 +640,14 @@ export class MattermostPlatform implements ChatPlatform {
         channelId = created.id;
         this.conversations.set(userId, channelId);
       }
-      const post = (await this.findPosted(channelId, message)) ?? (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
+      const post =
+        (await this.findPosted(channelId, message)) ??
+        (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
       record([userId], { id: post.id, conversationId: channelId });
       return undefined;
     } catch (err) {
-      if (isRecipientRefusal(err)) return `Mattermost refused a DM to ${who}: ${(err as MattermostApiError).serverMessage || `HTTP ${(err as MattermostApiError).status}`}`;
+      if (isRecipientRefusal(err))
+        return `Mattermost refused a DM to ${who}: ${(err as MattermostApiError).serverMessage || `HTTP ${(err as MattermostApiError).status}`}`;
       throw this.fail(`DM to ${who}`, err);
     }
   }
@@ -633,20 +706,29 @@ export class MattermostPlatform implements ChatPlatform {
     }
   }
 
-
-
-
   private fail(context: string, err: unknown): Error {
     if (err instanceof UsageError) return err;
     if (err instanceof MattermostApiError) {
       if (err.status === 401) {
-        return new AuthError(PLATFORM, 'MATTERMOST_TOKEN', `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`, { cause: err });
+        return new AuthError(
+          PLATFORM,
+          'MATTERMOST_TOKEN',
+          `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`,
+          { cause: err },
+        );
       }
       const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/mattermost.md)' : '';
-      return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}${hint}`, { cause: err });
+      return new PlatformError(
+        PLATFORM,
+        `${context} failed: HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}${hint}`,
+        { cause: err },
+      );
     }
     if (err instanceof PlatformError) {
-      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[mattermost\] /, '')}`, { cause: err, transient: err.transient });
+      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[mattermost\] /, '')}`, {
+        cause: err,
+        transient: err.transient,
+      });
     }
     return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
   }
@@ -673,7 +755,11 @@ export class MattermostPlatform implements ChatPlatform {
       const status = response.status;
       const { id, message } = errorFields(body);
       if (status === 429) {
-        return { kind: 'rate-limited', waitMs: rateLimitWaitMs(response.headers, this.retrier.policy.now()), detail: 'rate limited by the server (HTTP 429)' };
+        return {
+          kind: 'rate-limited',
+          waitMs: rateLimitWaitMs(response.headers, this.retrier.policy.now()),
+          detail: 'rate limited by the server (HTTP 429)',
+        };
       }
       if (status >= 500 || status === 408) return { kind: 'transient', detail: `HTTP ${status}${message ? ` ${message}` : ''}` };
       throw new MattermostApiError(status, id, message, route);
@@ -681,7 +767,12 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   /** One unretried look for the bot's post with this key (any failure: undefined, the create decides). */
-  private async lookForPost(created: { channelId: string; key: string }, since: number, raw: RawFetch, signal: AbortSignal): Promise<Post | undefined> {
+  private async lookForPost(
+    created: { channelId: string; key: string },
+    since: number,
+    raw: RawFetch,
+    signal: AbortSignal,
+  ): Promise<Post | undefined> {
     this.requestCount++;
     const url = `${this.settings.url}/api/v4/channels/${encodeURIComponent(created.channelId)}/posts?since=${since - LOOKBACK_MS}&skipFetchThreads=true`;
     const { response, data } = await raw<unknown>(url, { method: 'get', signal, ignoreStatus: true });
@@ -722,7 +813,7 @@ function errorFields(body: unknown): { id: string | undefined; message: string }
 }
 
 /** Username as the name; the time zone the user set in Mattermost, when it is a real one. */
-export function toPlatformUser(user: UserProfile): PlatformUser {
+function toPlatformUser(user: UserProfile): PlatformUser {
   const tz = user.timezone;
   const automatic = tz && (tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true');
   const zone = tz ? (automatic ? tz.automaticTimezone : tz.manualTimezone) : undefined;

@@ -19,7 +19,9 @@ export function readRoster(path: string): PlatformUser[] {
     // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
     text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
-    throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+    });
   }
   const rows = extname(path).toLowerCase() === '.json' ? jsonRows(path, text) : csvRows(path, text);
   const users: PlatformUser[] = [];
@@ -32,10 +34,12 @@ export function readRoster(path: string): PlatformUser[] {
     if (!id) throw new UsageError(`${where}: empty id`);
     if (!name) throw new UsageError(`${where}: empty name for id "${id}"`);
     if (seen.has(id)) throw new UsageError(`${where}: duplicate id "${id}" (first on line ${seen.get(id)})`);
-    if (timezone && !isValidTimeZone(timezone)) throw new UsageError(`${where}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
+    if (timezone && !isValidTimeZone(timezone))
+      throw new UsageError(`${where}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
     seen.set(id, line);
     const attributes: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fields)) if (!(REQUIRED as readonly string[]).includes(k) && v.trim() !== '') attributes[k] = v.trim();
+    for (const [k, v] of Object.entries(fields))
+      if (!(REQUIRED as readonly string[]).includes(k) && v.trim() !== '') attributes[k] = v.trim();
     users.push({ id, name, ...(timezone ? { timezone } : {}), ...(Object.keys(attributes).length ? { attributes } : {}) });
   }
   return users;
@@ -63,7 +67,10 @@ function jsonRows(path: string, text: string): Row[] {
       if (v === null || v === undefined) continue;
       // An id or name that is not text is a mistake to show, not to coerce ("7" and 7 differ on every platform).
       const text = (REQUIRED as readonly string[]).includes(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
-      if (!text) throw new UsageError(`${where}: "${k}" must be ${(REQUIRED as readonly string[]).includes(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`);
+      if (!text)
+        throw new UsageError(
+          `${where}: "${k}" must be ${(REQUIRED as readonly string[]).includes(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`,
+        );
       fields[k] = String(v);
     }
     for (const col of ['id', 'name']) if (!(col in fields)) throw new UsageError(`${where}: missing "${col}"`);
@@ -107,7 +114,8 @@ function csvRows(path: string, text: string): Row[] {
   if (!header) throw new UsageError(`${basename(path)}: empty roster (expected a header line id,name,timezone)`);
   const columns = header.fields.map((c) => c.trim().toLowerCase());
   for (const col of REQUIRED) {
-    if (!columns.includes(col)) throw new UsageError(`${basename(path)}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
+    if (!columns.includes(col))
+      throw new UsageError(`${basename(path)}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
   }
   return records
     .filter((r) => r.fields.some((f) => f.trim() !== ''))
@@ -127,7 +135,13 @@ function csvRows(path: string, text: string): Row[] {
 function parseCsv(path: string, text: string): { line: number; fields: string[] }[] {
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    parsed = parse(text, { bom: true, info: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof parsed;
+    parsed = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+    }) as unknown as typeof parsed;
   } catch (err) {
     const e = err as Error & { lines?: number };
     const reason = e.message.replace(/^Invalid \w+:\s*/, '').replace(/\s*at line \d+.*$/, '');

@@ -6,7 +6,7 @@
 
 import type { PlatformKind, PlatformUser, PostRef, Reaction } from '../core/types.js';
 
-export type { PlatformKind, PlatformUser, PostRef, Reaction } from '../core/types.js';
+export type { PlatformUser, PostRef, Reaction } from '../core/types.js';
 
 /** What an adapter logs through (a subset of the CLI's Logger, so tests can pass a plain object). */
 export interface PlatformLog {

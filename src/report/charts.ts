@@ -25,7 +25,11 @@ const base = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   height: HEIGHT,
   background: 'transparent',
-  config: { font: 'system-ui, -apple-system, Segoe UI, sans-serif', axis: { labelColor: '#333', titleColor: '#333', grid: true, gridColor: '#eee' }, view: { stroke: null } },
+  config: {
+    font: 'system-ui, -apple-system, Segoe UI, sans-serif',
+    axis: { labelColor: '#333', titleColor: '#333', grid: true, gridColor: '#eee' },
+    view: { stroke: null },
+  },
 } as const;
 
 const roundAxis = (rounds: readonly string[]) => ({
@@ -65,7 +69,9 @@ export function participationChart(rows: readonly ParticipationRow[]): Promise<s
 
 /** Outcomes of the asked groups per round as stacked bars, and the response rate as a line on its own axis. */
 export function outcomesChart(rows: readonly OutcomeRow[]): Promise<string> {
-  const bars = rows.flatMap((r) => OUTCOMES.map((c, order) => ({ round: r.round, outcome: c.label, groups: r.counts[c.key], order })).filter((v) => v.groups > 0));
+  const bars = rows.flatMap((r) =>
+    OUTCOMES.map((c, order) => ({ round: r.round, outcome: c.label, groups: r.counts[c.key], order })).filter((v) => v.groups > 0),
+  );
   const rates = rows.filter((r) => r.responseRate !== null).map((r) => ({ round: r.round, rate: r.responseRate }));
   const x = roundAxis(rows.map((r) => r.round));
   return toSvg({
@@ -87,7 +93,13 @@ export function outcomesChart(rows: readonly OutcomeRow[]): Promise<string> {
         mark: { type: 'line', color: '#222', strokeWidth: 1.5, point: { filled: true, size: 18, color: '#222' } },
         encoding: {
           x,
-          y: { field: 'rate', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%', orient: 'right', grid: false }, title: 'response rate' },
+          y: {
+            field: 'rate',
+            type: 'quantitative',
+            scale: { domain: [0, 1] },
+            axis: { format: '.0%', orient: 'right', grid: false },
+            title: 'response rate',
+          },
         },
       },
     ],

@@ -37,7 +37,7 @@ export interface OutcomeRow {
   responseRate: number | null;
 }
 
-export interface NamedCount {
+interface NamedCount {
   id: string;
   name: string;
 }
@@ -70,7 +70,7 @@ export interface GraphInput {
 
 /** Beyond this many members the graph shows the most-met ones (it stays legible, and fast to lay out). */
 export const MAX_GRAPH_NODES = 500;
-export const MAX_GRAPH_EDGES = 4000;
+const MAX_GRAPH_EDGES = 4000;
 
 export interface ModelSettings {
   program: string;
@@ -145,7 +145,12 @@ function missesInARow(facts: ReportFacts, active: readonly MemberFacts[]): (Name
   }
   return active.map((m) => {
     const answered = groupsOf.get(m.id);
-    const misses = answered ? consecutiveMisses(m.id, answered.filter((g) => g.formedOn >= m.joinedOn)) : 0;
+    const misses = answered
+      ? consecutiveMisses(
+          m.id,
+          answered.filter((g) => g.formedOn >= m.joinedOn),
+        )
+      : 0;
     return { id: m.id, name: m.name, misses };
   });
 }
@@ -156,7 +161,12 @@ function timezoneSpread(active: readonly MemberFacts[], now: Date): ReportModel[
   const offsetOf = (tz: string | null): number => (tz ? tzOffset(tz, now) : Number.NaN);
   return [...counts]
     .map(([timezone, members]) => ({ timezone, minutes: offsetOf(timezone), members }))
-    .sort((x, y) => (Number.isNaN(x.minutes) ? 1 : 0) - (Number.isNaN(y.minutes) ? 1 : 0) || x.minutes - y.minutes || (x.timezone ?? '').localeCompare(y.timezone ?? ''))
+    .sort(
+      (x, y) =>
+        (Number.isNaN(x.minutes) ? 1 : 0) - (Number.isNaN(y.minutes) ? 1 : 0) ||
+        x.minutes - y.minutes ||
+        (x.timezone ?? '').localeCompare(y.timezone ?? ''),
+    )
     .map(({ timezone, minutes, members }) => ({ timezone, offset: Number.isNaN(minutes) ? '' : offsetLabel(minutes), members }));
 }
 

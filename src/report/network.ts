@@ -3,12 +3,21 @@
  * same database always gives the same picture, drawn as plain SVG with a
  * `<title>` on every member and meeting for hover without scripts.
  */
-import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3-force';
+import {
+  forceCollide,
+  forceLink,
+  forceManyBody,
+  forceSimulation,
+  forceX,
+  forceY,
+  type SimulationLinkDatum,
+  type SimulationNodeDatum,
+} from 'd3-force';
 import type { GraphInput } from './model.js';
 import { escapeXml } from './escape.js';
 
-export const GRAPH_WIDTH = 900;
-export const GRAPH_HEIGHT = 620;
+const GRAPH_WIDTH = 900;
+const GRAPH_HEIGHT = 620;
 const PAD = 24;
 /** Labels are drawn only where they fit, at most this many; every node has its name on hover. */
 const MAX_LABELS = 60;
@@ -21,23 +30,32 @@ interface Node extends SimulationNodeDatum {
 /** A small deterministic random source (LCG), the kind d3-force itself uses. */
 function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296;
 }
 
-export interface Layout {
+interface Layout {
   positions: Map<string, { x: number; y: number; r: number }>;
 }
 
 /** Positions every node in the picture's box; fewer ticks for bigger graphs keep it bounded in time. */
-export function layoutGraph(graph: GraphInput): Layout {
+function layoutGraph(graph: GraphInput): Layout {
   const nodes: Node[] = graph.nodes.map((n) => ({ id: n.id, r: Math.min(10, 3 + Math.sqrt(n.meetings)) }));
   const links: SimulationLinkDatum<Node>[] = graph.edges.map((e) => ({ source: e.a, target: e.b }));
   const ticks = Math.round(Math.max(60, Math.min(300, 30_000 / Math.max(1, nodes.length))));
   const simulation = forceSimulation(nodes)
     .randomSource(seededRandom(48))
-    .force('link', forceLink<Node, SimulationLinkDatum<Node>>(links).id((d) => d.id).distance(40).strength(0.3))
+    .force(
+      'link',
+      forceLink<Node, SimulationLinkDatum<Node>>(links)
+        .id((d) => d.id)
+        .distance(40)
+        .strength(0.3),
+    )
     .force('charge', forceManyBody<Node>().strength(-60).distanceMax(300))
-    .force('collide', forceCollide<Node>((d) => d.r + 2))
+    .force(
+      'collide',
+      forceCollide<Node>((d) => d.r + 2),
+    )
     // Pull loose pieces (people who met only each other) toward the middle.
     .force('x', forceX<Node>(0).strength(0.06))
     .force('y', forceY<Node>(0).strength(0.08))
@@ -49,7 +67,9 @@ export function layoutGraph(graph: GraphInput): Layout {
   const scale = Math.min((GRAPH_WIDTH - 2 * PAD) / Math.max(1, maxX - minX), (GRAPH_HEIGHT - 2 * PAD) / Math.max(1, maxY - minY), 5);
   const offX = (GRAPH_WIDTH - (maxX - minX) * scale) / 2;
   const offY = (GRAPH_HEIGHT - (maxY - minY) * scale) / 2;
-  const positions = new Map(nodes.map((n) => [n.id, { x: round1(offX + (n.x! - minX) * scale), y: round1(offY + (n.y! - minY) * scale), r: round1(n.r) }]));
+  const positions = new Map(
+    nodes.map((n) => [n.id, { x: round1(offX + (n.x! - minX) * scale), y: round1(offY + (n.y! - minY) * scale), r: round1(n.r) }]),
+  );
   return { positions };
 }
 

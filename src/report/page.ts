@@ -128,8 +128,11 @@ const card = (n: number | string, label: string): string =>
 function graphNote(m: ReportModel): string {
   const g = m.graph;
   if (g.nodes.length === 0) return 'Nobody has met yet.';
-  const parts = [`${plural(g.nodes.length, 'member')} and ${plural(g.edges.length, 'pair')} who met; darker lines are more recent meetings, thicker ones repeated; hover a dot or line for names.`];
-  if (g.omitted.nodes > 0) parts.push(`Only the ${MAX_GRAPH_NODES} members who met most are drawn; ${plural(g.omitted.nodes, 'other member')} are left out.`);
+  const parts = [
+    `${plural(g.nodes.length, 'member')} and ${plural(g.edges.length, 'pair')} who met; darker lines are more recent meetings, thicker ones repeated; hover a dot or line for names.`,
+  ];
+  if (g.omitted.nodes > 0)
+    parts.push(`Only the ${MAX_GRAPH_NODES} members who met most are drawn; ${plural(g.omitted.nodes, 'other member')} are left out.`);
   if (g.omitted.edges > 0) parts.push(`${plural(g.omitted.edges, 'older pair')} are not drawn.`);
   return esc(parts.join(' '));
 }

@@ -26,7 +26,7 @@ export interface OpenOptions {
  * program's run in the same database) before giving up. Write transactions are
  * kept short, so waiting this long means something is stuck.
  */
-export const BUSY_TIMEOUT_MS = 30_000;
+const BUSY_TIMEOUT_MS = 30_000;
 
 /** The schema version this pairbot writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -112,7 +112,9 @@ function requireWritable(path: string): void {
   const denied = (target: string): boolean => !isWritable(target);
   if (denied(path)) throw new StoreError(`database ${path} is not writable by this user; give it write permission (or run as its owner)`);
   if (denied(dirname(path))) {
-    throw new StoreError(`the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`);
+    throw new StoreError(
+      `the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`,
+    );
   }
 }
 
@@ -175,7 +177,7 @@ function refuseNewer(db: DB, path: string): void {
  * inside an IMMEDIATE transaction, so two first runs on a new file never both migrate.
  */
 export function applyMigrations(db: DB, path: string, migrations: readonly string[]): void {
-  const pending = (): number => (db.pragma('user_version', { simple: true }) as number);
+  const pending = (): number => db.pragma('user_version', { simple: true }) as number;
   if (pending() >= migrations.length) return;
   try {
     writeTransaction(db, () => {
@@ -186,7 +188,9 @@ export function applyMigrations(db: DB, path: string, migrations: readonly strin
     });
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError(`database ${path}: migration to schema version ${migrations.length} failed: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`database ${path}: migration to schema version ${migrations.length} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -203,7 +207,10 @@ export function writeTransaction<T>(db: DB, body: () => T): T {
     return db.transaction(body).immediate();
   } catch (err) {
     if (isDatabaseBusy(err)) {
-      throw new StoreError(`the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`, { cause: err });
+      throw new StoreError(
+        `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`,
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -7,7 +7,7 @@ import type { MemberState } from './members.js';
 /** Exclusion reasons in the order they are shown and exported. */
 export const EXCLUSION_REASONS: readonly ExclusionReason[] = ['optedOut', 'paused', 'notDue', 'satOut', 'unpaired'];
 
-export interface ExportedRound {
+interface ExportedRound {
   round: string;
   periodIndex: number;
   seed: string;
@@ -18,7 +18,7 @@ export interface ExportedRound {
   excluded: Record<ExclusionReason, string[]>;
 }
 
-export interface ExportedGroup {
+interface ExportedGroup {
   id: number;
   /** null for a meeting recorded by hand (`member add-partner`). */
   round: string | null;
@@ -41,7 +41,7 @@ export interface ExportedMember {
   attributes: Record<string, string>;
 }
 
-export interface ExportedOutcome {
+interface ExportedOutcome {
   group: number;
   round: string | null;
   /** Was the group asked whether they met? Only asked groups count in the tallies. */
@@ -68,7 +68,11 @@ export function readProgramExport(db: DB, programId: number): ProgramExport {
          FROM rounds r WHERE r.program_id = ? ORDER BY r.period_index`,
       )
       .all(programId) as (Omit<ExportedRound, 'excluded'> & { id: number })[]
-  ).map(({ id, ...r }) => ({ id, ...r, excluded: Object.fromEntries(EXCLUSION_REASONS.map((k) => [k, [] as string[]])) as ExportedRound['excluded'] }));
+  ).map(({ id, ...r }) => ({
+    id,
+    ...r,
+    excluded: Object.fromEntries(EXCLUSION_REASONS.map((k) => [k, [] as string[]])) as ExportedRound['excluded'],
+  }));
   const roundById = new Map(rounds.map((r) => [r.id, r]));
   const exclusions = db
     .prepare(
@@ -118,13 +122,21 @@ export function readProgramExport(db: DB, programId: number): ProgramExport {
   const asked = new Set(
     (
       db
-        .prepare(`SELECT g.id FROM groups g WHERE g.program_id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`)
+        .prepare(
+          `SELECT g.id FROM groups g WHERE g.program_id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`,
+        )
         .all(programId) as { id: number }[]
     ).map((r) => r.id),
   );
   const outcomes = groups.map((g): ExportedOutcome => {
     const given = answers.get(g.id) ?? [];
-    return { group: g.id, round: g.round, asked: asked.has(g.id), outcome: groupOutcome(given.map((a) => ({ reporterId: a.member, answer: a.answer }))), answers: given };
+    return {
+      group: g.id,
+      round: g.round,
+      asked: asked.has(g.id),
+      outcome: groupOutcome(given.map((a) => ({ reporterId: a.member, answer: a.answer }))),
+      answers: given,
+    };
   });
   return { rounds: rounds.map(({ id: _id, ...r }) => r), groups, members, outcomes };
 }

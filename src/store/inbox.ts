@@ -15,7 +15,10 @@ export function markHandled(db: DB, programId: number, messageId: string, comman
 }
 
 export function readCursors(db: DB, programId: number): Map<string, string> {
-  const rows = db.prepare('SELECT conversation_id AS id, cursor FROM inbox_cursors WHERE program_id = ?').all(programId) as { id: string; cursor: string }[];
+  const rows = db.prepare('SELECT conversation_id AS id, cursor FROM inbox_cursors WHERE program_id = ?').all(programId) as {
+    id: string;
+    cursor: string;
+  }[];
   return new Map(rows.map((r) => [r.id, r.cursor]));
 }
 
@@ -42,14 +45,20 @@ export function recordInboxRun(db: DB, programId: number, at: string, handled: n
 
 /** A member asked to sit out the round of `period`; false when they already had. */
 export function addSkip(db: DB, programId: number, userId: string, period: string, at: string): boolean {
-  return db.prepare('INSERT OR IGNORE INTO skips (program_id, user_id, period, created_at) VALUES (?, ?, ?, ?)').run(programId, userId, period, at).changes > 0;
+  return (
+    db
+      .prepare('INSERT OR IGNORE INTO skips (program_id, user_id, period, created_at) VALUES (?, ?, ?, ?)')
+      .run(programId, userId, period, at).changes > 0
+  );
 }
 
 /** Skips not yet used: rounds from `fromPeriod` on (period keys of one cadence sort in time order). */
 export function pendingSkips(db: DB, programId: number, userId: string, fromPeriod: string): string[] {
-  return (db.prepare('SELECT period FROM skips WHERE program_id = ? AND user_id = ? AND period >= ? ORDER BY period').all(programId, userId, fromPeriod) as { period: string }[]).map(
-    (r) => r.period,
-  );
+  return (
+    db
+      .prepare('SELECT period FROM skips WHERE program_id = ? AND user_id = ? AND period >= ? ORDER BY period')
+      .all(programId, userId, fromPeriod) as { period: string }[]
+  ).map((r) => r.period);
 }
 
 export function clearSkips(db: DB, programId: number, userId: string, fromPeriod: string): number {
@@ -58,5 +67,7 @@ export function clearSkips(db: DB, programId: number, userId: string, fromPeriod
 
 /** Everyone who asked to sit out this period's round. */
 export function skipsOfPeriod(db: DB, programId: number, period: string): string[] {
-  return (db.prepare('SELECT user_id AS id FROM skips WHERE program_id = ? AND period = ?').all(programId, period) as { id: string }[]).map((r) => r.id);
+  return (db.prepare('SELECT user_id AS id FROM skips WHERE program_id = ? AND period = ?').all(programId, period) as { id: string }[]).map(
+    (r) => r.id,
+  );
 }

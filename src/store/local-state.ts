@@ -9,7 +9,7 @@ import { applyMigrations, openMemory, openSqliteFile, reusePreparedStatements, w
  * instead of being overwritten by a read-modify-write of a whole file.
  */
 
-export interface LocalReaction {
+interface LocalReaction {
   userId: string;
   emoji: string;
 }
@@ -39,7 +39,7 @@ interface LegacyState {
   removed?: string[];
 }
 
-export const LOCAL_STATE_MIGRATIONS: readonly string[] = [
+const LOCAL_STATE_MIGRATIONS: readonly string[] = [
   // 1: posts (id `p<seq>`), their reactions in the order given, members taken out by prune/kick.
   `
   CREATE TABLE posts (
@@ -98,26 +98,37 @@ export class LocalStateStore {
   posts(): LocalPost[] {
     const db = this.reader();
     const reactions = new Map<number, LocalReaction[]>();
-    for (const r of db.prepare('SELECT post_seq AS seq, user_id AS userId, emoji FROM reactions ORDER BY id').all() as (LocalReaction & { seq: number })[]) {
+    for (const r of db.prepare('SELECT post_seq AS seq, user_id AS userId, emoji FROM reactions ORDER BY id').all() as (LocalReaction & {
+      seq: number;
+    })[]) {
       const list = reactions.get(r.seq) ?? [];
       list.push({ userId: r.userId, emoji: r.emoji });
       reactions.set(r.seq, list);
     }
-    return (db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts ORDER BY seq').all() as PostRow[]).map((row) => toPost(row, reactions.get(row.seq) ?? []));
+    return (db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts ORDER BY seq').all() as PostRow[]).map((row) =>
+      toPost(row, reactions.get(row.seq) ?? []),
+    );
   }
 
   findPost(id: string): LocalPost | undefined {
     const seq = seqOf(id);
     if (seq === undefined) return undefined;
     const db = this.reader();
-    const row = db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE seq = ?').get(seq) as PostRow | undefined;
+    const row = db.prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE seq = ?').get(seq) as
+      | PostRow
+      | undefined;
     if (!row) return undefined;
-    return toPost(row, db.prepare('SELECT user_id AS userId, emoji FROM reactions WHERE post_seq = ? ORDER BY id').all(seq) as LocalReaction[]);
+    return toPost(
+      row,
+      db.prepare('SELECT user_id AS userId, emoji FROM reactions WHERE post_seq = ? ORDER BY id').all(seq) as LocalReaction[],
+    );
   }
 
   /** Posts members wrote, oldest first (reactions left out: inbox reads text). */
   writtenByMembers(): LocalPost[] {
-    const rows = this.reader().prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE author IS NOT NULL ORDER BY seq').all() as PostRow[];
+    const rows = this.reader()
+      .prepare('SELECT seq, author, conversation, recipients, text, at FROM posts WHERE author IS NOT NULL ORDER BY seq')
+      .all() as PostRow[];
     return rows.map((row) => toPost(row, []));
   }
 
@@ -156,7 +167,8 @@ export class LocalStateStore {
     this.transaction(() => {
       const db = this.writer();
       db.prepare('DELETE FROM reactions WHERE post_seq = ? AND user_id = ? AND emoji = ?').run(seq, userId, emoji);
-      if (present) db.prepare('INSERT INTO reactions (post_seq, user_id, emoji) SELECT seq, ?, ? FROM posts WHERE seq = ?').run(userId, emoji, seq);
+      if (present)
+        db.prepare('INSERT INTO reactions (post_seq, user_id, emoji) SELECT seq, ?, ? FROM posts WHERE seq = ?').run(userId, emoji, seq);
     });
   }
 
@@ -190,7 +202,8 @@ export class LocalStateStore {
     if (format === 'sqlite') return this.openFile();
     const db = openMemory();
     applyMigrations(db, ':memory:', LOCAL_STATE_MIGRATIONS);
-    const legacy = format === 'json' ? this.path : this.legacyPath !== undefined && existsSync(this.legacyPath) ? this.legacyPath : undefined;
+    const legacy =
+      format === 'json' ? this.path : this.legacyPath !== undefined && existsSync(this.legacyPath) ? this.legacyPath : undefined;
     if (legacy) importLegacy(db, readLegacy(legacy));
     this.db = db;
     return db;
@@ -203,7 +216,8 @@ export class LocalStateStore {
     this.db = undefined;
     const format = fileFormat(this.path);
     if (format === 'json') convertLegacy(this.path, this.path);
-    else if (format === 'missing' && this.legacyPath !== undefined && existsSync(this.legacyPath)) convertLegacy(this.legacyPath, this.path);
+    else if (format === 'missing' && this.legacyPath !== undefined && existsSync(this.legacyPath))
+      convertLegacy(this.legacyPath, this.path);
     return this.openFile();
   }
 
@@ -222,7 +236,15 @@ export class LocalStateStore {
 }
 
 function toPost(row: PostRow, reactions: LocalReaction[]): LocalPost {
-  return { id: postId(row.seq), conversation: row.conversation, ...(row.author !== null ? { from: row.author } : {}), recipients: JSON.parse(row.recipients) as string[], text: row.text, at: row.at, reactions };
+  return {
+    id: postId(row.seq),
+    conversation: row.conversation,
+    ...(row.author !== null ? { from: row.author } : {}),
+    recipients: JSON.parse(row.recipients) as string[],
+    text: row.text,
+    at: row.at,
+    reactions,
+  };
 }
 
 function fileFormat(path: string): 'missing' | 'sqlite' | 'json' {

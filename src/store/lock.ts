@@ -29,10 +29,17 @@ export function acquireLock(db: DB, program: string): () => void {
     if (held && !(held.host === host && held.pid === process.pid)) {
       const stale = held.host === host ? !isAlive(held.pid) : Date.now() - Date.parse(held.acquiredAt) > FOREIGN_LOCK_TTL_MS;
       if (!stale) {
-        throw new LockedError(`another pairbot run (pid ${held.pid} on ${held.host}, since ${held.acquiredAt}) is working on program "${program}"; try again later`);
+        throw new LockedError(
+          `another pairbot run (pid ${held.pid} on ${held.host}, since ${held.acquiredAt}) is working on program "${program}"; try again later`,
+        );
       }
     }
-    db.prepare('INSERT OR REPLACE INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(program, process.pid, host, now.toISOString());
+    db.prepare('INSERT OR REPLACE INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(
+      program,
+      process.pid,
+      host,
+      now.toISOString(),
+    );
   });
   return () => {
     db.prepare('DELETE FROM locks WHERE program = ? AND pid = ? AND host = ?').run(program, process.pid, host);

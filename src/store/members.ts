@@ -54,7 +54,9 @@ function toMember(r: MemberDbRow): Member {
 }
 
 export function listMembers(db: DB, programId: number): Member[] {
-  const rows = db.prepare('SELECT * FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id').all(programId) as MemberDbRow[];
+  const rows = db
+    .prepare('SELECT * FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id')
+    .all(programId) as MemberDbRow[];
   return rows.map(toMember);
 }
 
@@ -83,12 +85,12 @@ export interface SyncResult {
  */
 export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): SyncResult {
   const result: SyncResult = { joined: [], rejoined: [], left: [] };
-  const insert = db.prepare(
-    `INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = db.prepare(`INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, ?, ?)`);
   const refresh = db.prepare('UPDATE members SET name = ?, timezone = ?, attributes = ? WHERE program_id = ? AND user_id = ?');
   const rejoin = db.prepare("UPDATE members SET state = 'active', joined_on = ?, left_on = NULL WHERE program_id = ? AND user_id = ?");
-  const leave = db.prepare("UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?");
+  const leave = db.prepare(
+    "UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?",
+  );
   writeTransaction(db, () => {
     const existing = new Map(listMembers(db, programId).map((m) => [m.userId, m]));
     const present = new Set<string>();
@@ -147,7 +149,11 @@ export function updateMember(db: DB, programId: number, userId: string, changes:
 }
 
 export function recordSitOut(db: DB, programId: number, userId: string, periodIndex: number): void {
-  db.prepare('UPDATE members SET sit_outs = sit_outs + 1, last_sat_out = ? WHERE program_id = ? AND user_id = ?').run(periodIndex, programId, userId);
+  db.prepare('UPDATE members SET sit_outs = sit_outs + 1, last_sat_out = ? WHERE program_id = ? AND user_id = ?').run(
+    periodIndex,
+    programId,
+    userId,
+  );
 }
 
 export type PreferenceKind = 'prefer' | 'avoid';
@@ -168,7 +174,11 @@ export function addPreference(db: DB, programId: number, p: Preference): void {
 
 /** Takes a preference back; false when there was none. */
 export function removePreference(db: DB, programId: number, userId: string, otherId: string, kind: PreferenceKind): boolean {
-  return db.prepare('DELETE FROM preferences WHERE program_id = ? AND user_id = ? AND other_id = ? AND kind = ?').run(programId, userId, otherId, kind).changes > 0;
+  return (
+    db
+      .prepare('DELETE FROM preferences WHERE program_id = ? AND user_id = ? AND other_id = ? AND kind = ?')
+      .run(programId, userId, otherId, kind).changes > 0
+  );
 }
 
 /** Someone asked to join (inbox): a newcomer is stored, someone who left or was removed comes back. */
@@ -180,14 +190,17 @@ export function joinMember(db: DB, programId: number, user: PlatformUser, today:
 }
 
 /** How much is stored about a person across every program of the database (what "my data" summarises). */
-export function storedAbout(db: DB, userId: string): { programs: number; groups: number; feedbackAnswers: number; preferences: number; messages: number } {
+export function storedAbout(
+  db: DB,
+  userId: string,
+): { programs: number; groups: number; feedbackAnswers: number; preferences: number; messages: number } {
   const n = (sql: string, ...args: unknown[]): number => (db.prepare(sql).get(...args) as { n: number }).n;
   return {
     programs: n('SELECT COUNT(*) AS n FROM members WHERE user_id = ?', userId),
     groups: n('SELECT COUNT(*) AS n FROM group_members WHERE user_id = ?', userId),
     feedbackAnswers: n('SELECT COUNT(*) AS n FROM feedback WHERE reporter_id = ?', userId),
     preferences: n('SELECT COUNT(*) AS n FROM preferences WHERE user_id = ?', userId),
-    messages: n("SELECT COUNT(*) AS n FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)", userId),
+    messages: n('SELECT COUNT(*) AS n FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)', userId),
   };
 }
 
@@ -207,13 +220,34 @@ export function forgetPerson(db: DB, userId: string, programId?: number): void {
   const inScope = (table: string) => `(? IS NULL OR ${table}.program_id = ?)`;
   writeTransaction(db, () => {
     db.prepare(`DELETE FROM members WHERE user_id = ? AND ${inScope('members')}`).run(userId, scope, scope);
-    db.prepare(`DELETE FROM preferences WHERE (user_id = ? OR other_id = ?) AND ${inScope('preferences')}`).run(userId, userId, scope, scope);
-    db.prepare(`DELETE FROM feedback WHERE reporter_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
-    db.prepare(`DELETE FROM round_exclusions WHERE user_id = ? AND round_id IN (SELECT id FROM rounds WHERE ${inScope('rounds')})`).run(userId, scope, scope);
-    db.prepare(`DELETE FROM group_members WHERE user_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(userId, scope, scope);
+    db.prepare(`DELETE FROM preferences WHERE (user_id = ? OR other_id = ?) AND ${inScope('preferences')}`).run(
+      userId,
+      userId,
+      scope,
+      scope,
+    );
+    db.prepare(`DELETE FROM feedback WHERE reporter_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(
+      userId,
+      scope,
+      scope,
+    );
+    db.prepare(`DELETE FROM round_exclusions WHERE user_id = ? AND round_id IN (SELECT id FROM rounds WHERE ${inScope('rounds')})`).run(
+      userId,
+      scope,
+      scope,
+    );
+    db.prepare(`DELETE FROM group_members WHERE user_id = ? AND group_id IN (SELECT id FROM groups WHERE ${inScope('groups')})`).run(
+      userId,
+      scope,
+      scope,
+    );
     db.prepare('DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)').run();
     // Messages addressed to them carry their name: they go too.
     db.prepare(`DELETE FROM skips WHERE user_id = ? AND ${inScope('skips')}`).run(userId, scope, scope);
-    db.prepare(`DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?) AND ${inScope('outbox')}`).run(userId, scope, scope);
+    db.prepare(`DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?) AND ${inScope('outbox')}`).run(
+      userId,
+      scope,
+      scope,
+    );
   });
 }

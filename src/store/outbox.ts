@@ -141,7 +141,9 @@ export function findByKey(db: DB, dedupeKey: string): OutboxMessage | undefined 
 }
 
 export function pendingMessages(db: DB, programId: number): OutboxMessage[] {
-  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status = 'pending' ORDER BY id").all(programId) as Row[]).map(toMessage);
+  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status = 'pending' ORDER BY id").all(programId) as Row[]).map(
+    toMessage,
+  );
 }
 
 export function messagesOfKind(db: DB, programId: number, kind: MessageKind): OutboxMessage[] {
@@ -160,28 +162,38 @@ export function markSendStarted(db: DB, messageId: number, at: string): void {
  * Records a delivered part at once, so a crash after it never sends that part again; the
  * bot's reactions are recorded as still to add on that post.
  */
-export function recordDelivery(db: DB, messageId: number, memberIds: readonly string[], post: PostRef, reactions: readonly Reaction[] = []): void {
+export function recordDelivery(
+  db: DB,
+  messageId: number,
+  memberIds: readonly string[],
+  post: PostRef,
+  reactions: readonly Reaction[] = [],
+): void {
   writeTransaction(db, () => {
     const row = db.prepare('SELECT delivered FROM outbox WHERE id = ?').get(messageId) as { delivered: string };
     const delivered = new Set(JSON.parse(row.delivered) as string[]);
     for (const id of memberIds) delivered.add(id);
     db.prepare('UPDATE outbox SET delivered = ? WHERE id = ?').run(JSON.stringify([...delivered]), messageId);
-    db.prepare('INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients, reactions_pending) VALUES (?, ?, ?, ?, ?)').run(
-      messageId,
-      post.id,
-      post.conversationId,
-      JSON.stringify(memberIds),
-      JSON.stringify(reactions),
-    );
+    db.prepare(
+      'INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients, reactions_pending) VALUES (?, ?, ?, ?, ?)',
+    ).run(messageId, post.id, post.conversationId, JSON.stringify(memberIds), JSON.stringify(reactions));
   });
 }
 
 export function markSent(db: DB, messageId: number, unreachable: readonly string[], at: string): void {
-  db.prepare("UPDATE outbox SET status = 'sent', unreachable = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(JSON.stringify(unreachable), at, messageId);
+  db.prepare("UPDATE outbox SET status = 'sent', unreachable = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(
+    JSON.stringify(unreachable),
+    at,
+    messageId,
+  );
 }
 
 export function markAttemptFailed(db: DB, messageId: number, error: string, giveUp: boolean): void {
-  db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = ? WHERE id = ?`).run(error, giveUp ? 'failed' : 'pending', messageId);
+  db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = ? WHERE id = ?`).run(
+    error,
+    giveUp ? 'failed' : 'pending',
+    messageId,
+  );
 }
 
 export function postsOf(db: DB, messageId: number): (PostRef & { recipients: string[] })[] {
@@ -193,7 +205,10 @@ export function postsOf(db: DB, messageId: number): (PostRef & { recipients: str
 
 export function countByStatus(db: DB, programId: number): Record<OutboxMessage['status'], number> {
   const out = { pending: 0, sent: 0, failed: 0 };
-  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM outbox WHERE program_id = ? GROUP BY status').all(programId) as { status: keyof typeof out; n: number }[]) {
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM outbox WHERE program_id = ? GROUP BY status').all(programId) as {
+    status: keyof typeof out;
+    n: number;
+  }[]) {
     out[r.status] = r.n;
   }
   return out;

@@ -18,12 +18,32 @@ export interface PersonData {
     exclusions: { round: string; reason: ExclusionReason }[];
     answers: { group: number; answer: Answer; recordedAt: string }[];
   }[];
-  messages: { program: string; kind: string; round: string | null; status: string; body: string; createdAt: string; sentAt: string | null }[];
+  messages: {
+    program: string;
+    kind: string;
+    round: string | null;
+    status: string;
+    body: string;
+    createdAt: string;
+    sentAt: string | null;
+  }[];
   /** Rows of tables pairbot keeps about people beyond the above, by table (columns naming a person). */
   other: Record<string, Record<string, unknown>[]>;
 }
 
-const KNOWN_TABLES = new Set(['programs', 'members', 'preferences', 'rounds', 'round_exclusions', 'groups', 'group_members', 'outbox', 'posts', 'feedback', 'locks']);
+const KNOWN_TABLES = new Set([
+  'programs',
+  'members',
+  'preferences',
+  'rounds',
+  'round_exclusions',
+  'groups',
+  'group_members',
+  'outbox',
+  'posts',
+  'feedback',
+  'locks',
+]);
 /** Column names that hold the user id of the person a row is about (never `other_id`: someone's avoid stays theirs). */
 const PERSON_COLUMNS = new Set(['user_id', 'member_id', 'reporter_id', 'author_id', 'from_id', 'sender_id']);
 
@@ -33,10 +53,15 @@ const PERSON_COLUMNS = new Set(['user_id', 'member_id', 'reporter_id', 'author_i
  */
 export function resolvePerson(db: DB, who: string, programId: number | undefined): string | undefined {
   const people = (sql: string, ...args: unknown[]): Named[] => db.prepare(sql).all(...args) as Named[];
-  const inProgram = programId !== undefined ? resolveWho(who, people('SELECT user_id AS id, name FROM members WHERE program_id = ?', programId)) : undefined;
+  const inProgram =
+    programId !== undefined
+      ? resolveWho(who, people('SELECT user_id AS id, name FROM members WHERE program_id = ?', programId))
+      : undefined;
   const found = inProgram ?? resolveWho(who, people('SELECT user_id AS id, MIN(name) AS name FROM members GROUP BY user_id'));
   if (found) return found.id;
-  return (db.prepare('SELECT user_id FROM group_members WHERE user_id = ? LIMIT 1').pluck().get(whoKey(who)) as string | undefined) ?? undefined;
+  return (
+    (db.prepare('SELECT user_id FROM group_members WHERE user_id = ? LIMIT 1').pluck().get(whoKey(who)) as string | undefined) ?? undefined
+  );
 }
 
 export function readPerson(db: DB, userId: string): PersonData {
@@ -75,7 +100,9 @@ export function readPerson(db: DB, userId: string): PersonData {
       platform: p.platform,
       member: member ? { ...member, attributes: JSON.parse(member.attributes) as Record<string, string> } : null,
       preferences: db
-        .prepare('SELECT kind, other_id AS other, created_on AS since FROM preferences WHERE program_id = ? AND user_id = ? ORDER BY kind, other_id')
+        .prepare(
+          'SELECT kind, other_id AS other, created_on AS since FROM preferences WHERE program_id = ? AND user_id = ? ORDER BY kind, other_id',
+        )
         .all(p.id, userId) as never,
       groups: [...groups.values()],
       exclusions: db
@@ -101,16 +128,20 @@ export function readPerson(db: DB, userId: string): PersonData {
     .all(userId) as PersonData['messages'];
   const groupIds = person.programs.flatMap((p) => p.groups.map((g) => g.id));
   // Tables added for later features are included as they are, so "everything stored" stays true.
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+    name: string;
+  }[];
   for (const { name } of tables) {
     if (KNOWN_TABLES.has(name)) continue;
-    const all = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[]);
+    const all = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[];
     const columns = all.filter((c) => PERSON_COLUMNS.has(c));
     // A table about groups (say the prompt each group got) holds what the person's groups received.
     const byGroup = all.includes('group_id') && groupIds.length > 0;
     if (columns.length === 0 && !byGroup) continue;
     const where = [...columns.map((c) => `"${c}" = ?`), ...(byGroup ? ['group_id IN (SELECT value FROM json_each(?))'] : [])].join(' OR ');
-    const rows = db.prepare(`SELECT * FROM "${name}" WHERE ${where}`).all(...columns.map(() => userId), ...(byGroup ? [JSON.stringify(groupIds)] : [])) as Record<string, unknown>[];
+    const rows = db
+      .prepare(`SELECT * FROM "${name}" WHERE ${where}`)
+      .all(...columns.map(() => userId), ...(byGroup ? [JSON.stringify(groupIds)] : [])) as Record<string, unknown>[];
     if (rows.length > 0) person.other[name] = rows;
   }
   return person;

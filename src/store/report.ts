@@ -5,7 +5,7 @@ import type { MemberState } from './members.js';
 import type { ExclusionReason } from './rounds.js';
 
 /** One round's participation and the answers of its asked groups. */
-export interface RoundFacts {
+interface RoundFacts {
   round: string;
   periodIndex: number;
   /** The day its groups were formed (the earliest, catch-up aside). */
@@ -27,7 +27,7 @@ export interface MemberFacts {
 }
 
 /** Two members who met, how often and when last (within the period covered). */
-export interface PairFacts {
+interface PairFacts {
   a: string;
   b: string;
   meetings: number;
@@ -54,7 +54,7 @@ export interface MeetingFacts {
 export const NO_MEETINGS: MeetingFacts = { total: 0, perPerson: new Map(), pairCount: 0, repeated: [], among: () => [] };
 
 /** A group with a verdict-bearing answer, for counting misses in a row. */
-export interface AnsweredGroup {
+interface AnsweredGroup {
   id: number;
   formedOn: string;
   memberIds: string[];
@@ -89,7 +89,9 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
   const fromDate = since?.date ?? '';
   const rounds = new Map<number, RoundFacts>();
   const roundRows = db
-    .prepare('SELECT id, period AS round, period_index AS periodIndex FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index')
+    .prepare(
+      'SELECT id, period AS round, period_index AS periodIndex FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index',
+    )
     .all(programId, fromIndex) as { id: number; round: string; periodIndex: number }[];
   for (const r of roundRows) {
     rounds.set(r.id, {
@@ -114,9 +116,9 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
   // (ASK_PREFIX + group id) are read from their index alone; a reminder's key follows a first ask's.
   const afterPrefix = ASK_PREFIX.slice(0, -1) + String.fromCharCode(ASK_PREFIX.charCodeAt(ASK_PREFIX.length - 1) + 1);
   const asked = new Set(
-    (db.prepare('SELECT dedupe_key FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?').pluck().all(ASK_PREFIX, afterPrefix) as string[]).map((key) =>
-      Number.parseInt(key.slice(ASK_PREFIX.length), 10),
-    ),
+    (
+      db.prepare('SELECT dedupe_key FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?').pluck().all(ASK_PREFIX, afterPrefix) as string[]
+    ).map((key) => Number.parseInt(key.slice(ASK_PREFIX.length), 10)),
   );
 
   // One row per group with its members and answers joined: per-row marshalling is what
@@ -226,7 +228,8 @@ function meetingFacts(pairs: ReadonlyMap<number, number>, people: readonly strin
     among: (chosen) => {
       const inside = people.map((id) => chosen.has(id));
       const out: PairFacts[] = [];
-      for (const [key, packed] of pairs) if (inside[Math.floor(key / PERSON_SPAN)] && inside[key % PERSON_SPAN]) out.push(facts(key, packed));
+      for (const [key, packed] of pairs)
+        if (inside[Math.floor(key / PERSON_SPAN)] && inside[key % PERSON_SPAN]) out.push(facts(key, packed));
       return out;
     },
   };

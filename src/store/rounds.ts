@@ -22,11 +22,15 @@ export interface StoredGroup {
 const ROUND_COLUMNS = 'id, period, period_index AS periodIndex, seed, created_at AS createdAt';
 
 export function findRound(db: DB, programId: number, period: string): RoundRow | undefined {
-  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period = ?`).get(programId, period) as RoundRow | undefined;
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period = ?`).get(programId, period) as
+    | RoundRow
+    | undefined;
 }
 
 export function lastRound(db: DB, programId: number): RoundRow | undefined {
-  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index DESC LIMIT 1`).get(programId) as RoundRow | undefined;
+  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? ORDER BY period_index DESC LIMIT 1`).get(programId) as
+    | RoundRow
+    | undefined;
 }
 
 export interface NewRound {
@@ -78,7 +82,9 @@ export function addToGroup(db: DB, groupId: number, memberIds: readonly string[]
   for (const id of memberIds) add.run(groupId, id);
 }
 
-function collectGroups(rows: { id: number; roundId: number | null; formedOn: string; source: GroupSource; userId: string }[]): StoredGroup[] {
+function collectGroups(
+  rows: { id: number; roundId: number | null; formedOn: string; source: GroupSource; userId: string }[],
+): StoredGroup[] {
   const byId = new Map<number, StoredGroup>();
   for (const r of rows) {
     let g = byId.get(r.id);
@@ -116,7 +122,9 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
  */
 export function placementsOfRound(db: DB, roundId: number): Map<string, number> {
   const rows = db
-    .prepare('SELECT gm.user_id AS userId, gm.group_id AS groupId FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid')
+    .prepare(
+      'SELECT gm.user_id AS userId, gm.group_id AS groupId FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid',
+    )
     .all(roundId) as { userId: string; groupId: number }[];
   return new Map(rows.map((r) => [r.userId, r.groupId]));
 }
@@ -172,7 +180,9 @@ export function lastRoundBefore(db: DB, programId: number, today: string): Round
 
 /** Rounds from `fromIndex` on, newest first. */
 export function roundsSince(db: DB, programId: number, fromIndex: number): RoundRow[] {
-  return db.prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index DESC`).all(programId, fromIndex) as RoundRow[];
+  return db
+    .prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index DESC`)
+    .all(programId, fromIndex) as RoundRow[];
 }
 
 /** A member placed by catch-up is no longer excluded from the round. */

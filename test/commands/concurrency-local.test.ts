@@ -15,10 +15,16 @@ describe('two programs in one database (built CLI, local platform)', () => {
   const box = useLocalSandbox();
 
   // Issue 8 item 1: cron starts both programs' weekly `pair` at the same minute.
-  it('20 weeks of both programs pairing at the same moment: 40 exit 0s and every stored group introduced', { timeout: 900_000 }, async () => {
+  it('20 weeks of both programs pairing at the same moment: 40 exit 0s and every stored group introduced', {
+    timeout: 900_000,
+  }, async () => {
     // As in the issue's reproduction: both programs share the database and the local platform's state.
-    const runAs = (program: string, ...args: string[]) => runCli(args, { cwd: box.dir, env: { ...box.env, PAIRBOT_PROGRAM: program } }).then((r) => ({ program, ...r }));
-    const reported = new Map<string, string[]>([['a', []], ['b', []]]);
+    const runAs = (program: string, ...args: string[]) =>
+      runCli(args, { cwd: box.dir, env: { ...box.env, PAIRBOT_PROGRAM: program } }).then((r) => ({ program, ...r }));
+    const reported = new Map<string, string[]>([
+      ['a', []],
+      ['b', []],
+    ]);
     const record = (r: { program: string; stdout: string }): void => {
       for (const g of (JSON.parse(r.stdout) as PairReport).groups) reported.get(r.program)!.push(key(g.members.map((m) => m.id)));
     };
@@ -41,8 +47,15 @@ describe('two programs in one database (built CLI, local platform)', () => {
 
     const db = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
     try {
-      const rounds = db.prepare('SELECT p.name AS program, COUNT(*) AS n FROM rounds r JOIN programs p ON p.id = r.program_id GROUP BY p.name ORDER BY p.name').all();
-      expect(rounds).toEqual([{ program: 'a', n: 21 }, { program: 'b', n: 21 }]);
+      const rounds = db
+        .prepare(
+          'SELECT p.name AS program, COUNT(*) AS n FROM rounds r JOIN programs p ON p.id = r.program_id GROUP BY p.name ORDER BY p.name',
+        )
+        .all();
+      expect(rounds).toEqual([
+        { program: 'a', n: 21 },
+        { program: 'b', n: 21 },
+      ]);
       const withoutIntro = db
         .prepare(
           `SELECT g.id FROM groups g WHERE g.source = 'pair'

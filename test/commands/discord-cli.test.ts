@@ -148,7 +148,14 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       fake.react(scheduled!.members[1]!, scheduled!.asks[1]!.id, '📅');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
       expect(tallied.code, tallied.stderr).toBe(0);
-      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
+      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({
+        round: '2026-W48',
+        asked: 0,
+        met: 1,
+        missed: 1,
+        scheduled: 1,
+        unanswered: report.groups.length - 3,
+      });
       return { silentPartner: missed!.members[1]! };
     }
 
@@ -157,7 +164,9 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code, pruned.stderr).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([
+        { id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true },
+      ]);
       expect(fake.hasRole(silentPartner)).toBe(false);
       expect(fake.dmsTo(silentPartner)).toHaveLength(3);
     });
@@ -168,7 +177,9 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code, pruned.stderr).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([
+        expect.objectContaining({ id: silentPartner, removedFromPlace: false }),
+      ]);
       expect(pruned.stderr).toMatch(/may not remove/);
       expect(fake.hasRole(silentPartner)).toBe(true);
     });

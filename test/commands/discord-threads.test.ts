@@ -81,9 +81,14 @@ describe('Discord thread delivery (built CLI, fake server)', () => {
   it('a run killed after opening threads, and a lost answer to a create, leave one thread per group and one intro each', async () => {
     fake.inject({ kind: 'reset', afterHandling: true }, { method: 'POST', path: /\/threads$/ });
     fake.inject({ kind: 'latency', ms: 60_000 }, { method: 'PUT', path: /\/thread-members\// });
-    const child = spawn(process.execPath, [BIN, 'pair', '--date', '2026-11-23', '--seed', '5'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'pair', '--date', '2026-11-23', '--seed', '5'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 600 && fake.requestCount({ method: 'PUT', path: /\/thread-members\// }) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && fake.requestCount({ method: 'PUT', path: /\/thread-members\// }) === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     await exited;
     expect(threads()).toHaveLength(1);
@@ -103,7 +108,9 @@ describe('Discord thread delivery (built CLI, fake server)', () => {
     fake.revokeBotPermission(PERMISSIONS.createPrivateThreads);
     const r = await pairbot('pair', '--date', '2026-11-23');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/PAIRBOT_DISCORD_DELIVERY=thread: the bot \(@pairbot\) lacks the Create Private Threads permission in #coffee-pairs/);
+    expect(r.stderr).toMatch(
+      /PAIRBOT_DISCORD_DELIVERY=thread: the bot \(@pairbot\) lacks the Create Private Threads permission in #coffee-pairs/,
+    );
     expect(threads()).toHaveLength(0);
     expect(fake.requestCount({ method: 'GET', path: /\/members$/ })).toBe(0);
   });

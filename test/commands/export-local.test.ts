@@ -15,19 +15,36 @@ function readBack(path: string) {
   try {
     return {
       rounds: db.prepare('SELECT period, seed FROM rounds ORDER BY period_index').all() as { period: string; seed: string }[],
-      exclusions: db.prepare('SELECT r.period, e.user_id, e.reason FROM round_exclusions e JOIN rounds r ON r.id = e.round_id ORDER BY r.period, e.user_id').all() as {
+      exclusions: db
+        .prepare(
+          'SELECT r.period, e.user_id, e.reason FROM round_exclusions e JOIN rounds r ON r.id = e.round_id ORDER BY r.period, e.user_id',
+        )
+        .all() as {
         period: string;
         user_id: string;
         reason: string;
       }[],
-      groupMembers: db.prepare('SELECT gm.group_id, gm.user_id, g.source, g.formed_on FROM group_members gm JOIN groups g ON g.id = gm.group_id ORDER BY gm.group_id, gm.user_id').all() as {
+      groupMembers: db
+        .prepare(
+          'SELECT gm.group_id, gm.user_id, g.source, g.formed_on FROM group_members gm JOIN groups g ON g.id = gm.group_id ORDER BY gm.group_id, gm.user_id',
+        )
+        .all() as {
         group_id: number;
         user_id: string;
         source: string;
         formed_on: string;
       }[],
-      members: db.prepare('SELECT user_id, name, state, timezone FROM members ORDER BY user_id').all() as { user_id: string; name: string; state: string; timezone: string | null }[],
-      feedback: db.prepare('SELECT group_id, reporter_id, answer FROM feedback ORDER BY group_id, reporter_id').all() as { group_id: number; reporter_id: string; answer: string }[],
+      members: db.prepare('SELECT user_id, name, state, timezone FROM members ORDER BY user_id').all() as {
+        user_id: string;
+        name: string;
+        state: string;
+        timezone: string | null;
+      }[],
+      feedback: db.prepare('SELECT group_id, reporter_id, answer FROM feedback ORDER BY group_id, reporter_id').all() as {
+        group_id: number;
+        reporter_id: string;
+        answer: string;
+      }[],
     };
   } finally {
     db.close();
@@ -47,15 +64,27 @@ describe('export and member export (built CLI)', () => {
     const db = readBack(dbPath());
     expect(doc).toMatchObject({ program: 'default', platform: 'local', exportedAt: '2026-12-01T12:00:00.000Z' });
     expect(doc.rounds.map((r) => ({ period: r.round, seed: r.seed }))).toEqual(db.rounds);
-    expect(doc.rounds.flatMap((r) => Object.entries(r.excluded).flatMap(([reason, ids]) => ids.map((id) => ({ period: r.round, user_id: id, reason })))).sort(byKey)).toEqual(
-      db.exclusions.sort(byKey),
-    );
+    expect(
+      doc.rounds
+        .flatMap((r) => Object.entries(r.excluded).flatMap(([reason, ids]) => ids.map((id) => ({ period: r.round, user_id: id, reason }))))
+        .sort(byKey),
+    ).toEqual(db.exclusions.sort(byKey));
     expect(doc.rounds.map((r) => r.paired)).toEqual(FIXTURE.rounds.map((r) => r.groups.flat().length));
-    expect(doc.groups.flatMap((g) => g.members.map((id) => ({ group_id: g.id, user_id: id, source: g.source, formed_on: g.formedOn }))).sort(byKey)).toEqual(db.groupMembers.sort(byKey));
+    expect(
+      doc.groups
+        .flatMap((g) => g.members.map((id) => ({ group_id: g.id, user_id: id, source: g.source, formed_on: g.formedOn })))
+        .sort(byKey),
+    ).toEqual(db.groupMembers.sort(byKey));
     expect(doc.groups.filter((g) => g.round === null).map((g) => g.members)).toEqual([FIXTURE.manual.members]);
     expect(doc.members.map((m) => ({ user_id: m.id, name: m.name, state: m.state, timezone: m.timezone })).sort(byKey)).toEqual(db.members);
-    expect(doc.outcomes.flatMap((o) => o.answers.map((a) => ({ group_id: o.group, reporter_id: a.member, answer: a.answer }))).sort(byKey)).toEqual(db.feedback.sort(byKey));
-    const outcomeCounts = (round: string) => doc.outcomes.filter((o) => o.round === round && o.asked).map((o) => o.outcome).sort();
+    expect(
+      doc.outcomes.flatMap((o) => o.answers.map((a) => ({ group_id: o.group, reporter_id: a.member, answer: a.answer }))).sort(byKey),
+    ).toEqual(db.feedback.sort(byKey));
+    const outcomeCounts = (round: string) =>
+      doc.outcomes
+        .filter((o) => o.round === round && o.asked)
+        .map((o) => o.outcome)
+        .sort();
     expect(outcomeCounts('2026-W45')).toEqual(['met', 'missed', 'unanswered']);
     expect(outcomeCounts('2026-W46')).toEqual(['missed', 'scheduled']);
     expect(outcomeCounts('2026-W48')).toEqual([]);
@@ -76,7 +105,8 @@ describe('export and member export (built CLI)', () => {
     const r = await box.pairbot('export', '--format', 'csv', '--out', dir, '--date', '2026-12-01');
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['answers.csv', 'exclusions.csv', 'groups.csv', 'members.csv', 'outcomes.csv', 'rounds.csv']);
-    const table = (file: string): Record<string, string>[] => parse(readFileSync(join(dir, file), 'utf8'), { columns: true }) as Record<string, string>[];
+    const table = (file: string): Record<string, string>[] =>
+      parse(readFileSync(join(dir, file), 'utf8'), { columns: true }) as Record<string, string>[];
 
     const members = table('members.csv');
     expect(members.map((m) => m.name).sort()).toEqual(FIXTURE.members.map((m) => m.name).sort());
@@ -86,9 +116,21 @@ describe('export and member export (built CLI)', () => {
     expect(members.find((m) => m.member_id === 'u07')!.state).toBe('kicked');
 
     const db = readBack(dbPath());
-    expect(table('groups.csv').map((g) => ({ group_id: Number(g.group_id), user_id: g.member_id, source: g.source, formed_on: g.formed_on })).sort(byKey)).toEqual(db.groupMembers.sort(byKey));
-    expect(table('answers.csv').map((a) => ({ group_id: Number(a.group_id), reporter_id: a.member_id, answer: a.answer })).sort(byKey)).toEqual(db.feedback.sort(byKey));
-    expect(table('exclusions.csv').map((e) => ({ period: e.round, user_id: e.member_id, reason: e.reason })).sort(byKey)).toEqual(db.exclusions.sort(byKey));
+    expect(
+      table('groups.csv')
+        .map((g) => ({ group_id: Number(g.group_id), user_id: g.member_id, source: g.source, formed_on: g.formed_on }))
+        .sort(byKey),
+    ).toEqual(db.groupMembers.sort(byKey));
+    expect(
+      table('answers.csv')
+        .map((a) => ({ group_id: Number(a.group_id), reporter_id: a.member_id, answer: a.answer }))
+        .sort(byKey),
+    ).toEqual(db.feedback.sort(byKey));
+    expect(
+      table('exclusions.csv')
+        .map((e) => ({ period: e.round, user_id: e.member_id, reason: e.reason }))
+        .sort(byKey),
+    ).toEqual(db.exclusions.sort(byKey));
     expect(table('rounds.csv')).toEqual(
       doc.rounds.map((x) => ({
         round: x.round,
@@ -104,7 +146,15 @@ describe('export and member export (built CLI)', () => {
         unpaired: String(x.excluded.unpaired.length),
       })),
     );
-    expect(table('outcomes.csv')).toEqual(doc.outcomes.map((o) => ({ group_id: String(o.group), round: o.round ?? '', asked: String(o.asked), outcome: o.outcome, answers: String(o.answers.length) })));
+    expect(table('outcomes.csv')).toEqual(
+      doc.outcomes.map((o) => ({
+        group_id: String(o.group),
+        round: o.round ?? '',
+        asked: String(o.asked),
+        outcome: o.outcome,
+        answers: String(o.answers.length),
+      })),
+    );
   });
 
   it('CSV cells that a spreadsheet would run as a formula are written as text', async () => {
@@ -114,7 +164,9 @@ describe('export and member export (built CLI)', () => {
     expect((await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env })).code).toBe(0);
     const dir = join(box.dir, 'csv-formula');
     expect((await runCli(['export', '--format', 'csv', '--out', dir], { cwd: box.dir, env })).code).toBe(0);
-    const names = (parse(readFileSync(join(dir, 'members.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).map((m) => m.name).sort();
+    const names = (parse(readFileSync(join(dir, 'members.csv'), 'utf8'), { columns: true }) as Record<string, string>[])
+      .map((m) => m.name)
+      .sort();
     expect(names).toEqual(["'+cmd", '\'=HYPERLINK("http://x")', 'ann', 'ben']);
   });
 

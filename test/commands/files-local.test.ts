@@ -44,7 +44,9 @@ describe('files pairbot writes (built CLI)', () => {
     chmodSync(join(box.dir, 'data'), 0o555);
     const r = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env: box.env, uid: NOBODY });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/directory .*data is not writable by this user: SQLite writes its journal files \(-wal, -shm\) beside the database/);
+    expect(r.stderr).toMatch(
+      /directory .*data is not writable by this user: SQLite writes its journal files \(-wal, -shm\) beside the database/,
+    );
   });
 
   it('refuses --db "" as a usage error, creating nothing', async () => {

@@ -15,14 +15,17 @@ describe('inbox on the local platform (built CLI)', () => {
   const inbox = async (...more: string[]): Promise<InboxReport> => box.json('inbox', '--date', '2026-11-24', ...more);
   const posts = async (): Promise<LocalPost[]> => (await box.json('local', 'messages')).posts;
   /** The bot's replies to one member (DMs and shared conversations), oldest first. */
-  const repliesTo = async (userId: string) => (await posts()).filter((p) => p.from === undefined && p.conversation !== 'channel' && p.recipients.includes(userId) && !p.text.startsWith('👋'));
+  const repliesTo = async (userId: string) =>
+    (await posts()).filter(
+      (p) => p.from === undefined && p.conversation !== 'channel' && p.recipients.includes(userId) && !p.text.startsWith('👋'),
+    );
   const db = () => new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
   const member = (userId: string) => {
     const d = db();
     try {
-      return d.prepare('SELECT state, frequency, pause_until AS pauseUntil, timezone_override AS tz FROM members WHERE user_id = ?').get(userId) as
-        | { state: string; frequency: number; pauseUntil: string | null; tz: string | null }
-        | undefined;
+      return d
+        .prepare('SELECT state, frequency, pause_until AS pauseUntil, timezone_override AS tz FROM members WHERE user_id = ?')
+        .get(userId) as { state: string; frequency: number; pauseUntil: string | null; tz: string | null } | undefined;
     } finally {
       d.close();
     }
@@ -87,7 +90,9 @@ describe('inbox on the local platform (built CLI)', () => {
       ['u02', 'prefer'],
     ]);
     const all = await posts();
-    const inGroup = all.filter((p) => p.conversation === intro.conversation && p.from === undefined && p !== all.find((x) => x.id === intro.id));
+    const inGroup = all.filter(
+      (p) => p.conversation === intro.conversation && p.from === undefined && p !== all.find((x) => x.id === intro.id),
+    );
     expect(inGroup).toHaveLength(1);
     expect(inGroup[0]!.text).toMatch(/^@alice Round 2026-W48: you are with /);
     const inChannel = all.filter((p) => p.conversation === 'channel' && p.from === undefined);
@@ -174,6 +179,6 @@ describe('inbox on the local platform (built CLI)', () => {
     const real = await inbox();
     expect(real.handled.map((h) => [h.from, h.command])).toEqual([['u03', 'frequency']]);
     expect(real.ignored).toBe(1);
-    expect((await repliesTo('u02'))).toEqual([]);
+    expect(await repliesTo('u02')).toEqual([]);
   });
 });

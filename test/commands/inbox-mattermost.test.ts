@@ -61,7 +61,7 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
     await write(d, fake.channel.id, 'good morning everyone, who wants coffee?');
     const group = [...fake.channels.values()].find((ch) => ch.type === 'G' && fake.members.get(ch.id)?.has(a.id))!;
     await write(a, group.id, 'shall we meet Tuesday?');
-    await write(mod, await dmChannel(mod), 'kick @' + d.username);
+    await write(mod, await dmChannel(mod), `kick @${d.username}`);
     await write(d, fake.channel.id, `@${fake.bot.username} status`);
 
     const first = await inbox();
@@ -105,7 +105,9 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
     const again = await inbox();
     expect(again.code).toBe(0);
     expect(again.report.handled).toEqual([]);
-    expect(botPostsIn(dm).map((p) => p.message)).toEqual(['Done: you are paired every 3 rounds (every 3 weeks). Write `frequency 1` to go back to every round.']);
+    expect(botPostsIn(dm).map((p) => p.message)).toEqual([
+      'Done: you are paired every 3 rounds (every 3 weeks). Write `frequency 1` to go back to every round.',
+    ]);
     const db = new Database(join(dir, 'data', 'pairbot.db'), { readonly: true });
     try {
       expect(db.prepare('SELECT frequency FROM members WHERE user_id = ?').get(a.id)).toEqual({ frequency: 3 });

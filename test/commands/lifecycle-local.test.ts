@@ -24,7 +24,11 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
   let dir: string;
   let cleanup: () => void;
   let env: Record<string, string>;
-  const roster = (ids: string[]) => writeFileSync(join(dir, 'roster.csv'), `id,name,timezone\n${ids.map((id) => `${id},${{ a: 'ann', b: 'bea', c: 'cal', d: 'dan', e: 'eve', f: 'fay' }[id]},UTC`).join('\n')}\n`);
+  const roster = (ids: string[]) =>
+    writeFileSync(
+      join(dir, 'roster.csv'),
+      `id,name,timezone\n${ids.map((id) => `${id},${{ a: 'ann', b: 'bea', c: 'cal', d: 'dan', e: 'eve', f: 'fay' }[id]},UTC`).join('\n')}\n`,
+    );
   const run = async (...args: string[]) => {
     const r = await runCli(args, { cwd: dir, env });
     expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
@@ -33,9 +37,15 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
   const json = async (...args: string[]) => JSON.parse((await run(...args, '--json')).stdout);
   const posts = async (): Promise<Post[]> => (await json('local', 'messages')).posts;
   const react = (post: Post, who: string, emoji: string, ...more: string[]) => run('local', 'react', post.id, who, emoji, ...more);
-  const askFor = async (round: string, member: string) => (await posts()).find((p) => p.text.includes(`for round ${round} happen?`) && p.recipients.includes(member))!;
-  const partnerOf = (groups: Group[], member: string) => groups.find((g) => g.members.some((m) => m.id === member))!.members.map((m) => m.id).filter((id) => id !== member);
-  const otherGroup = (groups: Group[], member: string) => groups.find((g) => !g.members.some((m) => m.id === member))!.members.map((m) => m.id);
+  const askFor = async (round: string, member: string) =>
+    (await posts()).find((p) => p.text.includes(`for round ${round} happen?`) && p.recipients.includes(member))!;
+  const partnerOf = (groups: Group[], member: string) =>
+    groups
+      .find((g) => g.members.some((m) => m.id === member))!
+      .members.map((m) => m.id)
+      .filter((id) => id !== member);
+  const otherGroup = (groups: Group[], member: string) =>
+    groups.find((g) => !g.members.some((m) => m.id === member))!.members.map((m) => m.id);
 
   beforeAll(() => {
     ({ dir, cleanup } = tempDir());
@@ -124,7 +134,9 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     expect(dms[0]!.text).toMatch(/last 3 pairings .* rejoin/s);
     const members = (await json('members')).members;
     expect(members.filter((m: { state: string }) => m.state !== 'active').map((m: { id: string }) => m.id)).toEqual(['d']);
-    expect((await json('pair', '--dry-run', '--date', '2026-12-21')).groups.flatMap((g: Group) => g.members.map((m) => m.id))).not.toContain('d');
+    expect(
+      (await json('pair', '--dry-run', '--date', '2026-12-21')).groups.flatMap((g: Group) => g.members.map((m) => m.id)),
+    ).not.toContain('d');
   });
 
   it('a member who rejoins starts again with no misses', async () => {
@@ -154,7 +166,9 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     expect(regroup.joined[0].id).toBe('d');
     expect(regroup.joined[0].group.map((m: { id: string }) => m.id).sort()).toEqual(['d', 'e', 'f']);
     expect((await json('pair', '--catch-up', '--date', '2027-01-01')).joined).toEqual([]);
-    expect((await run('pair', '--catch-up', '--quiet', '--date', '2027-01-01')).stdout).toBe('Catch-up for round 2026-W53: 0 new groups, 0 joined an existing group; 0 still waiting.\n');
+    expect((await run('pair', '--catch-up', '--quiet', '--date', '2027-01-01')).stdout).toBe(
+      'Catch-up for round 2026-W53: 0 new groups, 0 joined an existing group; 0 still waiting.\n',
+    );
     const round = await json('pair', '--date', '2027-01-01');
     const ids = round.groups.flatMap((g: Group) => g.members.map((m) => m.id));
     expect(new Set(ids).size).toBe(ids.length);

@@ -51,7 +51,14 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     const sent = await posts();
     expect(sent).toHaveLength(report.groups.length);
     const sentTo = sent.map((p) => [...p.recipients].sort().join(',')).sort();
-    const groups = report.groups.map((g) => g.members.map((m) => m.id).sort().join(',')).sort();
+    const groups = report.groups
+      .map((g) =>
+        g.members
+          .map((m) => m.id)
+          .sort()
+          .join(','),
+      )
+      .sort();
     expect(sentTo).toEqual(groups);
     const status = await box.json('status', '--date', '2026-11-24');
     expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: report.groups.length });
@@ -84,7 +91,19 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     const old: { version: 1; nextId: number; posts: LocalPost[]; removed: string[] } = {
       version: 1,
       nextId: 2,
-      posts: [{ id: 'p1', conversation: 'channel', recipients: [], text: 'React ❌ to skip', at: '2026-11-14T12:00:00.000Z', reactions: [{ userId: 'pairbot', emoji: 'x' }, { userId: 'u02', emoji: 'x' }] }],
+      posts: [
+        {
+          id: 'p1',
+          conversation: 'channel',
+          recipients: [],
+          text: 'React ❌ to skip',
+          at: '2026-11-14T12:00:00.000Z',
+          reactions: [
+            { userId: 'pairbot', emoji: 'x' },
+            { userId: 'u02', emoji: 'x' },
+          ],
+        },
+      ],
       removed: ['u03'],
     };
     mkdirSync(join(box.dir, 'data'));

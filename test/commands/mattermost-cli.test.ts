@@ -27,7 +27,12 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
   beforeEach(async () => {
     fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
     humans = fake.addUsers(HUMANS, 'person');
-    others = [fake.addBot('standupbot'), fake.addBot('githubbot'), fake.addBot('pollbot'), ...fake.addUsers(6, 'former', { deactivated: true })];
+    others = [
+      fake.addBot('standupbot'),
+      fake.addBot('githubbot'),
+      fake.addBot('pollbot'),
+      ...fake.addUsers(6, 'former', { deactivated: true }),
+    ];
     ({ dir, cleanup } = tempDir());
     env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
@@ -177,7 +182,14 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
       expect(tallied.code).toBe(0);
-      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', asked: 0, met: 1, missed: 1, scheduled: 1, unanswered: report.groups.length - 3 });
+      expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({
+        round: '2026-W48',
+        asked: 0,
+        met: 1,
+        missed: 1,
+        scheduled: 1,
+        unanswered: report.groups.length - 3,
+      });
       return { silentPartner: missed!.members[1]! };
     }
 
@@ -186,7 +198,9 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([{ id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true }]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([
+        { id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true },
+      ]);
       expect(fake.isInChannel(silentPartner)).toBe(false);
       const dm = fake.conversationOf([silentPartner])!;
       expect(dm.type).toBe('D');
@@ -199,7 +213,9 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
-      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([expect.objectContaining({ id: silentPartner, removedFromPlace: false })]);
+      expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([
+        expect.objectContaining({ id: silentPartner, removedFromPlace: false }),
+      ]);
       expect(pruned.stderr).toMatch(/may not remove/);
       expect(fake.isInChannel(silentPartner)).toBe(true);
     });

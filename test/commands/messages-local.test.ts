@@ -27,7 +27,9 @@ describe('what members receive on the local platform (built CLI)', () => {
     for (const p of prompts) expect(BUILT_IN_ICEBREAKERS).toContain(p);
     expect(new Set(prompts).size).toBe(6);
     const bobAndMallory = intros.find((p) => p.recipients.includes('u02') && p.recipients.includes('u11'))!;
-    expect(bobAndMallory.text).toContain('🕒 **When to meet:** your working hours (09:00–18:00) overlap for 7 h: @bob Mon–Fri 09:00–16:00 (UTC−5) and @mallory Mon–Fri 11:00–18:00 (UTC−3).');
+    expect(bobAndMallory.text).toContain(
+      '🕒 **When to meet:** your working hours (09:00–18:00) overlap for 7 h: @bob Mon–Fri 09:00–16:00 (UTC−5) and @mallory Mon–Fri 11:00–18:00 (UTC−3).',
+    );
     // README shows this intro as members read it: it must stay true.
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
     const shown = /bob and mallory\nread:\n\n```text\n([\s\S]*?)\n```/.exec(readme)?.[1];
@@ -35,7 +37,10 @@ describe('what members receive on the local platform (built CLI)', () => {
   });
 
   it('no member gets the same prompt twice in ten rounds, and a replayed seed gives the same prompts', async () => {
-    writeFileSync(join(box.dir, 'prompts.txt'), `# twelve prompts\n${Array.from({ length: 12 }, (_, i) => `Prompt number ${i + 1}?`).join('\n')}\n`);
+    writeFileSync(
+      join(box.dir, 'prompts.txt'),
+      `# twelve prompts\n${Array.from({ length: 12 }, (_, i) => `Prompt number ${i + 1}?`).join('\n')}\n`,
+    );
     box.env.PAIRBOT_ICEBREAKERS = 'prompts.txt';
     box.writeRoster(['a', 'b', 'c', 'd']);
     const seen = new Map<string, string[]>();
@@ -93,12 +98,16 @@ describe('what members receive on the local platform (built CLI)', () => {
     writeFileSync(join(dir, 'into.md'), 'typo');
     const unknownFile = await pairbot('pair', '--date', '2026-11-23');
     expect(unknownFile.code).toBe(2);
-    expect(unknownFile.stderr).toMatch(/PAIRBOT_TEMPLATES_DIR: .*into\.md is not a template; the templates are intro\.md, sit-out\.md, optout\.md, feedback\.md, removed\.md, unreachable\.md, inbox-help\.md/);
+    expect(unknownFile.stderr).toMatch(
+      /PAIRBOT_TEMPLATES_DIR: .*into\.md is not a template; the templates are intro\.md, sit-out\.md, optout\.md, feedback\.md, removed\.md, unreachable\.md, inbox-help\.md/,
+    );
     rmSync(join(dir, 'into.md'));
     writeFileSync(join(dir, 'feedback.md'), '{{members}}: did you meet {{partner_name}}?');
     const unknownPlaceholder = await pairbot('optout', '--date', '2026-11-21');
     expect(unknownPlaceholder.code).toBe(2);
-    expect(unknownPlaceholder.stderr).toMatch(/feedback\.md uses the placeholder \{\{partner_name\}\}, which this message does not have; its placeholders are \{\{opening\}\}/);
+    expect(unknownPlaceholder.stderr).toMatch(
+      /feedback\.md uses the placeholder \{\{partner_name\}\}, which this message does not have; its placeholders are \{\{opening\}\}/,
+    );
     expect(existsSync(join(box.dir, 'data'))).toBe(false);
     rmSync(join(dir, 'feedback.md'));
 

@@ -33,7 +33,14 @@ describe('operator commands on the local platform (built CLI)', () => {
     const { members } = await json('members', '--date', '2026-11-24');
     expect(members).toHaveLength(13);
     const carol = members.find((m: { name: string }) => m.name === 'carol');
-    expect(carol).toMatchObject({ id: 'u03', state: 'active', paused: true, frequency: 3, pauseUntil: '2026-12-20', timezone: 'Europe/London' });
+    expect(carol).toMatchObject({
+      id: 'u03',
+      state: 'active',
+      paused: true,
+      frequency: 3,
+      pauseUntil: '2026-12-20',
+      timezone: 'Europe/London',
+    });
     expect(carol.lastPartners.length).toBeGreaterThanOrEqual(1);
     const table = await pairbot('members', '--date', '2026-11-24');
     expect(table.stdout).toMatch(/carol\s+u03\s+paused\s+3 rounds\s+2026-12-20/);
@@ -62,7 +69,10 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect(shown.timezone).toBe('America/Denver');
     expect(shown.currentGroup.with.map((p: { name: string }) => p.name)).toContain('bob');
     expect(shown.preferences).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'prefer', name: 'bob' }), expect.objectContaining({ kind: 'avoid', name: 'carol' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'prefer', name: 'bob' }),
+        expect.objectContaining({ kind: 'avoid', name: 'carol' }),
+      ]),
     );
     const later = await json('member', 'show', 'alice', '--date', '2026-12-02');
     expect(later.currentGroup).toBeNull();
@@ -75,7 +85,12 @@ describe('operator commands on the local platform (built CLI)', () => {
     await pairbot('member', 'add-partner', 'c', 'd', '--date', '2026-11-20');
     for (const seed of ['1', '2', '3']) {
       const r = await json('pair', '--dry-run', '--date', '2026-11-23', '--seed', seed);
-      const pairs = r.groups.map((g: { members: { id: string }[] }) => g.members.map((m) => m.id).sort().join('-'));
+      const pairs = r.groups.map((g: { members: { id: string }[] }) =>
+        g.members
+          .map((m) => m.id)
+          .sort()
+          .join('-'),
+      );
       expect(pairs).not.toContain('a-b');
       expect(pairs).not.toContain('c-d');
     }
@@ -129,7 +144,12 @@ describe('operator commands on the local platform (built CLI)', () => {
     await pairbot('member', 'set', 'alice', '--frequency', '1');
     const path = join(box.dir, 'data', 'pairbot.db');
     const db = new Database(path);
-    db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run('default', process.pid, hostname(), new Date().toISOString());
+    db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(
+      'default',
+      process.pid,
+      hostname(),
+      new Date().toISOString(),
+    );
     const locked = await pairbot('pair', '--date', '2026-11-23');
     expect(locked.code).toBe(75);
     expect(locked.stderr).toMatch(/another pairbot run \(pid \d+/);
@@ -140,4 +160,3 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect(existsSync(path)).toBe(true);
   });
 });
-

@@ -22,7 +22,13 @@ describe('pair on the local platform (built CLI)', () => {
     const r = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '7');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as PairReport;
-    expect(report).toMatchObject({ program: 'default', round: '2026-W48', dryRun: true, excluded: { optedOut: [], paused: [], notDue: [] }, unpaired: [] });
+    expect(report).toMatchObject({
+      program: 'default',
+      round: '2026-W48',
+      dryRun: true,
+      excluded: { optedOut: [], paused: [], notDue: [] },
+      unpaired: [],
+    });
     const ids = report.groups.flatMap((g) => g.members.map((m) => m.id));
     expect(ids.sort()).toEqual(Array.from({ length: 13 }, (_, i) => `u${String(i + 1).padStart(2, '0')}`));
     expect(report.groups.map((g) => g.members.length).sort()).toEqual([2, 2, 2, 2, 2, 3]);
@@ -56,7 +62,9 @@ describe('pair on the local platform (built CLI)', () => {
     expect(repeat.existing).toBe(true);
     expect(repeat.groups).toEqual(stored.groups);
 
-    const messages = JSON.parse((await pairbot('local', 'messages', '--json')).stdout) as { posts: { recipients: string[]; text: string }[] };
+    const messages = JSON.parse((await pairbot('local', 'messages', '--json')).stdout) as {
+      posts: { recipients: string[]; text: string }[];
+    };
     expect(messages.posts).toHaveLength(stored.groups.length);
     for (const g of stored.groups) {
       const post = messages.posts.find((p) => p.recipients.includes(g.members[0]!.id))!;
@@ -102,7 +110,9 @@ describe('pair on the local platform (built CLI)', () => {
     const loud = await pairbot('pair', '--date', '2026-11-24');
     expect(loud.stdout.trimEnd().split('\n').length).toBeGreaterThan(6);
     const quiet = await pairbot('pair', '--quiet', '--date', '2026-11-24');
-    expect(quiet.stdout).toBe('Round 2026-W48 of program "default" (already paired; nothing new): 6 groups, 12 members, seed 5; opted out 0, paused 1, not due 0, sitting out 0, not placed 0\n');
+    expect(quiet.stdout).toBe(
+      'Round 2026-W48 of program "default" (already paired; nothing new): 6 groups, 12 members, seed 5; opted out 0, paused 1, not due 0, sitting out 0, not placed 0\n',
+    );
   });
 
   it('honours frequency and pause set by an operator', async () => {
@@ -152,7 +162,10 @@ describe('pair on the local platform (built CLI)', () => {
       ['member', 'show', 'nobody'],
       ['optout'],
     ]) {
-      const r = await runCli(args, { cwd: box.dir, env: { ...box.env, ...(args[0] === 'optout' ? { PAIRBOT_ROSTER: join(box.dir, 'missing.csv') } : {}) } });
+      const r = await runCli(args, {
+        cwd: box.dir,
+        env: { ...box.env, ...(args[0] === 'optout' ? { PAIRBOT_ROSTER: join(box.dir, 'missing.csv') } : {}) },
+      });
       expect(r.code, args.join(' ')).toBe(2);
       expect(existsSync(join(box.dir, 'data')), args.join(' ')).toBe(false);
     }
@@ -178,7 +191,8 @@ describe('pair on the local platform (built CLI)', () => {
     expect(help.code).toBe(0);
     for (const cmd of ['pair', 'status', 'members', 'member', 'local']) expect(help.stdout).toContain(cmd);
     const pairHelp = await pairbot('pair', '--help');
-    for (const flag of ['--dry-run', '--json', '--seed', '--db', '--program', '--config', '--date', '--verbose', '--quiet']) expect(pairHelp.stdout).toContain(flag);
+    for (const flag of ['--dry-run', '--json', '--seed', '--db', '--program', '--config', '--date', '--verbose', '--quiet'])
+      expect(pairHelp.stdout).toContain(flag);
     const version = await pairbot('--version');
     // The version, and the commit it was built from when known (a git checkout, a packed build).
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+( \(commit [0-9a-f]{12}\))?$/);

@@ -31,7 +31,12 @@ async function until(condition: () => boolean, what: string, timeoutMs = 60_000)
  * Runs the CLI and kills it (SIGKILL, as the OOM killer or a reboot would) once `killWhen`
  * holds: used with a server that has made a post and not yet answered.
  */
-async function runKilled(args: string[], options: { cwd: string; env: Record<string, string> }, killWhen: () => boolean, what: string): Promise<number> {
+async function runKilled(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+  killWhen: () => boolean,
+  what: string,
+): Promise<number> {
   const run = startCli(args, options);
   await until(killWhen, what);
   run.child.kill('SIGKILL');
@@ -60,7 +65,12 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
   it('a run killed after the server made an intro, rerun an hour later, sends it once', async () => {
     // The second intro is made, but its answer never comes back before the kill.
     fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
-    const code = await runKilled(['pair', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env }, () => fake.botMessages().length === 1, 'the first intro');
+    const code = await runKilled(
+      ['pair', '--date', '2026-11-23', '--seed', '1'],
+      { cwd: dir, env },
+      () => fake.botMessages().length === 1,
+      'the first intro',
+    );
     expect(code).not.toBe(0);
     fake.clock.advance(HOUR);
     const rerun = await pairbot('pair', '--json', '--date', '2026-11-23');
@@ -86,7 +96,12 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
     const again = await pairbot('optout', '--date', '2026-11-21');
     expect(again.code, again.stderr).toBe(0);
     expect(fake.postsIn(fake.channel.id)).toHaveLength(1);
-    expect(fake.reactions.get(announcement!.id)?.filter((r) => r.user_id === fake.bot.id).map((r) => r.emoji_name)).toEqual(['x']);
+    expect(
+      fake.reactions
+        .get(announcement!.id)
+        ?.filter((r) => r.user_id === fake.bot.id)
+        .map((r) => r.emoji_name),
+    ).toEqual(['x']);
 
     const paired = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(paired.code, paired.stderr).toBe(0);
@@ -131,8 +146,14 @@ describe('a roster that changes while it is read (Mattermost, 450 members)', () 
     const leaver = humans[10]!;
     // The leaver goes just before the second page is served: every later member moves up one place.
     let pages = 0;
-    fake.inject({ kind: 'mutate', run: () => ++pages === 2 && fake.removeFromChannel(leaver.id) }, { method: 'GET', path: /^\/api\/v4\/users$/, times: 2 });
-    const r = await runCli(['pair', '--json', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env: { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') } });
+    fake.inject(
+      { kind: 'mutate', run: () => ++pages === 2 && fake.removeFromChannel(leaver.id) },
+      { method: 'GET', path: /^\/api\/v4\/users$/, times: 2 },
+    );
+    const r = await runCli(['pair', '--json', '--date', '2026-11-23', '--seed', '1'], {
+      cwd: dir,
+      env: { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') },
+    });
     expect(r.code, r.stderr).toBe(0);
     const grouped = (JSON.parse(r.stdout) as PairReport).groups.flatMap((g) => g.members.map((m) => m.id));
     expect(new Set(grouped)).toEqual(new Set(humans.filter((u) => u !== leaver).map((u) => u.id)));
@@ -167,7 +188,7 @@ describe('an unreadable feedback ask (Mattermost)', () => {
 
     const tally = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
     expect(tally.code, tally.stderr).toBe(3);
-    expect(tally.stderr).toMatch(new RegExp(`could not read the answers to the 2026-W48 feedback ask #\\d+ to @person00\\d, @person00\\d: .*HTTP 500`));
+    expect(tally.stderr).toMatch(/could not read the answers to the 2026-W48 feedback ask #\d+ to @person00\d, @person00\d: .*HTTP 500/);
     expect(JSON.parse(tally.stdout) as FeedbackReport).toMatchObject({ round: '2026-W48', met: 1, unanswered: 1, unreadable: 1 });
 
     // The next round is paired and asked although the old ask is still unreadable.
@@ -206,7 +227,12 @@ describe('platform faults on Discord (built CLI, fake server)', () => {
 
   it('a run killed after Discord made a DM, rerun an hour later, sends it once', async () => {
     fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /\/messages$/ });
-    const code = await runKilled(['pair', '--date', '2026-11-23', '--seed', '1'], { cwd: dir, env }, () => fake.botDMs().length === 1, 'the first DM');
+    const code = await runKilled(
+      ['pair', '--date', '2026-11-23', '--seed', '1'],
+      { cwd: dir, env },
+      () => fake.botDMs().length === 1,
+      'the first DM',
+    );
     expect(code).not.toBe(0);
     fake.clock.advance(HOUR);
     const rerun = await pairbot('pair', '--date', '2026-11-23');

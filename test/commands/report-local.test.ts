@@ -25,9 +25,12 @@ describe('report (built CLI)', () => {
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
     expect((html.match(/https?:\/\/[^"'\s)]+/g) ?? []).filter((u) => !u.startsWith('http://www.w3.org/'))).toEqual([]);
     expect(html).toContain("default-src 'none'");
-    expect(html).toMatch(/Program <b>default<\/b> on <b>local<\/b> · rounds <b>2026-W45<\/b> to <b>2026-W48<\/b> \(2026-11-02 – 2026-11-23\)/);
+    expect(html).toMatch(
+      /Program <b>default<\/b> on <b>local<\/b> · rounds <b>2026-W45<\/b> to <b>2026-W48<\/b> \(2026-11-02 – 2026-11-23\)/,
+    );
     expect(html).toContain('generated <b>2026-12-01 12:00 UTC</b>');
-    for (const id of ['participation', 'outcomes', 'network', 'at-risk', 'never-paired', 'repeated-pairs', 'timezones']) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ['participation', 'outcomes', 'network', 'at-risk', 'never-paired', 'repeated-pairs', 'timezones'])
+      expect(html).toContain(`<section id="${id}">`);
     expect(html).toContain(`${expected.nodes} members and ${expected.edges} pairs who met`);
     // dave answered nothing in two "didn't happen" groups in a row; frank in one.
     expect(tableRows(html, 'at-risk')).toEqual([

@@ -8,7 +8,12 @@ describe('prune retention (built CLI)', () => {
   const { pairbot } = box;
 
   beforeEach(() => {
-    const people = ['alice', ...Array.from({ length: 12 }, (_, i) => `p${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `q${i + 1}`), 'gone'];
+    const people = [
+      'alice',
+      ...Array.from({ length: 12 }, (_, i) => `p${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `q${i + 1}`),
+      'gone',
+    ];
     box.writeRoster(people);
     box.env.PAIRBOT_RETENTION_DAYS = '365';
   });
@@ -17,7 +22,9 @@ describe('prune retention (built CLI)', () => {
     expect((await pairbot('member', 'set', 'alice', '--frequency', '1', '--date', '2024-01-01')).code).toBe(0);
     const db = new Database(join(box.dir, 'data', 'pairbot.db'));
     const add = (on: string, a: string, b: string) => {
-      const g = db.prepare("INSERT INTO groups (program_id, round_id, formed_on, source, created_at) VALUES (1, NULL, ?, 'manual', ?)").run(on, `${on}T00:00:00Z`);
+      const g = db
+        .prepare("INSERT INTO groups (program_id, round_id, formed_on, source, created_at) VALUES (1, NULL, ?, 'manual', ?)")
+        .run(on, `${on}T00:00:00Z`);
       db.prepare('INSERT INTO group_members (group_id, user_id) VALUES (?, ?), (?, ?)').run(g.lastInsertRowid, a, g.lastInsertRowid, b);
     };
     // alice met p1..p12 in January 2024; each p has ten newer partners, so only alice's own list protects those groups.
@@ -33,7 +40,18 @@ describe('prune retention (built CLI)', () => {
     expect(JSON.parse(r.stdout).retention).toEqual({ cutoff: '2025-11-23', groupsDeleted: 2, membersDeleted: ['gone'] });
 
     const shown = JSON.parse((await pairbot('member', 'show', 'alice', '--json', '--date', '2026-11-23')).stdout);
-    expect(shown.previousPartners.map((p: { with: { id: string }[] }) => p.with[0]!.id)).toEqual(['p12', 'p11', 'p10', 'p9', 'p8', 'p7', 'p6', 'p5', 'p4', 'p3']);
+    expect(shown.previousPartners.map((p: { with: { id: string }[] }) => p.with[0]!.id)).toEqual([
+      'p12',
+      'p11',
+      'p10',
+      'p9',
+      'p8',
+      'p7',
+      'p6',
+      'p5',
+      'p4',
+      'p3',
+    ]);
     const check = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
     expect(check.prepare("SELECT COUNT(*) AS n FROM members WHERE user_id = 'gone'").get()).toEqual({ n: 0 });
     expect(check.prepare('SELECT COUNT(*) AS n FROM groups').get()).toEqual({ n: 130 });

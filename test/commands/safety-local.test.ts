@@ -52,7 +52,10 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
 
   it('refuses an empty roster on a first run, storing no round that would stand for the period', async () => {
     writeFileSync(join(box.dir, 'empty.csv'), 'id,name,timezone\n');
-    const empty = await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env: { ...box.env, PAIRBOT_ROSTER: join(box.dir, 'empty.csv') } });
+    const empty = await runCli(['pair', '--date', '2026-11-23'], {
+      cwd: box.dir,
+      env: { ...box.env, PAIRBOT_ROSTER: join(box.dir, 'empty.csv') },
+    });
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/the roster is empty: nobody to pair, so nothing was stored/);
     expect(empty.stderr).toContain('rerun this command with --accept-roster');
@@ -67,7 +70,11 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     const cases: [string, string, RegExp][] = [
       ['roster.csv', 'id,name,timezone\n', /\[local\] the roster lists none of the 13 active members\. That looks like a fault/],
       ['roster.json', '[]', /\[local\] the roster lists none of the 13 active members/],
-      ['roster.csv', 'id,name,timezone\nu01,alice,\nu02,bob,\nu03,carol,\nu04,dave,\nu05,erin,\nu06,frank,\n', /7 of the 13 active members are missing from the roster \(grace, heidi, ivan, judy, mallory and 2 more\)/],
+      [
+        'roster.csv',
+        'id,name,timezone\nu01,alice,\nu02,bob,\nu03,carol,\nu04,dave,\nu05,erin,\nu06,frank,\n',
+        /7 of the 13 active members are missing from the roster \(grace, heidi, ivan, judy, mallory and 2 more\)/,
+      ],
     ];
     for (const [file, content, message] of cases) {
       writeFileSync(join(box.dir, file), content);
@@ -87,7 +94,9 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     const accepted = await pairbot('pair', '--date', '2026-11-30', '--accept-roster', '--json');
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stderr).toMatch(/7 of the 13 active members are missing .*--accept-roster: taking the roster as it is/);
-    const ids = JSON.parse(accepted.stdout).groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id)).sort();
+    const ids = JSON.parse(accepted.stdout)
+      .groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id))
+      .sort();
     expect(ids).toEqual(['u01', 'u02', 'u03', 'u04', 'u05', 'u06']);
     expect((await json('status', '--date', '2026-12-01')).members).toMatchObject({ active: 6, left: 7 });
     // Losing half (3 of 6) is an ordinary change.
@@ -104,12 +113,20 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect((await pairbot('member', 'set', 'bob', '--resume', '--date', '2026-11-25')).code).toBe(0);
 
     const caught = await json('pair', '--catch-up', '--date', '2026-11-25', '--seed', '1');
-    const placed = [...caught.groups.map((g: { members: { id: string }[] }) => g.members), ...caught.joined.map((j: { group: { id: string }[] }) => j.group)];
+    const placed = [
+      ...caught.groups.map((g: { members: { id: string }[] }) => g.members),
+      ...caught.joined.map((j: { group: { id: string }[] }) => j.group),
+    ];
     const withBob = placed.find((members: { id: string }[]) => members.some((m) => m.id === 'u02'));
     expect(withBob, `bob was in ${JSON.stringify(bobs)}; catch-up: ${JSON.stringify(caught)}`).toBeDefined();
 
     const show = await json('member', 'show', 'bob', '--date', '2026-11-25');
-    expect(show.currentGroup.with.map((m: { id: string }) => m.id).sort()).toEqual(withBob.filter((m: { id: string }) => m.id !== 'u02').map((m: { id: string }) => m.id).sort());
+    expect(show.currentGroup.with.map((m: { id: string }) => m.id).sort()).toEqual(
+      withBob
+        .filter((m: { id: string }) => m.id !== 'u02')
+        .map((m: { id: string }) => m.id)
+        .sort(),
+    );
     // The round as pair reports it has bob once, in that group.
     const now = await json('pair', '--date', '2026-11-26');
     const ids = now.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id));
@@ -125,9 +142,15 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     const before = await json('member', 'show', 'alice', '--date', '2026-11-23');
     const cases: [string[], RegExp][] = [
       [['member', 'set', 'alice', '--prefer', 'bob', '--avoid', '@bob'], /cannot both prefer and avoid bob/],
-      [['member', 'set', 'alice', '--pause-until', '2020-01-01', '--frequency', '2'], /--pause-until 2020-01-01 is not after today \(2026-11-23\)/],
+      [
+        ['member', 'set', 'alice', '--pause-until', '2020-01-01', '--frequency', '2'],
+        /--pause-until 2020-01-01 is not after today \(2026-11-23\)/,
+      ],
       [['member', 'set', 'alice', '--pause-until', '2026-11-23'], /--pause-until 2026-11-23 is not after today/],
-      [['member', 'set', 'dave', '--prefer', 'carol'], /an avoid keeps dave and carol apart: a preference for carol would never be honoured/],
+      [
+        ['member', 'set', 'dave', '--prefer', 'carol'],
+        /an avoid keeps dave and carol apart: a preference for carol would never be honoured/,
+      ],
       [['member', 'set', 'carol', '--prefer', 'dave'], /an avoid keeps carol and dave apart/],
     ];
     for (const [args, message] of cases) {
@@ -136,14 +159,18 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
       expect(r.stderr).toMatch(message);
     }
     expect(await json('member', 'show', 'alice', '--date', '2026-11-23')).toEqual(before);
-    expect((await json('member', 'show', 'dave', '--date', '2026-11-23')).preferences.map((p: { kind: string }) => p.kind)).toEqual(['avoid']);
+    expect((await json('member', 'show', 'dave', '--date', '2026-11-23')).preferences.map((p: { kind: string }) => p.kind)).toEqual([
+      'avoid',
+    ]);
 
     // An avoid replaces a preference for the same person: the hard constraint wins, and says so.
     expect((await pairbot('member', 'set', 'alice', '--prefer', 'bob', '--date', '2026-11-23')).code).toBe(0);
     const avoid = await pairbot('member', 'set', 'alice', '--avoid', 'bob', '--date', '2026-11-23');
     expect(avoid.code).toBe(0);
     expect(avoid.stderr).toMatch(/no longer prefers bob/);
-    expect((await json('member', 'show', 'alice', '--date', '2026-11-23')).preferences).toEqual([{ kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23' }]);
+    expect((await json('member', 'show', 'alice', '--date', '2026-11-23')).preferences).toEqual([
+      { kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23' },
+    ]);
   });
 
   it('member set --avoid warns the operator when it leaves someone no possible partner', async () => {

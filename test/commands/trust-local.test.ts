@@ -74,7 +74,9 @@ describe('what members and operators read (built CLI, local platform)', () => {
     expect(pair.stderr).toContain('13 would join, 0 would rejoin, 0 would leave');
     expect(pair.stderr).not.toMatch(/\d+ joined/);
     await ok('pair', '--date', '2026-11-23');
-    expect((await ok('collect-feedback', '--dry-run', '--date', '2026-11-26')).stdout).toContain('would ask 6 new groups and remind 0 groups.');
+    expect((await ok('collect-feedback', '--dry-run', '--date', '2026-11-26')).stdout).toContain(
+      'would ask 6 new groups and remind 0 groups.',
+    );
     expect((await ok('collect-feedback', '--date', '2026-11-26')).stdout).toContain('asked 6 new groups and reminded 0 groups.');
     expect((await ok('prune', '--dry-run', '--date', '2026-11-30')).stdout).toContain('nobody would be removed.');
   });
@@ -82,7 +84,9 @@ describe('what members and operators read (built CLI, local platform)', () => {
   it('warns when PAIRBOT_ATTRIBUTE_RULE names a column nobody has, listing the roster’s columns', async () => {
     box.env.PAIRBOT_ATTRIBUTE_RULE = 'mix:nosuchcol';
     const r = await ok('pair', '--dry-run', '--date', '2026-11-23');
-    expect(r.stderr).toContain('warning: PAIRBOT_ATTRIBUTE_RULE: no member has a "nosuchcol" value, so mix:nosuchcol changes nothing; the roster\'s columns are team');
+    expect(r.stderr).toContain(
+      'warning: PAIRBOT_ATTRIBUTE_RULE: no member has a "nosuchcol" value, so mix:nosuchcol changes nothing; the roster\'s columns are team',
+    );
     box.env.PAIRBOT_ATTRIBUTE_RULE = 'mix:team';
     expect((await ok('pair', '--dry-run', '--date', '2026-11-23')).stderr).not.toContain('PAIRBOT_ATTRIBUTE_RULE');
   });

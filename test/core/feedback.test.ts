@@ -1,19 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { chargedWithMiss, consecutiveMisses, groupOutcome, needsReminder, tally } from '../../src/core/feedback.js';
 
-const g = (memberIds: string[], answers: [string, 'met' | 'missed' | 'scheduled'][]) => ({ memberIds, answers: answers.map(([reporterId, answer]) => ({ reporterId, answer })) });
+const g = (memberIds: string[], answers: [string, 'met' | 'missed' | 'scheduled'][]) => ({
+  memberIds,
+  answers: answers.map(([reporterId, answer]) => ({ reporterId, answer })),
+});
 
 describe('feedback rules', () => {
   it('derives the outcome: any ✅ → met, else any 📅 → scheduled, else any ❌ → missed', () => {
-    expect(groupOutcome(g(['a', 'b'], [['a', 'missed'], ['b', 'met']]).answers)).toBe('met');
-    expect(groupOutcome(g(['a', 'b'], [['a', 'missed'], ['b', 'scheduled']]).answers)).toBe('scheduled');
+    expect(
+      groupOutcome(
+        g(
+          ['a', 'b'],
+          [
+            ['a', 'missed'],
+            ['b', 'met'],
+          ],
+        ).answers,
+      ),
+    ).toBe('met');
+    expect(
+      groupOutcome(
+        g(
+          ['a', 'b'],
+          [
+            ['a', 'missed'],
+            ['b', 'scheduled'],
+          ],
+        ).answers,
+      ),
+    ).toBe('scheduled');
     expect(groupOutcome(g(['a', 'b'], [['a', 'missed']]).answers)).toBe('missed');
     expect(groupOutcome([])).toBe('unanswered');
   });
 
   it('charges the miss to whoever answered nothing, never the reporter', () => {
     expect(chargedWithMiss(g(['a', 'b', 'c'], [['a', 'missed']]))).toEqual(['b', 'c']);
-    expect(chargedWithMiss(g(['a', 'b'], [['a', 'missed'], ['b', 'missed']]))).toEqual([]);
+    expect(
+      chargedWithMiss(
+        g(
+          ['a', 'b'],
+          [
+            ['a', 'missed'],
+            ['b', 'missed'],
+          ],
+        ),
+      ),
+    ).toEqual([]);
     expect(chargedWithMiss(g(['a', 'b'], [['a', 'met']]))).toEqual([]);
   });
 
@@ -28,11 +61,24 @@ describe('feedback rules', () => {
     ];
     expect(consecutiveMisses('x', history)).toBe(2);
     expect(consecutiveMisses('a', [g(['x', 'a'], [['a', 'missed']])])).toBe(0);
-    expect(consecutiveMisses('x', [g(['x', 'a'], [['x', 'missed'], ['a', 'missed']]), ...history])).toBe(0);
+    expect(
+      consecutiveMisses('x', [
+        g(
+          ['x', 'a'],
+          [
+            ['x', 'missed'],
+            ['a', 'missed'],
+          ],
+        ),
+        ...history,
+      ]),
+    ).toBe(0);
   });
 
   it('tallies outcomes', () => {
-    expect(tally([g(['a', 'b'], [['a', 'met']]), g(['c', 'd'], []), g(['e', 'f'], [['e', 'missed']]), g(['g', 'h'], [['g', 'scheduled']])])).toEqual({
+    expect(
+      tally([g(['a', 'b'], [['a', 'met']]), g(['c', 'd'], []), g(['e', 'f'], [['e', 'missed']]), g(['g', 'h'], [['g', 'scheduled']])]),
+    ).toEqual({
       met: 1,
       missed: 1,
       scheduled: 1,

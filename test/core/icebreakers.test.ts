@@ -23,7 +23,15 @@ describe('icebreakers', () => {
       ['c', given(['p3', 8])],
     ]);
     for (let seed = 0; seed < 50; seed++) {
-      const chosen = chooseIcebreakers(prompts, [{ id: 1, memberIds: ['a', 'b'] }, { id: 2, memberIds: ['c', 'd'] }], recent, seededRandom(seed));
+      const chosen = chooseIcebreakers(
+        prompts,
+        [
+          { id: 1, memberIds: ['a', 'b'] },
+          { id: 2, memberIds: ['c', 'd'] },
+        ],
+        recent,
+        seededRandom(seed),
+      );
       expect(['p3', 'p4', 'p5']).toContain(chosen.get(1));
       expect(['p1', 'p2', 'p4', 'p5']).toContain(chosen.get(2));
       expect(chosen.get(1)).not.toBe(chosen.get(2));
@@ -43,11 +51,18 @@ describe('icebreakers', () => {
       ['b', given(['p2', 10], ['p4', 31], ['p5', 29])],
     ]);
     // Most recent per prompt across a and b: p1 30, p2 20, p3 25, p4 31, p5 29: p2 is the oldest.
-    for (let seed = 0; seed < 20; seed++) expect(chooseIcebreakers(prompts, [{ id: 1, memberIds: ['a', 'b'] }], recent, seededRandom(seed)).get(1)).toBe('p2');
+    for (let seed = 0; seed < 20; seed++)
+      expect(chooseIcebreakers(prompts, [{ id: 1, memberIds: ['a', 'b'] }], recent, seededRandom(seed)).get(1)).toBe('p2');
   });
 
   it('leaves out prompts other groups of the round already hold, and repeats only when there are more groups than prompts', () => {
-    const chosen = chooseIcebreakers(['x', 'y'], [1, 2, 3].map((id) => ({ id, memberIds: [`m${id}`] })), new Map(), seededRandom(1), ['x']);
+    const chosen = chooseIcebreakers(
+      ['x', 'y'],
+      [1, 2, 3].map((id) => ({ id, memberIds: [`m${id}`] })),
+      new Map(),
+      seededRandom(1),
+      ['x'],
+    );
     expect(chosen.get(1)).toBe('y');
     expect(['x', 'y']).toContain(chosen.get(2));
     expect(chooseIcebreakers([], [{ id: 1, memberIds: ['a'] }], new Map(), seededRandom(1)).size).toBe(0);

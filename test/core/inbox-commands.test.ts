@@ -35,12 +35,23 @@ describe('parseInboxMessage', () => {
     expect(parse('frequency @carol 3')).toEqual({ name: 'frequency', every: 3, target: { who: 'carol' } });
     expect(parse('status')).toEqual({ name: 'status' });
     expect(parse('members')).toEqual({ name: 'members' });
-    for (const text of ['kick @x', 'pause @x 1 week', 'resume @x', 'frequency @x 2', 'status', 'members']) expect(isModeratorCommand(parse(text)), text).toBe(true);
-    for (const text of ['pause 1 week', 'resume', 'frequency 2', 'avoid @x', 'help']) expect(isModeratorCommand(parse(text)), text).toBe(false);
+    for (const text of ['kick @x', 'pause @x 1 week', 'resume @x', 'frequency @x 2', 'status', 'members'])
+      expect(isModeratorCommand(parse(text)), text).toBe(true);
+    for (const text of ['pause 1 week', 'resume', 'frequency 2', 'avoid @x', 'help'])
+      expect(isModeratorCommand(parse(text)), text).toBe(false);
   });
 
   it('forgives case, prefixes, the bot mention, filler and extra words', () => {
-    for (const text of ['SKIP', '!skip', '/skip', '@pairbot skip', '<@900> skip', 'hey @pairbot, please skip this week', 'skip @pairbot', 'Skip!']) {
+    for (const text of [
+      'SKIP',
+      '!skip',
+      '/skip',
+      '@pairbot skip',
+      '<@900> skip',
+      'hey @pairbot, please skip this week',
+      'skip @pairbot',
+      'Skip!',
+    ]) {
       expect(parse(text), text).toEqual({ name: 'skip' });
     }
     expect(parse('Pause for 2 Weeks please')).toEqual({ name: 'pause', span: { days: 14 } });

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKING_HOURS, dayRange, offsetLabel, parseWorkingHours, suggestMeetingTime, type MeetingSuggestion } from '../../src/core/meeting-time.js';
+import {
+  DEFAULT_WORKING_HOURS,
+  dayRange,
+  offsetLabel,
+  parseWorkingHours,
+  suggestMeetingTime,
+  type MeetingSuggestion,
+} from '../../src/core/meeting-time.js';
 
 const hours = DEFAULT_WORKING_HOURS;
 const at = (date: string): Date => new Date(`${date}T12:00:00Z`);
-const suggest = (zones: string[], date: string, h = hours): MeetingSuggestion => suggestMeetingTime(zones.map((z) => ({ key: z, timezone: z })), h, at(date))!;
+const suggest = (zones: string[], date: string, h = hours): MeetingSuggestion =>
+  suggestMeetingTime(
+    zones.map((z) => ({ key: z, timezone: z })),
+    h,
+    at(date),
+  )!;
 /** Each member's window as "Mon–Fri 09:00-10:00" in minutes, for compact assertions. */
 const windows = (s: MeetingSuggestion): [number[], number, number][] => s.members.map((m) => [m.days, m.start, m.end]);
 const hm = (h: number, m = 0): number => h * 60 + m;
@@ -14,7 +26,8 @@ describe('meeting time', () => {
     expect(parseWorkingHours('09:00-18:00')).toEqual({ start: 540, end: 1080 });
     expect(parseWorkingHours(' 8:30 – 17:15 ')).toEqual({ start: 510, end: 1035 });
     expect(parseWorkingHours('10:00-24:00')).toEqual({ start: 600, end: 1440 });
-    for (const bad of ['18:00-09:00', '09:00-09:00', '9-5', '25:00-26:00', '09:60-10:00', '']) expect(parseWorkingHours(bad)).toBeUndefined();
+    for (const bad of ['18:00-09:00', '09:00-09:00', '9-5', '25:00-26:00', '09:60-10:00', ''])
+      expect(parseWorkingHours(bad)).toBeUndefined();
   });
 
   it('needs two members with a time zone', () => {

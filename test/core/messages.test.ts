@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cleanName, listItem, neutraliseMentions, renderFeedbackAsk, renderIntro, renderOptOutAnnouncement, renderSitOut, renderUnpaired } from '../../src/core/messages.js';
+import {
+  cleanName,
+  listItem,
+  neutraliseMentions,
+  renderFeedbackAsk,
+  renderIntro,
+  renderOptOutAnnouncement,
+  renderSitOut,
+  renderUnpaired,
+} from '../../src/core/messages.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -48,7 +57,11 @@ describe('messages', () => {
   });
 
   it('lists only known time zones and says whose is not set, without a dangling mention', () => {
-    const text = renderIntro([{ mention: '@ana', timezone: 'Europe/Berlin' }, { mention: '@ben', timezone: 'UTC' }, { mention: '@olivia' }], week, 'weekly');
+    const text = renderIntro(
+      [{ mention: '@ana', timezone: 'Europe/Berlin' }, { mention: '@ben', timezone: 'UTC' }, { mention: '@olivia' }],
+      week,
+      'weekly',
+    );
     expect(text).toContain('Time zones: @ana (Europe/Berlin), @ben (UTC); @olivia has not set one.');
   });
 
@@ -70,13 +83,40 @@ describe('messages', () => {
 
   it('suggests when to meet in each member local time, or says plainly there is no overlap', () => {
     const hours = { start: 540, end: 1080 };
-    const text = renderIntro([{ mention: '@erin', timezone: 'America/Los_Angeles' }, { mention: '@grace', timezone: 'Asia/Tokyo' }, { mention: '@olivia' }], week, 'weekly', { workingHours: hours });
-    expect(text).toContain('🕒 **When to meet:** your working hours (09:00–18:00) overlap for 2 h: @erin Mon–Thu 16:00–18:00 (UTC−8) and @grace Tue–Fri 09:00–11:00 (UTC+9).');
-    const apart = renderIntro([{ mention: '@erin', timezone: 'America/Los_Angeles' }, { mention: '@dave', timezone: 'Asia/Kolkata' }], week, 'weekly', { workingHours: hours });
-    expect(apart).toContain('do not overlap; the least-bad hour is @erin Mon–Thu 18:15–19:15 (UTC−8, 1 h 15 min after working hours) and @dave Tue–Fri 07:45–08:45 (UTC+5:30, 1 h 15 min before working hours).');
-    expect(renderIntro([{ mention: '@a', timezone: 'Europe/Berlin' }, { mention: '@b', timezone: 'Europe/Paris' }], week, 'weekly', { workingHours: hours })).toContain(
-      'you share a clock (UTC+1), so any time in your working hours (Mon–Fri 09:00–18:00) suits you all.',
+    const text = renderIntro(
+      [{ mention: '@erin', timezone: 'America/Los_Angeles' }, { mention: '@grace', timezone: 'Asia/Tokyo' }, { mention: '@olivia' }],
+      week,
+      'weekly',
+      { workingHours: hours },
     );
-    expect(renderIntro([{ mention: '@a', timezone: 'Europe/Berlin' }, { mention: '@b' }], week, 'weekly', { workingHours: hours })).not.toContain('When to meet');
+    expect(text).toContain(
+      '🕒 **When to meet:** your working hours (09:00–18:00) overlap for 2 h: @erin Mon–Thu 16:00–18:00 (UTC−8) and @grace Tue–Fri 09:00–11:00 (UTC+9).',
+    );
+    const apart = renderIntro(
+      [
+        { mention: '@erin', timezone: 'America/Los_Angeles' },
+        { mention: '@dave', timezone: 'Asia/Kolkata' },
+      ],
+      week,
+      'weekly',
+      { workingHours: hours },
+    );
+    expect(apart).toContain(
+      'do not overlap; the least-bad hour is @erin Mon–Thu 18:15–19:15 (UTC−8, 1 h 15 min after working hours) and @dave Tue–Fri 07:45–08:45 (UTC+5:30, 1 h 15 min before working hours).',
+    );
+    expect(
+      renderIntro(
+        [
+          { mention: '@a', timezone: 'Europe/Berlin' },
+          { mention: '@b', timezone: 'Europe/Paris' },
+        ],
+        week,
+        'weekly',
+        { workingHours: hours },
+      ),
+    ).toContain('you share a clock (UTC+1), so any time in your working hours (Mon–Fri 09:00–18:00) suits you all.');
+    expect(
+      renderIntro([{ mention: '@a', timezone: 'Europe/Berlin' }, { mention: '@b' }], week, 'weekly', { workingHours: hours }),
+    ).not.toContain('When to meet');
   });
 });

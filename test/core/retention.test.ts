@@ -6,8 +6,10 @@ describe('groupsToDelete', () => {
     // alice met p1..p12 long ago (p12 latest); every p also has ten newer partners among q1..q10.
     const groups = [];
     let id = 1;
-    for (let i = 1; i <= 12; i++) groups.push({ id: id++, formedOn: `2024-01-${String(i).padStart(2, '0')}`, memberIds: ['alice', `p${i}`] });
-    for (let i = 1; i <= 12; i++) for (let j = 1; j <= 10; j++) groups.push({ id: id++, formedOn: '2026-06-01', memberIds: [`p${i}`, `q${j}`] });
+    for (let i = 1; i <= 12; i++)
+      groups.push({ id: id++, formedOn: `2024-01-${String(i).padStart(2, '0')}`, memberIds: ['alice', `p${i}`] });
+    for (let i = 1; i <= 12; i++)
+      for (let j = 1; j <= 10; j++) groups.push({ id: id++, formedOn: '2026-06-01', memberIds: [`p${i}`, `q${j}`] });
     const doomed = new Set(groupsToDelete(groups, '2025-11-23'));
     const alicesKept = groups.filter((g) => g.memberIds.includes('alice') && !doomed.has(g.id)).map((g) => g.memberIds[1]);
     expect(alicesKept.sort()).toEqual(['p10', 'p11', 'p12', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { activeConstraints, ageMeetings, currentGroups, groupToJoin, ruledOutByAvoids, selectCandidates, selectWaiting, toCandidates } from '../../src/core/round.js';
+import {
+  activeConstraints,
+  ageMeetings,
+  currentGroups,
+  groupToJoin,
+  ruledOutByAvoids,
+  selectCandidates,
+  selectWaiting,
+  toCandidates,
+} from '../../src/core/round.js';
 import { periodOfDate } from '../../src/core/periods.js';
 
 const week = periodOfDate('2026-11-23', 'weekly');
@@ -66,19 +75,43 @@ describe('catch-up rules', () => {
   ];
 
   it('waits for late joiners and those whose partners left, never the deliberately excluded or the already caught up', () => {
-    const active = ['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused'].map((id) => entry(id, id === 'paused' ? { pauseUntil: '2027-01-01' } : {}));
+    const active = ['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused'].map((id) =>
+      entry(id, id === 'paused' ? { pauseUntil: '2027-01-01' } : {}),
+    );
     const still = new Set(['a', 'b', 'c', 'd', 'e', 'new', 'optedOut', 'paused']);
-    const placement = new Map([['a', 1], ['b', 1], ['c', 2], ['gone', 2], ['d', 3], ['e', 3]]);
+    const placement = new Map([
+      ['a', 1],
+      ['b', 1],
+      ['c', 2],
+      ['gone', 2],
+      ['d', 3],
+      ['e', 3],
+    ]);
     const waiting = selectWaiting(active, groups, placement, new Set(['optedOut']), still, week, '2026-11-25');
     expect(waiting.map((w) => w.id)).toEqual(['c', 'new']);
   });
 
   it('waits for a member resumed after a kick whose partner catch-up moved on', () => {
     // b was kicked; catch-up moved a into group 3; b is back.
-    const placement = new Map([['a', 3], ['b', 1], ['c', 2], ['gone', 2], ['d', 3], ['e', 3]]);
+    const placement = new Map([
+      ['a', 3],
+      ['b', 1],
+      ['c', 2],
+      ['gone', 2],
+      ['d', 3],
+      ['e', 3],
+    ]);
     const moved = groups.map((g) => (g.id === 3 ? { ...g, memberIds: ['d', 'e', 'a'] } : g));
     const still = new Set(['a', 'b', 'c', 'd', 'e']);
-    const waiting = selectWaiting(['a', 'b', 'c', 'd', 'e'].map((id) => entry(id)), moved, placement, new Set(), still, week, '2026-11-26');
+    const waiting = selectWaiting(
+      ['a', 'b', 'c', 'd', 'e'].map((id) => entry(id)),
+      moved,
+      placement,
+      new Set(),
+      still,
+      week,
+      '2026-11-26',
+    );
     expect(waiting.map((w) => w.id)).toEqual(['b', 'c']);
   });
 
@@ -87,7 +120,19 @@ describe('catch-up rules', () => {
     const history = [{ a: 'x', b: 'a', age: 1 }];
     expect(groupToJoin('x', groups, still, [], history, 3)?.id).toBe(3);
     expect(groupToJoin('x', groups, still, [['e', 'x']], history, 3)?.id).toBe(1);
-    expect(groupToJoin('x', groups, still, [['e', 'x'], ['x', 'b']], history, 3)).toBeUndefined();
+    expect(
+      groupToJoin(
+        'x',
+        groups,
+        still,
+        [
+          ['e', 'x'],
+          ['x', 'b'],
+        ],
+        history,
+        3,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -98,8 +143,18 @@ describe('currentGroups', () => {
       { id: 2, memberIds: ['bob', 'dan'] },
       { id: 3, memberIds: ['eve', 'fay', 'cleo'] },
     ];
-    const placement = new Map([['anna', 1], ['bob', 2], ['dan', 2], ['eve', 3], ['fay', 3], ['cleo', 3]]);
-    expect(currentGroups(groups, placement).map((g) => g.memberIds)).toEqual([['bob', 'dan'], ['eve', 'fay', 'cleo']]);
+    const placement = new Map([
+      ['anna', 1],
+      ['bob', 2],
+      ['dan', 2],
+      ['eve', 3],
+      ['fay', 3],
+      ['cleo', 3],
+    ]);
+    expect(currentGroups(groups, placement).map((g) => g.memberIds)).toEqual([
+      ['bob', 'dan'],
+      ['eve', 'fay', 'cleo'],
+    ]);
   });
 
   it('follows the placement, not the group id: a catch-up join into an older group counts', () => {
@@ -107,15 +162,39 @@ describe('currentGroups', () => {
       { id: 1, memberIds: ['anna', 'bob', 'cleo'] },
       { id: 2, memberIds: ['cleo', 'dan'] },
     ];
-    const placement = new Map([['anna', 1], ['bob', 1], ['dan', 2], ['cleo', 1]]);
+    const placement = new Map([
+      ['anna', 1],
+      ['bob', 1],
+      ['dan', 2],
+      ['cleo', 1],
+    ]);
     expect(currentGroups(groups, placement).map((g) => g.memberIds)).toEqual([['anna', 'bob', 'cleo']]);
   });
 });
 
 describe('ruledOutByAvoids', () => {
   it('finds members whose avoids, either way, rule out everyone else', () => {
-    expect(ruledOutByAvoids(['a', 'b', 'c'], [['a', 'b'], ['a', 'c'], ['b', 'c']])).toEqual(['a', 'b', 'c']);
-    expect(ruledOutByAvoids(['a', 'b', 'c', 'd'], [['a', 'b'], ['c', 'a'], ['a', 'd'], ['b', 'c']])).toEqual(['a']);
+    expect(
+      ruledOutByAvoids(
+        ['a', 'b', 'c'],
+        [
+          ['a', 'b'],
+          ['a', 'c'],
+          ['b', 'c'],
+        ],
+      ),
+    ).toEqual(['a', 'b', 'c']);
+    expect(
+      ruledOutByAvoids(
+        ['a', 'b', 'c', 'd'],
+        [
+          ['a', 'b'],
+          ['c', 'a'],
+          ['a', 'd'],
+          ['b', 'c'],
+        ],
+      ),
+    ).toEqual(['a']);
     expect(ruledOutByAvoids(['a', 'b'], [['a', 'x']])).toEqual([]);
     expect(ruledOutByAvoids(['a'], [])).toEqual([]);
   });

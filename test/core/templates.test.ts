@@ -25,13 +25,19 @@ describe('templates', () => {
   });
 
   it('fills placeholders, drops a line whose placeholders are all empty, keeps lines without any', () => {
-    const text = renderTemplate('unreachable.md', { unreachable: '@a', round: '' }, { 'unreachable.md': 'Round: {{round}}\n\nHi\n{{unreachable}} and {{round}}\r\nEnd' });
+    const text = renderTemplate(
+      'unreachable.md',
+      { unreachable: '@a', round: '' },
+      { 'unreachable.md': 'Round: {{round}}\n\nHi\n{{unreachable}} and {{round}}\r\nEnd' },
+    );
     expect(text).toBe('Hi\n@a and\nEnd');
   });
 
   it("a template's own text pings nobody; mentions come only from placeholders", () => {
     const custom = '@channel @here @everyone @bob <@123456789012345678> <@&123456789012345678>: {{members}} paired!';
-    const text = renderIntro([{ mention: '@ana' }, { mention: '<@222222222222222222>' }], week, 'weekly', { templates: { 'intro.md': custom } });
+    const text = renderIntro([{ mention: '@ana' }, { mention: '<@222222222222222222>' }], week, 'weekly', {
+      templates: { 'intro.md': custom },
+    });
     const own = text.slice(0, text.indexOf(':'));
     expect(own).not.toMatch(/@(channel|here|everyone|bob)\b|<@\d|<@&/);
     expect(text).toContain('@ana and <@222222222222222222> paired!');
@@ -42,10 +48,25 @@ describe('templates', () => {
     expect(text).toMatch(/^\*\*@ana\*\*, no partner in 2026-W48\. That was picked fairly .* priority next week\.$/);
   });
 
-  it('the inbox help lists what members can write, and the moderators\' commands only to a moderator', () => {
+  it("the inbox help lists what members can write, and the moderators' commands only to a moderator", () => {
     const member = renderInboxHelp({ mention: '@ana' }, false);
     expect(member).toMatch(/^Hi @ana! I understand these commands:/);
-    for (const word of ['join', 'leave', 'skip', 'pause', 'resume', 'frequency', 'prefer', 'avoid', 'timezone', 'partner', 'history', 'my data', 'forget me']) expect(member).toContain(word);
+    for (const word of [
+      'join',
+      'leave',
+      'skip',
+      'pause',
+      'resume',
+      'frequency',
+      'prefer',
+      'avoid',
+      'timezone',
+      'partner',
+      'history',
+      'my data',
+      'forget me',
+    ])
+      expect(member).toContain(word);
     expect(member).not.toContain('kick');
     expect(renderInboxHelp({ mention: '@mod' }, true)).toContain('`kick @x`');
   });

@@ -32,7 +32,12 @@ describe('resolveWho', () => {
   });
 
   it('refuses two people with the very same username', () => {
-    expect(() => resolveWho('kim', [{ id: 'a', name: 'kim' }, { id: 'b', name: 'kim' }])).toThrow(/id a.*id b/);
+    expect(() =>
+      resolveWho('kim', [
+        { id: 'a', name: 'kim' },
+        { id: 'b', name: 'kim' },
+      ]),
+    ).toThrow(/id a.*id b/);
   });
 
   it('finds nobody when nobody matches', () => {

@@ -1,6 +1,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIChannel, APIGuild, APIGuildMember, APIMessage, APIRole, APIUser, APIReaction } from 'discord-api-types/v10';
-import { closeServer, countRequests, delay, FakeClock, FaultQueue, proxyErrorPage, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import {
+  closeServer,
+  countRequests,
+  delay,
+  FakeClock,
+  FaultQueue,
+  proxyErrorPage,
+  listenOnLoopback,
+  portOf,
+  readBody,
+  routePattern,
+  type FaultMatch,
+} from './http.js';
 
 /**
  * A stateful fake of Discord's REST API v10 on 127.0.0.1, enough for pairbot and shaped
@@ -67,10 +79,10 @@ const MAX_MEMBERS_PAGE = 1000;
 const MAX_REACTIONS_PAGE = 100;
 const API = '/api/v10';
 /** How long Discord honours a message nonce (`enforce_nonce`): "the past few minutes". */
-export const NONCE_TTL_MS = 5 * 60_000;
+const NONCE_TTL_MS = 5 * 60_000;
 
 /** Discord's error codes used here. */
-export const CODES = {
+const CODES = {
   unknownChannel: 10003,
   unknownGuild: 10004,
   unknownMember: 10007,
@@ -214,7 +226,13 @@ export class FakeDiscord {
     this.channels.set(this.channel.id, this.channel);
     this.botRole = this.addRole('pairbot');
     (this.botRole as { permissions: string }).permissions = String(
-      PERMISSIONS.viewChannel | PERMISSIONS.sendMessages | PERMISSIONS.addReactions | PERMISSIONS.readMessageHistory | PERMISSIONS.manageRoles | PERMISSIONS.createPrivateThreads | PERMISSIONS.sendMessagesInThreads,
+      PERMISSIONS.viewChannel |
+        PERMISSIONS.sendMessages |
+        PERMISSIONS.addReactions |
+        PERMISSIONS.readMessageHistory |
+        PERMISSIONS.manageRoles |
+        PERMISSIONS.createPrivateThreads |
+        PERMISSIONS.sendMessagesInThreads,
     );
     this.bot = this.createUser({ username: options.botUsername ?? 'pairbot', bot: true, withRole: false });
     this.members.get(this.bot.id)!.roles.push(this.botRole.id);
@@ -255,7 +273,11 @@ export class FakeDiscord {
     for (const group of [[this.guild.id], member.roles, [this.bot.id]]) {
       let allow = 0n;
       let deny = 0n;
-      for (const o of overwrites) if (group.includes(o.id)) ((allow |= BigInt(o.allow)), (deny |= BigInt(o.deny)));
+      for (const o of overwrites) {
+        if (!group.includes(o.id)) continue;
+        allow |= BigInt(o.allow);
+        deny |= BigInt(o.deny);
+      }
       perms = (perms & ~deny) | allow;
     }
     return perms;
@@ -267,7 +289,8 @@ export class FakeDiscord {
   }
 
   private setChannelDeny(bit: bigint, deny: boolean): void {
-    const overwrites = (this.channel as unknown as { permission_overwrites: { id: string; type: number; allow: string; deny: string }[] }).permission_overwrites;
+    const overwrites = (this.channel as unknown as { permission_overwrites: { id: string; type: number; allow: string; deny: string }[] })
+      .permission_overwrites;
     let o = overwrites.find((x) => x.id === this.botRole.id);
     if (!o) overwrites.push((o = { id: this.botRole.id, type: 0, allow: '0', deny: '0' }));
     o.deny = String(deny ? BigInt(o.deny) | bit : BigInt(o.deny) & ~bit);
@@ -287,7 +310,14 @@ export class FakeDiscord {
 
   /** The settings that point pairbot at this fake's server, role and channel. */
   settings(): Record<string, string> {
-    return { PAIRBOT_PLATFORM: 'discord', DISCORD_API_URL: this.apiUrl, DISCORD_TOKEN: this.token, DISCORD_GUILD_ID: this.guild.id, DISCORD_ROLE_ID: this.role.id, DISCORD_CHANNEL_ID: this.channel.id };
+    return {
+      PAIRBOT_PLATFORM: 'discord',
+      DISCORD_API_URL: this.apiUrl,
+      DISCORD_TOKEN: this.token,
+      DISCORD_GUILD_ID: this.guild.id,
+      DISCORD_ROLE_ID: this.role.id,
+      DISCORD_CHANNEL_ID: this.channel.id,
+    };
   }
 
   async close(): Promise<void> {
@@ -307,7 +337,9 @@ export class FakeDiscord {
   /** Adds `count` users named `${prefix}001`…; returns them in order. */
   addUsers(count: number, prefix = 'member', spec: Omit<NewUser, 'username'> = {}): APIUser[] {
     const width = Math.max(3, String(count).length);
-    return Array.from({ length: count }, (_, i) => this.createUser({ ...spec, username: `${prefix}${String(i + 1).padStart(width, '0')}` }));
+    return Array.from({ length: count }, (_, i) =>
+      this.createUser({ ...spec, username: `${prefix}${String(i + 1).padStart(width, '0')}` }),
+    );
   }
 
   addRole(name: string, id = newSnowflake()): APIRole {
@@ -475,7 +507,13 @@ export class FakeDiscord {
     const entry: LoggedRequest = { method, path, query: url.search, status: 0 };
     this.requests.push(entry);
     const raw = await readBody(req);
-    const bucket = { 'X-RateLimit-Limit': '50', 'X-RateLimit-Remaining': '49', 'X-RateLimit-Reset': String(Date.now() / 1000 + 1), 'X-RateLimit-Reset-After': '1.000', 'X-RateLimit-Bucket': 'fakebucket' };
+    const bucket = {
+      'X-RateLimit-Limit': '50',
+      'X-RateLimit-Remaining': '49',
+      'X-RateLimit-Reset': String(Date.now() / 1000 + 1),
+      'X-RateLimit-Reset-After': '1.000',
+      'X-RateLimit-Bucket': 'fakebucket',
+    };
 
     const fault = this.faults.take(method, path);
     if (fault) entry.fault = fault.kind;
@@ -569,10 +607,16 @@ export class FakeDiscord {
       if (!parent) throw unknown(CODES.unknownChannel, 'Channel');
       const input = (body ?? {}) as { name?: unknown; type?: unknown; invitable?: unknown; auto_archive_duration?: unknown };
       if (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 100) {
-        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } });
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] },
+        });
       }
-      if (input.type !== 12) throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'pairbot fake: only private threads (12)' }] } });
-      if ((this.botPermissionsIn(parent) & PERMISSIONS.createPrivateThreads) === 0n) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      if (input.type !== 12)
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'pairbot fake: only private threads (12)' }] },
+        });
+      if ((this.botPermissionsIn(parent) & PERMISSIONS.createPrivateThreads) === 0n)
+        throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       const thread = {
         id: newSnowflake(),
         type: 12,
@@ -585,7 +629,13 @@ export class FakeDiscord {
         flags: 0,
         member_count: 1,
         message_count: 0,
-        thread_metadata: { archived: false, auto_archive_duration: input.auto_archive_duration ?? 4320, archive_timestamp: new Date().toISOString(), locked: false, invitable: input.invitable ?? true },
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: input.auto_archive_duration ?? 4320,
+          archive_timestamp: new Date().toISOString(),
+          locked: false,
+          invitable: input.invitable ?? true,
+        },
       } as unknown as APIChannel;
       this.channels.set(thread.id, thread);
       this.threadMembers.set(thread.id, new Set([this.bot.id]));
@@ -612,7 +662,10 @@ export class FakeDiscord {
     this.on('GET', '/guilds/:guild_id/threads/active', ({ params }) => {
       this.guildOf(params[0]!);
       const threads = [...this.threadMembers.keys()].map((id) => this.channels.get(id)!);
-      return ok({ threads, members: threads.map((t) => ({ id: t.id, user_id: this.bot.id, join_timestamp: new Date().toISOString(), flags: 0 })) });
+      return ok({
+        threads,
+        members: threads.map((t) => ({ id: t.id, user_id: this.bot.id, join_timestamp: new Date().toISOString(), flags: 0 })),
+      });
     });
   }
 
@@ -629,7 +682,10 @@ export class FakeDiscord {
 
     this.on('POST', '/users/@me/channels', ({ body }) => {
       const recipient = (body as { recipient_id?: unknown } | undefined)?.recipient_id;
-      if (typeof recipient !== 'string') throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { recipient_id: { _errors: [{ code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }] } });
+      if (typeof recipient !== 'string')
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          recipient_id: { _errors: [{ code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }] },
+        });
       const user = this.users.get(recipient);
       if (!user) throw unknown(CODES.unknownUser, 'User');
       const existing = this.dmWith(recipient);
@@ -668,7 +724,9 @@ export class FakeDiscord {
       const limit = Number(url.searchParams.get('limit') ?? '1');
       const after = BigInt(url.searchParams.get('after') ?? '0');
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEMBERS_PAGE) {
-        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 1000.' }] } });
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 1000.' }] },
+        });
       }
       const page = [...this.members.values()]
         .filter((m) => BigInt(m.user.id) > after)
@@ -681,7 +739,9 @@ export class FakeDiscord {
       this.guildOf(params[0]!);
       const query = (url.searchParams.get('query') ?? '').toLowerCase();
       const limit = Math.min(MAX_MEMBERS_PAGE, Number(url.searchParams.get('limit') ?? '1'));
-      const found = [...this.members.values()].filter((m) => m.user.username.startsWith(query) || (m.nick ?? '').toLowerCase().startsWith(query));
+      const found = [...this.members.values()].filter(
+        (m) => m.user.username.startsWith(query) || (m.nick ?? '').toLowerCase().startsWith(query),
+      );
       return ok(found.slice(0, limit));
     });
 
@@ -698,7 +758,8 @@ export class FakeDiscord {
       if (!member) throw unknown(CODES.unknownMember, 'Member');
       if (!this.roles.has(params[2]!)) throw unknown(CODES.unknownRole, 'Role');
       const top = Math.max(...this.members.get(this.bot.id)!.roles.map((r) => this.roles.get(r)?.position ?? 0));
-      if (!this.canManageRoles || top <= this.roles.get(params[2]!)!.position) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      if (!this.canManageRoles || top <= this.roles.get(params[2]!)!.position)
+        throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       member.roles = member.roles.filter((r) => r !== params[2]);
       return { status: 204 };
     });
@@ -715,13 +776,18 @@ export class FakeDiscord {
       const input = (body ?? {}) as { content?: unknown; nonce?: unknown; enforce_nonce?: unknown; allowed_mentions?: unknown };
       if (typeof input.content !== 'string' || input.content.length === 0) throw new HttpError(400, 50006, 'Cannot send an empty message');
       if (input.content.length > 2000) {
-        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+        });
       }
       if (input.nonce !== undefined && (typeof input.nonce !== 'string' || input.nonce.length > 25)) {
-        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] },
+        });
       }
       const recipient = this.dmRecipients.get(channel.id);
-      if (!recipient && !(this.botPermissionsIn(channel) & PERMISSIONS.sendMessages)) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      if (!recipient && !(this.botPermissionsIn(channel) & PERMISSIONS.sendMessages))
+        throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       if (recipient && this.closedDMs.has(recipient)) throw new HttpError(403, CODES.cannotDM, 'Cannot send messages to this user');
       // As Discord documents: "if another message was created by the same author with the same
       // nonce, that message will be returned" — per author, whatever the channel.
@@ -758,7 +824,9 @@ export class FakeDiscord {
       if (!this.channels.has(params[0]!)) throw unknown(CODES.unknownChannel, 'Channel');
       const limit = Number(url.searchParams.get('limit') ?? '50');
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' }] } });
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' }] },
+        });
       }
       const byId = (a: APIMessage, b: APIMessage) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
       let list = this.messagesIn(params[0]!).sort(byId);
@@ -771,10 +839,12 @@ export class FakeDiscord {
         list = list.slice(-limit);
       }
       // The nonce is part of the create answer only, never of a listing.
-      return ok(list.reverse().map((m) => {
-        const { nonce: _nonce, ...rest } = this.view(m) as APIMessage & { nonce?: unknown };
-        return rest;
-      }));
+      return ok(
+        list.reverse().map((m) => {
+          const { nonce: _nonce, ...rest } = this.view(m) as APIMessage & { nonce?: unknown };
+          return rest;
+        }),
+      );
     });
 
     this.on('GET', '/channels/:channel_id/messages/:message_id', ({ params }) => ok(this.view(this.messageIn(params[0]!, params[1]!))));
@@ -783,7 +853,8 @@ export class FakeDiscord {
       const message = this.messageIn(params[0]!, params[1]!);
       if (!isUnicodeEmoji(params[2]!)) throw new HttpError(400, CODES.unknownEmoji, 'Unknown Emoji');
       const channel = this.channels.get(params[0]!)!;
-      if (!this.dmRecipients.has(channel.id) && !(this.botPermissionsIn(channel) & PERMISSIONS.addReactions)) throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      if (!this.dmRecipients.has(channel.id) && !(this.botPermissionsIn(channel) & PERMISSIONS.addReactions))
+        throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       this.saveReaction(message, params[2]!, this.bot.id);
       return { status: 204 };
     });

@@ -66,7 +66,10 @@ export function routePattern(pattern: string, prefix = ''): RegExp {
 }
 
 /** A server on 127.0.0.1 and an ephemeral port. */
-export async function listenOnLoopback(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, keepAliveTimeout?: number): Promise<Server> {
+export async function listenOnLoopback(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  keepAliveTimeout?: number,
+): Promise<Server> {
   const server = createServer((req, res) => void handle(req, res));
   if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

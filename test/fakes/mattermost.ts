@@ -5,7 +5,19 @@ import type { Post } from '@mattermost/types/posts';
 import type { Reaction } from '@mattermost/types/reactions';
 import type { Team } from '@mattermost/types/teams';
 import type { UserProfile, UserTimezone } from '@mattermost/types/users';
-import { closeServer, countRequests, delay, FakeClock, FaultQueue, proxyErrorPage, listenOnLoopback, portOf, readBody, routePattern, type FaultMatch } from './http.js';
+import {
+  closeServer,
+  countRequests,
+  delay,
+  FakeClock,
+  FaultQueue,
+  proxyErrorPage,
+  listenOnLoopback,
+  portOf,
+  readBody,
+  routePattern,
+  type FaultMatch,
+} from './http.js';
 
 /**
  * A stateful fake of the Mattermost API v4 on 127.0.0.1, enough for pairbot and shaped
@@ -83,12 +95,12 @@ type Handler = (ctx: Context) => Reply;
 
 const MAX_PER_PAGE = 200;
 /** How long the server remembers a `pending_post_id` (its cache keeps them about 30 s). */
-export const PENDING_POST_TTL_MS = 30_000;
+const PENDING_POST_TTL_MS = 30_000;
 const DEFAULT_PER_PAGE = 60;
 const ID_ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
 /** A 26-character id like the server's NewId. */
-export function newId(): string {
+function newId(): string {
   const bytes = randomBytes(26);
   let out = '';
   for (const byte of bytes) out += ID_ALPHABET[byte & 31];
@@ -166,7 +178,13 @@ export class FakeMattermost {
 
   /** The settings that point pairbot at this fake's team and channel. */
   settings(): Record<string, string> {
-    return { PAIRBOT_PLATFORM: 'mattermost', MATTERMOST_URL: this.url, MATTERMOST_TOKEN: this.token, MATTERMOST_TEAM: this.team.name, MATTERMOST_CHANNEL: this.channel.name };
+    return {
+      PAIRBOT_PLATFORM: 'mattermost',
+      MATTERMOST_URL: this.url,
+      MATTERMOST_TOKEN: this.token,
+      MATTERMOST_TEAM: this.team.name,
+      MATTERMOST_CHANNEL: this.channel.name,
+    };
   }
 
   async close(): Promise<void> {
@@ -186,7 +204,9 @@ export class FakeMattermost {
   /** Adds `count` users named `${prefix}001`…; returns them in order. */
   addUsers(count: number, prefix = 'member', spec: Omit<NewUser, 'username'> = {}): UserProfile[] {
     const width = Math.max(3, String(count).length);
-    return Array.from({ length: count }, (_, i) => this.createUser({ ...spec, username: `${prefix}${String(i + 1).padStart(width, '0')}` }));
+    return Array.from({ length: count }, (_, i) =>
+      this.createUser({ ...spec, username: `${prefix}${String(i + 1).padStart(width, '0')}` }),
+    );
   }
 
   addBot(username: string, inChannel = true): UserProfile {
@@ -527,19 +547,25 @@ export class FakeMattermost {
 
     this.on('GET', '/users/username/:username', ({ params }) => {
       const user = [...this.users.values()].find((u) => u.username === params[0]!.toLowerCase());
-      if (!user) throw notFound('app.user.get_by_username.app_error', 'Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.');
+      if (!user)
+        throw notFound(
+          'app.user.get_by_username.app_error',
+          'Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.',
+        );
       return ok(this.sanitise(user));
     });
 
     this.on('POST', '/users/ids', ({ body }) => {
-      if (!Array.isArray(body) || body.some((id) => typeof id !== 'string')) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_ids in request body.');
+      if (!Array.isArray(body) || body.some((id) => typeof id !== 'string'))
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_ids in request body.');
       const found = (body as string[]).map((id) => this.users.get(id)).filter((u): u is UserProfile => !!u);
       return ok(found.map((u) => this.sanitise(u)));
     });
 
     this.on('GET', '/users/:user_id', ({ params }) => {
       const id = params[0]!;
-      if (!/^[a-z0-9]{26}$/.test(id)) throw badRequest('api.context.invalid_url_param.app_error', 'Invalid or missing user_id parameter in request URL.');
+      if (!/^[a-z0-9]{26}$/.test(id))
+        throw badRequest('api.context.invalid_url_param.app_error', 'Invalid or missing user_id parameter in request URL.');
       const user = this.users.get(id);
       if (!user) throw notFound('app.user.missing_account.const', 'Unable to find the user.');
       return ok(this.sanitise(user));
@@ -594,13 +620,37 @@ export class FakeMattermost {
     this.on('GET', '/teams/:team_id/members/:user_id', ({ params, userId }) => {
       const team = this.teams.get(params[0]!);
       const memberId = params[1] === 'me' ? userId : params[1]!;
-      if (!team || !this.teamMembers.get(team.id)?.has(memberId)) throw notFound('app.team.get_member.missing.app_error', 'No team member found for that user ID and team ID.');
-      return ok({ team_id: team.id, user_id: memberId, roles: 'team_user', delete_at: 0, scheme_user: true, scheme_admin: false, scheme_guest: false, msg_count: 0, mention_count: 0 });
+      if (!team || !this.teamMembers.get(team.id)?.has(memberId))
+        throw notFound('app.team.get_member.missing.app_error', 'No team member found for that user ID and team ID.');
+      return ok({
+        team_id: team.id,
+        user_id: memberId,
+        roles: 'team_user',
+        delete_at: 0,
+        scheme_user: true,
+        scheme_admin: false,
+        scheme_guest: false,
+        msg_count: 0,
+        mention_count: 0,
+      });
     });
 
     this.on('POST', '/roles/names', ({ body }) => {
-      if (!Array.isArray(body) || body.some((n) => typeof n !== 'string')) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing role names in request body.');
-      return ok((body as string[]).filter((name) => name in this.rolePermissions()).map((name) => ({ id: `role-${name}`, name, display_name: name, description: '', permissions: this.rolePermissions()[name], scheme_managed: true, built_in: true })));
+      if (!Array.isArray(body) || body.some((n) => typeof n !== 'string'))
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing role names in request body.');
+      return ok(
+        (body as string[])
+          .filter((name) => name in this.rolePermissions())
+          .map((name) => ({
+            id: `role-${name}`,
+            name,
+            display_name: name,
+            description: '',
+            permissions: this.rolePermissions()[name],
+            scheme_managed: true,
+            built_in: true,
+          })),
+      );
     });
 
     // The caller's channels in a team, direct and group channels included (what inbox lists).
@@ -608,14 +658,17 @@ export class FakeMattermost {
       const who = params[0] === 'me' ? userId : params[0]!;
       if (who !== userId) throw forbidden();
       if (!this.teams.get(params[1]!)) throw notFound('app.team.get.find.app_error', 'Unable to find the existing team.');
-      return ok([...this.channels.values()].filter((c) => (c.team_id === params[1] || c.team_id === '') && this.members.get(c.id)?.has(who)));
+      return ok(
+        [...this.channels.values()].filter((c) => (c.team_id === params[1] || c.team_id === '') && this.members.get(c.id)?.has(who)),
+      );
     });
 
     this.on('POST', '/channels/:channel_id/members', ({ params, body }) => {
       const channel = this.channels.get(params[0]!);
       if (!channel) throw notFound('app.channel.get.existing.app_error', 'Unable to find the existing channel.');
       const memberId = (body as { user_id?: unknown } | undefined)?.user_id;
-      if (typeof memberId !== 'string' || !this.users.get(memberId)) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_id in request body.');
+      if (typeof memberId !== 'string' || !this.users.get(memberId))
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_id in request body.');
       const existing = this.members.get(channel.id)!.get(memberId);
       if (existing) return created(existing);
       if (!this.canRemoveMembers) throw forbidden();
@@ -627,10 +680,12 @@ export class FakeMattermost {
       const [channelId, memberId] = params as [string, string];
       const channel = this.channels.get(channelId);
       if (!channel) throw notFound('app.channel.get.existing.app_error', 'Unable to find the existing channel.');
-      if (channel.type === 'O' && channel.name === 'town-square') throw badRequest('api.channel.remove.default.app_error', 'Unable to remove user from the default channel town-square.');
+      if (channel.type === 'O' && channel.name === 'town-square')
+        throw badRequest('api.channel.remove.default.app_error', 'Unable to remove user from the default channel town-square.');
       if (!this.canRemoveMembers) throw forbidden();
       const members = this.members.get(channelId)!;
-      if (!members.has(memberId)) throw notFound('app.channel.get_member.missing.app_error', 'No channel member found for that user ID and channel ID.');
+      if (!members.has(memberId))
+        throw notFound('app.channel.get_member.missing.app_error', 'No channel member found for that user ID and channel ID.');
       members.delete(memberId);
       return ok({ status: 'OK' });
     });
@@ -640,7 +695,8 @@ export class FakeMattermost {
       if (ids.length !== 2) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing user_ids in request body.');
       if (!ids.includes(userId)) throw forbidden();
       const users = ids.map((id) => this.users.get(id));
-      if (users.some((u) => !u)) throw badRequest('api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user ID for direct channel creation.');
+      if (users.some((u) => !u))
+        throw badRequest('api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user ID for direct channel creation.');
       this.checkCanMessage(ids, userId);
       const sorted = [...ids].sort();
       const name = `${sorted[0]}__${sorted[1]}`;
@@ -654,21 +710,37 @@ export class FakeMattermost {
     this.on('POST', '/channels/group', ({ body, userId }) => {
       const ids = [...new Set(userIdList(body))];
       if (!ids.includes(userId)) ids.push(userId);
-      if (ids.length < 3 || ids.length > 8) throw badRequest('api.channel.create_group.bad_size.app_error', 'Group message channels must contain at least 3 and no more than 8 users.');
+      if (ids.length < 3 || ids.length > 8)
+        throw badRequest(
+          'api.channel.create_group.bad_size.app_error',
+          'Group message channels must contain at least 3 and no more than 8 users.',
+        );
       const users = ids.map((id) => this.users.get(id));
-      if (users.some((u) => !u || u.delete_at > 0)) throw badRequest('api.channel.create_group.bad_user.app_error', 'One of the provided users does not exist.');
+      if (users.some((u) => !u || u.delete_at > 0))
+        throw badRequest('api.channel.create_group.bad_user.app_error', 'One of the provided users does not exist.');
       this.checkCanMessage(ids, userId);
-      const name = createHash('sha1').update([...ids].sort().join('')).digest('hex');
+      const name = createHash('sha1')
+        .update([...ids].sort().join(''))
+        .digest('hex');
       const existing = [...this.channels.values()].find((c) => c.type === 'G' && c.name === name);
       if (existing) return created(existing);
-      const channel = this.newChannel('G', name, users.map((u) => u!.username).sort().join(', '), '');
+      const channel = this.newChannel(
+        'G',
+        name,
+        users
+          .map((u) => u!.username)
+          .sort()
+          .join(', '),
+        '',
+      );
       for (const id of ids) this.addToChannel(channel.id, id);
       return created(channel);
     });
 
     this.on('POST', '/posts', ({ body, userId }) => {
       const input = (body ?? {}) as Partial<Post>;
-      if (typeof input.channel_id !== 'string') throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing post in request body.');
+      if (typeof input.channel_id !== 'string')
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing post in request body.');
       const channel = this.channels.get(input.channel_id);
       if (!channel) throw forbidden();
       if (!this.members.get(channel.id)?.has(userId)) throw forbidden();
@@ -694,7 +766,10 @@ export class FakeMattermost {
         original_id: '',
         message,
         type: '',
-        props: { ...(input.props && typeof input.props === 'object' ? input.props : {}), ...(this.users.get(userId)?.is_bot ? { from_bot: 'true' } : {}) },
+        props: {
+          ...(input.props && typeof input.props === 'object' ? input.props : {}),
+          ...(this.users.get(userId)?.is_bot ? { from_bot: 'true' } : {}),
+        },
         hashtags: '',
         pending_post_id: pending ?? '',
         reply_count: 0,
@@ -718,7 +793,12 @@ export class FakeMattermost {
         const { page, perPage } = paging(url);
         list = list.slice(page * perPage, (page + 1) * perPage);
       }
-      return ok({ order: list.map((p) => p.id), posts: Object.fromEntries(list.map((p) => [p.id, p])), next_post_id: '', prev_post_id: '' });
+      return ok({
+        order: list.map((p) => p.id),
+        posts: Object.fromEntries(list.map((p) => [p.id, p])),
+        next_post_id: '',
+        prev_post_id: '',
+      });
     });
 
     this.on('GET', '/posts/:post_id/reactions', ({ params }) => {
@@ -738,7 +818,8 @@ export class FakeMattermost {
         throw badRequest('api.context.invalid_body_param.app_error', 'Invalid or missing reaction in request body.');
       }
       if (input.user_id !== userId) throw forbidden();
-      if (!/^[a-z0-9_+-]{1,64}$/.test(input.emoji_name)) throw badRequest('model.reaction.is_valid.emoji_name.app_error', 'Invalid emoji name.');
+      if (!/^[a-z0-9_+-]{1,64}$/.test(input.emoji_name))
+        throw badRequest('model.reaction.is_valid.emoji_name.app_error', 'Invalid emoji name.');
       const post = this.posts.get(input.post_id);
       if (!post || !this.members.get(post.channel_id)?.has(userId)) throw forbidden();
       if (!this.canReact) throw forbidden();
@@ -750,7 +831,14 @@ export class FakeMattermost {
   private rolePermissions(): Record<string, string[]> {
     return {
       system_user: ['create_direct_channel', 'create_group_channel', 'create_team', 'list_public_teams', 'view_members'],
-      team_user: ['view_team', 'list_team_channels', 'join_public_channels', 'read_public_channel', 'create_public_channel', 'create_private_channel'],
+      team_user: [
+        'view_team',
+        'list_team_channels',
+        'join_public_channels',
+        'read_public_channel',
+        'create_public_channel',
+        'create_private_channel',
+      ],
       channel_user: [
         'read_channel',
         'use_channel_mentions',
@@ -769,7 +857,9 @@ export class FakeMattermost {
 
   /** Archived channels are found only when asked for (`include_deleted=true`), as on the real server. */
   private channelByName(team: Team, name: string, userId: string, includeDeleted = false): Channel {
-    const channel = [...this.channels.values()].find((c) => c.team_id === team.id && c.name === name && (includeDeleted || c.delete_at === 0));
+    const channel = [...this.channels.values()].find(
+      (c) => c.team_id === team.id && c.name === name && (includeDeleted || c.delete_at === 0),
+    );
     if (!channel) throw notFound('app.channel.get_by_name.missing.app_error', 'Unable to find the existing channel.');
     if (channel.type === 'P' && !this.members.get(channel.id)?.has(userId)) throw forbidden();
     return channel;
@@ -777,7 +867,11 @@ export class FakeMattermost {
 
   private checkCanMessage(ids: string[], requester: string): void {
     if (ids.some((id) => id !== requester && this.refusingDMs.has(id))) {
-      throw new HttpError(403, 'api.channel.create_channel.direct_channel.team_restricted_error', 'A direct channel cannot be created between users who do not share a team.');
+      throw new HttpError(
+        403,
+        'api.channel.create_channel.direct_channel.team_restricted_error',
+        'A direct channel cannot be created between users who do not share a team.',
+      );
     }
   }
 }

@@ -43,28 +43,42 @@ export const FIXTURE: {
   rounds: [
     {
       date: '2026-11-02',
-      groups: [['u01', 'u02'], ['u03', 'u04'], ['u05', 'u06', 'u07']],
+      groups: [
+        ['u01', 'u02'],
+        ['u03', 'u04'],
+        ['u05', 'u06', 'u07'],
+      ],
       excluded: {},
       asked: true,
       answers: [{ u01: 'met' }, { u03: 'missed' }, {}],
     },
     {
       date: '2026-11-09',
-      groups: [['u01', 'u03'], ['u02', 'u04']],
+      groups: [
+        ['u01', 'u03'],
+        ['u02', 'u04'],
+      ],
       excluded: { optedOut: ['u05'], paused: ['u06'], notDue: ['u07'] },
       asked: true,
       answers: [{ u03: 'scheduled' }, { u02: 'missed' }],
     },
     {
       date: '2026-11-16',
-      groups: [['u01', 'u02'], ['u05', 'u06']],
+      groups: [
+        ['u01', 'u02'],
+        ['u05', 'u06'],
+      ],
       excluded: { satOut: ['u03'], optedOut: ['u04'], notDue: ['u07'] },
       asked: true,
       answers: [{ u01: 'met', u02: 'missed' }, { u05: 'missed' }],
     },
     {
       date: '2026-11-23',
-      groups: [['u01', 'u04'], ['u02', 'u03'], ['u05', 'u06']],
+      groups: [
+        ['u01', 'u04'],
+        ['u02', 'u03'],
+        ['u05', 'u06'],
+      ],
       excluded: {},
       asked: false,
       answers: [{}, {}, {}],
@@ -116,26 +130,54 @@ export function writeHistoryFixture(path: string): void {
   const db = openDatabase(path);
   try {
     const program = ensureProgram(db, 'default', 'local', new Date('2026-11-01T09:00:00Z'));
-    const everyone = FIXTURE.members.filter((m) => m.id !== FIXTURE.late.id).map((m) => ({ id: m.id, name: m.name, ...(m.timezone ? { timezone: m.timezone } : {}) }));
+    const everyone = FIXTURE.members
+      .filter((m) => m.id !== FIXTURE.late.id)
+      .map((m) => ({ id: m.id, name: m.name, ...(m.timezone ? { timezone: m.timezone } : {}) }));
     syncMembers(db, program.id, everyone, '2026-11-01');
     db.transaction(() => {
       for (const r of FIXTURE.rounds) {
         const period = periodOfDate(r.date, 'weekly');
         const createdAt = `${r.date}T09:00:00.000Z`;
-        const exclusions = Object.entries(r.excluded).flatMap(([reason, ids]) => (ids ?? []).map((userId) => ({ userId, reason: reason as ExclusionReason })));
-        const roundId = insertRound(db, { programId: program.id, period: period.key, periodIndex: period.index, seed: '7', formedOn: r.date, groups: r.groups, exclusions, createdAt });
+        const exclusions = Object.entries(r.excluded).flatMap(([reason, ids]) =>
+          (ids ?? []).map((userId) => ({ userId, reason: reason as ExclusionReason })),
+        );
+        const roundId = insertRound(db, {
+          programId: program.id,
+          period: period.key,
+          periodIndex: period.index,
+          seed: '7',
+          formedOn: r.date,
+          groups: r.groups,
+          exclusions,
+          createdAt,
+        });
         const groups = groupsOfRound(db, roundId);
         groups.forEach((g, i) => {
           if (!r.asked) return;
-          enqueue(db, { programId: program.id, dedupeKey: `ask:${g.id}`, kind: 'feedback-ask', period: period.key, groupId: g.id, recipients: g.memberIds, body: 'Did it happen?', createdAt });
-          for (const [reporter, answer] of Object.entries(r.answers[i]!)) recordAnswer(db, g.id, reporter, answer, `${r.date}T18:00:00.000Z`);
+          enqueue(db, {
+            programId: program.id,
+            dedupeKey: `ask:${g.id}`,
+            kind: 'feedback-ask',
+            period: period.key,
+            groupId: g.id,
+            recipients: g.memberIds,
+            body: 'Did it happen?',
+            createdAt,
+          });
+          for (const [reporter, answer] of Object.entries(r.answers[i]!))
+            recordAnswer(db, g.id, reporter, answer, `${r.date}T18:00:00.000Z`);
         });
       }
       insertGroup(db, program.id, null, FIXTURE.manual.date, 'manual', FIXTURE.manual.members, `${FIXTURE.manual.date}T10:00:00.000Z`);
       updateMember(db, program.id, FIXTURE.kicked, { state: 'kicked' });
       addPreference(db, program.id, { userId: FIXTURE.avoid.from, otherId: FIXTURE.avoid.of, kind: 'avoid', createdOn: '2026-11-10' });
     })();
-    syncMembers(db, program.id, FIXTURE.members.map((m) => ({ id: m.id, name: m.name, ...(m.timezone ? { timezone: m.timezone } : {}) })), FIXTURE.late.joinedOn);
+    syncMembers(
+      db,
+      program.id,
+      FIXTURE.members.map((m) => ({ id: m.id, name: m.name, ...(m.timezone ? { timezone: m.timezone } : {}) })),
+      FIXTURE.late.joinedOn,
+    );
   } finally {
     db.close();
   }

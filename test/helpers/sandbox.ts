@@ -11,6 +11,7 @@ export interface LocalSandbox {
   env: Record<string, string>;
   pairbot(...args: string[]): Promise<CliResult>;
   /** Runs a command with --json, expects exit 0 and returns the parsed document. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the documents' fields freely
   json(...args: string[]): Promise<any>;
   /** Replaces the roster with these ids (used as names too). */
   writeRoster(ids: string[]): void;

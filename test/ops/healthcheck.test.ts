@@ -114,7 +114,9 @@ describe('ping', () => {
   });
 
   it('builds /start and /<code> URLs on the path, keeping the query', () => {
-    expect(pingUrl('https://hc-ping.com/key/pairbot-{command}?create=1', 'collect-feedback', 'start')).toBe('https://hc-ping.com/key/pairbot-collect-feedback/start?create=1');
+    expect(pingUrl('https://hc-ping.com/key/pairbot-{command}?create=1', 'collect-feedback', 'start')).toBe(
+      'https://hc-ping.com/key/pairbot-collect-feedback/start?create=1',
+    );
     expect(pingUrl('https://hc-ping.com/uuid/', 'pair', 0)).toBe('https://hc-ping.com/uuid/');
     expect(pingUrl('https://hc-ping.com/uuid', 'pair', 3)).toBe('https://hc-ping.com/uuid/3');
   });

@@ -8,7 +8,10 @@ const ROOT = dirname(dirname(BIN));
 
 /** npm with the user's HOME (its cache), asynchronously so the test runner keeps answering. */
 function npm(args: string[], cwd: string) {
-  return runProgram('npm', args, { cwd, env: { HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  return runProgram('npm', args, {
+    cwd,
+    env: { HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
 }
 
 /**
@@ -35,14 +38,31 @@ describe('the npm package', () => {
     expect(installed.code, installed.stderr).toBe(0);
     const release = join(app, 'node_modules', 'better-sqlite3', 'build', 'Release');
     mkdirSync(release, { recursive: true });
-    copyFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), join(release, 'better_sqlite3.node'));
+    copyFileSync(
+      join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+      join(release, 'better_sqlite3.node'),
+    );
   }, 600_000);
   afterAll(() => cleanup?.());
 
-  const pairbot = (...args: string[]) => runProgram(join(app, 'node_modules', '.bin', 'pairbot'), args, { cwd: app, env: { PAIRBOT_ROSTER: join(app, 'node_modules', 'pairbot', 'examples', 'roster.csv') } });
+  const pairbot = (...args: string[]) =>
+    runProgram(join(app, 'node_modules', '.bin', 'pairbot'), args, {
+      cwd: app,
+      env: { PAIRBOT_ROSTER: join(app, 'node_modules', 'pairbot', 'examples', 'roster.csv') },
+    });
 
   it('holds the built CLI, the scheduler and the examples, and no sources or tests', () => {
-    for (const f of ['bin/pairbot.js', 'dist/src/main.js', 'dist/src/scheduler.js', 'dist/build-info.json', 'examples/roster.csv', 'package.json', 'README.md', 'LICENSE']) expect(files).toContain(f);
+    for (const f of [
+      'bin/pairbot.js',
+      'dist/src/main.js',
+      'dist/src/scheduler.js',
+      'dist/build-info.json',
+      'examples/roster.csv',
+      'package.json',
+      'README.md',
+      'LICENSE',
+    ])
+      expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test/'))).toEqual([]);
   });
 

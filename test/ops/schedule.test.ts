@@ -41,9 +41,18 @@ describe('pairbot crontab', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
-    expect(r.stdout).toContain(`0 9 * * *       cd '/srv/my pairbot' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`);
+    expect(r.stdout).toContain(
+      `0 9 * * *       cd '/srv/my pairbot' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`,
+    );
     expect(r.stdout).not.toMatch(/>>/);
-    expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual(['optout', 'collect-feedback', 'prune', 'pair', 'pair', 'inbox']);
+    expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual([
+      'optout',
+      'collect-feedback',
+      'prune',
+      'pair',
+      'pair',
+      'inbox',
+    ]);
   });
 
   it('a bad setting is exit 2 naming it, printing no crontab', async () => {
@@ -105,7 +114,17 @@ describe('the container schedules itself (checked without a Docker engine)', () 
 
   it('docker-compose.yml and the Dockerfile name the paths the image has', () => {
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { env_file?: string; environment?: Record<string, string>; volumes?: string[]; command?: string[]; init?: boolean; restart?: string }>;
+      services: Record<
+        string,
+        {
+          env_file?: string;
+          environment?: Record<string, string>;
+          volumes?: string[];
+          command?: string[];
+          init?: boolean;
+          restart?: string;
+        }
+      >;
       volumes: Record<string, unknown>;
     };
     const service = compose.services.pairbot!;

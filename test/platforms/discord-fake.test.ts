@@ -31,11 +31,15 @@ function missingFields(value: unknown, name: string): string[] {
 
 describe('fake Discord answers with the documented shapes', () => {
   let fake: FakeDiscord;
+  // biome-ignore lint/suspicious/noExplicitAny: the fake answers many shapes; tests read fields freely
   let call: (path: string, init?: RequestInit) => Promise<{ status: number; body: any; headers: Headers }>;
   beforeEach(async () => {
     fake = await FakeDiscord.start();
     call = async (path, init = {}) => {
-      const res = await fetch(fake.apiUrl + path, { ...init, headers: { authorization: `Bot ${fake.token}`, 'content-type': 'application/json' } });
+      const res = await fetch(fake.apiUrl + path, {
+        ...init,
+        headers: { authorization: `Bot ${fake.token}`, 'content-type': 'application/json' },
+      });
       return { status: res.status, body: res.status === 204 ? undefined : await res.json(), headers: res.headers };
     };
   });
@@ -54,7 +58,9 @@ describe('fake Discord answers with the documented shapes', () => {
     missing.push(...missingFields(dm, 'PrivateChannelResponse'));
     const message = (await call(`/channels/${dm.id}/messages`, { method: 'POST', body: JSON.stringify({ content: 'hi' }) })).body;
     missing.push(...missingFields(message, 'MessageResponse'));
-    expect((await call(`/channels/${dm.id}/messages/${message.id}/reactions/${encodeURIComponent('✅')}/@me`, { method: 'PUT' })).status).toBe(204);
+    expect(
+      (await call(`/channels/${dm.id}/messages/${message.id}/reactions/${encodeURIComponent('✅')}/@me`, { method: 'PUT' })).status,
+    ).toBe(204);
     const read = (await call(`/channels/${dm.id}/messages/${message.id}`)).body;
     missing.push(...missingFields(read.reactions[0], 'MessageReactionResponse'));
     const reactors = (await call(`/channels/${dm.id}/messages/${message.id}/reactions/${encodeURIComponent('✅')}`)).body;
@@ -85,7 +91,8 @@ describe('fake Discord answers with the documented shapes', () => {
     const refused = await call(`/channels/${dmClosed.id}/messages`, { method: 'POST', body: JSON.stringify({ content: 'hi' }) });
     expect(refused).toMatchObject({ status: 403, body: { code: 50007 } });
     const dm = (await call('/users/@me/channels', { method: 'POST', body: JSON.stringify({ recipient_id: open!.id }) })).body;
-    const send = () => call(`/channels/${dm.id}/messages`, { method: 'POST', body: JSON.stringify({ content: 'hi', nonce: 'n1', enforce_nonce: true }) });
+    const send = () =>
+      call(`/channels/${dm.id}/messages`, { method: 'POST', body: JSON.stringify({ content: 'hi', nonce: 'n1', enforce_nonce: true }) });
     const first = await send();
     const second = await send();
     expect(second.body.id).toBe(first.body.id);

@@ -75,7 +75,13 @@ runPlatformContract('discord (fake server)', async () => {
 });
 
 describe('discord settings', () => {
-  const full = { token: 'secret-token-1234', guildId: '111111111111111111', roleId: '222222222222222222', channelId: '333333333333333333', apiUrl: 'http://127.0.0.1:9/api/v10' };
+  const full = {
+    token: 'secret-token-1234',
+    guildId: '111111111111111111',
+    roleId: '222222222222222222',
+    channelId: '333333333333333333',
+    apiUrl: 'http://127.0.0.1:9/api/v10',
+  };
   const log = { debug() {}, info() {}, warn() {} };
 
   it.each([
@@ -95,8 +101,14 @@ describe('discord settings', () => {
 
   it('reads the wait of a 429 from the body first, then the headers', () => {
     const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowerCase()] ?? null });
-    expect(discordRateLimitWait(headers({ 'retry-after': '2' }), '{"retry_after":1.234,"global":true}')).toEqual({ waitMs: 1234, global: true });
-    expect(discordRateLimitWait(headers({ 'retry-after': '2', 'x-ratelimit-reset-after': '1.5' }), 'busy')).toEqual({ waitMs: 1500, global: false });
+    expect(discordRateLimitWait(headers({ 'retry-after': '2' }), '{"retry_after":1.234,"global":true}')).toEqual({
+      waitMs: 1234,
+      global: true,
+    });
+    expect(discordRateLimitWait(headers({ 'retry-after': '2', 'x-ratelimit-reset-after': '1.5' }), 'busy')).toEqual({
+      waitMs: 1500,
+      global: false,
+    });
     expect(discordRateLimitWait(headers({ 'retry-after': '3', 'x-ratelimit-global': 'true' }), '')).toEqual({ waitMs: 3000, global: true });
     expect(discordRateLimitWait(headers({}), '').waitMs).toBeUndefined();
   });
@@ -151,7 +163,9 @@ describe('discord adapter against the fake server', () => {
       const apiUrl = h.fake.apiUrl;
       await h.fake.close();
       const platform = createDiscordPlatform(
-        { discord: { token: 't0ken', guildId: '111111111111111111', roleId: '222222222222222222', channelId: '333333333333333333', apiUrl } },
+        {
+          discord: { token: 't0ken', guildId: '111111111111111111', roleId: '222222222222222222', channelId: '333333333333333333', apiUrl },
+        },
         { debug() {}, info() {}, warn() {} },
         { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } },
       );
@@ -226,7 +240,11 @@ describe('discord adapter against the fake server', () => {
       expect(new Set(creates.map((r) => (r.body as { nonce: string }).nonce)).size).toBe(3);
       expect(creates).toHaveLength(3);
       for (const r of creates) {
-        expect(r.body).toMatchObject({ allowed_mentions: { parse: [], users: [a!.id, b!.id, c!.id] }, enforce_nonce: true, nonce: expect.stringMatching(/^pb[0-9a-z]{1,23}$/) });
+        expect(r.body).toMatchObject({
+          allowed_mentions: { parse: [], users: [a!.id, b!.id, c!.id] },
+          enforce_nonce: true,
+          nonce: expect.stringMatching(/^pb[0-9a-z]{1,23}$/),
+        });
       }
     });
 
@@ -265,7 +283,11 @@ describe('discord adapter against the fake server', () => {
       const post = await h.platform.postToChannel({ text: 'Pairing on Monday @everyone', key: 'outbox-2' });
       await h.platform.addReactions(post, ['skip']);
       const create = h.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${h.fake.channel.id}/messages`);
-      expect(create?.body).toMatchObject({ allowed_mentions: { parse: [], users: [] }, nonce: expect.stringMatching(/^pb/), enforce_nonce: true });
+      expect(create?.body).toMatchObject({
+        allowed_mentions: { parse: [], users: [] },
+        nonce: expect.stringMatching(/^pb/),
+        enforce_nonce: true,
+      });
       expect(await h.platform.readReactions(post)).toEqual([]);
       for (const p of people.slice(0, 120)) h.fake.react(p.id, post.id, '❌');
       h.fake.react(people[125]!.id, post.id, '👍');

@@ -6,7 +6,10 @@ import { FakeMattermost } from '../fakes/mattermost.js';
 describe('fake Mattermost server', () => {
   let fake: FakeMattermost;
   const api = (path: string, init: RequestInit = {}, token: string | null = fake.token) =>
-    fetch(`${fake.url}/api/v4${path}`, { ...init, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/json' } });
+    fetch(`${fake.url}/api/v4${path}`, {
+      ...init,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/json' },
+    });
 
   beforeEach(async () => {
     fake = await FakeMattermost.start();
@@ -66,7 +69,11 @@ describe('fake Mattermost server', () => {
   });
 
   it('answers a repeated post create with the same pending_post_id with the first post', async () => {
-    const create = () => api('/posts', { method: 'POST', body: JSON.stringify({ channel_id: fake.channel.id, message: 'hi', pending_post_id: `${fake.bot.id}:1` }) });
+    const create = () =>
+      api('/posts', {
+        method: 'POST',
+        body: JSON.stringify({ channel_id: fake.channel.id, message: 'hi', pending_post_id: `${fake.bot.id}:1` }),
+      });
     const a = (await (await create()).json()) as { id: string };
     const b = (await (await create()).json()) as { id: string };
     expect(b.id).toBe(a.id);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../src/errors.js';
-import { backoffDelay, describeNetworkError, rateLimitWaitMs, Retrier, type AttemptOutcome, type RetryPolicy } from '../../src/platforms/http-retry.js';
+import {
+  backoffDelay,
+  describeNetworkError,
+  rateLimitWaitMs,
+  Retrier,
+  type AttemptOutcome,
+  type RetryPolicy,
+} from '../../src/platforms/http-retry.js';
 
 /** The retry policy under the Mattermost adapter (written to be shared with Discord's). */
 
@@ -38,9 +45,17 @@ describe('backoffDelay', () => {
 describe('describeNetworkError', () => {
   it('recognises timeouts and undici network failures, and nothing else', () => {
     expect(describeNetworkError(new DOMException('timed out', 'TimeoutError'))).toBe('request timed out');
-    expect(describeNetworkError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }))).toBe('network error ECONNRESET');
-    expect(describeNetworkError(new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }))).toBe('network error UND_ERR_SOCKET');
-    expect(describeNetworkError(new Error('Received invalid response', { cause: new DOMException('x', 'TimeoutError') }))).toBe('request timed out');
+    expect(
+      describeNetworkError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) })),
+    ).toBe('network error ECONNRESET');
+    expect(
+      describeNetworkError(
+        new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }),
+      ),
+    ).toBe('network error UND_ERR_SOCKET');
+    expect(describeNetworkError(new Error('Received invalid response', { cause: new DOMException('x', 'TimeoutError') }))).toBe(
+      'request timed out',
+    );
     expect(describeNetworkError(new TypeError('Cannot read properties of undefined'))).toBeUndefined();
     expect(describeNetworkError(new Error('HTTP 400'))).toBeUndefined();
   });
@@ -81,14 +96,19 @@ describe('Retrier', () => {
 
   it('retries transient failures with backoff, then returns the value', async () => {
     const { policy: p, waits } = policy();
-    const value = await new Retrier('test', p, quiet).run('GET /x', sequence<number>([{ kind: 'transient', detail: 'HTTP 502' }, new TypeError('fetch failed'), { kind: 'done', value: 42 }]));
+    const value = await new Retrier('test', p, quiet).run(
+      'GET /x',
+      sequence<number>([{ kind: 'transient', detail: 'HTTP 502' }, new TypeError('fetch failed'), { kind: 'done', value: 42 }]),
+    );
     expect(value).toBe(42);
     expect(waits).toEqual([100, 200]);
   });
 
   it('gives up after maxAttempts with a transient PlatformError naming the request', async () => {
     const { policy: p } = policy();
-    const err = await new Retrier('test', p, quiet).run('GET /x', sequence<number>([{ kind: 'transient', detail: 'HTTP 503' }])).catch((e: unknown) => e);
+    const err = await new Retrier('test', p, quiet)
+      .run('GET /x', sequence<number>([{ kind: 'transient', detail: 'HTTP 503' }]))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).transient).toBe(true);
     expect((err as Error).message).toBe('[test] GET /x failed: HTTP 503 (3 attempts)');
@@ -96,7 +116,9 @@ describe('Retrier', () => {
 
   it('waits out rate limits as told, a bounded number of times', async () => {
     const { policy: p, waits } = policy();
-    const err = await new Retrier('test', p, quiet).run('POST /y', sequence<number>([{ kind: 'rate-limited', waitMs: 700, detail: 'HTTP 429' }])).catch((e: unknown) => e);
+    const err = await new Retrier('test', p, quiet)
+      .run('POST /y', sequence<number>([{ kind: 'rate-limited', waitMs: 700, detail: 'HTTP 429' }]))
+      .catch((e: unknown) => e);
     expect(waits).toEqual([700, 700]);
     expect((err as Error).message).toMatch(/HTTP 429, still after 2 waits/);
   });
@@ -104,8 +126,22 @@ describe('Retrier', () => {
   it('shares one retry-time budget across every request of the run', async () => {
     const { policy: p, waits } = policy({ totalRetryMs: 1000 });
     const retrier = new Retrier('test', p, quiet);
-    await retrier.run('a', sequence<number>([{ kind: 'rate-limited', waitMs: 600, detail: 'HTTP 429' }, { kind: 'done', value: 1 }]));
-    const err = await retrier.run('b', sequence<number>([{ kind: 'rate-limited', waitMs: 600, detail: 'HTTP 429' }, { kind: 'done', value: 1 }])).catch((e: unknown) => e);
+    await retrier.run(
+      'a',
+      sequence<number>([
+        { kind: 'rate-limited', waitMs: 600, detail: 'HTTP 429' },
+        { kind: 'done', value: 1 },
+      ]),
+    );
+    const err = await retrier
+      .run(
+        'b',
+        sequence<number>([
+          { kind: 'rate-limited', waitMs: 600, detail: 'HTTP 429' },
+          { kind: 'done', value: 1 },
+        ]),
+      )
+      .catch((e: unknown) => e);
     expect(waits).toEqual([600]);
     expect((err as Error).message).toMatch(/retry time limit of 1 s for this run is used up/);
     expect(retrier.retryTimeMs).toBe(600);

@@ -22,7 +22,14 @@ async function start(opts: { token?: string; team?: string; channel?: string; re
   const logs: string[] = [];
   const log = { debug: (m: string) => logs.push(m), info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
   const platform = createMattermostPlatform(
-    { mattermost: { url: fake.url, token: opts.token ?? fake.token, team: opts.team ?? 'community', channel: opts.channel ?? 'coffee-pairs' } },
+    {
+      mattermost: {
+        url: fake.url,
+        token: opts.token ?? fake.token,
+        team: opts.team ?? 'community',
+        channel: opts.channel ?? 'coffee-pairs',
+      },
+    },
     log,
     {
       retry: {
@@ -73,7 +80,9 @@ describe('mattermost settings', () => {
   it('refuses a URL holding credentials, without echoing them', () => {
     const settings = { ...full, url: 'https://bot:hunter2@chat.example.com' };
     expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(UsageError);
-    expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(/^MATTERMOST_URL: must not contain a user name or password/);
+    expect(() => createMattermostPlatform({ mattermost: settings }, log)).toThrow(
+      /^MATTERMOST_URL: must not contain a user name or password/,
+    );
     try {
       createMattermostPlatform({ mattermost: settings }, log);
     } catch (err) {
@@ -82,7 +91,9 @@ describe('mattermost settings', () => {
   });
 
   it('refuses a display name where the channel name belongs, and accepts ~name', () => {
-    expect(() => createMattermostPlatform({ mattermost: { ...full, channel: 'Coffee Pairs' } }, log)).toThrow(/MATTERMOST_CHANNEL: expected the channel name/);
+    expect(() => createMattermostPlatform({ mattermost: { ...full, channel: 'Coffee Pairs' } }, log)).toThrow(
+      /MATTERMOST_CHANNEL: expected the channel name/,
+    );
     expect(() => createMattermostPlatform({ mattermost: { ...full, channel: '~coffee-pairs' } }, log)).not.toThrow();
   });
 });
@@ -149,9 +160,13 @@ describe('mattermost adapter against the fake server', () => {
     it('fails as a transient PlatformError when the server cannot be reached', async () => {
       const url = h.fake.url;
       await h.fake.close();
-      const platform = createMattermostPlatform({ mattermost: { url, token: 't0ken', team: 'community', channel: 'coffee-pairs' } }, { debug() {}, info() {}, warn() {} }, {
-        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-      });
+      const platform = createMattermostPlatform(
+        { mattermost: { url, token: 't0ken', team: 'community', channel: 'coffee-pairs' } },
+        { debug() {}, info() {}, warn() {} },
+        {
+          retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+        },
+      );
       const err = await platform.connect().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
       expect((err as PlatformError).transient).toBe(true);
@@ -265,7 +280,10 @@ describe('mattermost adapter against the fake server', () => {
       ]);
 
       // A later run (a new adapter) finds the same group channel through the server.
-      const again = createMattermostPlatform({ mattermost: { url: h.fake.url, token: h.fake.token, team: 'community', channel: 'coffee-pairs' } }, { debug() {}, info() {}, warn() {} });
+      const again = createMattermostPlatform(
+        { mattermost: { url: h.fake.url, token: h.fake.token, team: 'community', channel: 'coffee-pairs' } },
+        { debug() {}, info() {}, warn() {} },
+      );
       const third = recorder();
       await again.sendToGroup({ memberIds: pair, text: 'reminder' }, new Set(), third.record);
       expect(third.parts[0]!.post.conversationId).toBe(intro.parts[0]!.post.conversationId);
@@ -409,7 +427,10 @@ describe('mattermost adapter against the fake server', () => {
       const p = await start({ retry: { now: () => pinned } });
       try {
         p.fake.now = () => pinned;
-        p.fake.inject({ kind: 'rate-limit', waitSeconds: 3, reset: 'epoch', retryAfter: false }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
+        p.fake.inject(
+          { kind: 'rate-limit', waitSeconds: 3, reset: 'epoch', retryAfter: false },
+          { method: 'POST', path: /^\/api\/v4\/posts$/ },
+        );
         const ref = await p.platform.postToChannel({ text: 'hello' });
         expect(p.waits).toEqual([3000]);
         expect(p.fake.postsIn(ref.conversationId)).toHaveLength(1);
@@ -475,7 +496,9 @@ describe('mattermost adapter against the fake server', () => {
         const [a, b] = p.fake.addUsers(2);
         p.fake.inject({ kind: 'latency', ms: 300, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/, times: 5 });
         const { parts, record } = recorder();
-        await p.platform.sendToGroup({ memberIds: [a!.id, b!.id], text: 'intro', key: 'outbox-1' }, new Set(), record).catch(() => undefined);
+        await p.platform
+          .sendToGroup({ memberIds: [a!.id, b!.id], text: 'intro', key: 'outbox-1' }, new Set(), record)
+          .catch(() => undefined);
         expect(p.fake.botMessages()).toHaveLength(1);
         expect(parts.length).toBeLessThanOrEqual(1);
       } finally {
@@ -487,7 +510,9 @@ describe('mattermost adapter against the fake server', () => {
       h.fake.inject({ kind: 'rate-limit', waitSeconds: 3600, reset: 'none' }, { method: 'GET', path: /^\/api\/v4\/users$/ });
       const err = await h.platform.listMembers().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
-      expect((err as Error).message).toMatch(/rate limited by the server \(HTTP 429\): the server asked to wait 1 h, beyond the retry time limit of 120 s for this run/);
+      expect((err as Error).message).toMatch(
+        /rate limited by the server \(HTTP 429\): the server asked to wait 1 h, beyond the retry time limit of 120 s for this run/,
+      );
       expect(h.waits).toEqual([]);
     });
 

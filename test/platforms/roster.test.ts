@@ -26,7 +26,9 @@ describe('readRoster', () => {
     const text = 'id,name,timezone\r\nu1,"ann\nof two lines",UTC\r\n\r\nu2,ben,\nu3,cy\n';
     expect(() => readRoster(file('m.csv', text))).toThrow(/^m.csv: line 6: expected 3 fields, found 2$/);
     expect(readRoster(file('n.csv', 'id,name,timezone\nu1,"ann\nof two lines",UTC\ru2,ben,\n')).map((u) => u.id)).toEqual(['u1', 'u2']);
-    expect(() => readRoster(file('o.csv', 'id,name,timezone\nu1,ann,UTC\nu2,"ben,UTC\n'))).toThrow(/^o.csv: line 3: not valid CSV: Quote Not Closed/);
+    expect(() => readRoster(file('o.csv', 'id,name,timezone\nu1,ann,UTC\nu2,"ben,UTC\n'))).toThrow(
+      /^o.csv: line 3: not valid CSV: Quote Not Closed/,
+    );
   });
 
   it('reads a JSON array', () => {
@@ -53,10 +55,16 @@ describe('readRoster', () => {
   it('refuses a JSON id, name or time zone that is not a string, naming the line', () => {
     const roster = '[\n  {"id": "u1", "name": "ann"},\n  {"id": "u2",\n   "name": ["x"]},\n  {"id": 7, "name": "cy"}\n]\n';
     expect(() => readRoster(file('g.json', roster))).toThrow(/^g.json: line 3 \(entry 2\): "name" must be a string, got an array$/);
-    expect(() => readRoster(file('h.json', '[{"id": "u1", "name": "ann"},\n {"id": 7, "name": "cy"}]'))).toThrow(/^h.json: line 2 \(entry 2\): "id" must be a string, got number 7$/);
-    expect(() => readRoster(file('i.json', '[{"id": "u1", "name": "ann", "team": {"a": 1}}]'))).toThrow(/i.json: line 1 \(entry 1\): "team" must be a string or number, got an object/);
+    expect(() => readRoster(file('h.json', '[{"id": "u1", "name": "ann"},\n {"id": 7, "name": "cy"}]'))).toThrow(
+      /^h.json: line 2 \(entry 2\): "id" must be a string, got number 7$/,
+    );
+    expect(() => readRoster(file('i.json', '[{"id": "u1", "name": "ann", "team": {"a": 1}}]'))).toThrow(
+      /i.json: line 1 \(entry 1\): "team" must be a string or number, got an object/,
+    );
     expect(() => readRoster(file('j.json', '[\n "a \\" [x", \n 3]'))).toThrow(/j.json: line 2 \(entry 1\): expected an object/);
-    expect(() => readRoster(file('k.json', '[{"id": "a", "name": "b"}, \n\n 3]'))).toThrow(/k.json: line 3 \(entry 2\): expected an object/);
+    expect(() => readRoster(file('k.json', '[{"id": "a", "name": "b"}, \n\n 3]'))).toThrow(
+      /k.json: line 3 \(entry 2\): expected an object/,
+    );
   });
 
   it('strips control and bidirectional-override characters from names', () => {

@@ -18,8 +18,28 @@ describe('database', () => {
     const db = openDatabase(path);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(['feedback', 'group_icebreakers', 'group_members', 'group_threads', 'groups', 'inbox_cursors', 'inbox_handled', 'inbox_runs', 'locks', 'members', 'outbox', 'posts', 'preferences', 'programs', 'round_exclusions', 'rounds', 'skips']);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (t) => t.name,
+    );
+    expect(tables).toEqual([
+      'feedback',
+      'group_icebreakers',
+      'group_members',
+      'group_threads',
+      'groups',
+      'inbox_cursors',
+      'inbox_handled',
+      'inbox_runs',
+      'locks',
+      'members',
+      'outbox',
+      'posts',
+      'preferences',
+      'programs',
+      'round_exclusions',
+      'rounds',
+      'skips',
+    ]);
     db.close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });

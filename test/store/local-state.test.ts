@@ -19,7 +19,17 @@ const LEGACY = {
   version: 1,
   nextId: 3,
   posts: [
-    { id: 'p1', conversation: 'channel', recipients: [], text: 'React ❌ to skip', at: '2026-11-21T12:00:00.000Z', reactions: [{ userId: 'pairbot', emoji: 'x' }, { userId: 'u2', emoji: 'x' }] },
+    {
+      id: 'p1',
+      conversation: 'channel',
+      recipients: [],
+      text: 'React ❌ to skip',
+      at: '2026-11-21T12:00:00.000Z',
+      reactions: [
+        { userId: 'pairbot', emoji: 'x' },
+        { userId: 'u2', emoji: 'x' },
+      ],
+    },
     { id: 'p2', conversation: 'group:u1,u3', recipients: ['u1', 'u3'], text: 'Meet @u3', at: '2026-11-23T12:00:00.000Z', reactions: [] },
   ] satisfies LocalPost[],
   removed: ['u4'],

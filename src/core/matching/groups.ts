@@ -72,7 +72,7 @@ export function formLargeGroups(model: PairModel, k: number): Grouping {
     const unassigned: number[] = [];
     for (let v = 0; v < n; v++) if (where[v] === -1) unassigned.push(v);
     if (unassigned.length === 0) break;
-    assignLayer(model, groups, open, unassigned, where, neighbours, groupGain, random);
+    assignLayer(groups, open, unassigned, where, neighbours, groupGain, random);
   }
 
   // Anyone left (constraints): a group with a vacancy, possibly after moving someone out
@@ -155,7 +155,6 @@ function placeWithRepair(model: PairModel, v: number, groups: number[][], sizes:
 
 /** Give each open group one more member: bipartite max-weight matching (greedy when huge). */
 function assignLayer(
-  model: PairModel,
   groups: number[][],
   open: number[],
   unassigned: number[],
@@ -306,8 +305,7 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
       // Members without a repeat only look at their sparse neighbours' groups.
       if (fullScan && !conflicted(x)) {
         partners.length = 0;
-        for (const c of neighbours(x))
-          if (where[c] !== -1) for (const y of groups[where[c]!]!) if (where[y] !== where[x]) partners.push(y);
+        for (const c of neighbours(x)) if (where[c] !== -1) for (const y of groups[where[c]!]!) if (where[y] !== where[x]) partners.push(y);
       } else partnersOf(x, partners);
       let bestY = -1;
       let bestD = 0;

@@ -17,18 +17,18 @@ import type { MatchRequest } from '../matching-types.js';
  *   4 when a time zone is unknown);
  * - attribute rule: `ATTRIBUTE` points when the rule (mix / within) is satisfied.
  */
-export const PREFER_BONUS = 2 ** 40;
-export const REPEAT_COST = 2 ** 26;
+const PREFER_BONUS = 2 ** 40;
+const REPEAT_COST = 2 ** 26;
 const RECENCY = 24;
-export const ATTRIBUTE_BONUS = 4;
-export const UNKNOWN_TZ_HOURS = 4;
+const ATTRIBUTE_BONUS = 4;
+const UNKNOWN_TZ_HOURS = 4;
 const WORK_START_MINUTES = 9 * 60;
 const WORK_MINUTES = 8 * 60;
 const DAY_MINUTES = 24 * 60;
 
 /** Cost of one past meeting `age` periods ago. */
 export function meetingCost(age: number): number {
-  const a = age > 0 ? age : 0;
+  const a = Math.max(age, 0);
   return REPEAT_COST + Math.round((REPEAT_COST * RECENCY) / ((a + 1) * (a + 1)));
 }
 
@@ -49,7 +49,7 @@ export function workingHoursOverlap(offsetA: number, offsetB: number): number {
 }
 
 /** Seeded 32-bit mixing, used for tie-breaking orders and sampling. */
-export function mix32(x: number): number {
+function mix32(x: number): number {
   let h = x | 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);

@@ -84,7 +84,12 @@ export function candidateNeighbours(model: PairModel): { start: Int32Array; adj:
  * Adjacency lists (compressed: `adj[start[v]..start[v+1]]` are v's neighbours) of the
  * given edge ids, each list in the order the edges are given.
  */
-function adjacency(n: number, from: ArrayLike<number>, to: ArrayLike<number>, edges: Iterable<number>): { start: Int32Array; adj: Int32Array } {
+function adjacency(
+  n: number,
+  from: ArrayLike<number>,
+  to: ArrayLike<number>,
+  edges: Iterable<number>,
+): { start: Int32Array; adj: Int32Array } {
   const ids = [...edges];
   const deg = new Int32Array(n + 1);
   for (const e of ids) {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { certifiedSlack, maxWeightMatching, type WeightedGraph } from '../../../src/core/matching/blossom.js';
 import { seededRandom } from '../../../src/core/random.js';
 
-
 function graphOf(n: number, edges: [number, number, number][]): WeightedGraph {
   return {
     n,
@@ -21,8 +20,7 @@ function bruteForce(n: number, edges: [number, number, number][], maxCard: boole
   }
   const used = new Array<boolean>(n).fill(false);
   let best = { size: -1, weight: -Infinity };
-  const better = (s: number, w: number): boolean =>
-    maxCard ? s > best.size || (s === best.size && w > best.weight) : w > best.weight;
+  const better = (s: number, w: number): boolean => (maxCard ? s > best.size || (s === best.size && w > best.weight) : w > best.weight);
   const go = (v: number, size: number, weight: number): void => {
     while (v < n && used[v]) v++;
     if (v >= n) {
@@ -95,11 +93,68 @@ describe('maxWeightMatching (blossom) against exhaustive search', () => {
     // Blossom with an S-blossom that must be relabelled, and a T-blossom expansion
     // (fixtures from the literature on Galil's algorithm).
     const cases: { n: number; edges: [number, number, number][] }[] = [
-      { n: 5, edges: [[1, 2, 8], [1, 3, 9], [2, 3, 10], [3, 4, 7]] },
-      { n: 7, edges: [[1, 2, 8], [1, 3, 9], [2, 3, 10], [3, 4, 7], [1, 6, 5], [4, 5, 6]] },
-      { n: 9, edges: [[1, 2, 23], [1, 5, 22], [1, 6, 15], [2, 3, 25], [3, 4, 22], [4, 5, 25], [4, 8, 14], [5, 7, 13]] },
-      { n: 9, edges: [[1, 2, 19], [1, 3, 20], [1, 8, 8], [2, 3, 25], [2, 4, 18], [3, 5, 18], [4, 5, 13], [4, 7, 7], [5, 6, 7]] },
-      { n: 11, edges: [[1, 2, 45], [1, 5, 45], [2, 3, 50], [3, 4, 45], [4, 5, 50], [1, 6, 30], [3, 9, 35], [4, 8, 35], [5, 7, 26], [9, 10, 5]] },
+      {
+        n: 5,
+        edges: [
+          [1, 2, 8],
+          [1, 3, 9],
+          [2, 3, 10],
+          [3, 4, 7],
+        ],
+      },
+      {
+        n: 7,
+        edges: [
+          [1, 2, 8],
+          [1, 3, 9],
+          [2, 3, 10],
+          [3, 4, 7],
+          [1, 6, 5],
+          [4, 5, 6],
+        ],
+      },
+      {
+        n: 9,
+        edges: [
+          [1, 2, 23],
+          [1, 5, 22],
+          [1, 6, 15],
+          [2, 3, 25],
+          [3, 4, 22],
+          [4, 5, 25],
+          [4, 8, 14],
+          [5, 7, 13],
+        ],
+      },
+      {
+        n: 9,
+        edges: [
+          [1, 2, 19],
+          [1, 3, 20],
+          [1, 8, 8],
+          [2, 3, 25],
+          [2, 4, 18],
+          [3, 5, 18],
+          [4, 5, 13],
+          [4, 7, 7],
+          [5, 6, 7],
+        ],
+      },
+      {
+        n: 11,
+        edges: [
+          [1, 2, 45],
+          [1, 5, 45],
+          [2, 3, 50],
+          [3, 4, 45],
+          [4, 5, 50],
+          [1, 6, 30],
+          [3, 9, 35],
+          [4, 8, 35],
+          [5, 7, 26],
+          [9, 10, 5],
+        ],
+      },
     ];
     for (const c of cases) {
       const exact = bruteForce(c.n, c.edges, false);

@@ -5,7 +5,6 @@ import { meetingCost, workingHoursOverlap } from '../../../src/core/matching/mod
 import type { Candidate, Meeting } from '../../../src/core/matching-types.js';
 import { seededRandom } from '../../../src/core/random.js';
 
-
 const people = (n: number, extra: (i: number) => Partial<Candidate> = () => ({})): Candidate[] =>
   Array.from({ length: n }, (_, i) => ({ id: `u${i}`, sitOuts: 0, ...extra(i) }));
 
@@ -208,7 +207,19 @@ describe('formGroups: preferences', () => {
     const cands = people(10, (i) => ({ utcOffsetMinutes: i % 2 === 0 ? 0 : 600 }));
     const history: Meeting[] = [{ a: 'u1', b: 'u4', age: 1 }];
     for (let seed = 1; seed <= 10; seed++) {
-      const res = formGroups(request({ candidates: cands, history, prefer: [['u1', 'u4'], ['u2', 'u9']] }, seed));
+      const res = formGroups(
+        request(
+          {
+            candidates: cands,
+            history,
+            prefer: [
+              ['u1', 'u4'],
+              ['u2', 'u9'],
+            ],
+          },
+          seed,
+        ),
+      );
       expect(pairsOf(res).has(key('u1', 'u4'))).toBe(true);
       expect(pairsOf(res).has(key('u2', 'u9'))).toBe(true);
     }
@@ -267,7 +278,14 @@ describe('formGroups: groups of k > 2', () => {
     for (let n = 2; n <= 45; n += 1)
       for (const k of [3, 4, 5]) {
         if (computeGroupSizes(n, k).length < 2 && n > 6) continue; // one big group cannot honour the avoids
-        const avoid: [string, string][] = n > 6 ? [['u0', 'u1'], ['u2', 'u3'], ['u0', 'u3']] : [];
+        const avoid: [string, string][] =
+          n > 6
+            ? [
+                ['u0', 'u1'],
+                ['u2', 'u3'],
+                ['u0', 'u3'],
+              ]
+            : [];
         const req = request({ candidates: people(n), groupSize: k, avoid }, n * 10 + k);
         const res = formGroups(req);
         expectPartition(req, res);
@@ -306,7 +324,21 @@ describe('formGroups: groups of k > 2', () => {
   it('keeps preferred pairs together and avoided pairs apart in larger groups', () => {
     for (let seed = 1; seed <= 8; seed++) {
       const res = formGroups(
-        request({ candidates: people(30), groupSize: 3, prefer: [['u1', 'u7'], ['u0', 'u29']], avoid: [['u1', 'u2'], ['u7', 'u3']] }, seed),
+        request(
+          {
+            candidates: people(30),
+            groupSize: 3,
+            prefer: [
+              ['u1', 'u7'],
+              ['u0', 'u29'],
+            ],
+            avoid: [
+              ['u1', 'u2'],
+              ['u7', 'u3'],
+            ],
+          },
+          seed,
+        ),
       );
       const pairs = pairsOf(res);
       expect(pairs.has(key('u1', 'u7'))).toBe(true);
@@ -327,9 +359,13 @@ describe('pairing engine internals', () => {
     const rnd = seededRandom(2024);
     for (let t = 0; t < 12; t++) {
       const n = 20 + Math.floor(rnd() * 180);
-      const cands = people(n, (i) => ({ utcOffsetMinutes: rnd() < 0.8 ? Math.floor(rnd() * 24) * 60 - 720 : undefined, attributes: { team: `t${i % 3}` } }));
+      const cands = people(n, (i) => ({
+        utcOffsetMinutes: rnd() < 0.8 ? Math.floor(rnd() * 24) * 60 - 720 : undefined,
+        attributes: { team: `t${i % 3}` },
+      }));
       const history: Meeting[] = [];
-      for (let r = 0; r < n * 6; r++) history.push({ a: `u${Math.floor(rnd() * n)}`, b: `u${Math.floor(rnd() * n)}`, age: Math.floor(rnd() * 40) });
+      for (let r = 0; r < n * 6; r++)
+        history.push({ a: `u${Math.floor(rnd() * n)}`, b: `u${Math.floor(rnd() * n)}`, age: Math.floor(rnd() * 40) });
       const req = request({ candidates: cands, history, odd: t % 2 ? 'triad' : 'sit-out', attributeRule: { key: 'team', mode: 'mix' } }, t);
       const { engine, exact } = comparePairingWithExact(req);
       expect(engine.gain).toBe(exact.gain);
