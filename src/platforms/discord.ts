@@ -24,6 +24,11 @@ import type {
   GroupDeliveryResult,
   GroupMessage,
   GroupThread,
+  IncomingMessage,
+  InboxBatch,
+  InboxReply,
+  InboxRequest,
+  PlaceChange,
   PlatformUser,
   PostRef,
   Reaction,
@@ -152,6 +157,10 @@ export class DiscordPlatform implements ChatPlatform {
   private readonly rest: REST;
   private readonly retrier: Retrier;
   private connecting?: Promise<Connection>;
+  /** The connection once made (for what must be said without a request, like the role's name). */
+  private connected?: Connection;
+  /** Guild members' roles read this run (moderators by PAIRBOT_ADMIN_ROLE). */
+  private readonly memberRoles = new Map<string, Promise<readonly string[]>>();
   /** Users seen in this run, for findUser and for naming people in logs. */
   private readonly users = new Map<string, APIUser>();
   /** Active threads of the program channel by name, read once per run. */
@@ -346,6 +355,107 @@ export class DiscordPlatform implements ChatPlatform {
     }
   }
 
+  /**
+   * What was written to the bot, without a gateway: the conversations the bot delivered to
+   * (its DMs, and the groups' threads) and the program channel, each read after its cursor
+   * (the last message id read), so requests grow with the conversations, not the server.
+   * DMs count whole; the channel and threads only for messages mentioning the bot.
+   */
+  async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
+    const { bot, channel } = await this.ready();
+    const conversations = new Map<string, boolean>([[channel.id, true]]);
+    for (const c of request.conversations) if (!conversations.has(c.id)) conversations.set(c.id, c.thread === true);
+    const mention = new RegExp(`<@!?${bot.id}>`);
+    const cursors = new Map<string, string>();
+    const messages: IncomingMessage[] = [];
+    const start = snowflakeAt(request.since.getTime());
+    for (const [id, shared] of conversations) {
+      const cursor = request.cursors.get(id) ?? start;
+      const what = id === channel.id ? `channel ${id}` : shared ? `thread ${id}` : 'a direct message';
+      let after = cursor;
+      let page: APIMessage[];
+      do {
+        const from = after;
+        const read = () =>
+          this.rest.get(Routes.channelMessages(id), { query: new URLSearchParams({ after: from, limit: String(MESSAGES_PER_PAGE) }) });
+        // The program channel must be readable (an error says so); a DM or thread gone since is skipped.
+        page = ((id === channel.id
+          ? await this.calls.call(`reading new messages in ${what}`, read)
+          : await this.calls.lookUp(`reading new messages in ${what}`, read)) ?? []) as APIMessage[];
+        for (const m of page) {
+          if (BigInt(m.id) > BigInt(after)) after = m.id;
+          if (m.author.id === bot.id || (m.type !== 0 && m.type !== 19)) continue;
+          this.users.set(m.author.id, m.author);
+          messages.push({
+            id: m.id,
+            conversationId: id,
+            shared,
+            toBot: !shared || mention.test(m.content) || (m.mentions ?? []).some((u) => u.id === bot.id),
+            fromId: m.author.id,
+            fromName: m.author.username,
+            fromBot: !!m.author.bot || !!m.author.system || m.webhook_id !== undefined,
+            text: m.content,
+            at: m.timestamp,
+          });
+        }
+      } while (page.length === MESSAGES_PER_PAGE);
+      cursors.set(id, after);
+    }
+    messages.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return { messages, cursors, bot: { id: bot.id, name: bot.username } };
+  }
+
+  /** Answers in the conversation, as a reply to the message, able to ping only its sender. */
+  async replyInConversation(reply: InboxReply): Promise<PostRef> {
+    await this.ready();
+    const context = 'answering a message to the bot';
+    const posted =
+      (await this.calls.call(context, () => this.findSent(reply.conversationId, reply))) ??
+      (await this.calls.call(context, () => this.createMessage(reply.conversationId, reply.text, [reply.to], reply.key, reply.replyTo)));
+    return { id: posted.id, conversationId: reply.conversationId };
+  }
+
+  /** Gives a member the program's role; holding it already changes nothing. */
+  async addMember(userId: string): Promise<PlaceChange> {
+    const { role } = await this.ready();
+    const who = this.describeUser(userId);
+    if (role.id === this.settings.guildId) return 'done';
+    try {
+      await this.calls.run(() =>
+        this.rest.put(Routes.guildMemberRole(this.settings.guildId, userId, role.id), { reason: 'pairbot: asked to join' }),
+      );
+      return 'done';
+    } catch (err) {
+      if (err instanceof DiscordAPIError && (err.status === 403 || err.code === RESTJSONErrorCodes.UnknownMember)) {
+        this.log.debug(`[discord] giving @${role.name} to ${who} is not permitted: ${err.message}`);
+        return 'not-permitted';
+      }
+      throw this.fail(`giving @${role.name} to ${who}`, err);
+    }
+  }
+
+  place(): { name: string; joinHowTo: string; leaveHowTo: string } {
+    const name = `the @${this.connected?.role.name ?? this.settings.roleId} role`;
+    return {
+      name,
+      joinHowTo: `ask a moderator to give you ${name} (Server Settings → Members), or pick it yourself if the server offers it (Channels & Roles).`,
+      leaveHowTo: `ask a moderator to take ${name} from you, or drop it yourself if the server offers it (Channels & Roles).`,
+    };
+  }
+
+  /** Whether a server member holds a role (a member gone from the server holds none). */
+  async holdsRole(userId: string, roleId: string): Promise<boolean> {
+    await this.ready();
+    let roles = this.memberRoles.get(userId);
+    if (!roles) {
+      roles = this.calls
+        .lookUp(`reading the roles of ${this.describeUser(userId)}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, userId)))
+        .then((m) => (m as APIGuildMember | undefined)?.roles ?? []);
+      this.memberRoles.set(userId, roles);
+    }
+    return (await roles).includes(roleId);
+  }
+
   async close(): Promise<void> {
     this.calls.close();
     this.rest.clearHashSweeper();
@@ -523,7 +633,8 @@ export class DiscordPlatform implements ChatPlatform {
     this.log.debug(
       `[discord] connected to ${apiUrl} as @${bot.username}; server "${guild.name}", role @${role.name}, channel #${channel.name ?? channelId}`,
     );
-    return { bot, guild, role, channel };
+    this.connected = { bot, guild, role, channel };
+    return this.connected;
   }
 
   /**
@@ -698,10 +809,17 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** A message that can ping only `users`, never @everyone, @here or roles, created at most once. */
-  private async createMessage(channelId: string, text: string, users: readonly string[], key?: string): Promise<APIMessage> {
+  private async createMessage(
+    channelId: string,
+    text: string,
+    users: readonly string[],
+    key?: string,
+    replyTo?: string,
+  ): Promise<APIMessage> {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content: contentOf(text),
-      allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS) },
+      allowed_mentions: { parse: [], users: users.slice(0, MAX_ALLOWED_USERS), replied_user: false },
+      ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
       // Discord de-duplicates nonces per author, across channels: each DM needs its own.
       nonce: messageNonce(key && `${key}:${channelId}`, text),
       enforce_nonce: true,

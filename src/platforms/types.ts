@@ -97,8 +97,8 @@ export interface IncomingMessage {
 export interface InboxRequest {
   /** Per conversation, how far earlier runs read (adapter-specific values). */
   cursors: ReadonlyMap<string, string>;
-  /** Conversations the bot delivered to (from the outbox), for platforms that cannot list them. */
-  conversations: readonly { id: string; recipients: readonly string[] }[];
+  /** Conversations the bot delivered to (from the outbox), for platforms that cannot list them; `thread`: a group's own thread. */
+  conversations: readonly { id: string; recipients: readonly string[]; thread?: boolean }[];
   /** Conversations never read before are read from this instant on. */
   since: Date;
 }

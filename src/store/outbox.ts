@@ -239,12 +239,14 @@ export function markReactionsAdded(db: DB, postRowId: number): void {
 }
 
 /** Conversations the bot delivered to, with who was in them (inbox reads these on platforms that cannot list them). */
-export function deliveredConversations(db: DB, programId: number): { id: string; recipients: string[] }[] {
+export function deliveredConversations(db: DB, programId: number): { id: string; recipients: string[]; thread: boolean }[] {
   const rows = db
     .prepare(
-      `SELECT p.conversation_id AS id, o.recipients AS recipients FROM posts p JOIN outbox o ON o.id = p.outbox_id
+      `SELECT p.conversation_id AS id, o.recipients AS recipients,
+              EXISTS (SELECT 1 FROM group_threads t WHERE t.thread_id = p.conversation_id) AS thread
+       FROM posts p JOIN outbox o ON o.id = p.outbox_id
        WHERE o.program_id = ? AND o.recipients != '[]' GROUP BY p.conversation_id`,
     )
-    .all(programId) as { id: string; recipients: string }[];
-  return rows.map((r) => ({ id: r.id, recipients: JSON.parse(r.recipients) as string[] }));
+    .all(programId) as { id: string; recipients: string; thread: number }[];
+  return rows.map((r) => ({ id: r.id, recipients: JSON.parse(r.recipients) as string[], thread: r.thread === 1 }));
 }

@@ -386,6 +386,38 @@ export class FakeDiscord {
     this.saveReaction(message, emoji, userId);
   }
 
+  /**
+   * A user writes in a channel (a DM with the bot, the program channel, a thread), as in the
+   * app: the message has their identity, and `<@id>` in it mentions that user.
+   */
+  say(userId: string, channelId: string, content: string): APIMessage {
+    const author = this.users.get(userId);
+    if (!author) throw new Error(`fake Discord: no user ${userId}`);
+    if (!this.channels.has(channelId)) throw new Error(`fake Discord: no channel ${channelId}`);
+    const at = this.clock.now();
+    const mentioned = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => this.users.get(m[1]!)).filter((u) => u !== undefined);
+    const message = {
+      type: 0,
+      content,
+      mentions: mentioned,
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      timestamp: new Date(at).toISOString(),
+      edited_timestamp: null,
+      flags: 0,
+      components: [],
+      id: newSnowflake(at),
+      channel_id: channelId,
+      author,
+      pinned: false,
+      mention_everyone: false,
+      tts: false,
+    } as unknown as APIMessage;
+    this.messages.set(message.id, message);
+    return message;
+  }
+
   /** Messages in a channel, oldest first. */
   messagesIn(channelId: string): APIMessage[] {
     return [...this.messages.values()].filter((m) => m.channel_id === channelId);
@@ -750,6 +782,18 @@ export class FakeDiscord {
       const member = this.members.get(params[1]!);
       if (!member) throw unknown(CODES.unknownMember, 'Member');
       return ok(member);
+    });
+
+    this.on('PUT', '/guilds/:guild_id/members/:user_id/roles/:role_id', ({ params }) => {
+      this.guildOf(params[0]!);
+      const member = this.members.get(params[1]!);
+      if (!member) throw unknown(CODES.unknownMember, 'Member');
+      if (!this.roles.has(params[2]!)) throw unknown(CODES.unknownRole, 'Role');
+      const top = Math.max(...this.members.get(this.bot.id)!.roles.map((r) => this.roles.get(r)?.position ?? 0));
+      if (!this.canManageRoles || top <= this.roles.get(params[2]!)!.position)
+        throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
+      if (!member.roles.includes(params[2]!)) member.roles = [...member.roles, params[2]!];
+      return { status: 204 };
     });
 
     this.on('DELETE', '/guilds/:guild_id/members/:user_id/roles/:role_id', ({ params }) => {
