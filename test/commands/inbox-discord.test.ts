@@ -35,14 +35,18 @@ describe('inbox on Discord (built CLI, fake server)', () => {
     fake.members.get(people[3]!.id)!.roles.push(mods.id);
     ({ dir, cleanup } = tempDir());
     env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db'), PAIRBOT_ADMIN_ROLE: mods.id };
-    expect((await pairbot('pair', '--seed', '3')).code).toBe(0);
   });
+  const pair = async (): Promise<void> => {
+    const r = await pairbot('pair', '--seed', '3');
+    expect(r.code, r.stderr).toBe(0);
+  };
   afterEach(async () => {
     await fake.close();
     cleanup();
   });
 
   it('answers DMs and mentions in the channel once, pinging only the sender; moderators by role; join gives the role', async () => {
+    await pair();
     const [a, b, c, mod] = people as [APIUser, APIUser, APIUser, APIUser];
     const newcomer = fake.addUser({ username: 'newcomer', withRole: false });
     const bot = `<@${fake.bot.id}>`;
@@ -85,6 +89,7 @@ describe('inbox on Discord (built CLI, fake server)', () => {
   });
 
   it('join without Manage Roles says how; leave takes the role away', async () => {
+    await pair();
     const [a] = people as [APIUser];
     const newcomer = fake.addUser({ username: 'newcomer', withRole: false });
     fake.say(a.id, dm(a), 'leave');
@@ -99,6 +104,7 @@ describe('inbox on Discord (built CLI, fake server)', () => {
   });
 
   it('a reply refused with 503: the rerun posts exactly one reply and applies nothing twice', async () => {
+    await pair();
     const [a] = people as [APIUser];
     const channel = dm(a);
     const before = botMessagesIn(channel).length;
@@ -124,5 +130,23 @@ describe('inbox on Discord (built CLI, fake server)', () => {
     } finally {
       db.close();
     }
+  });
+
+  it("thread delivery: a mention in the group's thread is answered there, members talking to each other are not", async () => {
+    env.PAIRBOT_DISCORD_DELIVERY = 'thread';
+    await pair();
+    const [thread] = fake.threadsIn(fake.channel.id);
+    expect(thread).toBeDefined();
+    const [x, y] = [...fake.threadMembers.get(thread!.id)!].filter((id) => id !== fake.bot.id) as [string, string];
+    fake.say(x, thread!.id, 'shall we meet Tuesday?');
+    fake.say(y, thread!.id, `<@${fake.bot.id}> partner`);
+    const r = await inbox();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.handled.map((h) => [h.from, h.command])).toEqual([[y, 'partner']]);
+    expect(r.report.ignored).toBe(1);
+    const answer = botMessagesIn(thread!.id).at(-1)!;
+    expect(answer.content.startsWith(`<@${y}> `)).toBe(true);
+    expect((answer.allowed_mentions as { users: string[] }).users).toEqual([y]);
+    expect((await inbox()).report.handled).toEqual([]);
   });
 });

@@ -394,12 +394,19 @@ export class FakeDiscord {
     const author = this.users.get(userId);
     if (!author) throw new Error(`fake Discord: no user ${userId}`);
     if (!this.channels.has(channelId)) throw new Error(`fake Discord: no channel ${channelId}`);
-    const at = this.clock.now();
     const mentioned = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => this.users.get(m[1]!)).filter((u) => u !== undefined);
-    const message = {
+    const message = this.newMessage(channelId, author, content, { mentions: mentioned });
+    this.messages.set(message.id, message);
+    return message;
+  }
+
+  /** A message as Discord stores it, written now by `author`. */
+  private newMessage(channelId: string, author: APIUser, content: string, extra: Record<string, unknown> = {}): APIMessage {
+    const at = this.clock.now();
+    return {
       type: 0,
       content,
-      mentions: mentioned,
+      mentions: [],
       mention_roles: [],
       attachments: [],
       embeds: [],
@@ -413,9 +420,8 @@ export class FakeDiscord {
       pinned: false,
       mention_everyone: false,
       tts: false,
+      ...extra,
     } as unknown as APIMessage;
-    this.messages.set(message.id, message);
-    return message;
   }
 
   /** Messages in a channel, oldest first. */
@@ -839,26 +845,10 @@ export class FakeDiscord {
       const at = this.clock.now();
       const seen = nonceKey ? this.nonces.get(nonceKey) : undefined;
       if (seen && at - seen.at < NONCE_TTL_MS) return ok(this.view(this.messages.get(seen.messageId)!));
-      const message = {
-        type: 0,
-        content: input.content,
-        mentions: [],
-        mention_roles: [],
-        attachments: [],
-        embeds: [],
-        timestamp: new Date(at).toISOString(),
-        edited_timestamp: null,
-        flags: 0,
-        components: [],
-        id: newSnowflake(at),
-        channel_id: channel.id,
-        author: this.bot,
-        pinned: false,
-        mention_everyone: false,
-        tts: false,
+      const message = this.newMessage(channel.id, this.bot, input.content, {
         ...(typeof input.nonce === 'string' ? { nonce: input.nonce } : {}),
         allowed_mentions: input.allowed_mentions,
-      } as unknown as APIMessage & { allowed_mentions?: unknown };
+      }) as APIMessage & { allowed_mentions?: unknown };
       this.messages.set(message.id, message);
       if (nonceKey) this.nonces.set(nonceKey, { messageId: message.id, at });
       return ok(this.view(message));
