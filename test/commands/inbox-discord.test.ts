@@ -88,7 +88,7 @@ describe('inbox on Discord (built CLI, fake server)', () => {
     expect(fake.requestCount({ method: 'POST' })).toBe(0);
   });
 
-  it('join without Manage Roles says how; leave takes the role away', async () => {
+  it('join without Manage Roles says how; leave takes the role away; a moderator kicks by <@id>', async () => {
     await pair();
     const [a] = people as [APIUser];
     const newcomer = fake.addUser({ username: 'newcomer', withRole: false });
@@ -101,6 +101,18 @@ describe('inbox on Discord (built CLI, fake server)', () => {
     expect(r.report.handled.map((h) => [h.command, h.ok])).toEqual([['join', false]]);
     expect(fake.hasRole(newcomer.id)).toBe(false);
     expect(botMessagesIn(fake.channel.id).at(-1)!.content).toContain('ask a moderator to give you the @\u200bcoffee role');
+
+    // A moderator (by PAIRBOT_ADMIN_ROLE) names someone as Discord writes a mention.
+    const [, b, , mod] = people as [APIUser, APIUser, APIUser, APIUser];
+    fake.say(mod.id, dm(mod), `kick <@${b.id}>`);
+    const kicked = await inbox();
+    expect(kicked.report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([[mod.id, 'kick', true]]);
+    const db = new Database(join(dir, 'data', 'pairbot.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT state FROM members WHERE user_id = ?').get(b.id)).toEqual({ state: 'kicked' });
+    } finally {
+      db.close();
+    }
   });
 
   it('a reply refused with 503: the rerun posts exactly one reply and applies nothing twice', async () => {
