@@ -3,12 +3,16 @@
  * Benchmarks print figures; they are not timed tests and never part of `npm test`.
  */
 import { runEngineBench } from './engine.js';
+import { runInboxBench } from './inbox.js';
 import { runLocalBench } from './local.js';
 import { runMattermostBench } from './mattermost.js';
 import { runReportBench } from './report.js';
 
 const benches: Record<string, () => Promise<void>> = {
   engine: runEngineBench,
+  inbox: async () => {
+    await runInboxBench();
+  },
   local: runLocalBench,
   mattermost: async () => {
     await runMattermostBench();
