@@ -1,11 +1,10 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserProfile } from '@mattermost/types/users';
 import type { APIUser } from 'discord-api-types/v10';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
-import { runCli, startCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { startCli } from '../helpers/cli.js';
+import { useFakeServerSandbox } from '../helpers/sandbox.js';
 import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
 import type { PairReport } from '../../src/commands/pair.js';
 
@@ -44,62 +43,51 @@ async function runKilled(
 }
 
 describe('platform faults on Mattermost (built CLI, fake server)', () => {
-  let fake: FakeMattermost;
+  const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
+  const { pairbot } = box;
   let humans: UserProfile[];
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-
-  beforeEach(async () => {
-    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
-    humans = fake.addUsers(4, 'person');
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
+  beforeEach(() => {
+    humans = box.fake.addUsers(4, 'person');
   });
 
   it('a run killed after the server made an intro, rerun an hour later, sends it once', async () => {
     // The second intro is made, but its answer never comes back before the kill.
-    fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
+    box.fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
     const code = await runKilled(
       ['pair', '--date', '2026-11-23', '--seed', '1'],
-      { cwd: dir, env },
-      () => fake.botMessages().length === 1,
+      { cwd: box.dir, env: box.env },
+      () => box.fake.botMessages().length === 1,
       'the first intro',
     );
     expect(code).not.toBe(0);
-    fake.clock.advance(HOUR);
+    box.fake.clock.advance(HOUR);
     const rerun = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(rerun.code, rerun.stderr).toBe(0);
     const report = JSON.parse(rerun.stdout) as PairReport;
     expect(report.groups).toHaveLength(2);
-    for (const g of report.groups) expect(fake.postsIn(fake.conversationOf(g.members.map((m) => m.id))!.id)).toHaveLength(1);
-    expect(fake.botMessages()).toHaveLength(2);
+    for (const g of report.groups) expect(box.fake.postsIn(box.fake.conversationOf(g.members.map((m) => m.id))!.id)).toHaveLength(1);
+    expect(box.fake.botMessages()).toHaveLength(2);
   });
 
   it('an announcement whose ❌ is refused (token revoked) is posted once; the rerun adds the ❌ and pair reads it', async () => {
-    fake.inject({ kind: 'status', status: 401 }, { method: 'POST', path: /^\/api\/v4\/reactions$/ });
+    box.fake.inject({ kind: 'status', status: 401 }, { method: 'POST', path: /^\/api\/v4\/reactions$/ });
     const first = await pairbot('optout', '--date', '2026-11-21');
     expect(first.code).toBe(3);
     expect(first.stderr).toContain('MATTERMOST_TOKEN was rejected');
-    expect(first.stderr).not.toContain(fake.token);
-    const [announcement, ...more] = fake.postsIn(fake.channel.id);
+    expect(first.stderr).not.toContain(box.fake.token);
+    const [announcement, ...more] = box.fake.postsIn(box.fake.channel.id);
     expect(more).toEqual([]);
-    expect(fake.reactions.get(announcement!.id) ?? []).toEqual([]);
-    fake.react(humans[0]!.id, announcement!.id, 'x');
+    expect(box.fake.reactions.get(announcement!.id) ?? []).toEqual([]);
+    box.fake.react(humans[0]!.id, announcement!.id, 'x');
 
-    fake.clock.advance(HOUR);
+    box.fake.clock.advance(HOUR);
     const again = await pairbot('optout', '--date', '2026-11-21');
     expect(again.code, again.stderr).toBe(0);
-    expect(fake.postsIn(fake.channel.id)).toHaveLength(1);
+    expect(box.fake.postsIn(box.fake.channel.id)).toHaveLength(1);
     expect(
-      fake.reactions
+      box.fake.reactions
         .get(announcement!.id)
-        ?.filter((r) => r.user_id === fake.bot.id)
+        ?.filter((r) => r.user_id === box.fake.bot.id)
         .map((r) => r.emoji_name),
     ).toEqual(['x']);
 
@@ -110,50 +98,36 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
 
   it('adds the answer reactions a feedback ask is missing on the next run', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '1')).code).toBe(0);
-    fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/reactions$/, times: 1000 });
+    box.fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/reactions$/, times: 1000 });
     const asked = await pairbot('collect-feedback', '--date', '2026-11-27');
     expect(asked.code).toBe(3);
     expect(asked.stderr).toMatch(/reactions .* not all added yet/);
-    fake.clearFaults();
-    const asks = fake.botMessages().slice(2);
+    box.fake.clearFaults();
+    const asks = box.fake.botMessages().slice(2);
     expect(asks).toHaveLength(2);
-    for (const ask of asks) expect(fake.reactions.get(ask.id) ?? []).toEqual([]);
+    for (const ask of asks) expect(box.fake.reactions.get(ask.id) ?? []).toEqual([]);
     const again = await pairbot('collect-feedback', '--date', '2026-11-28');
     expect(again.code, again.stderr).toBe(0);
     for (const ask of asks) {
-      expect(fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+      expect(box.fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
     }
-    expect(fake.botMessages()).toHaveLength(4);
+    expect(box.fake.botMessages()).toHaveLength(4);
   });
 });
 
 describe('a roster that changes while it is read (Mattermost, 450 members)', () => {
-  let fake: FakeMattermost;
-  let dir: string;
-  let cleanup: () => void;
-
-  beforeEach(async () => {
-    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
-    ({ dir, cleanup } = tempDir());
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
-  });
+  const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
 
   it('drops nobody when a member leaves between two pages', async () => {
-    const humans = fake.addUsers(450, 'person');
+    const humans = box.fake.addUsers(450, 'person');
     const leaver = humans[10]!;
     // The leaver goes just before the second page is served: every later member moves up one place.
     let pages = 0;
-    fake.inject(
-      { kind: 'mutate', run: () => ++pages === 2 && fake.removeFromChannel(leaver.id) },
+    box.fake.inject(
+      { kind: 'mutate', run: () => ++pages === 2 && box.fake.removeFromChannel(leaver.id) },
       { method: 'GET', path: /^\/api\/v4\/users$/, times: 2 },
     );
-    const r = await runCli(['pair', '--json', '--date', '2026-11-23', '--seed', '1'], {
-      cwd: dir,
-      env: { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') },
-    });
+    const r = await box.pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1');
     expect(r.code, r.stderr).toBe(0);
     const grouped = (JSON.parse(r.stdout) as PairReport).groups.flatMap((g) => g.members.map((m) => m.id));
     expect(new Set(grouped)).toEqual(new Set(humans.filter((u) => u !== leaver).map((u) => u.id)));
@@ -161,30 +135,22 @@ describe('a roster that changes while it is read (Mattermost, 450 members)', () 
 });
 
 describe('an unreadable feedback ask (Mattermost)', () => {
-  let fake: FakeMattermost;
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-
-  beforeEach(async () => {
-    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
-    fake.addUsers(4, 'person');
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
+  const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
+  const { pairbot } = box;
+  beforeEach(() => {
+    box.fake.addUsers(4, 'person');
   });
 
   it('is warned about by name and skipped: the rest is tallied, the next round asked, exit 3', async () => {
     const paired = JSON.parse((await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1')).stdout) as PairReport;
     expect((await pairbot('collect-feedback', '--date', '2026-11-27')).code).toBe(0);
-    const [askA, askB] = paired.groups.map((g) => fake.postsIn(fake.conversationOf(g.members.map((m) => m.id))!.id)[1]!);
-    fake.react(paired.groups[0]!.members[0]!.id, askA!.id, 'white_check_mark');
-    fake.react(paired.groups[1]!.members[0]!.id, askB!.id, 'white_check_mark');
-    fake.inject({ kind: 'status', status: 500 }, { method: 'GET', path: new RegExp(`^/api/v4/posts/${askA!.id}/reactions$`), times: 1000 });
+    const [askA, askB] = paired.groups.map((g) => box.fake.postsIn(box.fake.conversationOf(g.members.map((m) => m.id))!.id)[1]!);
+    box.fake.react(paired.groups[0]!.members[0]!.id, askA!.id, 'white_check_mark');
+    box.fake.react(paired.groups[1]!.members[0]!.id, askB!.id, 'white_check_mark');
+    box.fake.inject(
+      { kind: 'status', status: 500 },
+      { method: 'GET', path: new RegExp(`^/api/v4/posts/${askA!.id}/reactions$`), times: 1000 },
+    );
 
     const tally = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
     expect(tally.code, tally.stderr).toBe(3);
@@ -197,7 +163,7 @@ describe('an unreadable feedback ask (Mattermost)', () => {
     expect(next.code).toBe(3);
     expect(JSON.parse(next.stdout) as FeedbackReport).toMatchObject({ round: '2026-W49', asked: 2, unreadable: 1 });
 
-    fake.clearFaults();
+    box.fake.clearFaults();
     const healed = await pairbot('collect-feedback', '--json', '--date', '2026-12-05');
     expect(healed.code, healed.stderr).toBe(0);
     const report = JSON.parse(healed.stdout) as FeedbackReport;
@@ -207,53 +173,42 @@ describe('an unreadable feedback ask (Mattermost)', () => {
 });
 
 describe('platform faults on Discord (built CLI, fake server)', () => {
-  let fake: FakeDiscord;
+  const box = useFakeServerSandbox(() => FakeDiscord.start());
+  const { pairbot } = box;
   let humans: APIUser[];
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-
-  beforeEach(async () => {
-    fake = await FakeDiscord.start();
-    humans = fake.addUsers(4, 'person');
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
+  beforeEach(() => {
+    humans = box.fake.addUsers(4, 'person');
   });
 
   it('a run killed after Discord made a DM, rerun an hour later, sends it once', async () => {
-    fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /\/messages$/ });
+    box.fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /\/messages$/ });
     const code = await runKilled(
       ['pair', '--date', '2026-11-23', '--seed', '1'],
-      { cwd: dir, env },
-      () => fake.botDMs().length === 1,
+      { cwd: box.dir, env: box.env },
+      () => box.fake.botDMs().length === 1,
       'the first DM',
     );
     expect(code).not.toBe(0);
-    fake.clock.advance(HOUR);
+    box.fake.clock.advance(HOUR);
     const rerun = await pairbot('pair', '--date', '2026-11-23');
     expect(rerun.code, rerun.stderr).toBe(0);
-    for (const u of humans) expect(fake.dmsTo(u.id)).toHaveLength(1);
+    for (const u of humans) expect(box.fake.dmsTo(u.id)).toHaveLength(1);
   });
 
   it('an announcement whose ❌ fails (500) is posted once; the rerun adds the ❌ and pair reads the members’ ❌', async () => {
-    fake.inject({ kind: 'status', status: 500 }, { method: 'PUT', path: /\/reactions\/.*\/@me$/, times: 1000 });
+    box.fake.inject({ kind: 'status', status: 500 }, { method: 'PUT', path: /\/reactions\/.*\/@me$/, times: 1000 });
     const first = await pairbot('optout', '--date', '2026-11-21');
     expect(first.code).toBe(3);
-    const [announcement, ...more] = fake.messagesIn(fake.channel.id);
+    const [announcement, ...more] = box.fake.messagesIn(box.fake.channel.id);
     expect(more).toEqual([]);
-    fake.react(humans[0]!.id, announcement!.id, '❌');
+    box.fake.react(humans[0]!.id, announcement!.id, '❌');
 
-    fake.clearFaults();
-    fake.clock.advance(HOUR);
+    box.fake.clearFaults();
+    box.fake.clock.advance(HOUR);
     const again = await pairbot('optout', '--date', '2026-11-21');
     expect(again.code, again.stderr).toBe(0);
-    expect(fake.messagesIn(fake.channel.id)).toHaveLength(1);
-    expect(fake.reactionsOn(announcement!.id).get('❌')).toContain(fake.bot.id);
+    expect(box.fake.messagesIn(box.fake.channel.id)).toHaveLength(1);
+    expect(box.fake.reactionsOn(announcement!.id).get('❌')).toContain(box.fake.bot.id);
 
     const paired = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(paired.code, paired.stderr).toBe(0);

@@ -41,3 +41,42 @@ export function useLocalSandbox(): LocalSandbox {
   afterEach(() => cleanup());
   return box;
 }
+
+/** A fake platform server: its settings for pairbot, and a way to stop it. */
+interface FakeServer {
+  settings(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface FakeServerSandbox<F extends FakeServer> {
+  /** This test's fake server, started fresh for each test. */
+  readonly fake: F;
+  /** This test's directory; the CLI runs in it. */
+  readonly dir: string;
+  /** The fake's settings and a database in `data/`. */
+  env: Record<string, string>;
+  pairbot(...args: string[]): Promise<CliResult>;
+}
+
+/** Per test: a fake server from `start`, a fresh temp directory, and the CLI pointed at both. */
+export function useFakeServerSandbox<F extends FakeServer>(start: () => Promise<F>): FakeServerSandbox<F> {
+  let cleanup = (): void => {};
+  const box = {
+    fake: undefined as unknown as F,
+    dir: '',
+    env: {} as Record<string, string>,
+    pairbot: (...args: string[]) => runCli(args, { cwd: box.dir, env: box.env }),
+  };
+  beforeEach(async () => {
+    box.fake = await start();
+    const t = tempDir();
+    cleanup = t.cleanup;
+    box.dir = t.dir;
+    box.env = { ...box.fake.settings(), PAIRBOT_DB: join(t.dir, 'data', 'pairbot.db') };
+  });
+  afterEach(async () => {
+    await box.fake.close();
+    cleanup();
+  });
+  return box;
+}
