@@ -1,14 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/commands/doctor.js';
 import { FakeDiscord, newSnowflake } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { closeServer, listenOnLoopback, portOf } from '../fakes/http.js';
 import { runCli } from '../helpers/cli.js';
-import { useLocalSandbox } from '../helpers/sandbox.js';
-import { tempDir } from '../helpers/tmp.js';
+import { useFakeServerSandbox, useLocalSandbox } from '../helpers/sandbox.js';
 
 /** `pairbot doctor --json` and its plain output, checked to agree; the exit code as well. */
 async function doctor(cwd: string, env: Record<string, string>, secret?: string) {
@@ -27,24 +26,13 @@ async function doctor(cwd: string, env: Record<string, string>, secret?: string)
 const names = (r: DoctorReport) => r.checks.map((c) => c.name);
 
 describe('pairbot doctor on Mattermost (fake server)', () => {
-  let fake: FakeMattermost;
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-
-  beforeEach(async () => {
-    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
-    fake.addUsers(4, 'person');
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
+  const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
+  beforeEach(() => {
+    box.fake.addUsers(4, 'person');
   });
 
   it('passes every check of SPEC §9, in order, with exit 0, writing and posting nothing', async () => {
-    const r = await doctor(dir, env, fake.token);
+    const r = await doctor(box.dir, box.env, box.fake.token);
     expect(r.code).toBe(0);
     expect(names(r.report)).toEqual([
       'settings valid',
@@ -59,13 +47,13 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
       'templates valid',
     ]);
     expect(r.text).toMatch(/All checks passed\.\n$/);
-    expect(fake.posts.size).toBe(0);
-    expect(fake.requestCount({ method: 'POST', path: /\/posts$/ })).toBe(0);
+    expect(box.fake.posts.size).toBe(0);
+    expect(box.fake.requestCount({ method: 'POST', path: /\/posts$/ })).toBe(0);
   });
 
   it('a refused token is exit 2 saying where to make a new one, and the token never shows', async () => {
-    env.MATTERMOST_TOKEN = 'wrongtoken12345';
-    const r = await doctor(dir, env, 'wrongtoken12345');
+    box.env.MATTERMOST_TOKEN = 'wrongtoken12345';
+    const r = await doctor(box.dir, box.env, 'wrongtoken12345');
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['token accepted']);
     expect(r.first!.fix).toMatch(/Bot Accounts/);
@@ -75,37 +63,37 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
     ['a missing team', (e: Record<string, string>) => (e.MATTERMOST_TEAM = 'nosuchteam'), 'team found', /MATTERMOST_TEAM/],
     ['a missing channel', (e: Record<string, string>) => (e.MATTERMOST_CHANNEL = 'nosuchchannel'), 'channel found', /MATTERMOST_CHANNEL/],
   ])('%s is exit 2 naming the setting', async (_, change, check, fix) => {
-    change(env);
-    const r = await doctor(dir, env);
+    change(box.env);
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual([check]);
     expect(r.first!.fix).toMatch(fix);
   });
 
   it('the bot outside the channel is exit 2 saying how to add it', async () => {
-    fake.members.get(fake.channel.id)!.delete(fake.bot.id);
-    const r = await doctor(dir, env);
+    box.fake.members.get(box.fake.channel.id)!.delete(box.fake.bot.id);
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['bot in the channel']);
     expect(r.first!.fix).toContain('/invite @pairbot');
   });
 
   it('no permission to post, or to react, is exit 2 naming the permission', async () => {
-    fake.canPost = false;
-    const post = await doctor(dir, env);
+    box.fake.canPost = false;
+    const post = await doctor(box.dir, box.env);
     expect(post.code).toBe(2);
     expect(post.failed).toEqual(['may post and react']);
     expect(post.first!.detail).toMatch(/lack create_post/);
-    fake.canPost = true;
-    fake.canReact = false;
-    const react = await doctor(dir, env);
+    box.fake.canPost = true;
+    box.fake.canReact = false;
+    const react = await doctor(box.dir, box.env);
     expect(react.failed).toEqual(['may post and react']);
     expect(react.first!.detail).toMatch(/lack add_reaction/);
   });
 
   it('no permission to remove members is exit 2 saying how to grant it', async () => {
-    fake.canRemoveMembers = false;
-    const r = await doctor(dir, env);
+    box.fake.canRemoveMembers = false;
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['may manage channel members']);
     expect(r.first!.fix).toMatch(/Make Channel Admin/);
@@ -115,8 +103,8 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
     const server = await listenOnLoopback(async () => undefined);
     const port = portOf(server, 'placeholder');
     await closeServer(server);
-    env.MATTERMOST_URL = `http://127.0.0.1:${port}`;
-    const r = await doctor(dir, env);
+    box.env.MATTERMOST_URL = `http://127.0.0.1:${port}`;
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(1);
     expect(r.failed).toEqual(['platform reachable']);
     // The templates are still checked: they do not need the platform.
@@ -125,8 +113,8 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
   });
 
   it('bad settings are exit 2 and stop there', async () => {
-    env.PAIRBOT_CADENCE = 'hourly';
-    const r = await doctor(dir, env);
+    box.env.PAIRBOT_CADENCE = 'hourly';
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(names(r.report)).toEqual(['settings valid']);
     expect(r.first!.detail).toMatch(/PAIRBOT_CADENCE/);
@@ -134,24 +122,13 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
 });
 
 describe('pairbot doctor on Discord (fake server)', () => {
-  let fake: FakeDiscord;
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-
-  beforeEach(async () => {
-    fake = await FakeDiscord.start();
-    fake.addUsers(4, 'person');
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
-  });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
+  const box = useFakeServerSandbox(() => FakeDiscord.start());
+  beforeEach(() => {
+    box.fake.addUsers(4, 'person');
   });
 
   it('passes every check of SPEC §9, in order, with exit 0, sending nothing', async () => {
-    const r = await doctor(dir, env, fake.token);
+    const r = await doctor(box.dir, box.env, box.fake.token);
     expect(r.code).toBe(0);
     expect(names(r.report)).toEqual([
       'settings valid',
@@ -166,12 +143,12 @@ describe('pairbot doctor on Discord (fake server)', () => {
       'may manage the role',
       'templates valid',
     ]);
-    expect(fake.messages.size).toBe(0);
+    expect(box.fake.messages.size).toBe(0);
   });
 
   it('a refused token is exit 2 saying where to reset it', async () => {
-    env.DISCORD_TOKEN = 'MTAwrong.token.value';
-    const r = await doctor(dir, env, 'MTAwrong.token.value');
+    box.env.DISCORD_TOKEN = 'MTAwrong.token.value';
+    const r = await doctor(box.dir, box.env, 'MTAwrong.token.value');
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['token accepted']);
     expect(r.first!.fix).toMatch(/Developer Portal .*Reset Token/);
@@ -182,41 +159,41 @@ describe('pairbot doctor on Discord (fake server)', () => {
     ['role', 'DISCORD_ROLE_ID', 'role found'],
     ['channel', 'DISCORD_CHANNEL_ID', 'channel found'],
   ])('a missing %s is exit 2 naming %s', async (_, variable, check) => {
-    env[variable] = newSnowflake();
-    const r = await doctor(dir, env);
+    box.env[variable] = newSnowflake();
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual([check]);
     expect(r.first!.fix).toContain(variable);
   });
 
   it('no permission to post in the channel is exit 2 naming it', async () => {
-    fake.canPost = false;
-    const r = await doctor(dir, env);
+    box.fake.canPost = false;
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['may post and react']);
     expect(r.first!.detail).toMatch(/lacks Send Messages/);
   });
 
   it('the Members Intent off is exit 2 saying where to turn it on — in doctor and in any command', async () => {
-    fake.membersIntent = false;
-    const r = await doctor(dir, env);
+    box.fake.membersIntent = false;
+    const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['Server Members Intent']);
     expect(r.first!.fix).toMatch(/Privileged Gateway Intents → turn on Server Members Intent/);
-    const pair = await runCli(['pair', '--date', '2026-11-23'], { cwd: dir, env });
+    const pair = await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env: box.env });
     expect(pair.code).toBe(2);
     expect(pair.stderr).toMatch(/Server Members Intent is off; Discord Developer Portal/);
   });
 
   it('no Manage Roles, or a role above the bot, is exit 2 saying what to change', async () => {
-    fake.canManageRoles = false;
-    const off = await doctor(dir, env);
+    box.fake.canManageRoles = false;
+    const off = await doctor(box.dir, box.env);
     expect(off.code).toBe(2);
     expect(off.failed).toEqual(['may manage the role']);
     expect(off.first!.fix).toMatch(/turn on Manage Roles/);
-    fake.canManageRoles = true;
-    (fake.role as { position: number }).position = fake.botRole.position + 1;
-    const above = await doctor(dir, env);
+    box.fake.canManageRoles = true;
+    (box.fake.role as { position: number }).position = box.fake.botRole.position + 1;
+    const above = await doctor(box.dir, box.env);
     expect(above.failed).toEqual(['may manage the role']);
     expect(above.first!.fix).toMatch(/drag @pairbot's role above @coffee/);
   });
