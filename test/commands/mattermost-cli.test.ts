@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserProfile } from '@mattermost/types/users';
 import { FakeMattermost } from '../fakes/mattermost.js';
-import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { useFakeServerSandbox } from '../helpers/sandbox.js';
 import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
 import type { PruneReport } from '../../src/commands/prune.js';
 import type { PairReport } from '../../src/commands/pair.js';
@@ -16,34 +14,23 @@ import type { PairReport } from '../../src/commands/pair.js';
 const HUMANS = 452;
 
 describe('pairbot on Mattermost (built CLI, fake server)', () => {
-  let fake: FakeMattermost;
   let humans: UserProfile[];
   let others: UserProfile[];
-  let dir: string;
-  let cleanup: () => void;
-  let env: Record<string, string>;
-  const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
+  const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
+  const { pairbot } = box;
 
-  beforeEach(async () => {
-    fake = await FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' });
-    humans = fake.addUsers(HUMANS, 'person');
+  beforeEach(() => {
+    humans = box.fake.addUsers(HUMANS, 'person');
     others = [
-      fake.addBot('standupbot'),
-      fake.addBot('githubbot'),
-      fake.addBot('pollbot'),
-      ...fake.addUsers(6, 'former', { deactivated: true }),
+      box.fake.addBot('standupbot'),
+      box.fake.addBot('githubbot'),
+      box.fake.addBot('pollbot'),
+      ...box.fake.addUsers(6, 'former', { deactivated: true }),
     ];
-    ({ dir, cleanup } = tempDir());
-    env = { ...fake.settings(), PAIRBOT_DB: join(dir, 'data', 'pairbot.db') };
   });
-  afterEach(async () => {
-    await fake.close();
-    cleanup();
-  });
-
   it('pairs everyone in the channel, one group channel per group, bots and deactivated left out', async () => {
     const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '7');
-    expect(r.stderr).not.toContain(fake.token);
+    expect(r.stderr).not.toContain(box.fake.token);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as PairReport;
     expect(report.round).toBe('2026-W48');
@@ -54,63 +41,63 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     expect(report.groups.every((g) => g.members.length === 2)).toBe(true);
 
     for (const g of report.groups) {
-      const channel = fake.conversationOf(g.members.map((m) => m.id));
+      const channel = box.fake.conversationOf(g.members.map((m) => m.id));
       expect(channel?.type).toBe('G');
-      const posts = fake.postsIn(channel!.id);
+      const posts = box.fake.postsIn(channel!.id);
       expect(posts).toHaveLength(1);
       for (const m of g.members) expect(posts[0]!.message).toContain(`@${m.name}`);
     }
-    expect(fake.botMessages()).toHaveLength(report.groups.length);
+    expect(box.fake.botMessages()).toHaveLength(report.groups.length);
     // Roster: 462 channel members in 3 pages, read twice to see they agree; then 2 requests per group; plus connecting (2).
-    expect(fake.requestCount({ path: /^\/api\/v4\/users$/ })).toBe(6);
-    expect(fake.requestCount()).toBeLessThanOrEqual(6 + 2 * report.groups.length + 2);
+    expect(box.fake.requestCount({ path: /^\/api\/v4\/users$/ })).toBe(6);
+    expect(box.fake.requestCount()).toBeLessThanOrEqual(6 + 2 * report.groups.length + 2);
   });
 
   it('runs again for the same round without sending anything twice, and a dry run sends nothing', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
-    const sent = fake.botMessages().length;
+    const sent = box.fake.botMessages().length;
     const again = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(again.code).toBe(0);
     expect((JSON.parse(again.stdout) as PairReport).existing).toBe(true);
     const dry = await pairbot('pair', '--dry-run', '--date', '2026-11-30');
     expect(dry.code).toBe(0);
-    expect(fake.botMessages()).toHaveLength(sent);
-    expect(fake.requestCount({ method: 'POST' })).toBe(2 * sent);
+    expect(box.fake.botMessages()).toHaveLength(sent);
+    expect(box.fake.requestCount({ method: 'POST' })).toBe(2 * sent);
   });
 
   it('rides out a rate limit, a 503 and a dropped connection', async () => {
-    fake.inject({ kind: 'rate-limit', waitSeconds: 1 }, { method: 'GET', path: /^\/api\/v4\/users$/ });
-    fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/channels\/group$/ });
-    fake.inject({ kind: 'reset', afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
+    box.fake.inject({ kind: 'rate-limit', waitSeconds: 1 }, { method: 'GET', path: /^\/api\/v4\/users$/ });
+    box.fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/channels\/group$/ });
+    box.fake.inject({ kind: 'reset', afterHandling: true }, { method: 'POST', path: /^\/api\/v4\/posts$/ });
     const r = await pairbot('pair', '--json', '--date', '2026-11-23');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as PairReport;
-    expect(fake.botMessages()).toHaveLength(report.groups.length);
-    expect(fake.requests.filter((q) => q.fault).map((q) => q.fault)).toEqual(['rate-limit', 'status', 'reset']);
+    expect(box.fake.botMessages()).toHaveLength(report.groups.length);
+    expect(box.fake.requests.filter((q) => q.fault).map((q) => q.fault)).toEqual(['rate-limit', 'status', 'reset']);
   });
 
   it('tells the partner of someone who cannot be messaged, and goes on', async () => {
-    for (const h of humans.slice(1)) fake.refuseDirectMessages(h.id);
+    for (const h of humans.slice(1)) box.fake.refuseDirectMessages(h.id);
     const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/could not message person\d+/);
     // Only person001 can be messaged: they get their intro and a note about their partner.
-    const first = fake.conversationOf([humans[0]!.id])!;
-    expect(fake.postsIn(first.id)).toHaveLength(2);
+    const first = box.fake.conversationOf([humans[0]!.id])!;
+    expect(box.fake.postsIn(first.id)).toHaveLength(2);
   });
 
   it('refuses a channel member list that comes back empty, changing nothing, unless --accept-roster', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '7')).code).toBe(0);
     const statusBefore = await pairbot('status', '--json', '--date', '2026-11-24');
     // A glitching API (or a wrong channel) answers an empty member list.
-    fake.members.get(fake.channel.id)!.clear();
-    const sentBefore = fake.botMessages().length;
+    box.fake.members.get(box.fake.channel.id)!.clear();
+    const sentBefore = box.fake.botMessages().length;
     const refused = await pairbot('pair', '--date', '2026-11-30');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\[mattermost\] the roster lists none of the 452 active members\. That looks like a fault/);
     expect(refused.stderr).toContain('--accept-roster');
     expect((await pairbot('status', '--json', '--date', '2026-11-24')).stdout).toBe(statusBefore.stdout);
-    expect(fake.botMessages()).toHaveLength(sentBefore);
+    expect(box.fake.botMessages()).toHaveLength(sentBefore);
 
     const accepted = await pairbot('pair', '--json', '--date', '2026-11-30', '--accept-roster');
     expect(accepted.code, accepted.stderr).toBe(0);
@@ -118,25 +105,25 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
   });
 
   it('exits 2 naming a missing setting, before connecting', async () => {
-    delete env.MATTERMOST_TOKEN;
+    delete box.env.MATTERMOST_TOKEN;
     const r = await pairbot('pair', '--date', '2026-11-23');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('MATTERMOST_TOKEN is not set');
-    expect(fake.requestCount()).toBe(0);
+    expect(box.fake.requestCount()).toBe(0);
   });
 
   it('exits 2 naming an unknown channel', async () => {
-    env.MATTERMOST_CHANNEL = 'no-such-channel';
+    box.env.MATTERMOST_CHANNEL = 'no-such-channel';
     const r = await pairbot('pair', '--date', '2026-11-23');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('MATTERMOST_CHANNEL: no channel "no-such-channel"');
   });
 
   it('exits 1 when the token is rejected, never printing it', async () => {
-    env.MATTERMOST_TOKEN = 'not-the-right-token-9f8e7d';
+    box.env.MATTERMOST_TOKEN = 'not-the-right-token-9f8e7d';
     const r = await pairbot('pair', '--verbose', '--date', '2026-11-23');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`MATTERMOST_TOKEN was rejected by ${fake.url}`);
+    expect(r.stderr).toContain(`MATTERMOST_TOKEN was rejected by ${box.fake.url}`);
     expect(r.stderr + r.stdout).not.toContain('not-the-right-token-9f8e7d');
   });
 
@@ -145,16 +132,16 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     async function playRound() {
       const announce = await pairbot('optout', '--date', '2026-11-21');
       expect(announce.code).toBe(0);
-      const [announcement, ...more] = fake.postsIn(fake.channel.id);
+      const [announcement, ...more] = box.fake.postsIn(box.fake.channel.id);
       expect(more).toEqual([]);
-      expect(announcement!.user_id).toBe(fake.bot.id);
-      expect(fake.reactions.get(announcement!.id)?.map((r) => [r.user_id, r.emoji_name])).toEqual([[fake.bot.id, 'x']]);
+      expect(announcement!.user_id).toBe(box.fake.bot.id);
+      expect(box.fake.reactions.get(announcement!.id)?.map((r) => [r.user_id, r.emoji_name])).toEqual([[box.fake.bot.id, 'x']]);
       expect((await pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
-      expect(fake.postsIn(fake.channel.id)).toHaveLength(1);
+      expect(box.fake.postsIn(box.fake.channel.id)).toHaveLength(1);
 
       const skippers = humans.slice(0, 3).map((u) => u.id);
-      for (const id of skippers) fake.react(id, announcement!.id, 'x');
-      fake.react(humans[3]!.id, announcement!.id, 'white_check_mark');
+      for (const id of skippers) box.fake.react(id, announcement!.id, 'x');
+      box.fake.react(humans[3]!.id, announcement!.id, 'white_check_mark');
       const paired = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
       expect(paired.code).toBe(0);
       const report = JSON.parse(paired.stdout) as PairReport;
@@ -167,19 +154,19 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
       expect(asked.code).toBe(0);
       expect((JSON.parse(asked.stdout) as FeedbackReport).asked).toBe(report.groups.length);
       const asks = report.groups.map((g) => {
-        const conversation = fake.conversationOf(g.members.map((m) => m.id))!;
-        const posts = fake.postsIn(conversation.id);
+        const conversation = box.fake.conversationOf(g.members.map((m) => m.id))!;
+        const posts = box.fake.postsIn(conversation.id);
         expect(posts).toHaveLength(2);
-        expect(fake.reactions.get(posts[1]!.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+        expect(box.fake.reactions.get(posts[1]!.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
         return { members: g.members.map((m) => m.id), ask: posts[1]! };
       });
 
       const [met, missed, scheduled] = asks;
-      fake.react(met!.members[0]!, met!.ask.id, 'white_check_mark');
-      fake.react(missed!.members[0]!, missed!.ask.id, 'x');
-      fake.react(scheduled!.members[1]!, scheduled!.ask.id, 'calendar');
+      box.fake.react(met!.members[0]!, met!.ask.id, 'white_check_mark');
+      box.fake.react(missed!.members[0]!, missed!.ask.id, 'x');
+      box.fake.react(scheduled!.members[1]!, scheduled!.ask.id, 'calendar');
       // Someone outside the group answering does not count.
-      fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
+      box.fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');
       expect(tallied.code).toBe(0);
       expect(JSON.parse(tallied.stdout) as FeedbackReport).toMatchObject({
@@ -194,22 +181,22 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     }
 
     it('removes the partner who never answered a missed meeting, and tells them', async () => {
-      env.PAIRBOT_MAX_MISSES = '1';
+      box.env.PAIRBOT_MAX_MISSES = '1';
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
       expect((JSON.parse(pruned.stdout) as PruneReport).removed).toEqual([
         { id: silentPartner, name: expect.any(String), misses: 1, removedFromPlace: true },
       ]);
-      expect(fake.isInChannel(silentPartner)).toBe(false);
-      const dm = fake.conversationOf([silentPartner])!;
+      expect(box.fake.isInChannel(silentPartner)).toBe(false);
+      const dm = box.fake.conversationOf([silentPartner])!;
       expect(dm.type).toBe('D');
-      expect(fake.postsIn(dm.id)).toHaveLength(1);
+      expect(box.fake.postsIn(dm.id)).toHaveLength(1);
     });
 
     it('flags the member but leaves them in the channel when the bot may not remove them', async () => {
-      env.PAIRBOT_MAX_MISSES = '1';
-      fake.canRemoveMembers = false;
+      box.env.PAIRBOT_MAX_MISSES = '1';
+      box.fake.canRemoveMembers = false;
       const { silentPartner } = await playRound();
       const pruned = await pairbot('prune', '--json', '--date', '2026-11-30');
       expect(pruned.code).toBe(0);
@@ -217,7 +204,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
         expect.objectContaining({ id: silentPartner, removedFromPlace: false }),
       ]);
       expect(pruned.stderr).toMatch(/may not remove/);
-      expect(fake.isInChannel(silentPartner)).toBe(true);
+      expect(box.fake.isInChannel(silentPartner)).toBe(true);
     });
   });
 });
