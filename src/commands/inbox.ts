@@ -22,13 +22,13 @@ import {
   saveCursors,
 } from '../store/inbox.js';
 import {
-  addPreference,
   forgetPerson,
   getMember,
   joinMember,
   listMembers,
   listPreferences,
   removePreference,
+  setPreference,
   storedAbout,
   syncMembers,
   updateMember,
@@ -305,9 +305,14 @@ class Handler {
             write: () => void removePreference(ctx.db, pid, me.userId, other.userId, 'avoid'),
           };
         }
+        // One preference per person (setPreference): the new one replaces the opposite one.
         const kind = c.name;
-        const write = (): void => addPreference(ctx.db, pid, { userId: me.userId, otherId: other.userId, kind, createdOn: m.day });
-        return { ok: true, reply: kind === 'prefer' ? reply.replyPrefer(other.name) : reply.replyAvoid(m.message.shared), write };
+        const mine = listPreferences(ctx.db, pid).filter((p) => p.userId === me.userId && p.otherId === other.userId);
+        const replacing = mine.some((p) => p.kind !== kind);
+        const write = (): void => void setPreference(ctx.db, pid, { userId: me.userId, otherId: other.userId, kind, createdOn: m.day });
+        const text =
+          kind === 'prefer' ? reply.replyPrefer(other.name, replacing && !m.message.shared) : reply.replyAvoid(m.message.shared, replacing);
+        return { ok: true, reply: text, write };
       }
       case 'timezone': {
         const zone = canonicalZone(c.zone);

@@ -5,12 +5,11 @@ import { listItem } from '../core/messages.js';
 import { isIsoDate } from '../core/periods.js';
 import { ruledOutByAvoids } from '../core/round.js';
 import {
-  addPreference,
   forgetPerson,
   getMember,
   listMembers,
   listPreferences,
-  removePreference,
+  setPreference,
   updateMember,
   type Member,
   type MemberChanges,
@@ -78,14 +77,14 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
     if (changes.pauseUntil) done.push(`paused until ${changes.pauseUntil}`);
     if (options.resume) done.push(changes.state === 'active' ? 'back in the program' : 'not paused');
     if (changes.timezoneOverride) done.push(`time zone ${changes.timezoneOverride}`);
+    // A prefer for someone avoided was refused above; an avoid replaces a preference (setPreference).
     if (prefer) {
-      addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: prefer.userId, kind: 'prefer', createdOn: ctx.today });
+      setPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: prefer.userId, kind: 'prefer', createdOn: ctx.today });
       done.push(`prefers ${prefer.name}`);
     }
     if (avoid) {
-      // The hard constraint wins over a preference for the same person.
-      if (removePreference(ctx.db, ctx.program.id, member.userId, avoid.userId, 'prefer')) done.push(`no longer prefers ${avoid.name}`);
-      addPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: avoid.userId, kind: 'avoid', createdOn: ctx.today });
+      if (setPreference(ctx.db, ctx.program.id, { userId: member.userId, otherId: avoid.userId, kind: 'avoid', createdOn: ctx.today }))
+        done.push(`no longer prefers ${avoid.name}`);
       done.push(`is never paired with ${avoid.name}`);
     }
   });

@@ -111,15 +111,15 @@ export function replyFrequency(n: number, cadence: Cadence): string {
     : `Done: you are paired ${every(n)} (every ${n} ${unitOf[cadence]}s). Write \`frequency 1\` to go back to every round.`;
 }
 
-export function replyPrefer(name: string): string {
-  return `Noted: I will try to pair you with ${shown(name)} soon.`;
+/** `liftedAvoid`: the preference replaced the member's own avoid (said only in a direct message). */
+export function replyPrefer(name: string, liftedAvoid = false): string {
+  return `Noted: I will try to pair you with ${shown(name)} soon.${liftedAvoid ? ' That replaces your avoid: you no longer avoid them.' : ''}`;
 }
 
 /** Names nobody: the reply may be read by others, and an avoid is never revealed. */
-export function replyAvoid(shared: boolean): string {
-  return shared
-    ? 'Noted; you will not be paired with them. Avoids are private: next time, write them to me in a direct message.'
-    : 'Noted; you will never be paired with them. This stays private: they are not told.';
+export function replyAvoid(shared: boolean, replacedPreference = false): string {
+  if (shared) return 'Noted; you will not be paired with them. Avoids are private: next time, write them to me in a direct message.';
+  return `Noted; you will never be paired with them${replacedPreference ? ' (this replaces your wish to meet them)' : ''}. This stays private: they are not told.`;
 }
 
 export function replyUnavoid(found: boolean): string {

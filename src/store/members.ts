@@ -165,11 +165,19 @@ export interface Preference {
   createdOn: string;
 }
 
-export function addPreference(db: DB, programId: number, p: Preference): void {
+/**
+ * Stores what one person wants about another. A person has at most one preference about
+ * someone: a preference replaces an avoid of the same person and an avoid a preference (the
+ * CLI and the inbox share this rule). Returns the kind it replaced, if any.
+ */
+export function setPreference(db: DB, programId: number, p: Preference): PreferenceKind | undefined {
+  const other: PreferenceKind = p.kind === 'prefer' ? 'avoid' : 'prefer';
+  const replaced = removePreference(db, programId, p.userId, p.otherId, other);
   db.prepare(
     `INSERT INTO preferences (program_id, user_id, other_id, kind, created_on) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (program_id, user_id, other_id, kind) DO UPDATE SET created_on = excluded.created_on`,
   ).run(programId, p.userId, p.otherId, p.kind, p.createdOn);
+  return replaced ? other : undefined;
 }
 
 /** Takes a preference back; false when there was none. */

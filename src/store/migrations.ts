@@ -166,4 +166,13 @@ export const MIGRATIONS: readonly string[] = [
     thread_id TEXT NOT NULL
   );
   `,
+  // 8: one preference per person about another (an avoid replaces a prefer and back, setPreference);
+  // where an earlier inbox kept both, the later one stays, the avoid when both are of the same day.
+  `
+  DELETE FROM preferences AS p WHERE EXISTS (
+    SELECT 1 FROM preferences AS q
+    WHERE q.program_id = p.program_id AND q.user_id = p.user_id AND q.other_id = p.other_id AND q.kind <> p.kind
+      AND (q.created_on > p.created_on OR (q.created_on = p.created_on AND q.kind = 'avoid'))
+  );
+  `,
 ];

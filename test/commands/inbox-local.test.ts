@@ -135,6 +135,42 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(members).toContain('mallory (kicked)');
   });
 
+  it('an avoid replaces a preference for the same person and a preference an avoid, never keeping both', async () => {
+    const prefs = (userId: string) => {
+      const d = db();
+      try {
+        return d.prepare('SELECT other_id AS other, kind FROM preferences WHERE user_id = ? ORDER BY other_id').all(userId);
+      } finally {
+        d.close();
+      }
+    };
+    await say('bob', 'prefer @carol');
+    await inbox();
+    await say('bob', 'avoid @carol');
+    await inbox();
+    expect(prefs('u02')).toEqual([{ other: 'u03', kind: 'avoid' }]);
+    expect((await repliesTo('u02')).at(-1)!.text).toMatch(/^Noted; you will never be paired with them/);
+    await say('bob', 'me');
+    await inbox();
+    const me = (await repliesTo('u02')).at(-1)!.text;
+    expect(me).toMatch(/avoid/i);
+    expect(me).not.toMatch(/prefer|pair you with/i);
+
+    // Changing one's mind back: the preference replaces one's own avoid, and the reply says so in a DM.
+    await say('bob', 'prefer carol');
+    await inbox();
+    expect(prefs('u02')).toEqual([{ other: 'u03', kind: 'prefer' }]);
+    expect((await repliesTo('u02')).at(-1)!.text).toMatch(/you no longer avoid them/);
+
+    // In the channel a preference replacing an avoid says nothing of the avoid: others read it.
+    await say('dave', 'avoid erin');
+    await say('dave', '@pairbot prefer @erin', '--in', 'channel');
+    await inbox();
+    expect(prefs('u04')).toEqual([{ other: 'u05', kind: 'prefer' }]);
+    const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
+    expect(inChannel.text).toMatch(/^@dave Noted: I will try to pair you with erin soon\.$/);
+  });
+
   it('resume, unavoid, leave and join, history, and forget me after a confirmation', async () => {
     await say('bob', 'pause 2 weeks');
     await say('bob', 'skip');

@@ -2,7 +2,7 @@ import { periodOfDate } from '../../src/core/periods.js';
 import type { Answer } from '../../src/core/feedback.js';
 import { openDatabase } from '../../src/store/db.js';
 import { recordAnswer } from '../../src/store/feedback.js';
-import { addPreference, syncMembers, updateMember } from '../../src/store/members.js';
+import { setPreference, syncMembers, updateMember } from '../../src/store/members.js';
 import { enqueue } from '../../src/store/outbox.js';
 import { ensureProgram } from '../../src/store/programs.js';
 import { groupsOfRound, insertGroup, insertRound, type ExclusionReason } from '../../src/store/rounds.js';
@@ -170,7 +170,7 @@ export function writeHistoryFixture(path: string): void {
       }
       insertGroup(db, program.id, null, FIXTURE.manual.date, 'manual', FIXTURE.manual.members, `${FIXTURE.manual.date}T10:00:00.000Z`);
       updateMember(db, program.id, FIXTURE.kicked, { state: 'kicked' });
-      addPreference(db, program.id, { userId: FIXTURE.avoid.from, otherId: FIXTURE.avoid.of, kind: 'avoid', createdOn: '2026-11-10' });
+      setPreference(db, program.id, { userId: FIXTURE.avoid.from, otherId: FIXTURE.avoid.of, kind: 'avoid', createdOn: '2026-11-10' });
     })();
     syncMembers(
       db,

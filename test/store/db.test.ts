@@ -58,6 +58,33 @@ describe('database', () => {
     db.close();
   });
 
+  it('upgrading keeps one preference per person about another: the later of a prefer and an avoid, the avoid on a tie', () => {
+    const path = join(dir, 'both.db');
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 7)) old.exec(m);
+    old.pragma('user_version = 7');
+    old.prepare("INSERT INTO programs (name, platform, created_at) VALUES ('club', 'local', '2026-01-01')").run();
+    const pref = old.prepare('INSERT INTO preferences (program_id, user_id, other_id, kind, created_on) VALUES (1, ?, ?, ?, ?)');
+    pref.run('a', 'b', 'prefer', '2026-01-01');
+    pref.run('a', 'b', 'avoid', '2026-01-05');
+    pref.run('c', 'd', 'avoid', '2026-01-01');
+    pref.run('c', 'd', 'prefer', '2026-01-05');
+    pref.run('e', 'f', 'prefer', '2026-01-03');
+    pref.run('e', 'f', 'avoid', '2026-01-03');
+    pref.run('g', 'h', 'prefer', '2026-01-03');
+    pref.run('h', 'g', 'avoid', '2026-01-03');
+    old.close();
+    const db = openDatabase(path);
+    expect(db.prepare('SELECT user_id AS u, other_id AS o, kind FROM preferences ORDER BY user_id').all()).toEqual([
+      { u: 'a', o: 'b', kind: 'avoid' },
+      { u: 'c', o: 'd', kind: 'prefer' },
+      { u: 'e', o: 'f', kind: 'avoid' },
+      { u: 'g', o: 'h', kind: 'prefer' },
+      { u: 'h', o: 'g', kind: 'avoid' },
+    ]);
+    db.close();
+  });
+
   it('refuses a database from a newer pairbot without touching it', () => {
     const path = join(dir, 'new.db');
     const future = new Database(path);
