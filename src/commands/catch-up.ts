@@ -17,15 +17,24 @@ import {
   meetingsOnPlatform,
   placementsOfRound,
 } from '../store/rounds.js';
-import { addressee, introText, queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type PairOptions } from './pair.js';
 import { writeTransaction } from '../store/db.js';
+import {
+  addressee,
+  introText,
+  queueRoundMessages,
+  readOptOuts,
+  runEngine,
+  syncRoster,
+  toRosterEntry,
+  type RoundOptions,
+} from '../rounds.js';
 
 /**
  * Mid-period catch-up: groups members who joined after the round and members
  * whose partners all left, with each other — or, alone, into the smallest
  * fitting group — touching nobody else. Nobody is placed twice by catch-up.
  */
-export async function catchUp(ctx: Context, options: PairOptions): Promise<number> {
+export async function catchUp(ctx: Context, options: RoundOptions): Promise<number> {
   const requestedSeed = options.seed;
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (!round) {

@@ -1,14 +1,15 @@
 import type { Context } from '../context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from '../errors.js';
-import { groupOutcome, needsReminder, tally, type Answer, type Tally } from '../core/feedback.js';
+import { groupOutcome, needsReminder, type Answer, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
-import { findRound, groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import { groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
+import { tallyRound } from '../rounds.js';
 
 /** Rounds whose answers are still read and tallied. */
 const TALLY_ROUNDS = 8;
@@ -86,22 +87,6 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   print(ctx, report, options.json);
   // An ask whose answers could not be read leaves the tally incomplete: partly done.
   return unreadable > 0 ? Math.max(EXIT.partial, exitCodeFor(delivery)) : exitCodeFor(delivery);
-}
-
-/** Outcomes of a round's groups that were asked. */
-export function tallyRound(ctx: Pick<Context, 'db'>, round: RoundRow): Tally {
-  const groups = groupsOfRound(ctx.db, round.id).filter((g) => findByKey(ctx.db, outboxKey.ask(g.id)));
-  const answers = answersOf(
-    ctx.db,
-    groups.map((g) => g.id),
-  );
-  return tally(groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })));
-}
-
-/** The latest round whose groups were asked for feedback. */
-export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow | undefined {
-  const lastAsk = messagesOfKind(ctx.db, ctx.program.id, 'feedback-ask').at(-1);
-  return lastAsk?.period ? findRound(ctx.db, ctx.program.id, lastAsk.period) : undefined;
 }
 
 /** Stores the answers group members gave by reacting to an ask (anyone else's reactions are ignored). */

@@ -15,9 +15,7 @@ import {
   type MemberChanges,
 } from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
-import { summarise } from './members.js';
-import { findMember, storedMember } from './resolve.js';
-import { missesOf } from './prune.js';
+import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { writeTransaction } from '../store/db.js';
 
 export interface SetOptions {

@@ -1,38 +1,9 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import { listItem } from '../core/messages.js';
-import { getMember, listMembers, type Member } from '../store/members.js';
-import { groupsOfMember } from '../store/rounds.js';
-import { syncRoster } from './pair.js';
-
-export interface MemberSummary {
-  id: string;
-  name: string;
-  state: Member['state'];
-  paused: boolean;
-  frequency: number;
-  pauseUntil: string | null;
-  timezone: string | null;
-  lastPartners: { id: string; name: string }[];
-  lastGrouped: string | null;
-}
-
-export function summarise(ctx: Context, m: Member): MemberSummary {
-  const last = groupsOfMember(ctx.db, ctx.program.id, m.userId)[0];
-  return {
-    id: m.userId,
-    name: m.name,
-    state: m.state,
-    paused: m.pauseUntil !== undefined && ctx.today < m.pauseUntil,
-    frequency: m.frequency,
-    pauseUntil: m.pauseUntil ?? null,
-    timezone: m.timezone ?? null,
-    lastPartners: (last?.memberIds ?? [])
-      .filter((id) => id !== m.userId)
-      .map((id) => ({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id })),
-    lastGrouped: last?.formedOn ?? null,
-  };
-}
+import { listMembers } from '../store/members.js';
+import { syncRoster } from '../rounds.js';
+import { summarise } from '../member-info.js';
 
 export async function members(ctx: Context, options: { json?: boolean; acceptRoster?: boolean }): Promise<number> {
   // The roster as it is now: newcomers appear, people who left show as left.

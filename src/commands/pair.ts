@@ -1,26 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { PlatformError, UsageError } from '../errors.js';
-import { formGroups, type MatchResult } from '../core/matching/index.js';
-import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee, type IntroOptions } from '../core/messages.js';
-import { periodFromIndex, type Period } from '../core/periods.js';
-import { chooseIcebreakers, ICEBREAKER_MEMORY } from '../core/icebreakers.js';
-import { seededRandom } from '../core/random.js';
-import { suspiciousRosterLoss } from '../core/roster-guard.js';
-import {
-  activeConstraints,
-  ageMeetings,
-  currentGroups,
-  selectCandidates,
-  toCandidates,
-  type DatedMeeting,
-  type Exclusions,
-  type RosterEntry,
-} from '../core/round.js';
+import { UsageError } from '../errors.js';
+import type { MatchResult } from '../core/matching/index.js';
+import { count, listItem } from '../core/messages.js';
+import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
-import { getMember, listMembers, listPreferences, membersById, recordSitOut, syncMembers, type Member } from '../store/members.js';
-import { icebreakerOf, recentIcebreakers, recordIcebreaker } from '../store/icebreakers.js';
-import { enqueue, findByKey, outboxKey, postsOf } from '../store/outbox.js';
+import { getMember, membersById, recordSitOut, type Member } from '../store/members.js';
 import {
   exclusionsOfRound,
   findRound,
@@ -31,19 +16,9 @@ import {
   meetingsOnPlatform,
   placementsOfRound,
   type RoundRow,
-  type StoredGroup,
 } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
-import { skipsOfPeriod } from '../store/inbox.js';
-
-export interface PairOptions {
-  dryRun?: boolean;
-  json?: boolean;
-  /** Validated by parseSeed before anything opens. */
-  seed?: number;
-  /** Take a roster that lost everyone or most of the members as it is (the safety valve's confirmation). */
-  acceptRoster?: boolean;
-}
+import { queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type RoundOptions } from '../rounds.js';
 
 /** SPEC §5: the JSON document `pair --json` prints. */
 export interface PairReport {
@@ -65,7 +40,7 @@ export function parseSeed(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-export async function pair(ctx: Context, options: PairOptions): Promise<number> {
+export async function pair(ctx: Context, options: RoundOptions): Promise<number> {
   const requestedSeed = options.seed;
   const existing = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (existing) {
@@ -152,205 +127,6 @@ function warnUnplaced(ctx: Context, result: MatchResult): void {
     `${count(result.unpaired.length, 'member')} ${ctx.scratch ? 'would get' : 'got'} no group in ${ctx.period.key} because avoids leave them no possible partner: ${names}. ` +
       'They are not told why; see `pairbot member show <who>` for their avoids.',
   );
-}
-
-/** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
-export function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number, meetings: readonly DatedMeeting[]): MatchResult {
-  const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
-  const started = performance.now();
-  const result = formGroups({
-    candidates: toCandidates(candidates, ctx.config.now),
-    history: ageMeetings(meetings, ctx.period, ctx.config.cadence),
-    avoid,
-    prefer,
-    groupSize: ctx.config.groupSize,
-    odd: ctx.config.odd,
-    ...(ctx.config.attributeRule ? { attributeRule: ctx.config.attributeRule } : {}),
-    random: seededRandom(seed),
-  });
-  // `npm run bench` reads this line to tell the engine's time from the rest of the run.
-  ctx.log.debug(
-    `engine: ${count(result.groups.length, 'group')} from ${count(candidates.length, 'candidate')} in ${((performance.now() - started) / 1000).toFixed(2)} s`,
-  );
-  return result;
-}
-
-/**
- * Reads the platform's roster into the members table; returns the active members.
- * A roster that loses everyone or more than half of the active members is refused
- * (exit 1, nothing changed) unless the operator confirms it with --accept-roster.
- */
-export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean } = {}): Promise<Member[]> {
-  await ctx.connect();
-  const users = await ctx.platform.listMembers();
-  const before = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
-  if (users.length === 0 && before.length === 0 && !options.acceptRoster) {
-    // A first sync that finds nobody would store an empty round that then stands for the period.
-    throw new PlatformError(
-      ctx.platform.kind,
-      'the roster is empty: nobody to pair, so nothing was stored. Check the channel, role or roster file; ' +
-        'if the program really has no members yet, rerun this command with --accept-roster.',
-    );
-  }
-  const missing = suspiciousRosterLoss(
-    before.map((m) => m.userId),
-    new Set(users.map((u) => u.id)),
-  );
-  if (missing) {
-    const name = (id: string): string => listItem(before.find((m) => m.userId === id)?.name ?? id);
-    const shown =
-      missing.length > 5 ? `${missing.slice(0, 5).map(name).join(', ')} and ${missing.length - 5} more` : missing.map(name).join(', ');
-    const what =
-      missing.length === before.length
-        ? `the roster lists none of the ${count(before.length, 'active member')}${users.length ? ` (it lists ${count(users.length, 'other user')})` : ''}`
-        : `${missing.length} of the ${count(before.length, 'active member')} are missing from the roster (${shown})`;
-    if (!options.acceptRoster) {
-      throw new PlatformError(
-        ctx.platform.kind,
-        `${what}. That looks like a fault — a wrong channel or role, an emptied roster file, an API answering an empty list — so nothing was changed. ` +
-          'If they really left, rerun this command with --accept-roster to take the roster as it is.',
-      );
-    }
-    ctx.log.warn(`${what}; --accept-roster: taking the roster as it is`);
-  }
-  const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
-  if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
-    const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];
-    ctx.log.info(
-      `roster: ${users.length} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`,
-    );
-  }
-  return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
-}
-
-export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {
-  const last = lastIndex.get(m.userId);
-  return {
-    id: m.userId,
-    frequency: m.frequency,
-    sitOuts: m.sitOuts,
-    ...(m.pauseUntil ? { pauseUntil: m.pauseUntil } : {}),
-    ...(last !== undefined ? { lastGroupedIndex: last } : {}),
-    ...(m.lastSatOut !== undefined ? { lastSatOut: m.lastSatOut } : {}),
-    ...(m.timezone ? { timezone: m.timezone } : {}),
-    attributes: m.attributes,
-  };
-}
-
-/** Members who reacted ❌ on this round's announcement or wrote `skip` to the bot for it. */
-export async function readOptOuts(ctx: Context): Promise<Set<string>> {
-  const announcement = findByKey(ctx.db, outboxKey.optOut(ctx.program.id, ctx.period.key));
-  const out = new Set<string>(skipsOfPeriod(ctx.db, ctx.program.id, ctx.period.key));
-  if (!announcement) {
-    ctx.log.debug(`no opt-out announcement for ${ctx.period.key}: nobody opted out`);
-    return out;
-  }
-  for (const post of postsOf(ctx.db, announcement.id)) {
-    for (const r of await ctx.platform.readReactions(post)) if (r.reaction === 'skip') out.add(r.userId);
-  }
-  return out;
-}
-
-/** How a member is addressed in a message; `members` (by id) saves a lookup per member in a large round. */
-export function addressee(ctx: Context, userId: string, members?: ReadonlyMap<string, Member>): Addressee {
-  const m = members ? members.get(userId) : getMember(ctx.db, ctx.program.id, userId);
-  const name = m?.name ?? userId;
-  return { mention: ctx.platform.mention({ id: userId, name }), ...(m?.timezone ? { timezone: m.timezone } : {}) };
-}
-
-/**
- * Queues every message of a round; idempotent, so it also repairs a round stored by an
- * older pairbot without them. Inside the caller's transaction when there is one.
- */
-export function queueRoundMessages(ctx: Context, round: RoundRow): void {
-  const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const createdAt = ctx.config.now.toISOString();
-  const base = { programId: ctx.program.id, period: round.period, createdAt };
-  writeTransaction(ctx.db, () => {
-    const members = membersById(ctx.db, ctx.program.id);
-    const groups = groupsOfRound(ctx.db, round.id);
-    const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
-    const prompts = icebreakersOfRound(
-      ctx,
-      round,
-      groups.filter((g) => g.source !== 'manual'),
-    );
-    for (const g of groups) {
-      if (g.source === 'manual') continue;
-      const icebreaker = prompts.get(g.id);
-      enqueue(ctx.db, {
-        ...base,
-        dedupeKey: outboxKey.intro(g.id),
-        kind: 'intro',
-        groupId: g.id,
-        recipients: g.memberIds,
-        body: introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
-      });
-    }
-    for (const e of leftOut) {
-      const who = addressee(ctx, e.userId, members);
-      const alone = groups.length === 0 && leftOut.length === 1;
-      enqueue(ctx.db, {
-        ...base,
-        dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
-        kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
-        recipients: [e.userId],
-        body:
-          e.reason === 'satOut'
-            ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates)
-            : renderUnpaired(who, period, alone, ctx.config.templates),
-      });
-    }
-  });
-}
-
-/** A group's intro, with everything the program's settings add to it. */
-export function introText(
-  ctx: Context,
-  memberIds: readonly string[],
-  period: Period,
-  extra: Pick<IntroOptions, 'icebreaker' | 'joined'> = {},
-  members?: ReadonlyMap<string, Member>,
-): string {
-  return renderIntro(
-    memberIds.map((id) => addressee(ctx, id, members)),
-    period,
-    ctx.config.cadence,
-    {
-      ...extra,
-      shared: ctx.platform.sharesConversation(memberIds.length),
-      workingHours: ctx.config.workingHours,
-      templates: ctx.config.templates,
-    },
-  );
-}
-
-/**
- * The prompt of each group of the round: the one stored when its intro was first queued,
- * or a new one chosen from the round's seed and stored with the intro.
- */
-function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly StoredGroup[]): Map<number, string> {
-  const out = new Map<number, string>();
-  const fresh: StoredGroup[] = [];
-  for (const g of groups) {
-    const stored = icebreakerOf(ctx.db, g.id);
-    if (stored !== undefined) out.set(g.id, stored);
-    else if (!findByKey(ctx.db, outboxKey.intro(g.id))) fresh.push(g);
-  }
-  if (fresh.length === 0 || ctx.config.icebreakers.length === 0) return out;
-  const recent = recentIcebreakers(
-    ctx.db,
-    ctx.program.id,
-    fresh.flatMap((g) => g.memberIds),
-    ICEBREAKER_MEMORY,
-  );
-  // Its own stream from the round's seed, so the prompts never shift the pairing's draws.
-  const random = seededRandom((Number(round.seed) ^ 0x1ceb4ea7) >>> 0);
-  for (const [groupId, prompt] of chooseIcebreakers(ctx.config.icebreakers, fresh, recent, random, out.values())) {
-    recordIcebreaker(ctx.db, groupId, prompt);
-    out.set(groupId, prompt);
-  }
-  return out;
 }
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {

@@ -1,15 +1,13 @@
 import { subDays } from 'date-fns';
 import type { Context } from '../context.js';
-import { consecutiveMisses } from '../core/feedback.js';
 import { count, renderRemoval } from '../core/messages.js';
 import { groupsToDelete } from '../core/retention.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
-import { answersOf } from '../store/feedback.js';
-import { forgetPerson, listMembers, updateMember, type Member } from '../store/members.js';
+import { forgetPerson, listMembers, updateMember } from '../store/members.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
 import { datedGroups, deleteGroups, longGoneMembers } from '../store/retention.js';
-import { groupsOfMember } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
+import { missesOf } from '../member-info.js';
 
 export interface PruneReport {
   program: string;
@@ -20,21 +18,6 @@ export interface PruneReport {
 }
 
 const REJOIN_HINT = 'Whenever you want to meet people again, just rejoin the channel (or ask a moderator) — you start with a clean slate.';
-
-/** Consecutive misses charged to a member since they (re)joined. */
-export function missesOf(ctx: Context, member: Member): number {
-  const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId).filter(
-    (g) => g.source !== 'manual' && g.formedOn >= member.joinedOn,
-  );
-  const answers = answersOf(
-    ctx.db,
-    groups.map((g) => g.id),
-  );
-  return consecutiveMisses(
-    member.userId,
-    groups.map((g) => ({ memberIds: g.memberIds, answers: answers.get(g.id)! })),
-  );
-}
 
 /**
  * Removes members charged with PAIRBOT_MAX_MISSES misses in a row (flagged in the

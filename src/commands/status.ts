@@ -6,7 +6,7 @@ import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
 import { listMembers, listPreferences } from '../store/members.js';
 import { countByStatus } from '../store/outbox.js';
 import { exclusionsOfRound, groupsOfRound, lastRound } from '../store/rounds.js';
-import { lastAskedRound, tallyRound } from './collect-feedback.js';
+import { lastAskedRound, tallyRound } from '../rounds.js';
 
 export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
   const { config, db, program } = ctx;

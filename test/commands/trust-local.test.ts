@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MemberSummary } from '../../src/commands/members.js';
+import type { MemberSummary } from '../../src/member-info.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
 interface Post {
