@@ -2,6 +2,7 @@ import type { Context } from './context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from './errors.js';
 import { cleanName, count, renderUnreachableNote } from './core/messages.js';
 import { periodFromIndex } from './core/periods.js';
+import { reactionToken } from './core/reactions.js';
 import {
   enqueue,
   markAttemptFailed,
@@ -128,7 +129,7 @@ async function addMissingReactions(ctx: Context, report: DeliveryReport): Promis
       continue;
     }
     try {
-      await ctx.platform.addReactions(post, post.reactions);
+      await ctx.platform.addReactions(post, post.reactions.map(reactionToken));
       markReactionsAdded(ctx.db, post.rowId);
     } catch (err) {
       if (!(err instanceof PlatformError)) throw err;

@@ -4,6 +4,7 @@ import { tally, type Tally } from './core/feedback.js';
 import { formGroups, type MatchResult } from './core/matching/index.js';
 import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee, type IntroOptions } from './core/messages.js';
 import { periodFromIndex, type Period } from './core/periods.js';
+import { reactionMeaning } from './core/reactions.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY } from './core/icebreakers.js';
 import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
@@ -123,7 +124,7 @@ export async function readOptOuts(ctx: Context): Promise<Set<string>> {
     return out;
   }
   for (const post of postsOf(ctx.db, announcement.id)) {
-    for (const r of await ctx.platform.readReactions(post)) if (r.reaction === 'skip') out.add(r.userId);
+    for (const r of await ctx.platform.readReactions(post)) if (reactionMeaning('optout', r.token) === 'skip') out.add(r.userId);
   }
   return out;
 }

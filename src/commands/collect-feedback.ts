@@ -1,8 +1,9 @@
 import type { Context } from '../context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from '../errors.js';
-import { groupOutcome, needsReminder, type Answer, type Tally } from '../core/feedback.js';
+import { groupOutcome, needsReminder, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
+import { reactionMeaning } from '../core/reactions.js';
 import { deliverPending, exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
@@ -13,8 +14,6 @@ import { tallyRound } from '../rounds.js';
 
 /** Rounds whose answers are still read and tallied. */
 const TALLY_ROUNDS = 8;
-
-const ANSWER_OF = { met: 'met', missed: 'missed', scheduled: 'scheduled' } as const satisfies Record<string, Answer>;
 
 export interface FeedbackReport extends Tally {
   program: string;
@@ -115,8 +114,8 @@ async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promis
       continue;
     }
     for (const r of reactions) {
-      const answer = r.reaction in ANSWER_OF ? ANSWER_OF[r.reaction as keyof typeof ANSWER_OF] : undefined;
-      if (answer && members.has(r.userId)) recordAnswer(ctx.db, ask.groupId, r.userId, answer, at);
+      const answer = reactionMeaning('feedback-ask', r.token);
+      if (answer && answer !== 'skip' && members.has(r.userId)) recordAnswer(ctx.db, ask.groupId, r.userId, answer, at);
     }
   }
   return readable;

@@ -5,8 +5,17 @@
 
 export type PlatformKind = 'local' | 'mattermost' | 'discord';
 
-/** Reactions are named by meaning in the core; each adapter maps them to its emoji. */
+/** Reactions are named by meaning in the core; src/core/reactions.ts maps them to tokens. */
 export type Reaction = 'skip' | 'met' | 'missed' | 'scheduled';
+
+/**
+ * A reaction as every platform has it, whatever its emoji's name there: ❌ (and ❎, ✖),
+ * ✅ (and ✔, ☑), 📅 (and 📆, 🗓). Its meaning depends on the message (src/core/reactions.ts).
+ */
+export type ReactionToken = 'cross' | 'check' | 'calendar';
+
+/** What an outbox message is, which also decides what a reaction on it means. */
+export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal' | 'inbox-reply';
 
 /** A person on the platform who belongs to the program's place (channel / role / roster). */
 export interface PlatformUser {

@@ -31,7 +31,7 @@ import type {
   PlaceChange,
   PlatformUser,
   PostRef,
-  Reaction,
+  ReactionToken,
   ReactionRecord,
   PlatformLog,
   SetupCheck,
@@ -78,23 +78,19 @@ export interface DiscordOptions {
   globalRequestsPerSecond?: number;
 }
 
-/**
- * Unicode emoji per meaning. ❌ means "skip this round" on an announcement in the
- * program channel and "didn't happen" on a feedback ask in a DM: the meaning is taken
- * from where the message lives (PostRef.conversationId).
- */
-const EMOJI_OF: Record<Reaction, string> = { skip: '❌', missed: '❌', met: '✅', scheduled: '📅' };
-/** Emoji a member may pick instead of the bot's, read with the same meaning (variation selectors dropped). */
-const EMOJI_MEANING: Record<string, 'x' | 'met' | 'scheduled'> = {
-  '❌': 'x',
-  '❎': 'x',
-  '✖': 'x',
-  '✅': 'met',
-  '✔': 'met',
-  '☑': 'met',
-  '📅': 'scheduled',
-  '📆': 'scheduled',
-  '🗓': 'scheduled',
+/** The unicode emoji of each reaction token (what a token means: src/core/reactions.ts). */
+const EMOJI_OF: Record<ReactionToken, string> = { cross: '❌', check: '✅', calendar: '📅' };
+/** Emoji read as each token: the bot's own, and the look-alikes a member may pick instead (variation selectors dropped). */
+const TOKEN_OF: Record<string, ReactionToken> = {
+  '❌': 'cross',
+  '❎': 'cross',
+  '✖': 'cross',
+  '✅': 'check',
+  '✔': 'check',
+  '☑': 'check',
+  '📅': 'calendar',
+  '📆': 'calendar',
+  '🗓': 'calendar',
 };
 
 interface Settings {
@@ -307,8 +303,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
-    const { bot, channel } = await this.ready();
-    const inChannel = post.conversationId === channel.id;
+    const { bot } = await this.ready();
     // The message lists its reactions with counts: only emoji someone besides the bot used are read further.
     const message = await this.readMessage(post);
     const out: ReactionRecord[] = [];
@@ -316,13 +311,12 @@ export class DiscordPlatform implements ChatPlatform {
     for (const r of message?.reactions ?? []) {
       const name = r.emoji.name;
       if (r.emoji.id || !name) continue;
-      const meaning = EMOJI_MEANING[name.replace(/\uFE0F/g, '')];
-      if (!meaning || r.count - (r.me ? 1 : 0) <= 0) continue;
-      const reaction: Reaction = meaning === 'x' ? (inChannel ? 'skip' : 'missed') : meaning;
+      const token = TOKEN_OF[name.replace(/\uFE0F/g, '')];
+      if (!token || r.count - (r.me ? 1 : 0) <= 0) continue;
       for (const userId of await this.reactors(post, name)) {
-        if (userId === bot.id || seen.has(`${userId} ${reaction}`)) continue;
-        seen.add(`${userId} ${reaction}`);
-        out.push({ userId, reaction });
+        if (userId === bot.id || seen.has(`${userId} ${token}`)) continue;
+        seen.add(`${userId} ${token}`);
+        out.push({ userId, token });
       }
     }
     return out;
@@ -828,8 +822,8 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** Adding a reaction the bot already made is a no-op on Discord; a deleted message has none to add. */
-  async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
-    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+  async addReactions(ref: PostRef, tokens: readonly ReactionToken[]): Promise<void> {
+    for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
       try {
         await this.calls.run(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
       } catch (err) {

@@ -19,8 +19,8 @@ import type {
   PlaceChange,
   PlatformUser,
   PostRef,
-  Reaction,
   ReactionRecord,
+  ReactionToken,
 } from './types.js';
 
 /**
@@ -47,15 +47,9 @@ export function normaliseEmoji(emoji: string): string | undefined {
   return EMOJI_ALIASES[emoji.replace(/^:|:$/g, '').replace(/\uFE0F/g, '')];
 }
 
-/** The same ❌ means "skip" on a channel announcement and "didn't happen" on a group ask. */
-function meaning(emoji: string, conversation: string): Reaction | undefined {
-  if (emoji === 'x') return conversation === CHANNEL ? 'skip' : 'missed';
-  if (emoji === 'white_check_mark') return 'met';
-  if (emoji === 'calendar') return 'scheduled';
-  return undefined;
-}
-
-const EMOJI_OF: Record<Reaction, string> = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' };
+/** The emoji name the state keeps for each reaction token (what a token means: src/core/reactions.ts). */
+const EMOJI_OF: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' };
+const TOKEN_OF: Record<string, ReactionToken> = { x: 'cross', white_check_mark: 'check', calendar: 'calendar' };
 
 /** Where earlier versions kept their JSON state, beside the database. */
 const LEGACY_STATE_FILE = 'local-state.json';
@@ -155,16 +149,16 @@ export class LocalPlatform implements ChatPlatform {
     if (!found) return [];
     const out: ReactionRecord[] = [];
     for (const r of found.reactions) {
-      const reaction = meaning(r.emoji, found.conversation);
-      if (r.userId !== LOCAL_BOT_ID && reaction) out.push({ userId: r.userId, reaction });
+      const token = TOKEN_OF[r.emoji];
+      if (r.userId !== LOCAL_BOT_ID && token) out.push({ userId: r.userId, token });
     }
     return out;
   }
 
-  async addReactions(post: PostRef, reactions: readonly Reaction[]): Promise<void> {
+  async addReactions(post: PostRef, tokens: readonly ReactionToken[]): Promise<void> {
     const found = this.state.findPost(post.id);
     if (!found) return;
-    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+    for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
       if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji))
         this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
     }

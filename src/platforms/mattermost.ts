@@ -23,7 +23,7 @@ import type {
   PlaceChange,
   PlatformUser,
   PostRef,
-  Reaction,
+  ReactionToken,
   ReactionRecord,
   PlatformLog,
   SetupCheck,
@@ -61,23 +61,18 @@ export interface MattermostOptions {
   perPage?: number;
 }
 
-/**
- * Emoji names per meaning. ❌ (`x`) means "skip this round" on an announcement in the
- * program channel and "didn't happen" on a feedback ask in a group conversation: the
- * meaning is taken from where the post lives (PostRef.conversationId), so it holds
- * across runs without remembering which method made a post.
- */
-const EMOJI_OF: Record<Reaction, string> = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' };
-/** Emoji a member may pick instead of the bot's, read with the same meaning. */
-const EMOJI_MEANING: Record<string, 'x' | Exclude<Reaction, 'skip' | 'missed'>> = {
-  x: 'x',
-  negative_squared_cross_mark: 'x',
-  white_check_mark: 'met',
-  heavy_check_mark: 'met',
-  ballot_box_with_check: 'met',
-  calendar: 'scheduled',
-  date: 'scheduled',
-  spiral_calendar_pad: 'scheduled',
+/** The emoji name of each reaction token (what a token means: src/core/reactions.ts). */
+const EMOJI_OF: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' };
+/** Emoji names read as each token: the bot's own, and the look-alikes a member may pick instead. */
+const TOKEN_OF: Record<string, ReactionToken> = {
+  x: 'cross',
+  negative_squared_cross_mark: 'cross',
+  white_check_mark: 'check',
+  heavy_check_mark: 'check',
+  ballot_box_with_check: 'check',
+  calendar: 'calendar',
+  date: 'calendar',
+  spiral_calendar_pad: 'calendar',
 };
 
 interface Settings {
@@ -323,20 +318,18 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
-    const { botUserId, channel } = await this.ready();
+    const { botUserId } = await this.ready();
     const found = await this.readPostReactions(post);
-    const inChannel = post.conversationId === channel.id;
     const out: ReactionRecord[] = [];
     const seen = new Set<string>();
     for (const r of (found ?? []) as MattermostReaction[]) {
       if (r.user_id === botUserId) continue;
-      const meaning = EMOJI_MEANING[r.emoji_name];
-      if (!meaning) continue;
-      const reaction: Reaction = meaning === 'x' ? (inChannel ? 'skip' : 'missed') : meaning;
-      const key = `${r.user_id} ${reaction}`;
+      const token = TOKEN_OF[r.emoji_name];
+      if (!token) continue;
+      const key = `${r.user_id} ${token}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ userId: r.user_id, reaction });
+      out.push({ userId: r.user_id, token });
     }
     return out;
   }
@@ -691,9 +684,9 @@ export class MattermostPlatform implements ChatPlatform {
   }
 
   /** Adding a reaction the bot already made is a no-op on the server; a deleted post has none to add. */
-  async addReactions(ref: PostRef, reactions: readonly Reaction[]): Promise<void> {
+  async addReactions(ref: PostRef, tokens: readonly ReactionToken[]): Promise<void> {
     const { botUserId } = await this.ready();
-    for (const emoji of new Set(reactions.map((r) => EMOJI_OF[r]))) {
+    for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
       try {
         await this.calls.run(() => this.client.addReaction(botUserId, ref.id, emoji));
       } catch (err) {

@@ -4,9 +4,9 @@
  * conversation (Mattermost, local) or one message per member (Discord).
  */
 
-import type { PlatformKind, PlatformUser, PostRef, Reaction } from '../core/types.js';
+import type { PlatformKind, PlatformUser, PostRef, ReactionToken } from '../core/types.js';
 
-export type { PlatformUser, PostRef, Reaction } from '../core/types.js';
+export type { PlatformUser, PostRef, ReactionToken } from '../core/types.js';
 
 /** What an adapter logs through (a subset of the CLI's Logger, so tests can pass a plain object). */
 export interface PlatformLog {
@@ -15,9 +15,10 @@ export interface PlatformLog {
   warn(message: string): void;
 }
 
+/** A member's reaction on a post, as a platform-neutral token (its meaning: src/core/reactions.ts). */
 export interface ReactionRecord {
   userId: string;
-  reaction: Reaction;
+  token: ReactionToken;
 }
 
 /** A group's own conversation, on a platform that opens one per group (Discord's private threads). */
@@ -157,8 +158,8 @@ export interface ChatPlatform {
    * Adds the bot's own reactions to a post it made (already there: fine). A step of its
    * own, after the post is recorded, so a failed reaction never makes a post be sent again.
    */
-  addReactions(post: PostRef, reactions: readonly Reaction[]): Promise<void>;
-  /** Reactions on a post by anyone but the bot, mapped to their meaning (unknown emoji dropped). */
+  addReactions(post: PostRef, tokens: readonly ReactionToken[]): Promise<void>;
+  /** Reactions on a post by anyone but the bot, once per member and token (emoji that are no token dropped). */
   readReactions(post: PostRef): Promise<ReactionRecord[]>;
   /** Removes a member from the program's place when the bot may. */
   removeMember(userId: string): Promise<'removed' | 'not-permitted'>;

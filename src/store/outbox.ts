@@ -1,7 +1,5 @@
-import type { PostRef, Reaction } from '../core/types.js';
+import type { MessageKind, PostRef, Reaction } from '../core/types.js';
 import { writeTransaction, type DB } from './db.js';
-
-export type MessageKind = 'intro' | 'sit-out' | 'unpaired' | 'unreachable-note' | 'optout' | 'feedback-ask' | 'removal' | 'inbox-reply';
 
 /**
  * Every outbox key is made here: a key makes enqueueing idempotent (the same key is stored

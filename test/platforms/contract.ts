@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatPlatform, PostRef, Reaction } from '../../src/platforms/types.js';
+import type { ChatPlatform, PostRef, ReactionToken } from '../../src/platforms/types.js';
 
 /** What a platform's test harness provides to the shared contract suite. */
 export interface ContractHarness {
@@ -8,8 +8,8 @@ export interface ContractHarness {
   memberIds: string[];
   /** Username of memberIds[0], as findUser should accept it. */
   firstMemberName: string;
-  /** Makes a member react to a post, the way a person would in the client. */
-  react(post: PostRef, userId: string, reaction: Reaction): Promise<void>;
+  /** Makes a member react to a post with the platform's emoji for a token, the way a person would in the client. */
+  react(post: PostRef, userId: string, token: ReactionToken): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -51,12 +51,12 @@ export function runPlatformContract(name: string, makeHarness: () => Promise<Con
     it('posts to the channel, adds its own reactions (twice is once), which readReactions ignores', async () => {
       await h.platform.connect();
       const post = await h.platform.postToChannel({ text: 'Pairing on Monday; react ❌ to skip' });
-      await h.platform.addReactions(post, ['skip']);
-      await h.platform.addReactions(post, ['skip']);
+      await h.platform.addReactions(post, ['cross']);
+      await h.platform.addReactions(post, ['cross']);
       expect(post.id).toBeTruthy();
       expect(await h.platform.readReactions(post)).toEqual([]);
-      await h.react(post, h.memberIds[1]!, 'skip');
-      expect(await h.platform.readReactions(post)).toEqual([{ userId: h.memberIds[1], reaction: 'skip' }]);
+      await h.react(post, h.memberIds[1]!, 'cross');
+      expect(await h.platform.readReactions(post)).toEqual([{ userId: h.memberIds[1], token: 'cross' }]);
     });
 
     it('delivers a group message to every member exactly once and reads answers per member', async () => {
@@ -68,15 +68,15 @@ export function runPlatformContract(name: string, makeHarness: () => Promise<Con
         delivered.push(...ids);
         posts.push(post);
       });
-      for (const p of posts) await h.platform.addReactions(p, ['met', 'missed', 'scheduled']);
+      for (const p of posts) await h.platform.addReactions(p, ['check', 'cross', 'calendar']);
       expect(result.unreachable).toEqual([]);
       expect([...delivered].sort()).toEqual([...group].sort());
       for (const p of posts) expect(await h.platform.readReactions(p)).toEqual([]);
-      await h.react(posts[0]!, group[0]!, 'met');
-      await h.react(posts[posts.length - 1]!, group[1]!, 'missed');
+      await h.react(posts[0]!, group[0]!, 'check');
+      await h.react(posts[posts.length - 1]!, group[1]!, 'cross');
       const answers = (await Promise.all(posts.map((p) => h.platform.readReactions(p)))).flat();
-      expect(answers).toContainEqual({ userId: group[0], reaction: 'met' });
-      expect(answers).toContainEqual({ userId: group[1], reaction: 'missed' });
+      expect(answers).toContainEqual({ userId: group[0], token: 'check' });
+      expect(answers).toContainEqual({ userId: group[1], token: 'cross' });
     });
 
     it('skips members already delivered, so a retried message is never sent twice', async () => {

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformError, UsageError } from '../../src/errors.js';
 import { createDiscordPlatform, discordRateLimitWait, type DiscordPlatform } from '../../src/platforms/discord.js';
-import type { PostRef, Reaction } from '../../src/platforms/types.js';
+import type { PostRef, ReactionToken } from '../../src/platforms/types.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { runPlatformContract } from './contract.js';
 
-const EMOJI: Record<Reaction, string> = { skip: '❌', missed: '❌', met: '✅', scheduled: '📅' };
+const EMOJI: Record<ReactionToken, string> = { cross: '❌', check: '✅', calendar: '📅' };
 
 interface Harness {
   fake: FakeDiscord;
@@ -69,7 +69,7 @@ runPlatformContract('discord (fake server)', async () => {
     platform,
     memberIds: members.map((m) => m.id),
     firstMemberName: members[0]!.username,
-    react: async (post, userId, reaction) => fake.react(userId, post.id, EMOJI[reaction]),
+    react: async (post, userId, token) => fake.react(userId, post.id, EMOJI[token]),
     cleanup: () => fake.close(),
   };
 });
@@ -226,7 +226,7 @@ describe('discord adapter against the fake server', () => {
         new Set(),
         record,
       );
-      for (const part of parts) await h.platform.addReactions(part.post, ['met', 'missed', 'scheduled']);
+      for (const part of parts) await h.platform.addReactions(part.post, ['check', 'cross', 'calendar']);
       expect(result.unreachable).toEqual([]);
       expect(parts.map((p) => p.ids)).toEqual([[a!.id], [b!.id], [c!.id]]);
       const creates = h.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
@@ -277,11 +277,11 @@ describe('discord adapter against the fake server', () => {
   });
 
   describe('channel posts and reactions', () => {
-    it('posts with no pings allowed, and reads ❌ as skip there and as missed in a DM, paging reactors', async () => {
+    it('posts with no pings allowed, and reads ❌ as the cross token there and in a DM, paging reactors', async () => {
       const people = h.fake.addUsers(130, 'p');
       await h.platform.connect();
       const post = await h.platform.postToChannel({ text: 'Pairing on Monday @everyone', key: 'outbox-2' });
-      await h.platform.addReactions(post, ['skip']);
+      await h.platform.addReactions(post, ['cross']);
       const create = h.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${h.fake.channel.id}/messages`);
       expect(create?.body).toMatchObject({
         allowed_mentions: { parse: [], users: [] },
@@ -293,18 +293,18 @@ describe('discord adapter against the fake server', () => {
       h.fake.react(people[125]!.id, post.id, '👍');
       const skips = await h.platform.readReactions(post);
       expect(skips).toHaveLength(120);
-      expect(skips.every((r) => r.reaction === 'skip')).toBe(true);
+      expect(skips.every((r) => r.token === 'cross')).toBe(true);
       expect(h.fake.requestCount({ method: 'GET', path: /\/reactions\/%E2%9D%8C$/ })).toBe(2);
 
       const { parts, record } = recorder();
       await h.platform.sendToGroup({ memberIds: [people[0]!.id], text: 'Did you meet?' }, new Set(), record);
-      await h.platform.addReactions(parts[0]!.post, ['met', 'missed', 'scheduled']);
+      await h.platform.addReactions(parts[0]!.post, ['check', 'cross', 'calendar']);
       const dm = parts[0]!.post;
       h.fake.react(people[0]!.id, dm.id, '❌');
       h.fake.react(people[0]!.id, dm.id, '🗓️');
       expect(await h.platform.readReactions(dm)).toEqual([
-        { userId: people[0]!.id, reaction: 'missed' },
-        { userId: people[0]!.id, reaction: 'scheduled' },
+        { userId: people[0]!.id, token: 'cross' },
+        { userId: people[0]!.id, token: 'calendar' },
       ]);
     });
   });

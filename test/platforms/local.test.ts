@@ -7,7 +7,7 @@ import type { PostRef } from '../../src/platforms/types.js';
 import { runPlatformContract } from './contract.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const EMOJI = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' } as const;
+const EMOJI = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' } as const;
 
 function localHarness(): { dir: string; roster: string; state: LocalStateStore; platform: LocalPlatform; cleanup: () => void } {
   const { dir, cleanup } = tempDir();
@@ -23,7 +23,7 @@ runPlatformContract('local', async () => {
     platform,
     memberIds: ['u1', 'u2', 'u3', 'u4'],
     firstMemberName: 'ana',
-    react: async (post, userId, reaction) => state.setReaction(post.id, userId, EMOJI[reaction], true),
+    react: async (post, userId, token) => state.setReaction(post.id, userId, EMOJI[token], true),
     cleanup: async () => cleanup(),
   };
 });

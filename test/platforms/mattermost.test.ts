@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformError, UsageError } from '../../src/errors.js';
 import { createMattermostPlatform, type MattermostPlatform } from '../../src/platforms/mattermost.js';
-import type { PostRef, Reaction } from '../../src/platforms/types.js';
+import type { PostRef, ReactionToken } from '../../src/platforms/types.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { runPlatformContract } from './contract.js';
 
-const EMOJI: Record<Reaction, string> = { skip: 'x', missed: 'x', met: 'white_check_mark', scheduled: 'calendar' };
+const EMOJI: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' };
 
 interface Harness {
   fake: FakeMattermost;
@@ -60,8 +60,8 @@ runPlatformContract('mattermost (fake server)', async () => {
     platform,
     memberIds: members.map((m) => m.id),
     firstMemberName: members[0]!.username,
-    react: async (post, userId, reaction) => {
-      fake.react(userId, post.id, EMOJI[reaction]);
+    react: async (post, userId, token) => {
+      fake.react(userId, post.id, EMOJI[token]);
     },
     cleanup: () => fake.close(),
   };
@@ -270,7 +270,7 @@ describe('mattermost adapter against the fake server', () => {
       await h.platform.sendToGroup({ memberIds: pair, text: 'intro' }, new Set(), intro.record);
       const ask = recorder();
       await h.platform.sendToGroup({ memberIds: pair, text: 'Did you meet?' }, new Set(), ask.record);
-      await h.platform.addReactions(ask.parts[0]!.post, ['met', 'missed', 'scheduled']);
+      await h.platform.addReactions(ask.parts[0]!.post, ['check', 'cross', 'calendar']);
       expect(ask.parts[0]!.post.conversationId).toBe(intro.parts[0]!.post.conversationId);
       const reactions = h.fake.reactions.get(ask.parts[0]!.post.id)!;
       expect(reactions.map((r) => [r.user_id, r.emoji_name])).toEqual([
@@ -365,19 +365,19 @@ describe('mattermost adapter against the fake server', () => {
   });
 
   describe('reactions', () => {
-    it('reads ❌ on a channel announcement as skip, ignoring the bot’s own', async () => {
+    it('reads ❌ on a channel announcement as the cross token, ignoring the bot’s own', async () => {
       const [a, b] = h.fake.addUsers(2);
       const ref = await h.platform.postToChannel({ text: 'Pairing on Monday: react with ❌ to skip' });
-      await h.platform.addReactions(ref, ['skip']);
+      await h.platform.addReactions(ref, ['cross']);
       expect(ref.conversationId).toBe(h.fake.channel.id);
       expect(h.fake.reactions.get(ref.id)?.map((r) => r.emoji_name)).toEqual(['x']);
       h.fake.react(a!.id, ref.id, 'x');
       h.fake.react(b!.id, ref.id, 'thumbsup');
-      expect(await h.platform.readReactions(ref)).toEqual([{ userId: a!.id, reaction: 'skip' }]);
+      expect(await h.platform.readReactions(ref)).toEqual([{ userId: a!.id, token: 'cross' }]);
       expect(h.fake.requestCount({ method: 'GET', path: /\/posts\/[a-z0-9]+\/reactions$/ })).toBe(1);
     });
 
-    it('reads ❌, ✅ and 📅 on a group ask as missed, met and scheduled', async () => {
+    it('reads ✅, ❌ and 📅 (or a look-alike) on a group ask as the check, cross and calendar tokens', async () => {
       const [a, b, c] = h.fake.addUsers(3);
       const { parts, record } = recorder();
       await h.platform.sendToGroup({ memberIds: [a!.id, b!.id, c!.id], text: 'Did you meet?' }, new Set(), record);
@@ -386,9 +386,9 @@ describe('mattermost adapter against the fake server', () => {
       h.fake.react(b!.id, post.id, 'x');
       h.fake.react(c!.id, post.id, 'date');
       expect(await h.platform.readReactions(post)).toEqual([
-        { userId: a!.id, reaction: 'met' },
-        { userId: b!.id, reaction: 'missed' },
-        { userId: c!.id, reaction: 'scheduled' },
+        { userId: a!.id, token: 'check' },
+        { userId: b!.id, token: 'cross' },
+        { userId: c!.id, token: 'calendar' },
       ]);
     });
   });
