@@ -75,7 +75,8 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         report.sent++;
         const reached = message.recipients.filter((id) => !unreachable.includes(id));
         ctx.log.debug(
-          `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`,
+          () =>
+            `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`,
         );
       } catch (err) {
         if (!(err instanceof PlatformError)) throw err;

@@ -1,7 +1,8 @@
 import { redact } from './config.js';
 
 export interface Logger {
-  debug(message: string): void;
+  /** A function is called only when debug lines are shown: a per-message line costs nothing otherwise. */
+  debug(message: string | (() => string)): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -17,7 +18,7 @@ export function createLogger(
 ): Logger {
   const emit = (level: string, message: string): void => write(`[pairbot]${level} ${redact(message, secrets)}\n`);
   return {
-    debug: (m) => verbosity === 'verbose' && emit(' debug:', m),
+    debug: (m) => verbosity === 'verbose' && emit(' debug:', typeof m === 'function' ? m() : m),
     info: (m) => verbosity !== 'quiet' && emit('', m),
     warn: (m) => verbosity !== 'quiet' && emit(' warning:', m),
     error: (m) => emit(' error:', m),

@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, SCHEMA_VERSION } from '../../src/store/db.js';
+import { openDatabase, SCHEMA_VERSION, writeTransaction } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { StoreError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -116,5 +116,33 @@ describe('database', () => {
     const path = join(dir, 'junk.db');
     writeFileSync(path, 'this is not sqlite, not at all, not even close to it....................................................');
     expect(() => openDatabase(path)).toThrow(StoreError);
+  });
+
+  it('a write transaction commits what its body wrote, undoes all of it when the body throws, and nests as a savepoint', () => {
+    const db = openDatabase(join(dir, 'pairbot.db'));
+    db.exec('CREATE TABLE t (v TEXT)');
+    const values = (): string[] => db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all() as string[];
+    expect(writeTransaction(db, () => db.prepare('INSERT INTO t VALUES (?)').run('a').changes)).toBe(1);
+    expect(() =>
+      writeTransaction(db, () => {
+        db.prepare('INSERT INTO t VALUES (?)').run('b');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(values()).toEqual(['a']);
+    expect(db.inTransaction).toBe(false);
+    writeTransaction(db, () => {
+      db.prepare('INSERT INTO t VALUES (?)').run('c');
+      expect(() =>
+        writeTransaction(db, () => {
+          db.prepare('INSERT INTO t VALUES (?)').run('d');
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      writeTransaction(db, () => db.prepare('INSERT INTO t VALUES (?)').run('e'));
+    });
+    expect(values()).toEqual(['a', 'c', 'e']);
+    expect(db.inTransaction).toBe(false);
+    db.close();
   });
 });
