@@ -166,7 +166,12 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
     return [];
   }
   const result = await ctx.platform.sendToGroup(
-    { ...target, memberIds: message.recipients, ...groupThread(ctx, message) },
+    {
+      ...target,
+      memberIds: message.recipients,
+      ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
+      ...groupThread(ctx, message),
+    },
     new Set(message.delivered),
     (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );

@@ -162,7 +162,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
         kind: 'intro',
         groupId: g.id,
         recipients: g.memberIds,
-        body: introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
+        ...introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
       });
     }
     for (const e of leftOut) {
@@ -182,25 +182,30 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   });
 }
 
-/** A group's intro, with everything the program's settings add to it. */
+/**
+ * A group's intro, with everything the program's settings add to it. Where each member
+ * gets their own copy (Discord DMs), a copy tells the meeting time in its reader's local
+ * time first: those copies are stored with the message (`ownBodies`), so a retry sends
+ * the very text an earlier attempt may have sent.
+ */
 export function introText(
   ctx: Context,
   memberIds: readonly string[],
   period: Period,
   extra: Pick<IntroOptions, 'icebreaker' | 'joined'> = {},
   members?: ReadonlyMap<string, Member>,
-): string {
-  return renderIntro(
-    memberIds.map((id) => addressee(ctx, id, members)),
-    period,
-    ctx.config.cadence,
-    {
-      ...extra,
-      shared: ctx.platform.sharesConversation(memberIds.length),
-      workingHours: ctx.config.workingHours,
-      templates: ctx.config.templates,
-    },
-  );
+): { body: string; ownBodies?: Record<string, string> } {
+  const addressees = memberIds.map((id) => addressee(ctx, id, members));
+  const shared = ctx.platform.sharesConversation(memberIds.length);
+  const options: IntroOptions = { ...extra, shared, workingHours: ctx.config.workingHours, templates: ctx.config.templates };
+  const body = renderIntro(addressees, period, ctx.config.cadence, options);
+  if (shared) return { body };
+  const ownBodies: Record<string, string> = {};
+  memberIds.forEach((id, i) => {
+    const own = renderIntro(addressees, period, ctx.config.cadence, { ...options, reader: addressees[i]!.mention });
+    if (own !== body) ownBodies[id] = own;
+  });
+  return Object.keys(ownBodies).length > 0 ? { body, ownBodies } : { body };
 }
 
 /**

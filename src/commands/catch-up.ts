@@ -107,7 +107,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
         period: round.period,
         groupId: j.groupId,
         recipients: group.memberIds,
-        body: introText(ctx, group.memberIds, ctx.period, { joined: addressee(ctx, j.userId), ...(icebreaker ? { icebreaker } : {}) }),
+        ...introText(ctx, group.memberIds, ctx.period, { joined: addressee(ctx, j.userId), ...(icebreaker ? { icebreaker } : {}) }),
         createdAt,
       });
     }

@@ -71,30 +71,44 @@ function meetingWord(size: number): string {
 
 /**
  * When to meet, for the members with a known time zone, read at the round's first day;
- * empty when fewer than two have one.
+ * empty when fewer than two have one. With a `reader` (the member a copy is for), their
+ * own local time comes first and the others' follow.
  */
-function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period): string {
+function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period, reader?: string): string {
   const known = members.filter((m): m is Addressee & { timezone: string } => !!m.timezone);
   const suggestion = suggestMeetingTime(
     known.map((m) => ({ key: m.mention, timezone: m.timezone })),
     hours,
     new Date(`${period.start}T12:00:00Z`),
   );
-  return suggestion ? describeMeetingTime(suggestion, hours) : '';
+  return suggestion ? describeMeetingTime(suggestion, hours, reader) : '';
 }
 
-function describeMeetingTime(s: MeetingSuggestion, hours: WorkingHours): string {
+type LocalWindow = MeetingSuggestion['members'][number];
+
+/** "Mon–Thu 16:00–18:00" */
+function localWindow(m: LocalWindow): string {
+  return `${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)}`;
+}
+
+/** "UTC−8, 1 h after working hours" */
+function offsetAndStrain(m: LocalWindow, whose: string): string {
+  const strain = m.outside === 0 ? '' : `, ${duration(Math.abs(m.outside))} ${m.outside < 0 ? 'before' : 'after'} ${whose}working hours`;
+  return `${offsetLabel(m.offset)}${strain}`;
+}
+
+function describeMeetingTime(s: MeetingSuggestion, hours: WorkingHours, reader?: string): string {
   const range = `${clock(hours.start)}–${clock(hours.end)}`;
   const offsets = new Set(s.members.map((m) => m.offset));
   if (offsets.size === 1)
     return `you share a clock (${offsetLabel(s.members[0]!.offset)}), so any time in your working hours (Mon–Fri ${range}) suits you all.`;
-  const each = s.members.map((m) => {
-    const strain = m.outside === 0 ? '' : `, ${duration(Math.abs(m.outside))} ${m.outside < 0 ? 'before' : 'after'} working hours`;
-    return `${m.key} ${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)} (${offsetLabel(m.offset)}${strain})`;
-  });
-  return s.overlap
-    ? `your working hours (${range}) overlap for ${duration(s.minutes)}: ${list(each)}.`
-    : `your working hours (${range}) do not overlap; the least-bad hour is ${list(each)}.`;
+  const head = s.overlap
+    ? `your working hours (${range}) overlap for ${duration(s.minutes)}:`
+    : `your working hours (${range}) do not overlap; the least-bad hour is`;
+  const own = s.members.find((m) => m.key === reader);
+  if (!own) return `${head} ${list(s.members.map((m) => `${m.key} ${localWindow(m)} (${offsetAndStrain(m, '')})`))}.`;
+  const others = s.members.filter((m) => m !== own).map((m) => `${localWindow(m)} for ${m.key} (${offsetAndStrain(m, '')})`);
+  return `${head} ${localWindow(own)} your time (${offsetAndStrain(own, 'your ')}); that is ${list(others)}.`;
 }
 
 export interface IntroOptions {
@@ -106,6 +120,11 @@ export interface IntroOptions {
   icebreaker?: string;
   /** A late joiner added to an existing group: the intro says so. */
   joined?: Addressee;
+  /**
+   * The mention of the member this copy is for, when each member gets their own: the
+   * meeting time is told in their local time first. Without it, every member's is listed.
+   */
+  reader?: string;
   templates?: TemplateOverrides;
 }
 
@@ -125,7 +144,7 @@ export function renderIntro(members: readonly Addressee[], period: Period, caden
       everyone: group ? 'all of you' : 'you both',
       joined: options.joined ? `${withZone(options.joined)} joins your group: welcome them!` : '',
       time_zones: timeZonesLine(members),
-      meeting_time: options.workingHours ? meetingTimeText(members, options.workingHours, period) : '',
+      meeting_time: options.workingHours ? meetingTimeText(members, options.workingHours, period, options.reader) : '',
       icebreaker: options.icebreaker ? neutraliseMentions(options.icebreaker) : '',
       reach_out: shared ? 'Reply here' : `Each of you got this message on your own: message ${partner} directly (click a name above)`,
       here: shared ? ' here' : '',

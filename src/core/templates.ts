@@ -34,7 +34,7 @@ export const TEMPLATES = {
       joined: 'a late joiner added to an existing group: "@x joins your group." (empty otherwise)',
       time_zones: 'the members\' time zones, "Time zones: @a (Europe/Berlin), @b (UTC)." (empty when nobody set one)',
       meeting_time:
-        "when to meet: the weekday window where members' working hours overlap, in each one's local time (empty with fewer than two known time zones)",
+        "when to meet: the weekday window where members' working hours overlap, in each one's local time; in a copy of a member's own (Discord DMs) their local time first (empty with fewer than two known time zones)",
       icebreaker: 'a conversation prompt (empty when PAIRBOT_ICEBREAKERS=off)',
       reach_out:
         'how to reach the others: "Reply here" in a shared conversation, "Message your partner directly (click a name above)" when each member got their own copy',

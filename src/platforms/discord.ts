@@ -755,6 +755,7 @@ export class DiscordPlatform implements ChatPlatform {
     record: DeliveryRecorder,
   ): Promise<string | undefined> {
     const who = this.describeUser(userId);
+    const own: GroupMessage = { ...message, text: message.ownTexts?.[userId] ?? message.text };
     try {
       let dm = this.dms.get(userId);
       if (!dm) {
@@ -766,8 +767,7 @@ export class DiscordPlatform implements ChatPlatform {
       }
       const channelId = dm;
       const posted =
-        (await this.findSent(channelId, message)) ??
-        (await this.calls.run(() => this.createMessage(channelId, message.text, group, message.key)));
+        (await this.findSent(channelId, own)) ?? (await this.calls.run(() => this.createMessage(channelId, own.text, group, own.key)));
       record([userId], { id: posted.id, conversationId: channelId });
       return undefined;
     } catch (err) {

@@ -626,6 +626,7 @@ export class MattermostPlatform implements ChatPlatform {
   private async sendDirect(userId: string, message: GroupMessage, record: DeliveryRecorder): Promise<string | undefined> {
     const { botUserId } = await this.ready();
     const who = this.describeUser(userId);
+    const own: GroupMessage = { ...message, text: message.ownTexts?.[userId] ?? message.text };
     let channelId = this.conversations.get(userId);
     try {
       if (!channelId) {
@@ -634,8 +635,8 @@ export class MattermostPlatform implements ChatPlatform {
         this.conversations.set(userId, channelId);
       }
       const post =
-        (await this.findPosted(channelId, message)) ??
-        (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, message.text, message.key))));
+        (await this.findPosted(channelId, own)) ??
+        (await this.calls.run(() => this.client.createPost(this.newPost(channelId!, own.text, own.key))));
       record([userId], { id: post.id, conversationId: channelId });
       return undefined;
     } catch (err) {

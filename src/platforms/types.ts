@@ -53,6 +53,11 @@ export interface GroupMessage extends ChannelMessage {
   memberIds: readonly string[];
   /** The group's conversation, for a message to the whole group (intro, feedback ask); adapters that DM each member ignore it. */
   thread?: GroupThread;
+  /**
+   * Members' own copies of `text`, where they differ (an intro tells the meeting time in the
+   * reader's local time first): a member who gets a message of their own gets theirs.
+   */
+  ownTexts?: Readonly<Record<string, string>>;
 }
 
 /**

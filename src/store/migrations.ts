@@ -175,4 +175,10 @@ export const MIGRATIONS: readonly string[] = [
       AND (q.created_on > p.created_on OR (q.created_on = p.created_on AND q.kind = 'avoid'))
   );
   `,
+  // 9: each member's own copy of a message where it differs from the shared text (an intro
+  // DMed to each member tells the meeting time in the reader's local time first): stored
+  // with the message, so every retry sends the very text an earlier attempt may have sent.
+  `
+  ALTER TABLE outbox ADD COLUMN own_bodies TEXT;
+  `,
 ];

@@ -37,6 +37,8 @@ export interface OutboxMessage {
   /** Recipients' user ids; empty for a post in the program channel. */
   recipients: string[];
   body: string;
+  /** Recipients' own copies where they differ from `body` (sent when the recipient gets a message of their own). */
+  ownBodies: Readonly<Record<string, string>> | null;
   reactions: Reaction[];
   status: 'pending' | 'sent' | 'failed';
   delivered: string[];
@@ -62,6 +64,7 @@ export interface NewMessage {
   groupId?: number;
   recipients: readonly string[];
   body: string;
+  ownBodies?: Readonly<Record<string, string>>;
   reactions?: readonly Reaction[];
   createdAt: string;
   conversationId?: string;
@@ -75,6 +78,7 @@ interface Row {
   group_id: number | null;
   recipients: string;
   body: string;
+  own_bodies: string | null;
   reactions: string;
   status: OutboxMessage['status'];
   delivered: string;
@@ -96,6 +100,7 @@ function toMessage(r: Row): OutboxMessage {
     groupId: r.group_id,
     recipients: JSON.parse(r.recipients) as string[],
     body: r.body,
+    ownBodies: r.own_bodies === null ? null : (JSON.parse(r.own_bodies) as Record<string, string>),
     reactions: JSON.parse(r.reactions) as Reaction[],
     status: r.status,
     delivered: JSON.parse(r.delivered) as string[],
@@ -114,8 +119,8 @@ function toMessage(r: Row): OutboxMessage {
 export function enqueue(db: DB, m: NewMessage): boolean {
   const info = db
     .prepare(
-      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, reactions, created_at, conversation_id, reply_to)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, own_bodies, reactions, created_at, conversation_id, reply_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       m.programId,
@@ -125,6 +130,7 @@ export function enqueue(db: DB, m: NewMessage): boolean {
       m.groupId ?? null,
       JSON.stringify(m.recipients),
       m.body,
+      m.ownBodies ? JSON.stringify(m.ownBodies) : null,
       JSON.stringify(m.reactions ?? []),
       m.createdAt,
       m.conversationId ?? null,

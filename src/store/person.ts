@@ -121,11 +121,14 @@ export function readPerson(db: DB, userId: string): PersonData {
   }
   person.messages = db
     .prepare(
-      `SELECT p.name AS program, o.kind, o.period AS round, o.status, o.body, o.created_at AS createdAt, o.sent_at AS sentAt
+      // The copy the person got: their own where the message has one.
+      `SELECT p.name AS program, o.kind, o.period AS round, o.status,
+              COALESCE((SELECT value FROM json_each(o.own_bodies) WHERE key = ?), o.body) AS body,
+              o.created_at AS createdAt, o.sent_at AS sentAt
        FROM outbox o JOIN programs p ON p.id = o.program_id
        WHERE EXISTS (SELECT 1 FROM json_each(o.recipients) WHERE value = ?) ORDER BY o.created_at, o.id`,
     )
-    .all(userId) as PersonData['messages'];
+    .all(userId, userId) as PersonData['messages'];
   const groupIds = person.programs.flatMap((p) => p.groups.map((g) => g.id));
   // Tables added for later features are included as they are, so "everything stored" stays true.
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {

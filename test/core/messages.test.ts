@@ -119,4 +119,47 @@ describe('messages', () => {
       renderIntro([{ mention: '@a', timezone: 'Europe/Berlin' }, { mention: '@b' }], week, 'weekly', { workingHours: hours }),
     ).not.toContain('When to meet');
   });
+
+  it("tells the meeting time in the reader's own local time first in a copy of their own", () => {
+    const hours = { start: 540, end: 1080 };
+    const group = [
+      { mention: '<@1>', timezone: 'America/Los_Angeles' },
+      { mention: '<@2>', timezone: 'Asia/Tokyo' },
+      { mention: '<@3>', timezone: 'Europe/Berlin' },
+    ];
+    const pair = group.slice(0, 2);
+    const forTokyo = renderIntro(pair, week, 'weekly', { shared: false, workingHours: hours, reader: '<@2>' });
+    expect(forTokyo).toContain(
+      '🕒 **When to meet:** your working hours (09:00–18:00) overlap for 2 h: Tue–Fri 09:00–11:00 your time (UTC+9); that is Mon–Thu 16:00–18:00 for <@1> (UTC−8).',
+    );
+    const forLosAngeles = renderIntro(pair, week, 'weekly', { shared: false, workingHours: hours, reader: '<@1>' });
+    expect(forLosAngeles).toContain(
+      'overlap for 2 h: Mon–Thu 16:00–18:00 your time (UTC−8); that is Tue–Fri 09:00–11:00 for <@2> (UTC+9).',
+    );
+    // No overlap: the strain is the reader's own ("your working hours"), the others' plain.
+    const apart = renderIntro(
+      [
+        { mention: '<@1>', timezone: 'America/Los_Angeles' },
+        { mention: '<@4>', timezone: 'Asia/Kolkata' },
+      ],
+      week,
+      'weekly',
+      { shared: false, workingHours: hours, reader: '<@4>' },
+    );
+    expect(apart).toContain(
+      'the least-bad hour is Tue–Fri 07:45–08:45 your time (UTC+5:30, 1 h 15 min before your working hours); that is Mon–Thu 18:15–19:15 for <@1> (UTC−8, 1 h 15 min after working hours).',
+    );
+    // A trio: the two others follow, in the order of the group.
+    expect(renderIntro(group, week, 'weekly', { shared: false, workingHours: hours, reader: '<@3>' })).toMatch(
+      /your time \(UTC\+1[^)]*\); that is .* for <@1> \(UTC−8[^)]*\) and .* for <@2> \(UTC\+9[^)]*\)\./,
+    );
+    // A reader without a known time zone, and the shared form, list every member's.
+    const unknownReader = renderIntro([...pair, { mention: '<@5>' }], week, 'weekly', {
+      shared: false,
+      workingHours: hours,
+      reader: '<@5>',
+    });
+    expect(unknownReader).toContain('<@1> Mon–Thu 16:00–18:00 (UTC−8) and <@2> Tue–Fri 09:00–11:00 (UTC+9).');
+    expect(renderIntro(pair, week, 'weekly', { workingHours: hours })).not.toContain('your time');
+  });
 });
