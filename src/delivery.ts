@@ -194,6 +194,7 @@ async function deliverReply(ctx: Context, message: OutboxMessage, target: Channe
     conversationId: message.conversationId!,
     to: message.recipients[0]!,
     ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+    ...(message.threadId ? { thread: message.threadId } : {}),
   });
   writeTransaction(ctx.db, () => {
     recordDelivery(ctx.db, message.id, message.recipients, post, []);

@@ -127,6 +127,7 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
         body: text,
         conversationId: message.conversationId,
         replyTo: message.id,
+        ...(message.thread ? { threadId: message.thread } : {}),
         createdAt: nowIso,
       });
       return true;

@@ -412,6 +412,7 @@ export class MattermostPlatform implements ChatPlatform {
         return {
           id: post.id,
           conversationId: post.channel_id,
+          ...(post.root_id ? { thread: post.root_id } : {}),
           shared,
           toBot: !shared || mention.test(post.message),
           fromId: post.user_id,
@@ -430,7 +431,9 @@ export class MattermostPlatform implements ChatPlatform {
     const context = 'answering a message to the bot';
     const post =
       (await this.calls.call(context, () => this.findPosted(reply.conversationId, reply))) ??
-      (await this.calls.call(context, () => this.client.createPost(this.newPost(reply.conversationId, reply.text, reply.key))));
+      (await this.calls.call(context, () =>
+        this.client.createPost(this.newPost(reply.conversationId, reply.text, reply.key, reply.thread)),
+      ));
     return { id: post.id, conversationId: reply.conversationId };
   }
 
@@ -669,7 +672,8 @@ export class MattermostPlatform implements ChatPlatform {
    * the id is derived from it (same id in a later run after a kill); it keeps the
    * `userId:13 digits` shape Mattermost's own clients use.
    */
-  private newPost(channelId: string, text: string, key?: string): Partial<Post> & { channel_id: string; message: string } {
+  /** `rootId`: the thread it goes into (its root post), when not a top-level post. */
+  private newPost(channelId: string, text: string, key?: string, rootId?: string): Partial<Post> & { channel_id: string; message: string } {
     let stamp: number;
     if (key) stamp = stableStamp(`${key}:${channelId}`);
     else {
@@ -678,6 +682,7 @@ export class MattermostPlatform implements ChatPlatform {
     }
     return {
       channel_id: channelId,
+      ...(rootId ? { root_id: rootId } : {}),
       message: neutraliseMentions(text),
       pending_post_id: `${this.botUserId}:${stamp}`,
       ...(key ? { props: { [KEY_PROP]: postKey(key, channelId, text) } } : {}),

@@ -87,6 +87,8 @@ export interface IncomingMessage {
   /** The platform's message id: handled once, ever. */
   id: string;
   conversationId: string;
+  /** The thread it was written in, where threads live inside a conversation (Mattermost: the root post's id); the reply goes there. */
+  thread?: string;
   /** Others besides the sender and the bot read this conversation (channel, group, thread). */
   shared: boolean;
   /** Written to the bot: anything in a one-to-one conversation, elsewhere only a mention of the bot. */
@@ -122,8 +124,10 @@ export interface InboxReply extends ChannelMessage {
   conversationId: string;
   /** The sender, the only person the reply may mention. */
   to: string;
-  /** The message answered, so platforms with threads or replies attach to it. */
+  /** The message answered, so platforms with replies attach to it. */
   replyTo?: string;
+  /** The thread the message was written in (IncomingMessage.thread): the reply goes into it. */
+  thread?: string;
 }
 
 /** What the bot can do about the program's place (channel membership or role) on a member's behalf. */

@@ -181,4 +181,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN own_bodies TEXT;
   `,
+  // 10: the thread an inbox reply goes to, where threads live inside a conversation (Mattermost's root post).
+  `
+  ALTER TABLE outbox ADD COLUMN thread_id TEXT;
+  `,
 ];

@@ -53,6 +53,8 @@ export interface OutboxMessage {
   conversationId: string | null;
   /** The platform message a reply answers. */
   replyTo: string | null;
+  /** The thread a reply goes to, where threads live inside a conversation (Mattermost's root post). */
+  threadId: string | null;
 }
 
 export interface NewMessage {
@@ -69,6 +71,7 @@ export interface NewMessage {
   createdAt: string;
   conversationId?: string;
   replyTo?: string;
+  threadId?: string;
 }
 
 interface Row {
@@ -90,6 +93,7 @@ interface Row {
   send_started_at: string | null;
   conversation_id: string | null;
   reply_to: string | null;
+  thread_id: string | null;
 }
 
 function toMessage(r: Row): OutboxMessage {
@@ -112,6 +116,7 @@ function toMessage(r: Row): OutboxMessage {
     sendStartedAt: r.send_started_at,
     conversationId: r.conversation_id,
     replyTo: r.reply_to,
+    threadId: r.thread_id,
   };
 }
 
@@ -119,8 +124,8 @@ function toMessage(r: Row): OutboxMessage {
 export function enqueue(db: DB, m: NewMessage): boolean {
   const info = db
     .prepare(
-      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, own_bodies, reactions, created_at, conversation_id, reply_to)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO outbox (program_id, dedupe_key, kind, period, group_id, recipients, body, own_bodies, reactions, created_at, conversation_id, reply_to, thread_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       m.programId,
@@ -135,6 +140,7 @@ export function enqueue(db: DB, m: NewMessage): boolean {
       m.createdAt,
       m.conversationId ?? null,
       m.replyTo ?? null,
+      m.threadId ?? null,
     );
   return info.changes > 0;
 }

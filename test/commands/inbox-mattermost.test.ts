@@ -21,11 +21,11 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
   };
 
   /** A member writes as in the web app: their own token, the real endpoints. */
-  const write = async (user: UserProfile, channelId: string, message: string): Promise<string> => {
+  const write = async (user: UserProfile, channelId: string, message: string, rootId?: string): Promise<string> => {
     const res = await fetch(`${fake.url}/api/v4/posts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fake.tokenFor(user.id)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ channel_id: channelId, message }),
+      body: JSON.stringify({ channel_id: channelId, message, ...(rootId ? { root_id: rootId } : {}) }),
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
@@ -90,6 +90,36 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
     expect(third.report).toEqual({ program: 'default', handled: [], ignored: 0 });
     expect(fake.requestCount({ path: /\/posts$/ })).toBe(0);
     expect(fake.requestCount({ path: /\/teams\/[^/]+\/channels$/ })).toBe(1);
+  });
+
+  it('answers a message written in a thread in that thread, one reply per message', async () => {
+    expect((await pairbot('pair', '--seed', '3')).code).toBe(0);
+    const [a, b, c] = people as [UserProfile, UserProfile, UserProfile];
+    const bot = `@${fake.bot.username}`;
+    // The program channel: a thread a member started, two mentions of the bot in it, and one at the top level.
+    const root = await write(b, fake.channel.id, 'coffee this week, anyone?');
+    const inThread = [await write(a, fake.channel.id, `${bot} skip`, root), await write(c, fake.channel.id, `${bot} help`, root)];
+    await write(b, fake.channel.id, `${bot} me`);
+    // A group channel: a reply in the thread of the bot's intro.
+    const group = [...fake.channels.values()].find((ch) => ch.type === 'G' && fake.members.get(ch.id)?.has(a.id))!;
+    const intro = botPostsIn(group.id)[0]!;
+    await write(a, group.id, `${bot} partner`, intro.id);
+
+    const run = await inbox();
+    expect(run.code).toBe(0);
+    expect(run.report.handled.map((h) => h.command)).toEqual(['skip', 'help', 'me', 'partner']);
+    expect(run.report.handled.slice(0, 2).map((h) => h.message)).toEqual(inThread);
+    const replies = botPostsIn(fake.channel.id);
+    expect(replies).toHaveLength(3);
+    const replyTo = (userId: string) => replies.find((p) => p.message.includes(`@${fake.users.get(userId)!.username}`))!;
+    expect(replyTo(a.id).root_id).toBe(root);
+    expect(replyTo(c.id).root_id).toBe(root);
+    expect(replyTo(b.id).root_id).toBe('');
+    expect(new Set(replies.map((p) => p.pending_post_id)).size).toBe(3);
+    const groupReplies = botPostsIn(group.id).filter((p) => p.id !== intro.id);
+    expect(groupReplies).toHaveLength(1);
+    expect(groupReplies[0]!.root_id).toBe(intro.id);
+    expect(groupReplies[0]!.message).toMatch(/^@\S+ Round \d{4}-W\d{2}: you are with /);
   });
 
   it('a run dying between applying and replying: the rerun replies once and applies nothing twice', async () => {

@@ -748,6 +748,15 @@ export class FakeMattermost {
       const message = typeof input.message === 'string' ? input.message : '';
       if (message.length === 0) throw badRequest('model.post.is_valid.msg.app_error', 'Invalid Message.');
       if ([...message].length > 16383) throw badRequest('model.post.is_valid.msg.app_error', 'Invalid Message.');
+      // As the real server: a reply names its thread's root post, in the same channel, never a reply.
+      const rootId = typeof input.root_id === 'string' ? input.root_id : '';
+      if (rootId) {
+        const root = this.posts.get(rootId);
+        if (!root || root.delete_at > 0 || root.root_id !== '')
+          throw badRequest('api.post.create_post.root_id.app_error', 'Invalid RootId parameter.');
+        if (root.channel_id !== channel.id)
+          throw badRequest('api.post.create_post.channel_root_id.app_error', 'Invalid ChannelId for RootId parameter.');
+      }
       const pending = typeof input.pending_post_id === 'string' && input.pending_post_id ? input.pending_post_id : undefined;
       // The server answers a repeated create with the same pending_post_id with the post it made.
       const at = this.now();
@@ -762,7 +771,7 @@ export class FakeMattermost {
         is_pinned: false,
         user_id: userId,
         channel_id: channel.id,
-        root_id: typeof input.root_id === 'string' ? input.root_id : '',
+        root_id: rootId,
         original_id: '',
         message,
         type: '',
@@ -778,7 +787,7 @@ export class FakeMattermost {
       this.posts.set(post.id, post);
       if (pending) this.pendingPosts.set(pending, { postId: post.id, at });
       channel.last_post_at = at;
-      channel.last_root_post_at = at;
+      if (!rootId) channel.last_root_post_at = at;
       return created(post);
     });
 
