@@ -22,7 +22,7 @@ export function validateReport(options: { out?: string; since?: string }): Repor
   return { out, ...(options.since !== undefined ? { since: options.since } : {}) };
 }
 
-const NO_FACTS: ReportFacts = { rounds: [], members: [], meetings: NO_MEETINGS, neverGrouped: [], answeredGroups: [] };
+const NO_FACTS: ReportFacts = { rounds: [], members: [], meetings: NO_MEETINGS, neverGrouped: [], missesInARow: new Map() };
 
 /** `pairbot report`: one self-contained HTML page about the program (SPEC §8). */
 export async function report(ctx: ReadContext, options: ReportOptions): Promise<number> {

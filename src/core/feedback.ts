@@ -43,20 +43,25 @@ export function tally(groups: readonly GroupAnswers[]): Tally {
 }
 
 /**
- * Consecutive misses charged to a member, counting back from their latest group.
- * A met group, or a missed one they reported themselves, ends the run; groups with
- * no verdict yet (unanswered, scheduled) neither count nor break it. Only groups
- * since the member (re)joined count, so rejoining is a fresh start.
+ * The run of misses charged to a member after one more of their groups, taken oldest
+ * first. A met group, or a missed one they reported themselves, ends the run; groups
+ * with no verdict yet (unanswered, scheduled) neither count nor break it.
+ */
+export function missRunAfter(run: number, memberId: string, group: GroupAnswers): number {
+  const outcome = groupOutcome(group.answers);
+  if (outcome === 'unanswered' || outcome === 'scheduled') return run;
+  return chargedWithMiss(group).includes(memberId) ? run + 1 : 0;
+}
+
+/**
+ * Consecutive misses charged to a member, counting back from their latest group
+ * (missRunAfter's rule). Only groups since the member (re)joined count, so rejoining
+ * is a fresh start.
  */
 export function consecutiveMisses(memberId: string, newestFirst: readonly GroupAnswers[]): number {
-  let misses = 0;
-  for (const g of newestFirst) {
-    const outcome = groupOutcome(g.answers);
-    if (outcome === 'unanswered' || outcome === 'scheduled') continue;
-    if (chargedWithMiss(g).includes(memberId)) misses++;
-    else break;
-  }
-  return misses;
+  let run = 0;
+  for (let i = newestFirst.length - 1; i >= 0; i--) run = missRunAfter(run, memberId, newestFirst[i]!);
+  return run;
 }
 
 /** A 📅 group is asked again at most this many times. */

@@ -3,7 +3,7 @@
  * generation time and settings are passed in.
  */
 import { tzOffset } from '@date-fns/tz';
-import { consecutiveMisses, type Outcome } from '../core/feedback.js';
+import type { Outcome } from '../core/feedback.js';
 import { offsetLabel } from '../core/meeting-time.js';
 import type { ExclusionReason } from '../store/rounds.js';
 import type { MeetingFacts, MemberFacts, ReportFacts } from '../store/report.js';
@@ -97,8 +97,9 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
   const askedTotal = outcomes.reduce((n, o) => n + o.asked, 0);
   const answeredTotal = outcomes.reduce((n, o) => n + o.asked - o.counts.unanswered, 0);
 
-  const atRisk = missesInARow(facts, active)
-    .filter((x) => x.misses > 0)
+  const atRisk = active
+    .filter((m) => facts.missesInARow.has(m.id))
+    .map((m) => ({ id: m.id, name: m.name, misses: facts.missesInARow.get(m.id)! }))
     .sort((x, y) => y.misses - x.misses || x.name.localeCompare(y.name));
   const neverGrouped = new Set(facts.neverGrouped);
   const neverPaired = active.filter((m) => neverGrouped.has(m.id)).map((m) => ({ ...named(m.id), joinedOn: m.joinedOn }));
@@ -131,28 +132,6 @@ export function buildReportModel(facts: ReportFacts, s: ModelSettings): ReportMo
     timezones: timezoneSpread(active, s.now),
     graph: graphInput(facts.meetings, byId),
   };
-}
-
-/** Misses in a row of each active member, by the rule `prune` applies (only groups since they joined). */
-function missesInARow(facts: ReportFacts, active: readonly MemberFacts[]): (NamedCount & { misses: number })[] {
-  const groupsOf = new Map<string, ReportFacts['answeredGroups']>();
-  for (const g of facts.answeredGroups) {
-    for (const id of g.memberIds) {
-      const list = groupsOf.get(id);
-      if (list) list.push(g);
-      else groupsOf.set(id, [g]);
-    }
-  }
-  return active.map((m) => {
-    const answered = groupsOf.get(m.id);
-    const misses = answered
-      ? consecutiveMisses(
-          m.id,
-          answered.filter((g) => g.formedOn >= m.joinedOn),
-        )
-      : 0;
-    return { id: m.id, name: m.name, misses };
-  });
 }
 
 function timezoneSpread(active: readonly MemberFacts[], now: Date): ReportModel['timezones'] {

@@ -1,4 +1,4 @@
-import { groupOutcome, type Answer, type Outcome } from '../core/feedback.js';
+import { type Answer, type GroupAnswers, groupOutcome, missRunAfter, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
 import { ASK_PREFIX } from './outbox.js';
 import type { MemberState } from './members.js';
@@ -41,7 +41,7 @@ interface PairFacts {
 export interface MeetingFacts {
   /** Pairs who met, counted once per meeting (a trio is three pairs). */
   total: number;
-  /** Meetings of each person. */
+  /** Meetings of each person who met someone. */
   perPerson: Map<string, number>;
   /** How many different pairs met. */
   pairCount: number;
@@ -53,37 +53,60 @@ export interface MeetingFacts {
 
 export const NO_MEETINGS: MeetingFacts = { total: 0, perPerson: new Map(), pairCount: 0, repeated: [], among: () => [] };
 
-/** A group with a verdict-bearing answer, for counting misses in a row. */
-interface AnsweredGroup {
-  id: number;
-  formedOn: string;
-  memberIds: string[];
-  answers: { reporterId: string; answer: Answer }[];
-}
-
 export interface ReportFacts {
   rounds: RoundFacts[];
   members: MemberFacts[];
   meetings: MeetingFacts;
   /** Members of the program who were never in any group. */
   neverGrouped: string[];
-  /** Groups formed by pairing (not recorded by hand) that have answers, newest first. */
-  answeredGroups: AnsweredGroup[];
+  /**
+   * Misses in a row charged to each member who has any, counted as `prune` counts them:
+   * groups formed by pairing (not recorded by hand) since the member joined, newest back.
+   */
+  missesInARow: Map<string, number>;
 }
 
-/**
- * Everything the report shows, from a few whole-program queries (no query per
- * member or per round) combined in one pass, so a year of weekly rounds for
- * 10,000 members reads in about a second. `since` (YYYY-MM-DD) limits rounds and meetings to those formed from it on.
- */
+type Answers = GroupAnswers['answers'];
+
 /** `reporter\0answer\0reporter\0answer…` as group_concat wrote it. */
-function answersOf(joined: string): AnsweredGroup['answers'] {
+function answersOf(joined: string): Answers {
   const parts = joined.split('\u0000');
-  const out: AnsweredGroup['answers'] = [];
+  const out: { reporterId: string; answer: Answer }[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) out.push({ reporterId: parts[i]!, answer: parts[i + 1] as Answer });
   return out;
 }
 
+/** A flag per person (by index) that grows as people are added. */
+class PersonFlags {
+  private flags: Uint8Array;
+  count = 0;
+  constructor(capacity: number) {
+    this.flags = new Uint8Array(Math.max(16, capacity));
+  }
+  has(i: number): boolean {
+    return this.flags[i] === 1;
+  }
+  /** Sets the flag of person i; counts it the first time. */
+  add(i: number): void {
+    if (i >= this.flags.length) {
+      const grown = new Uint8Array(Math.max(2 * this.flags.length, i + 1));
+      grown.set(this.flags);
+      this.flags = grown;
+    }
+    if (this.flags[i] === 0) {
+      this.flags[i] = 1;
+      this.count++;
+    }
+  }
+}
+
+/**
+ * Everything the report shows, from a few whole-program queries (no query per
+ * member or per round) combined in one pass over the groups, oldest first, that keeps
+ * only counts: no object per group or per pair outlives its row, so a year of weekly
+ * rounds for 10,000 members reads in about a second. `since` (YYYY-MM-DD) limits rounds
+ * and meetings to those formed from it on; misses in a row are always the whole story.
+ */
 export function readReportFacts(db: DB, programId: number, since: { date: string; periodIndex: number } | undefined): ReportFacts {
   const fromIndex = since?.periodIndex ?? Number.MIN_SAFE_INTEGER;
   const fromDate = since?.date ?? '';
@@ -113,30 +136,29 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     .all(programId, fromIndex) as [number, ExclusionReason, number][];
   for (const [roundId, reason, n] of exclusions) rounds.get(roundId)!.excluded[reason] = n;
   // Only groups that were asked count, as in collect-feedback's tally. The asks' outbox keys
-  // (ASK_PREFIX + group id) are read from their index alone; a reminder's key follows a first ask's.
+  // (ASK_PREFIX + group id) are read from their index alone, and SQLite turns each into its
+  // group id (a reminder's key follows a first ask's and names the same group).
   const afterPrefix = ASK_PREFIX.slice(0, -1) + String.fromCharCode(ASK_PREFIX.charCodeAt(ASK_PREFIX.length - 1) + 1);
   const asked = new Set(
-    (
-      db.prepare('SELECT dedupe_key FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?').pluck().all(ASK_PREFIX, afterPrefix) as string[]
-    ).map((key) => Number.parseInt(key.slice(ASK_PREFIX.length), 10)),
+    db
+      .prepare('SELECT CAST(substr(dedupe_key, ?) AS INTEGER) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?')
+      .pluck()
+      .all(ASK_PREFIX.length + 1, ASK_PREFIX, afterPrefix) as number[],
   );
 
-  // One row per group with its members and answers joined: per-row marshalling is what
-  // costs at this size, so no self-join grouped by pair and no separate answer rows; rows
-  // are streamed, so each is garbage while young.
-  const rows = db
+  const members = db
     .prepare(
-      `SELECT g.id, g.round_id, g.formed_on, g.source = 'manual',
-         (SELECT group_concat(user_id, char(0)) FROM group_members WHERE group_id = g.id),
-         (SELECT group_concat(reporter_id || char(0) || answer, char(0)) FROM feedback WHERE group_id = g.id)
-       FROM groups g WHERE g.program_id = ?`,
+      `SELECT user_id AS id, name, state, COALESCE(timezone_override, timezone) AS timezone, joined_on AS joinedOn, pause_until AS pauseUntil
+       FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
     )
-    .raw()
-    .iterate(programId) as IterableIterator<[number, number | null, string, number, string | null, string | null]>;
-  // Pairs are keyed by two small integers (one per person) and their meeting count and
-  // last day packed in one small number, so 100,000s of pairs make no garbage.
-  const people: string[] = [];
-  const personIndex = new Map<string, number>();
+    .all(programId) as MemberFacts[];
+  // People are small integers: members first, in the order above, then anyone else found in a
+  // group. Each person's partners are a Map from the partner's integer to their meeting count
+  // and last day packed in one number; keys and values stay small integers (V8 Smis), so
+  // 100,000s of pairs allocate almost nothing.
+  const people = members.map((m) => m.id);
+  const joinedOn: (string | undefined)[] = members.map((m) => m.joinedOn);
+  const personIndex = new Map(people.map((id, i) => [id, i]));
   const indexOf = (id: string): number => {
     let i = personIndex.get(id);
     if (i === undefined) {
@@ -145,91 +167,112 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     }
     return i;
   };
-  const pairs = new Map<number, number>();
-  // (round, person) already counted: a member re-placed by catch-up in the same round counts once.
-  const placed = new Set<number>();
+  const partners: Map<number, number>[] = [];
+  const missRun: number[] = new Array<number>(members.length).fill(0);
+  // People counted in each round: a member re-placed by catch-up in the same round counts once.
+  const placed = new Map<number, PersonFlags>();
+  const grouped = new PersonFlags(members.length);
   const days = new Map<string, number>();
-  const answeredGroups: AnsweredGroup[] = [];
+
+  // One row per group with its members and answers joined (per-row marshalling is what costs
+  // at this size), oldest first as misses in a row are counted, streamed so each is garbage while young.
+  const rows = db
+    .prepare(
+      `SELECT g.id, g.round_id, g.formed_on, g.source = 'manual',
+         (SELECT group_concat(user_id, char(0)) FROM group_members WHERE group_id = g.id),
+         (SELECT group_concat(reporter_id || char(0) || answer, char(0)) FROM feedback WHERE group_id = g.id)
+       FROM groups g WHERE g.program_id = ? ORDER BY g.formed_on, g.id`,
+    )
+    .raw()
+    .iterate(programId) as IterableIterator<[number, number | null, string, number, string | null, string | null]>;
   for (const [groupId, roundId, formedOn, manual, joined, answered] of rows) {
     if (joined === null) continue;
     const memberIds = joined.split('\u0000');
     const indexes = memberIds.map(indexOf);
+    for (const i of indexes) grouped.add(i);
     const given = answered === null ? undefined : answersOf(answered);
     const round = roundId === null ? undefined : rounds.get(roundId);
     if (round) {
       round.groups++;
-      for (const i of indexes) {
-        const key = roundId! * PERSON_SPAN + i;
-        if (placed.has(key)) continue;
-        placed.add(key);
-        round.paired++;
-      }
+      let inRound = placed.get(roundId!);
+      if (inRound === undefined) placed.set(roundId!, (inRound = new PersonFlags(people.length)));
+      for (const i of indexes) inRound.add(i);
       if (round.formedOn === null || formedOn < round.formedOn) round.formedOn = formedOn;
       if (asked.has(groupId)) round.outcomes[groupOutcome(given ?? [])]++;
     }
-    if (given && !manual) answeredGroups.push({ id: groupId, formedOn, memberIds, answers: given });
+    if (given && !manual) {
+      const group = { memberIds, answers: given };
+      indexes.forEach((i, k) => {
+        const since = joinedOn[i];
+        if (since !== undefined && formedOn >= since) missRun[i] = missRunAfter(missRun[i]!, memberIds[k]!, group);
+      });
+    }
     if (formedOn < fromDate) continue;
     let day = days.get(formedOn);
     if (day === undefined) days.set(formedOn, (day = dayNumber(formedOn)));
     for (let x = 0; x < indexes.length; x++) {
       for (let y = 0; y < indexes.length; y++) {
         if (memberIds[x]! >= memberIds[y]!) continue;
-        const key = indexes[x]! * PERSON_SPAN + indexes[y]!;
-        const packed = pairs.get(key);
-        pairs.set(key, packed === undefined ? PACK + day : (Math.floor(packed / PACK) + 1) * PACK + Math.max(day, packed % PACK));
+        const a = indexes[x]!;
+        const b = indexes[y]!;
+        let met = partners[a];
+        if (met === undefined) partners[a] = met = new Map();
+        const packed = met.get(b);
+        met.set(b, packed === undefined ? PACK + day : packed - (packed % PACK) + PACK + Math.max(day, packed % PACK));
       }
     }
   }
-  answeredGroups.sort((x, y) => (x.formedOn === y.formedOn ? y.id - x.id : x.formedOn < y.formedOn ? 1 : -1));
-
-  const members = db
-    .prepare(
-      `SELECT user_id AS id, name, state, COALESCE(timezone_override, timezone) AS timezone, joined_on AS joinedOn, pause_until AS pauseUntil
-       FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
-    )
-    .all(programId) as MemberFacts[];
-  // Everyone in a group has a person index.
-  const neverGrouped = members.filter((m) => !personIndex.has(m.id)).map((m) => m.id);
-
-  return { rounds: [...rounds.values()], members, meetings: meetingFacts(pairs, people), neverGrouped, answeredGroups };
+  for (const [roundId, inRound] of placed) rounds.get(roundId)!.paired = inRound.count;
+  const neverGrouped: string[] = [];
+  const missesInARow = new Map<string, number>();
+  members.forEach((m, i) => {
+    if (!grouped.has(i)) neverGrouped.push(m.id);
+    if (missRun[i]! > 0) missesInARow.set(m.id, missRun[i]!);
+  });
+  return { rounds: [...rounds.values()], members, meetings: meetingFacts(partners, people), neverGrouped, missesInARow };
 }
 
-/** Pair keys: first person's index × PERSON_SPAN + second's; values: meetings × PACK + day of the last. */
-const PERSON_SPAN = 2 ** 24;
+/** Partner values: meetings × PACK + the day of the last (days since 1970: about 20,000 now, so a small integer). */
 const PACK = 2 ** 20;
 const DAY_MS = 86_400_000;
 const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 const dateOf = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-function meetingFacts(pairs: ReadonlyMap<number, number>, people: readonly string[]): MeetingFacts {
-  const perPerson = new Map<string, number>();
+function meetingFacts(partners: readonly (Map<number, number> | undefined)[], people: readonly string[]): MeetingFacts {
   let total = 0;
+  let pairCount = 0;
   const repeated: PairFacts[] = [];
-  const facts = (key: number, packed: number): PairFacts => ({
-    a: people[Math.floor(key / PERSON_SPAN)]!,
-    b: people[key % PERSON_SPAN]!,
+  const facts = (a: number, b: number, packed: number): PairFacts => ({
+    a: people[a]!,
+    b: people[b]!,
     meetings: Math.floor(packed / PACK),
     last: dateOf(packed % PACK),
   });
   const counts = new Float64Array(people.length);
-  for (const [key, packed] of pairs) {
-    const n = Math.floor(packed / PACK);
-    total += n;
-    counts[Math.floor(key / PERSON_SPAN)]! += n;
-    counts[key % PERSON_SPAN]! += n;
-    if (n > 1) repeated.push(facts(key, packed));
-  }
-  people.forEach((id, i) => perPerson.set(id, counts[i]!));
+  partners.forEach((met, a) => {
+    if (met === undefined) return;
+    pairCount += met.size;
+    for (const [b, packed] of met) {
+      const n = Math.floor(packed / PACK);
+      total += n;
+      counts[a]! += n;
+      counts[b]! += n;
+      if (n > 1) repeated.push(facts(a, b, packed));
+    }
+  });
   return {
     total,
-    perPerson,
-    pairCount: pairs.size,
+    // Only people who met someone in the period covered.
+    perPerson: new Map(people.flatMap((id, i) => (counts[i]! > 0 ? [[id, counts[i]!] as const] : []))),
+    pairCount,
     repeated,
     among: (chosen) => {
-      const inside = people.map((id) => chosen.has(id));
       const out: PairFacts[] = [];
-      for (const [key, packed] of pairs)
-        if (inside[Math.floor(key / PERSON_SPAN)] && inside[key % PERSON_SPAN]) out.push(facts(key, packed));
+      const inside = people.map((id) => chosen.has(id));
+      partners.forEach((met, a) => {
+        if (met === undefined || !inside[a]) return;
+        for (const [b, packed] of met) if (inside[b]) out.push(facts(a, b, packed));
+      });
       return out;
     },
   };

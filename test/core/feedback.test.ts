@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chargedWithMiss, consecutiveMisses, groupOutcome, needsReminder, tally } from '../../src/core/feedback.js';
+import { chargedWithMiss, consecutiveMisses, groupOutcome, missRunAfter, needsReminder, tally } from '../../src/core/feedback.js';
 
 const g = (memberIds: string[], answers: [string, 'met' | 'missed' | 'scheduled'][]) => ({
   memberIds,
@@ -73,6 +73,22 @@ describe('feedback rules', () => {
         ...history,
       ]),
     ).toBe(0);
+  });
+
+  it('keeps the run of misses group by group, oldest first, as consecutiveMisses counts it back from the newest', () => {
+    const oldestFirst = [
+      g(['x', 'f'], [['f', 'missed']]),
+      g(['x', 'e'], [['x', 'met']]),
+      g(['x', 'd'], [['d', 'missed']]),
+      g(['x', 'c'], [['c', 'scheduled']]),
+      g(['x', 'b'], []),
+      g(['x', 'a'], [['a', 'missed']]),
+    ];
+    const runs: number[] = [];
+    for (const group of oldestFirst) runs.push(missRunAfter(runs.at(-1) ?? 0, 'x', group));
+    // charged, ended by a met group, charged, no verdict twice (run kept), charged
+    expect(runs).toEqual([1, 0, 1, 1, 1, 2]);
+    expect(missRunAfter(3, 'x', g(['x', 'a'], [['x', 'missed']])), 'reporting a miss oneself ends the run').toBe(0);
   });
 
   it('tallies outcomes', () => {
