@@ -8,7 +8,10 @@ import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
 import { SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
 
-/** `doctor --json` (SPEC §9). `fix` is null for a check that passed. */
+/**
+ * `doctor --json` (SPEC §9). `fix` is null for a check that passed cleanly; a check that
+ * passed with a fix is a warning (something missing that has a fallback; exit 0 still).
+ */
 export interface DoctorReport {
   ok: boolean;
   checks: { name: string; ok: boolean; detail: string; fix: string | null }[];
@@ -68,12 +71,18 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
 }
 
 function renderDoctor(report: DoctorReport): string {
-  const lines = report.checks.flatMap((c) => (c.ok ? [`✓ ${c.name}: ${c.detail}`] : [`✗ ${c.name}: ${c.detail}`, `    fix: ${c.fix}`]));
+  const lines = report.checks.flatMap((c) =>
+    c.fix === null ? [`✓ ${c.name}: ${c.detail}`] : [`${c.ok ? '!' : '✗'} ${c.name}: ${c.detail}`, `    fix: ${c.fix}`],
+  );
   const failed = report.checks.filter((c) => !c.ok).length;
+  const warned = report.checks.filter((c) => c.ok && c.fix !== null).length;
+  const warnings = warned === 1 ? '1 warning' : `${warned} warnings`;
   lines.push(
-    failed === 0
-      ? 'All checks passed.'
-      : `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`,
+    failed > 0
+      ? `${failed === 1 ? 'A check' : `${failed} checks`} failed: fix it and run \`pairbot doctor\` again.`
+      : warned > 0
+        ? `All checks passed, with ${warnings}: pairbot works, and the fix above makes it do more.`
+        : 'All checks passed.',
   );
   return `${lines.join('\n')}\n`;
 }

@@ -75,6 +75,12 @@ export class SetupChecks {
     this.list.push({ name, ok: true, detail });
   }
 
+  /** Passed, but something is missing that has a fallback: not a failure (exit 0), with its fix. */
+  warn(name: string, detail: string, fix: string): SetupCheck[] {
+    this.list.push({ name, ok: true, detail, fix });
+    return this.list;
+  }
+
   fail(name: string, detail: string, fix: string, options: { unreachable?: boolean } = {}): SetupCheck[] {
     this.list.push({ name, ok: false, detail, fix, ...(options.unreachable ? { unreachable: true } : {}) });
     return this.list;

@@ -558,10 +558,12 @@ export class DiscordPlatform implements ChatPlatform {
       checks.pass(step, 'on: the members holding the role can be listed');
       step = 'may manage the role';
       const top = Math.max(0, ...member.roles.map((id) => roles.find((r) => r.id === id)?.position ?? 0));
+      // join/leave and prune have a fallback (they explain, or only flag): warnings, not failures.
+      const fallback = `\`join\`/\`leave\` written to the bot will only tell members whom to ask for @${role.name}, and prune will mark members removed without taking the role away`;
       if (role.id === guildId || role.managed) {
-        return checks.fail(
+        return checks.warn(
           step,
-          `@${role.name} is ${role.id === guildId ? 'the @everyone role, which nobody can lose' : 'managed by an integration'}: prune cannot take it away, nor can join/leave`,
+          `@${role.name} is ${role.id === guildId ? 'the @everyone role, which nobody can lose' : 'managed by an integration'}, so the bot can neither give nor take it: ${fallback}`,
           'set DISCORD_ROLE_ID to a role of your own (Server Settings → Roles → Create Role)',
         );
       }
@@ -570,16 +572,16 @@ export class DiscordPlatform implements ChatPlatform {
         !(perms & PermissionFlagsBits.Administrator) &&
         !(basePermissions(guild, roles, member) & PermissionFlagsBits.ManageRoles)
       ) {
-        return checks.fail(
+        return checks.warn(
           step,
-          `@${bot.username} lacks Manage Roles: prune cannot take @${role.name} away, nor can join/leave give or take it`,
+          `@${bot.username} lacks Manage Roles: ${fallback}`,
           `Server Settings → Roles → @${bot.username}'s role → Permissions → turn on Manage Roles`,
         );
       }
       if (guild.owner_id !== bot.id && top <= role.position) {
-        return checks.fail(
+        return checks.warn(
           step,
-          `@${bot.username}'s highest role is not above @${role.name}, so Discord will not let it give or take that role`,
+          `@${bot.username}'s highest role is not above @${role.name}, so Discord will not let it give or take that role: ${fallback}`,
           `Server Settings → Roles → drag @${bot.username}'s role above @${role.name}`,
         );
       }

@@ -545,9 +545,10 @@ export class MattermostPlatform implements ChatPlatform {
       step = 'may manage channel members';
       const manage = channel.type === 'P' ? 'manage_private_channel_members' : 'manage_public_channel_members';
       if (!granted.has(manage)) {
-        return checks.fail(
+        // join/leave and prune have a fallback: a warning, not a failure.
+        return checks.warn(
           step,
-          `the bot lacks ${manage}: prune cannot take members out of ~${channelName}, nor can join/leave add or remove them`,
+          `the bot lacks ${manage} in ~${channelName}: \`join\`/\`leave\` written to the bot will only tell members how to join or leave ~${channelName} themselves, and prune will mark members removed without taking them out of the channel`,
           `make @${me.username} a channel admin of ~${channelName} (Members → the bot → Make Channel Admin), or in ${permissionsPage} give channel members "Manage ${channel.type === 'P' ? 'Private' : 'Public'} Channel Members"`,
         );
       }

@@ -76,7 +76,10 @@ export interface SetupCheck {
   name: string;
   ok: boolean;
   detail: string;
-  /** For a failed check: the setting, permission or admin-UI place to fix. */
+  /**
+   * For a failed check: the setting, permission or admin-UI place to fix. A check that
+   * passed with a fix is a warning: something is missing that has a fallback (doctor's `!`).
+   */
   fix?: string;
   /** The platform could not be reached at all (exit 1, not a set-up mistake). */
   unreachable?: boolean;

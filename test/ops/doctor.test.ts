@@ -15,12 +15,22 @@ async function doctor(cwd: string, env: Record<string, string>, secret?: string)
   const text = await runCli(['doctor'], { cwd, env });
   const report = JSON.parse(json.stdout) as DoctorReport;
   expect(text.code).toBe(json.code);
-  for (const c of report.checks) expect(text.stdout).toContain(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
-  for (const c of report.checks) expect(c.fix === null).toBe(c.ok);
+  // ✓ passed, ! a warning (passed, with a fix: something has a fallback), ✗ failed.
+  for (const c of report.checks) expect(text.stdout).toContain(`${c.ok ? (c.fix ? '!' : '✓') : '✗'} ${c.name}: ${c.detail}`);
+  for (const c of report.checks) if (!c.ok) expect(c.fix).not.toBeNull();
   expect(report.ok).toBe(report.checks.every((c) => c.ok));
   if (secret) for (const out of [json.stdout, json.stderr, text.stdout, text.stderr]) expect(out).not.toContain(secret);
   const failed = report.checks.filter((c) => !c.ok);
-  return { code: json.code, report, failed: failed.map((c) => c.name), first: failed[0], text: text.stdout };
+  const warned = report.checks.filter((c) => c.ok && c.fix !== null);
+  return {
+    code: json.code,
+    report,
+    failed: failed.map((c) => c.name),
+    first: failed[0],
+    warned: warned.map((c) => c.name),
+    warning: warned[0],
+    text: text.stdout,
+  };
 }
 
 const names = (r: DoctorReport) => r.checks.map((c) => c.name);
@@ -47,6 +57,7 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
       'templates valid',
     ]);
     expect(r.text).toMatch(/All checks passed\.\n$/);
+    expect(r.warned).toEqual([]);
     expect(box.fake.posts.size).toBe(0);
     expect(box.fake.requestCount({ method: 'POST', path: /\/posts$/ })).toBe(0);
   });
@@ -91,12 +102,16 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
     expect(react.first!.detail).toMatch(/lack add_reaction/);
   });
 
-  it('no permission to remove members is exit 2 saying how to grant it', async () => {
+  it('no permission to add or remove members is a warning (exit 0): what join/leave and prune do instead, and how to grant it', async () => {
     box.fake.canRemoveMembers = false;
     const r = await doctor(box.dir, box.env);
-    expect(r.code).toBe(2);
-    expect(r.failed).toEqual(['may manage channel members']);
-    expect(r.first!.fix).toMatch(/Make Channel Admin/);
+    expect(r.code).toBe(0);
+    expect(r.failed).toEqual([]);
+    expect(r.warned).toEqual(['may manage channel members']);
+    expect(r.warning!.detail).toMatch(/lacks manage_public_channel_members/);
+    expect(r.warning!.detail).toMatch(/`join`\/`leave` .*tell members how to join or leave ~coffee-pairs themselves/);
+    expect(r.warning!.fix).toMatch(/Make Channel Admin/);
+    expect(r.text).toMatch(/All checks passed, with 1 warning: .*\n$/);
   });
 
   it('an unreachable server is exit 1', async () => {
@@ -143,6 +158,7 @@ describe('pairbot doctor on Discord (fake server)', () => {
       'may manage the role',
       'templates valid',
     ]);
+    expect(r.warned).toEqual([]);
     expect(box.fake.messages.size).toBe(0);
   });
 
@@ -185,17 +201,22 @@ describe('pairbot doctor on Discord (fake server)', () => {
     expect(pair.stderr).toMatch(/Server Members Intent is off; Discord Developer Portal/);
   });
 
-  it('no Manage Roles, or a role above the bot, is exit 2 saying what to change', async () => {
+  it('no Manage Roles, or a role above the bot, is a warning (exit 0) saying what join/leave do instead and what to change', async () => {
     box.fake.canManageRoles = false;
     const off = await doctor(box.dir, box.env);
-    expect(off.code).toBe(2);
-    expect(off.failed).toEqual(['may manage the role']);
-    expect(off.first!.fix).toMatch(/turn on Manage Roles/);
+    expect(off.code).toBe(0);
+    expect(off.failed).toEqual([]);
+    expect(off.warned).toEqual(['may manage the role']);
+    expect(off.warning!.detail).toMatch(/lacks Manage Roles/);
+    expect(off.warning!.detail).toMatch(/`join`\/`leave` .*tell members whom to ask/);
+    expect(off.warning!.fix).toMatch(/turn on Manage Roles/);
     box.fake.canManageRoles = true;
     (box.fake.role as { position: number }).position = box.fake.botRole.position + 1;
     const above = await doctor(box.dir, box.env);
-    expect(above.failed).toEqual(['may manage the role']);
-    expect(above.first!.fix).toMatch(/drag @pairbot's role above @coffee/);
+    expect(above.code).toBe(0);
+    expect(above.warned).toEqual(['may manage the role']);
+    expect(above.warning!.detail).toMatch(/not above @coffee/);
+    expect(above.warning!.fix).toMatch(/drag @pairbot's role above @coffee/);
   });
 });
 
