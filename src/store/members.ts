@@ -20,54 +20,75 @@ export interface Member {
   lastSatOut?: number;
 }
 
-interface MemberDbRow {
-  user_id: string;
-  name: string;
-  timezone: string | null;
-  timezone_override: string | null;
-  attributes: string;
-  state: MemberState;
-  frequency: number;
-  pause_until: string | null;
-  joined_on: string;
-  left_on: string | null;
-  sit_outs: number;
-  last_sat_out: number | null;
-}
+/** The members table's columns in the order `toMember` reads them (rows are read as arrays: a 100,000-member program is read several times a round). */
+const MEMBER_COLUMNS =
+  'user_id, name, timezone, timezone_override, attributes, state, frequency, pause_until, joined_on, left_on, sit_outs, last_sat_out';
 
-function toMember(r: MemberDbRow): Member {
-  const tz = r.timezone_override ?? r.timezone;
-  return {
-    userId: r.user_id,
-    name: r.name,
-    ...(tz ? { timezone: tz } : {}),
-    ...(r.timezone_override ? { timezoneOverride: r.timezone_override } : {}),
-    attributes: JSON.parse(r.attributes) as Record<string, string>,
-    state: r.state,
-    frequency: r.frequency,
-    ...(r.pause_until ? { pauseUntil: r.pause_until } : {}),
-    joinedOn: r.joined_on,
-    ...(r.left_on ? { leftOn: r.left_on } : {}),
-    sitOuts: r.sit_outs,
-    ...(r.last_sat_out !== null ? { lastSatOut: r.last_sat_out } : {}),
-  };
+type MemberDbRow = [
+  userId: string,
+  name: string,
+  timezone: string | null,
+  timezoneOverride: string | null,
+  attributes: string,
+  state: MemberState,
+  frequency: number,
+  pauseUntil: string | null,
+  joinedOn: string,
+  leftOn: string | null,
+  sitOuts: number,
+  lastSatOut: number | null,
+];
+
+/** Optional fields are set only when present, in the order they are declared (JSON output keeps its shape). */
+function toMember([
+  userId,
+  name,
+  timezone,
+  timezoneOverride,
+  attributes,
+  state,
+  frequency,
+  pauseUntil,
+  joinedOn,
+  leftOn,
+  sitOuts,
+  lastSatOut,
+]: MemberDbRow): Member {
+  const m = { userId, name } as Member;
+  const tz = timezoneOverride ?? timezone;
+  if (tz) m.timezone = tz;
+  if (timezoneOverride) m.timezoneOverride = timezoneOverride;
+  m.attributes = JSON.parse(attributes) as Record<string, string>;
+  m.state = state;
+  m.frequency = frequency;
+  if (pauseUntil) m.pauseUntil = pauseUntil;
+  m.joinedOn = joinedOn;
+  if (leftOn) m.leftOn = leftOn;
+  m.sitOuts = sitOuts;
+  if (lastSatOut !== null) m.lastSatOut = lastSatOut;
+  return m;
 }
 
 export function listMembers(db: DB, programId: number): Member[] {
   const rows = db
-    .prepare('SELECT * FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id')
+    .prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`)
+    .raw()
     .all(programId) as MemberDbRow[];
   return rows.map(toMember);
 }
 
 /** Every member of the program by id, for commands that look up thousands of them. */
 export function membersById(db: DB, programId: number): Map<string, Member> {
-  const rows = db.prepare('SELECT * FROM members WHERE program_id = ?').all(programId) as MemberDbRow[];
-  return new Map(rows.map((r) => [r.user_id, toMember(r)]));
+  const rows = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ?`).raw().all(programId) as MemberDbRow[];
+  const out = new Map<string, Member>();
+  for (const r of rows) out.set(r[0], toMember(r));
+  return out;
 }
 
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
-  const row = db.prepare('SELECT * FROM members WHERE program_id = ? AND user_id = ?').get(programId, userId) as MemberDbRow | undefined;
+  const row = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? AND user_id = ?`).raw().get(programId, userId) as
+    | MemberDbRow
+    | undefined;
   return row && toMember(row);
 }
 
@@ -92,28 +113,39 @@ export function syncMembers(db: DB, programId: number, users: readonly PlatformU
     "UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?",
   );
   writeTransaction(db, () => {
-    const existing = new Map(listMembers(db, programId).map((m) => [m.userId, m]));
+    // What the roster sets, as stored: a member whose name, time zone and attributes did not change is not rewritten.
+    const existing = new Map<
+      string,
+      { name: string; timezone: string | null; attributes: string; state: MemberState; leftOn: string | null }
+    >();
+    const rows = db
+      .prepare('SELECT user_id, name, timezone, attributes, state, left_on FROM members WHERE program_id = ?')
+      .raw()
+      .all(programId) as [string, string, string | null, string, MemberState, string | null][];
+    for (const [userId, name, timezone, attributes, state, leftOn] of rows)
+      existing.set(userId, { name, timezone, attributes, state, leftOn });
     const present = new Set<string>();
     for (const u of users) {
       present.add(u.id);
       const attrs = JSON.stringify(u.attributes ?? {});
       const name = cleanName(u.name) || u.id;
+      const timezone = u.timezone ?? null;
       const m = existing.get(u.id);
       if (!m) {
-        insert.run(programId, u.id, name, u.timezone ?? null, attrs, today);
+        insert.run(programId, u.id, name, timezone, attrs, today);
         result.joined.push(u.id);
         continue;
       }
-      refresh.run(name, u.timezone ?? null, attrs, programId, u.id);
+      if (m.name !== name || m.timezone !== timezone || m.attributes !== attrs) refresh.run(name, timezone, attrs, programId, u.id);
       if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
         rejoin.run(today, programId, u.id);
         result.rejoined.push(u.id);
       }
     }
-    for (const m of existing.values()) {
-      if (present.has(m.userId) || m.leftOn) continue;
-      leave.run(today, programId, m.userId);
-      if (m.state === 'active') result.left.push(m.userId);
+    for (const [userId, m] of existing) {
+      if (present.has(userId) || m.leftOn) continue;
+      leave.run(today, programId, userId);
+      if (m.state === 'active') result.left.push(userId);
     }
   });
   return result;

@@ -82,26 +82,27 @@ export function addToGroup(db: DB, groupId: number, memberIds: readonly string[]
   for (const id of memberIds) add.run(groupId, id);
 }
 
-function collectGroups(
-  rows: { id: number; roundId: number | null; formedOn: string; source: GroupSource; userId: string }[],
-): StoredGroup[] {
+/** Rows of GROUP_SELECT, read as arrays (a round of 50,000 groups is read a few times per run). */
+type GroupMemberRow = [id: number, roundId: number | null, formedOn: string, source: GroupSource, userId: string];
+
+function collectGroups(rows: readonly GroupMemberRow[]): StoredGroup[] {
   const byId = new Map<number, StoredGroup>();
-  for (const r of rows) {
-    let g = byId.get(r.id);
+  for (const [id, roundId, formedOn, source, userId] of rows) {
+    let g = byId.get(id);
     if (!g) {
-      g = { id: r.id, roundId: r.roundId, formedOn: r.formedOn, source: r.source, memberIds: [] };
-      byId.set(r.id, g);
+      g = { id, roundId, formedOn, source, memberIds: [] };
+      byId.set(id, g);
     }
-    g.memberIds.push(r.userId);
+    g.memberIds.push(userId);
   }
   return [...byId.values()];
 }
 
-const GROUP_SELECT = `SELECT g.id, g.round_id AS roundId, g.formed_on AS formedOn, g.source, gm.user_id AS userId
+const GROUP_SELECT = `SELECT g.id, g.round_id, g.formed_on, g.source, gm.user_id
   FROM groups g JOIN group_members gm ON gm.group_id = g.id`;
 
 export function groupsOfRound(db: DB, roundId: number): StoredGroup[] {
-  return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.round_id = ? ORDER BY g.id, gm.rowid`).all(roundId) as never);
+  return collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.round_id = ? ORDER BY g.id, gm.rowid`).raw().all(roundId) as GroupMemberRow[]);
 }
 
 /** Every group of a member in a program, newest first. */
@@ -112,7 +113,8 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
         `${GROUP_SELECT} WHERE g.program_id = ? AND g.id IN (SELECT group_id FROM group_members WHERE user_id = ?)
          ORDER BY g.formed_on DESC, g.id DESC`,
       )
-      .all(programId, userId) as never,
+      .raw()
+      .all(programId, userId) as GroupMemberRow[],
   );
 }
 
@@ -123,10 +125,11 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
 export function placementsOfRound(db: DB, roundId: number): Map<string, number> {
   const rows = db
     .prepare(
-      'SELECT gm.user_id AS userId, gm.group_id AS groupId FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid',
+      'SELECT gm.user_id, gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid',
     )
-    .all(roundId) as { userId: string; groupId: number }[];
-  return new Map(rows.map((r) => [r.userId, r.groupId]));
+    .raw()
+    .all(roundId) as [string, number][];
+  return new Map(rows);
 }
 
 export function exclusionsOfRound(db: DB, roundId: number): { userId: string; reason: ExclusionReason }[] {
