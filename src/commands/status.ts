@@ -4,7 +4,7 @@ import { count, listItem } from '../core/messages.js';
 import { nextPeriod, periodFromIndex } from '../core/periods.js';
 import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
 import { listMembers, listPreferences } from '../store/members.js';
-import { countByStatus } from '../store/outbox.js';
+import { countByStatus, undeliveredMessages, unreachableInRound } from '../store/outbox.js';
 import { exclusionsOfRound, groupsOfRound, lastRound } from '../store/rounds.js';
 import { lastAskedRound, tallyRound } from '../rounds.js';
 
@@ -35,6 +35,18 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
         .filter((e) => e.reason === 'unpaired')
         .map((e) => named(e.userId))
     : [];
+  // Whom the last round could not message, and what is still to deliver: the operator acts on these.
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const unreachable = last ? unreachableInRound(db, program.id, last.period).map(named).sort(byName) : [];
+  const undelivered = undeliveredMessages(db, program.id).map((m) => ({
+    message: m.id,
+    kind: m.kind,
+    round: m.period,
+    status: m.status,
+    to: m.recipients.filter((id) => !m.delivered.includes(id)).map(named),
+    attempts: m.attempts,
+    error: m.lastError,
+  }));
   const asked = lastAskedRound(ctx);
   const feedback = asked ? { round: asked.period, ...tallyRound(ctx, asked) } : null;
   const report = {
@@ -45,10 +57,13 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     timezone: config.timezone,
     database: config.db,
     members: counts,
-    lastRound: last ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt, unplaced } : null,
+    lastRound: last
+      ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt, unplaced, unreachable }
+      : null,
     unpairable,
     nextRound: { round: next.key, starts: next.start },
     deliveries,
+    undelivered,
     feedback,
   };
   if (options.json) {
@@ -61,9 +76,10 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
       `program:    ${report.program} on ${report.platform} (${report.cadence}, ${report.timezone})`,
       `database:   ${report.database}`,
       `members:    ${counts.active} active, ${counts.paused} paused, ${counts.left} left, ${counts.removed} removed, ${counts.kicked} kicked`,
-      `last round: ${last ? `${last.period} (${count(report.lastRound!.groups, 'group')}${unplaced.length ? `; ${unplaced.length} left without a group by avoids: ${unplaced.map((m) => listItem(m.name)).join(', ')}` : ''})` : 'none yet'}`,
+      `last round: ${last ? `${last.period} (${count(report.lastRound!.groups, 'group')}${unplaced.length ? `; ${unplaced.length} left without a group by avoids: ${unplaced.map((m) => listItem(m.name)).join(', ')}` : ''}${unreachable.length ? `; could not reach ${unreachable.map((m) => listItem(m.name)).join(', ')}` : ''})` : 'none yet'}`,
       `next round: ${next.key} (from ${next.start})`,
       `deliveries: ${deliveries.pending} pending, ${deliveries.failed} failed, ${deliveries.sent} sent`,
+      ...undeliveredLines(undelivered),
       `feedback:   ${feedback ? `${feedback.round}: ${feedback.met} met, ${feedback.missed} missed, ${feedback.scheduled} scheduled, ${feedback.unanswered} unanswered` : 'none asked yet'}`,
       ...(unpairable.length
         ? [
@@ -73,4 +89,19 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+const UNDELIVERED_SHOWN = 10;
+
+/** One line per message not delivered: what, for whom, and the last error (the rest counted). */
+function undeliveredLines(
+  list: { kind: string; round: string | null; status: string; to: { name: string }[]; attempts: number; error: string | null }[],
+): string[] {
+  const lines = list.slice(0, UNDELIVERED_SHOWN).map((u) => {
+    const to = u.to.length ? ` to ${u.to.map((m) => listItem(m.name)).join(', ')}` : ' in the channel';
+    const tries = u.attempts ? ` (${count(u.attempts, 'attempt')}${u.error ? `; last error: ${u.error}` : ''})` : ' (not tried yet)';
+    return `  ${u.status}: ${u.kind}${u.round ? ` of ${u.round}` : ''}${to}${tries}`;
+  });
+  if (list.length > UNDELIVERED_SHOWN) lines.push(`  … and ${list.length - UNDELIVERED_SHOWN} more (status --json lists all)`);
+  return lines;
 }

@@ -213,6 +213,19 @@ export function postsOf(db: DB, messageId: number): (PostRef & { recipients: str
   return rows.map((r) => ({ id: r.id, conversationId: r.conversationId, recipients: JSON.parse(r.recipients) as string[] }));
 }
 
+/** Messages not delivered yet (pending) or given up on (failed), oldest first. */
+export function undeliveredMessages(db: DB, programId: number): OutboxMessage[] {
+  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status <> 'sent' ORDER BY id").all(programId) as Row[]).map(toMessage);
+}
+
+/** Members no message of a round could reach (DMs closed, account gone), as recorded when it was sent. */
+export function unreachableInRound(db: DB, programId: number, period: string): string[] {
+  const rows = db
+    .prepare("SELECT unreachable FROM outbox WHERE program_id = ? AND period = ? AND unreachable <> '[]'")
+    .all(programId, period) as { unreachable: string }[];
+  return [...new Set(rows.flatMap((r) => JSON.parse(r.unreachable) as string[]))];
+}
+
 export function countByStatus(db: DB, programId: number): Record<OutboxMessage['status'], number> {
   const out = { pending: 0, sent: 0, failed: 0 };
   for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM outbox WHERE program_id = ? GROUP BY status').all(programId) as {

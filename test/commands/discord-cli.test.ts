@@ -73,6 +73,43 @@ describe('pairbot on Discord (built CLI, fake server)', () => {
     expect(box.fake.dmsTo(humans[0]!.id)).toHaveLength(2);
   });
 
+  it('status names whom the last round could not reach and lists the deliveries still pending', async () => {
+    const closed = humans.slice(0, 2);
+    for (const u of closed) box.fake.closeDMs(u.id);
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '1')).code).toBe(0);
+    const status = async () => {
+      const r = await pairbot('status', '--json', '--date', '2026-11-24');
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const first = await status();
+    expect(first.lastRound.unreachable).toEqual(
+      closed.map((u) => ({ id: u.id, name: u.username })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
+    expect(first.undelivered).toEqual([]);
+    const text = await pairbot('status', '--date', '2026-11-24');
+    expect(text.stdout).toContain(`could not reach ${closed.map((u) => u.username).join(', ')}`);
+
+    // The platform failing part way: the round's messages stay pending, each listed with whom it is for and why.
+    box.fake.inject(
+      { kind: 'status', status: 503 },
+      { method: 'POST', path: /^\/(users\/@me\/channels|channels\/\d+\/messages)$/, times: 1000 },
+    );
+    expect((await pairbot('pair', '--date', '2026-11-30', '--seed', '1')).code).toBe(3);
+    const r = await pairbot('status', '--json', '--date', '2026-12-01');
+    const second = JSON.parse(r.stdout);
+    expect(second.deliveries.pending).toBeGreaterThan(0);
+    expect(second.undelivered).toHaveLength(second.deliveries.pending + second.deliveries.failed);
+    expect(second.undelivered[0]).toMatchObject({ kind: 'intro', round: '2026-W49', status: 'pending' });
+    expect(second.undelivered[0].to.length).toBeGreaterThanOrEqual(2);
+    expect(second.lastRound).toMatchObject({ round: '2026-W49', unreachable: [] });
+    expect(second.undelivered.some((u: { attempts: number; error: string | null }) => u.attempts === 1 && /503/.test(u.error ?? ''))).toBe(
+      true,
+    );
+    const lines = (await pairbot('status', '--date', '2026-12-01')).stdout;
+    expect(lines).toMatch(/\n {2}pending: intro of 2026-W49 to \S+/);
+  });
+
   it('exits 2 naming a missing setting, before connecting', async () => {
     delete box.env.DISCORD_ROLE_ID;
     const r = await pairbot('pair', '--date', '2026-11-23');
