@@ -1,10 +1,8 @@
 import type { Context } from './context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from './errors.js';
-import { cleanName, count, renderUnreachableNote } from './core/messages.js';
-import { periodFromIndex } from './core/periods.js';
+import { count } from './core/messages.js';
 import { reactionToken } from './core/reactions.js';
 import {
-  enqueue,
   markAttemptFailed,
   markReactionsAdded,
   markSendStarted,
@@ -13,14 +11,10 @@ import {
   postsAwaitingReactions,
   recordDelivery,
   type OutboxMessage,
-  outboxKey,
 } from './store/outbox.js';
-import { getMember } from './store/members.js';
 import { recordThread, threadOf } from './store/threads.js';
-import type { GroupMessage } from './platforms/types.js';
-import { findRound } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
-import type { ChannelMessage } from './platforms/types.js';
+import type { ChannelMessage, GroupMessage } from './platforms/types.js';
 
 /** Long deliveries (rate limits!) report progress about every tenth of the way. */
 const PROGRESS_FROM = 50;
@@ -35,6 +29,22 @@ export interface DeliveryReport {
   unreachable: string[];
   /** Posts still lacking some of the bot's own reactions (the next run adds them). */
   reactionsPending: number;
+}
+
+/**
+ * What the command decides about delivering. Delivery itself only sends what is pending and
+ * records what the platform did; who is named how and what follows a message are the policy's.
+ */
+export interface DeliveryPolicy {
+  /** How a person is named in logs and in the title of a group's own conversation. */
+  nameOf(userId: string): string;
+  /** The title of the conversation a group's message opens (a Discord thread). */
+  threadName(message: OutboxMessage): string;
+  /**
+   * Runs in the transaction that marks a message sent, with the recipients it could not
+   * reach: what it queues (e.g. a note to the rest of a group) is sent in the same run.
+   */
+  afterSent(message: OutboxMessage, unreachable: readonly string[]): void;
 }
 
 /** Exit code after delivering: 3 when something is still pending or was given up on. */
@@ -52,11 +62,11 @@ export function exitCodeFor(delivery: DeliveryReport | undefined): number {
  * message pending for the next run; an error no retry can fix (e.g. a rejected token)
  * stops the run, exit 3 once something of the round may have been delivered.
  */
-export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
+export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [], reactionsPending: 0 };
   const tried = new Set<number>();
   let transientFailures = 0;
-  // Loop because delivering can queue more (notes about unreachable members): send those in this run too.
+  // Loop because delivering can queue more (the policy's follow-ups): send those in this run too.
   for (;;) {
     const queue = pendingMessages(ctx.db, ctx.program.id).filter((m) => !tried.has(m.id));
     if (queue.length === 0) break;
@@ -71,12 +81,12 @@ export async function deliverPending(ctx: Context): Promise<DeliveryReport> {
         continue;
       }
       try {
-        const unreachable = await deliverOne(ctx, message, report);
+        const unreachable = await deliverOne(ctx, policy, message, report);
         report.sent++;
         const reached = message.recipients.filter((id) => !unreachable.includes(id));
         ctx.log.debug(
           () =>
-            `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map((id) => nameOf(ctx, id)).join(', ') || 'nobody' : 'the channel'}`,
+            `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map(policy.nameOf).join(', ') || 'nobody' : 'the channel'}`,
         );
       } catch (err) {
         if (!(err instanceof PlatformError)) throw err;
@@ -145,11 +155,12 @@ async function addMissingReactions(ctx: Context, report: DeliveryReport): Promis
 }
 
 /** Sends one message; returns the recipients who could not be reached. */
-async function deliverOne(ctx: Context, message: OutboxMessage, report: DeliveryReport): Promise<string[]> {
+async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxMessage, report: DeliveryReport): Promise<string[]> {
   const key = `outbox-${message.id}`;
   const uncertainSince = message.sendStartedAt ?? undefined;
   // The intent is on disk before anything can reach the platform: a run killed from here on
-  // leaves a message the next run looks for before sending.
+  // leaves a message the next run looks for before sending. The wall clock, not the configured
+  // "now": the platform is searched from this instant on.
   markSendStarted(ctx.db, message.id, new Date().toISOString());
   if (uncertainSince)
     ctx.log.debug(
@@ -161,7 +172,7 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
     const post = await ctx.platform.postToChannel(target);
     writeTransaction(ctx.db, () => {
       recordDelivery(ctx.db, message.id, [], post, message.reactions);
-      markSent(ctx.db, message.id, [], new Date().toISOString());
+      markSent(ctx.db, message.id, [], ctx.config.now.toISOString());
     });
     return [];
   }
@@ -170,16 +181,16 @@ async function deliverOne(ctx: Context, message: OutboxMessage, report: Delivery
       ...target,
       memberIds: message.recipients,
       ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
-      ...groupThread(ctx, message),
+      ...groupThread(ctx, policy, message),
     },
     new Set(message.delivered),
     (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );
   const unreachable = result.unreachable.map((u) => u.userId);
-  for (const u of result.unreachable) ctx.log.warn(`could not message ${nameOf(ctx, u.userId)}: ${u.reason}`);
+  for (const u of result.unreachable) ctx.log.warn(`could not message ${policy.nameOf(u.userId)}: ${u.reason}`);
   writeTransaction(ctx.db, () => {
-    markSent(ctx.db, message.id, unreachable, new Date().toISOString());
-    if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable);
+    markSent(ctx.db, message.id, unreachable, ctx.config.now.toISOString());
+    policy.afterSent(message, unreachable);
   });
   report.unreachable.push(...unreachable);
   return unreachable;
@@ -198,7 +209,7 @@ async function deliverReply(ctx: Context, message: OutboxMessage, target: Channe
   });
   writeTransaction(ctx.db, () => {
     recordDelivery(ctx.db, message.id, message.recipients, post, []);
-    markSent(ctx.db, message.id, [], new Date().toISOString());
+    markSent(ctx.db, message.id, [], ctx.config.now.toISOString());
   });
   return [];
 }
@@ -206,34 +217,11 @@ async function deliverReply(ctx: Context, message: OutboxMessage, target: Channe
 /** Messages to a whole group go to its own conversation where the platform opens one (SPEC §10); messages to one person stay DMs. */
 const GROUP_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'feedback-ask'];
 
-function groupThread(ctx: Context, message: OutboxMessage): Pick<GroupMessage, 'thread'> {
+function groupThread(ctx: Context, policy: DeliveryPolicy, message: OutboxMessage): Pick<GroupMessage, 'thread'> {
   const groupId = message.groupId;
   if (groupId === null || !GROUP_KINDS.includes(message.kind)) return {};
   const id = threadOf(ctx.db, groupId);
-  const names = message.recipients.map((userId) => cleanName(nameOf(ctx, userId))).join(', ');
-  const name = `${`☕ ${message.period ?? ''} · ${names}`.slice(0, 80)} · ${ctx.program.name} #${groupId}`;
-  return { thread: { name, ...(id ? { id } : {}), onOpened: (threadId) => recordThread(ctx.db, groupId, threadId) } };
-}
-
-/** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */
-function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable: string[]): void {
-  const rest = message.recipients.filter((id) => !unreachable.includes(id));
-  if (rest.length === 0 || !message.period) return;
-  const round = findRound(ctx.db, ctx.program.id, message.period);
-  const period = round ? periodFromIndex(round.periodIndex, ctx.config.cadence) : ctx.period;
-  const addressees = unreachable.map((id) => ({ mention: ctx.platform.mention({ id, name: nameOf(ctx, id) }) }));
-  enqueue(ctx.db, {
-    programId: ctx.program.id,
-    dedupeKey: outboxKey.unreachableNote(message.id),
-    kind: 'unreachable-note',
-    period: message.period,
-    ...(message.groupId !== null ? { groupId: message.groupId } : {}),
-    recipients: rest,
-    body: renderUnreachableNote(addressees, period, ctx.config.templates),
-    createdAt: ctx.config.now.toISOString(),
-  });
-}
-
-function nameOf(ctx: Context, userId: string): string {
-  return getMember(ctx.db, ctx.program.id, userId)?.name ?? userId;
+  return {
+    thread: { name: policy.threadName(message), ...(id ? { id } : {}), onOpened: (threadId) => recordThread(ctx.db, groupId, threadId) },
+  };
 }

@@ -2,7 +2,17 @@ import type { Context } from './context.js';
 import { PlatformError } from './errors.js';
 import { tally, type Tally } from './core/feedback.js';
 import { formGroups, type MatchResult } from './core/matching/index.js';
-import { count, listItem, renderIntro, renderSitOut, renderUnpaired, type Addressee, type IntroOptions } from './core/messages.js';
+import {
+  cleanName,
+  count,
+  listItem,
+  renderIntro,
+  renderSitOut,
+  renderUnpaired,
+  renderUnreachableNote,
+  type Addressee,
+  type IntroOptions,
+} from './core/messages.js';
 import { periodFromIndex, type Period } from './core/periods.js';
 import { reactionMeaning } from './core/reactions.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY } from './core/icebreakers.js';
@@ -12,7 +22,8 @@ import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type R
 import { answersOf } from './store/feedback.js';
 import { getMember, listMembers, listPreferences, membersById, syncMembers, type Member } from './store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
-import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf } from './store/outbox.js';
+import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type OutboxMessage } from './store/outbox.js';
+import { deliverPending, type DeliveryPolicy, type DeliveryReport } from './delivery.js';
 import { exclusionsOfRound, findRound, groupsOfRound, type RoundRow, type StoredGroup } from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
 import { skipsOfPeriod } from './store/inbox.js';
@@ -250,4 +261,49 @@ export function tallyRound(ctx: Pick<Context, 'db'>, round: RoundRow): Tally {
 export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow | undefined {
   const lastAsk = messagesOfKind(ctx.db, ctx.program.id, 'feedback-ask').at(-1);
   return lastAsk?.period ? findRound(ctx.db, ctx.program.id, lastAsk.period) : undefined;
+}
+
+/**
+ * Sends what is pending (nothing in a dry run) under the program's rules: people named as the
+ * members table knows them, a group's conversation titled after the round and its members,
+ * and an intro some members could not receive followed by a note telling the rest.
+ */
+export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
+  if (ctx.dryRun) return Promise.resolve(undefined);
+  const names = new Map<string, string>();
+  const nameOf = (userId: string): string => {
+    let name = names.get(userId);
+    if (name === undefined) names.set(userId, (name = getMember(ctx.db, ctx.program.id, userId)?.name ?? userId));
+    return name;
+  };
+  const policy: DeliveryPolicy = {
+    nameOf,
+    threadName: (message) => {
+      const members = message.recipients.map((id) => cleanName(nameOf(id))).join(', ');
+      return `${`☕ ${message.period ?? ''} · ${members}`.slice(0, 80)} · ${ctx.program.name} #${message.groupId}`;
+    },
+    afterSent: (message, unreachable) => {
+      if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable, nameOf);
+    },
+  };
+  return deliverPending(ctx, policy);
+}
+
+/** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */
+function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable: readonly string[], nameOf: (id: string) => string): void {
+  const rest = message.recipients.filter((id) => !unreachable.includes(id));
+  if (rest.length === 0 || !message.period) return;
+  const round = findRound(ctx.db, ctx.program.id, message.period);
+  const period = round ? periodFromIndex(round.periodIndex, ctx.config.cadence) : ctx.period;
+  const addressees = unreachable.map((id) => ({ mention: ctx.platform.mention({ id, name: nameOf(id) }) }));
+  enqueue(ctx.db, {
+    programId: ctx.program.id,
+    dedupeKey: outboxKey.unreachableNote(message.id),
+    kind: 'unreachable-note',
+    period: message.period,
+    ...(message.groupId !== null ? { groupId: message.groupId } : {}),
+    recipients: rest,
+    body: renderUnreachableNote(addressees, period, ctx.config.templates),
+    createdAt: ctx.config.now.toISOString(),
+  });
 }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectWaiting } from '../core/round.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
 import { getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
@@ -27,6 +27,7 @@ import {
   syncRoster,
   toRosterEntry,
   type RoundOptions,
+  deliver,
 } from '../rounds.js';
 
 /**
@@ -40,7 +41,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   if (!round) {
     ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
     // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
-    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+    const delivery = await deliver(ctx);
     if (options.json)
       ctx.print(
         JSON.stringify(
@@ -115,7 +116,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     // The new groups' intros are committed with them.
     queueRoundMessages(ctx, round);
   });
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  const delivery = await deliver(ctx);
 
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;
   const shown = (m: { name: string }): string => listItem(m.name);

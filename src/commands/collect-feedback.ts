@@ -4,13 +4,13 @@ import { groupOutcome, needsReminder, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { localDate, periodFromIndex } from '../core/periods.js';
 import { reactionMeaning } from '../core/reactions.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
 import { groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
-import { tallyRound } from '../rounds.js';
+import { tallyRound, deliver } from '../rounds.js';
 
 /** Rounds whose answers are still read and tallied. */
 const TALLY_ROUNDS = 8;
@@ -64,7 +64,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
     }
     if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
   });
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  const delivery = await deliver(ctx);
 
   const rounds = recent
     .filter((r) => asks.some((a) => a.period === r.period) || r.id === last?.id)

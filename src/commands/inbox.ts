@@ -7,7 +7,8 @@ import { count, renderInboxHelp } from '../core/messages.js';
 import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
+import { deliver } from '../rounds.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
 import {
@@ -139,7 +140,7 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
   }
   saveCursors(ctx.db, ctx.program.id, batch.cursors);
   recordInboxRun(ctx.db, ctx.program.id, nowIso, report.handled.length, report.ignored);
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  const delivery = await deliver(ctx);
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
     const verb = ctx.dryRun ? 'would answer' : 'answered';

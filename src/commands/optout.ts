@@ -3,7 +3,8 @@ import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import { renderOptOutAnnouncement } from '../core/messages.js';
 import { nextPeriod, type Cadence, type Period } from '../core/periods.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
+import { deliver } from '../rounds.js';
 import { enqueue, findByKey, outboxKey } from '../store/outbox.js';
 
 /** "Monday 23 November" for a weekly or daily round, "November 2026" for a monthly one. */
@@ -40,7 +41,7 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
     createdAt: ctx.config.now.toISOString(),
   });
   if (!fresh) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
-  const delivery = await deliverPending(ctx);
+  const delivery = await deliver(ctx);
   const posted = findByKey(ctx.db, key);
   if (posted?.status === 'sent')
     ctx.print(fresh ? `Posted the opt-out announcement for round ${next.key}.` : `Round ${next.key} was already announced.`);

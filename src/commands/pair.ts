@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
 import { getMember, membersById, recordSitOut, type Member } from '../store/members.js';
 import {
   exclusionsOfRound,
@@ -18,7 +18,7 @@ import {
   type RoundRow,
 } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
-import { queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type RoundOptions } from '../rounds.js';
+import { queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type RoundOptions, deliver } from '../rounds.js';
 
 /** SPEC §5: the JSON document `pair --json` prints. */
 export interface PairReport {
@@ -46,7 +46,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
   if (existing) {
     ctx.log.info(`round ${existing.period} already exists (seed ${existing.seed}); pairing nobody new`);
     queueRoundMessages(ctx, existing);
-    const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+    const delivery = await deliver(ctx);
     printReport(ctx, roundReport(ctx, existing, true), options.json);
     return exitCodeFor(delivery);
   }
@@ -101,7 +101,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     return stored;
   });
   warnUnplaced(ctx, result);
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  const delivery = await deliver(ctx);
   printReport(ctx, roundReport(ctx, round, false), options.json);
   return exitCodeFor(delivery);
 }

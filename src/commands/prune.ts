@@ -2,7 +2,8 @@ import { subDays } from 'date-fns';
 import type { Context } from '../context.js';
 import { count, renderRemoval } from '../core/messages.js';
 import { groupsToDelete } from '../core/retention.js';
-import { deliverPending, exitCodeFor } from '../delivery.js';
+import { exitCodeFor } from '../delivery.js';
+import { deliver } from '../rounds.js';
 import { forgetPerson, listMembers, updateMember } from '../store/members.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
 import { datedGroups, deleteGroups, longGoneMembers } from '../store/retention.js';
@@ -81,7 +82,7 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
   report.retention.groupsDeleted = doomed.length;
   report.retention.membersDeleted = gone;
 
-  const delivery = ctx.dryRun ? undefined : await deliverPending(ctx);
+  const delivery = await deliver(ctx);
   print(ctx, report, options.json);
   return exitCodeFor(delivery);
 }
