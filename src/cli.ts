@@ -64,7 +64,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
           const { pair, parseSeed } = await import('./commands/pair.js');
           const command = opts.catchUp ? (await import('./commands/catch-up.js')).catchUp : pair;
           const seed = parseSeed(opts.seed);
-          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => command(ctx, { ...opts, seed }));
+          return run(opts, { mode: opts.dryRun ? 'dry-run' : 'write', connectFirst: true }, (ctx) => command(ctx, { ...opts, seed }));
         }),
       );
     });
@@ -76,7 +76,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(
         await pinged('optout', opts, async () => {
           const { optout } = await import('./commands/optout.js');
-          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => optout(ctx, opts));
+          return run(opts, { mode: opts.dryRun ? 'dry-run' : 'write', connectFirst: true }, (ctx) => optout(ctx, opts));
         }),
       );
     });
@@ -89,7 +89,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(
         await pinged('collect-feedback', opts, async () => {
           const { collectFeedback } = await import('./commands/collect-feedback.js');
-          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => collectFeedback(ctx, opts));
+          return run(opts, { mode: opts.dryRun ? 'dry-run' : 'write', connectFirst: true }, (ctx) => collectFeedback(ctx, opts));
         }),
       );
     });
@@ -102,7 +102,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(
         await pinged('prune', opts, async () => {
           const { prune } = await import('./commands/prune.js');
-          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => prune(ctx, opts));
+          return run(opts, { mode: opts.dryRun ? 'dry-run' : 'write', connectFirst: true }, (ctx) => prune(ctx, opts));
         }),
       );
     });
@@ -112,7 +112,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => status(ctx, { json: opts.json, version: version() })));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => status(ctx, { json: opts.json, version: version() })));
     });
 
   withCommonOptions(program.command('members'))
@@ -121,7 +121,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--accept-roster', 'show a roster that lost everyone or more than half of the active members (otherwise refused as a fault)')
     .action(async (opts: CommonFlags & { json?: boolean; acceptRoster?: boolean }) => {
       const { members } = await import('./commands/members.js');
-      setExit(await run(opts, { connect: true, readOnly: true }, (ctx) => members(ctx, opts)));
+      setExit(await run(opts, { mode: 'inspect', connectFirst: true }, (ctx) => members(ctx, opts)));
     });
 
   const member = program.command('member').description('look at or change one member (<who> is a user id, username or @username)');
@@ -130,7 +130,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (who: string, opts: CommonFlags & { json?: boolean }) => {
       const { showMember } = await import('./commands/member.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => showMember(ctx, who, opts)));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => showMember(ctx, who, opts)));
     });
   withCommonOptions(member.command('set').argument('<who>'))
     .description("change a member's settings on their behalf")
@@ -145,7 +145,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
         await pinged('member-set', opts, async () => {
           const { setMember, validateSet } = await import('./commands/member.js');
           const changes = validateSet(opts);
-          return run(opts, { lock: true }, (ctx) => setMember(ctx, who, opts, changes));
+          return run(opts, { mode: 'write' }, (ctx) => setMember(ctx, who, opts, changes));
         }),
       );
     });
@@ -153,19 +153,19 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .description('remove a member from the program (until `member set <who> --resume`)')
     .action(async (who: string, opts: CommonFlags) => {
       const { kickMember } = await import('./commands/member.js');
-      setExit(await pinged('member-kick', opts, () => run(opts, { lock: true }, (ctx) => kickMember(ctx, who))));
+      setExit(await pinged('member-kick', opts, () => run(opts, { mode: 'write' }, (ctx) => kickMember(ctx, who))));
     });
   withCommonOptions(member.command('add-partner').argument('<who>').argument('<partner>'))
     .description('record a past meeting by hand, so the two are not paired again soon')
     .action(async (who: string, partner: string, opts: CommonFlags) => {
       const { addPartner } = await import('./commands/member.js');
-      setExit(await pinged('member-add-partner', opts, () => run(opts, { lock: true }, (ctx) => addPartner(ctx, who, partner))));
+      setExit(await pinged('member-add-partner', opts, () => run(opts, { mode: 'write' }, (ctx) => addPartner(ctx, who, partner))));
     });
   withCommonOptions(member.command('forget').argument('<who>'))
     .description('delete everything stored about a person, in every program of the database')
     .action(async (who: string, opts: CommonFlags) => {
       const { forgetMember } = await import('./commands/member.js');
-      setExit(await pinged('member-forget', opts, () => run(opts, { lock: true }, (ctx) => forgetMember(ctx, who))));
+      setExit(await pinged('member-forget', opts, () => run(opts, { mode: 'write' }, (ctx) => forgetMember(ctx, who))));
     });
 
   withCommonOptions(member.command('export').argument('<who>'))
@@ -230,7 +230,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       setExit(
         await pinged('inbox', opts, async () => {
           const { inbox } = await import('./commands/inbox.js');
-          return run(opts, { dryRun: opts.dryRun, lock: true, connect: true }, (ctx) => inbox(ctx, opts));
+          return run(opts, { mode: opts.dryRun ? 'dry-run' : 'write', connectFirst: true }, (ctx) => inbox(ctx, opts));
         }),
       );
     });
@@ -241,7 +241,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { localMessages } = await import('./commands/local.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => localMessages(ctx, opts)));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => localMessages(ctx, opts)));
     });
   withCommonOptions(
     local.command('react').argument('<post-id>').argument('<who>').argument('<emoji>', 'x / ❌, white_check_mark / ✅, calendar / 📅'),
@@ -250,7 +250,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--remove', 'take the reaction back')
     .action(async (postId: string, who: string, emoji: string, opts: CommonFlags & { remove?: boolean }) => {
       const { localReact } = await import('./commands/local.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => localReact(ctx, postId, who, emoji, opts)));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => localReact(ctx, postId, who, emoji, opts)));
     });
 
   withCommonOptions(local.command('say').argument('<who>').argument('<text...>'))
@@ -258,14 +258,14 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--in <post-id>', 'write in the channel (`--in channel`) or in the conversation of this post instead of a direct message')
     .action(async (who: string, text: string[], opts: CommonFlags & { in?: string }) => {
       const { localSay } = await import('./commands/local.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => localSay(ctx, who, text.join(' '), opts)));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => localSay(ctx, who, text.join(' '), opts)));
     });
 
   withCommonOptions(local.command('rejoin').argument('<who>'))
     .description('put a member removed from the local channel back, as if they rejoined it')
     .action(async (who: string, opts: CommonFlags) => {
       const { localRejoin } = await import('./commands/local.js');
-      setExit(await run(opts, { readOnly: true }, (ctx) => localRejoin(ctx, who)));
+      setExit(await run(opts, { mode: 'inspect' }, (ctx) => localRejoin(ctx, who)));
     });
 
   return program;

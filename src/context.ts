@@ -25,20 +25,25 @@ export interface Context {
   period: Period;
   /** Writes a result line to stdout. */
   print(text: string): void;
+  mode: RunMode;
+  /** mode 'dry-run': nothing is sent. */
   dryRun: boolean;
-  /** Nothing this run writes is kept (a dry run, or a command that only shows): logs say "would". */
+  /** Nothing this run writes is kept (mode 'dry-run' or 'inspect'): logs say "would". */
   scratch: boolean;
 }
 
+/**
+ * How a command uses the database and the platform:
+ * - `write` changes the database and sends; the program's run lock is held for the run;
+ * - `dry-run` does the same work on a scratch copy of the database and sends nothing;
+ * - `inspect` only shows things: it reads a scratch copy and never creates or changes the file.
+ */
+export type RunMode = 'write' | 'dry-run' | 'inspect';
+
 export interface ContextOptions {
-  /** Work on a scratch copy of the database and send nothing. */
-  dryRun?: boolean;
-  /** Take the program's run lock (every command that writes or sends). */
-  lock?: boolean;
-  /** Connect to the platform (and read the roster) before creating a new database. */
-  connect?: boolean;
-  /** A command that only shows things: it reads a scratch copy and never creates or changes the file. */
-  readOnly?: boolean;
+  mode: RunMode;
+  /** Connect to the platform (and read the roster) before a new database is created, so platform problems surface first. */
+  connectFirst?: boolean;
   /** Environment to read settings from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -51,21 +56,21 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
   const config = loadConfig(options.env ?? process.env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
   const platform = await createPlatform(config, log);
-  const dryRun = !!options.dryRun;
+  const dryRun = options.mode === 'dry-run';
   let botUserId: Promise<string> | undefined;
   const connect = (): Promise<string> => (botUserId ??= platform.connect().then((r) => r.botUserId));
   try {
     // On a first run, platform problems (unknown channel, bad roster) surface before a
     // database is created; later runs connect only when they need the platform, so a
     // re-run with nothing to do succeeds even while the platform is down.
-    if (options.connect && !existsSync(config.db)) await connect();
-    const scratch = dryRun || !!options.readOnly;
+    if (options.connectFirst && !existsSync(config.db)) await connect();
+    const scratch = options.mode !== 'write';
     const created = !scratch && !existsSync(config.db);
     const dirCreated = created && !existsSync(dirname(config.db));
     const db = openDatabase(config.db, { scratch });
     let release: (() => void) | undefined;
     try {
-      if (options.lock && !scratch) release = acquireLock(db, config.program);
+      if (options.mode === 'write') release = acquireLock(db, config.program);
       const program = ensureProgram(db, config.program, platform.kind, config.now);
       const ctx: Context = {
         config,
@@ -77,6 +82,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         today: localDate(config.now, config.timezone),
         period: periodOf(config.now, config.cadence, config.timezone),
         print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+        mode: options.mode,
         dryRun,
         scratch,
       };
