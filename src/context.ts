@@ -38,7 +38,7 @@ export interface Context {
  * - `dry-run` does the same work on a scratch copy of the database and sends nothing;
  * - `inspect` only shows things: it reads a scratch copy and never creates or changes the file.
  */
-export type RunMode = 'write' | 'dry-run' | 'inspect';
+type RunMode = 'write' | 'dry-run' | 'inspect';
 
 export interface ContextOptions {
   mode: RunMode;
