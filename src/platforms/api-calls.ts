@@ -1,21 +1,52 @@
-import { PlatformError, UsageError } from '../errors.js';
-import type { SetupCheck } from './types.js';
+import { AuthError, PlatformError, UsageError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
+import type { PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
+
+/** What a server answered to a request that failed, as the shared error rules need it. */
+interface ServerAnswer {
+  status: number;
+  /** What the server said; may be empty. */
+  message: string;
+  /** The platform's own error code, shown beside the message (Discord's JSON error codes). */
+  code?: number | string;
+}
+
+/** What an HTTP adapter tells the shared helpers about itself. */
+export interface ApiRules {
+  /** Its name in messages and logs: `mattermost`, `discord`. */
+  platform: string;
+  /** The setting holding the bot's token, named when the server rejects it. */
+  tokenVariable: string;
+  /** The server as configured, named when it rejects the token. */
+  server: string;
+  /** The server's answer when `err` is a request the server refused; undefined for anything else. */
+  answerOf(err: unknown): ServerAnswer | undefined;
+  /** The adapter's own translations, tried before the shared ones (e.g. Discord's Members Intent). */
+  translate?(context: string, err: unknown): Error | undefined;
+  /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
+  retry?: Partial<RetryPolicy> | undefined;
+}
+
+/** Statuses by which a server says a thing does not exist for the bot (or may not be seen by it). */
+const MISSING_STATUSES = new Set([400, 403, 404]);
 
 /**
- * How an adapter runs its API requests: refused once closed, failures translated
- * by the adapter into errors that say what was being done, and "not found" turned
- * into `undefined` for lookups.
+ * How an adapter runs its API requests: each HTTP request under one retry policy (the
+ * adapter's transport runs it through `retrier`), refused once closed, failures translated
+ * into errors that say what was being done, "not found" turned into `undefined` for
+ * lookups, and a post deleted since it was made said in a warning, not thrown.
  */
 export class ApiCalls {
   private closed = false;
+  /** Timeouts, retries and rate-limit waits, with one retry time budget for the run. */
+  readonly retrier: Retrier;
 
   constructor(
-    private readonly platform: string,
-    /** Turns any failure into a PairbotError naming the context (the adapter's own rules). */
-    private readonly fail: (context: string, err: unknown) => Error,
-    /** Is this error the server saying the thing looked up does not exist (for the bot)? */
-    private readonly isMissing: (err: unknown) => boolean,
-  ) {}
+    private readonly rules: ApiRules,
+    private readonly log: PlatformLog,
+  ) {
+    this.retrier = new Retrier(rules.platform, { ...DEFAULT_RETRY_POLICY, ...rules.retry }, log);
+  }
 
   close(): void {
     this.closed = true;
@@ -23,11 +54,11 @@ export class ApiCalls {
 
   /** Runs a request as is (the caller handles errors). */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new PlatformError(this.platform, 'the connection is closed'));
+    if (this.closed) return Promise.reject(new PlatformError(this.rules.platform, 'the connection is closed'));
     return fn();
   }
 
-  /** Runs a request; every failure becomes the adapter's error for `context`. */
+  /** Runs a request; every failure becomes an error for `context`. */
   async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.run(fn);
@@ -45,6 +76,166 @@ export class ApiCalls {
       throw this.fail(context, err);
     }
   }
+
+  /**
+   * Reads a post the bot made (`what`: `post 123`): a post deleted since has nothing to read
+   * (undefined, said in a warning); any other failure, a 403 included, is an error, since
+   * reading nothing would silently ignore everyone's answers.
+   */
+  async readPost<T>(what: string, context: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.run(fn);
+    } catch (err) {
+      if (this.isGone(err)) {
+        this.log.warn(`[${this.rules.platform}] ${what} is gone (deleted?): no reactions to read on it`);
+        return undefined;
+      }
+      throw this.fail(context, err);
+    }
+  }
+
+  /**
+   * Adds the bot's own reactions to a post it made (`what`: `post 123`), each emoji once;
+   * adding one already there is a no-op on the servers, and a post deleted since has none to
+   * add (a warning, not an error, so the next run does not try again).
+   */
+  async addReactions(what: string, emojis: Iterable<string>, shown: (emoji: string) => string, add: (emoji: string) => Promise<unknown>) {
+    for (const emoji of new Set(emojis)) {
+      try {
+        await this.run(() => add(emoji));
+      } catch (err) {
+        if (this.isGone(err)) {
+          this.log.warn(`[${this.rules.platform}] ${what} is gone (deleted?): no ${shown(emoji)} added`);
+          return;
+        }
+        throw this.fail(`adding ${shown(emoji)} to ${what}`, err);
+      }
+    }
+  }
+
+  /**
+   * `doctor`'s first two checks, alike on every server: it answers, and it takes the token.
+   * Returns the bot's own user, or undefined once a check failed (the probe stops there).
+   */
+  async probeBot<T extends { username: string }>(
+    checks: SetupChecks,
+    whoAmI: () => Promise<T>,
+    fix: { reach: string; token: string },
+  ): Promise<T | undefined> {
+    const { tokenVariable, server } = this.rules;
+    let bot: T;
+    try {
+      bot = await this.run(whoAmI);
+    } catch (err) {
+      const answer = this.rules.answerOf(err);
+      if (!answer) {
+        checks.fail('platform reachable', `cannot reach ${server}: ${this.unprefixed((err as Error).message)}`, fix.reach, {
+          unreachable: true,
+        });
+        return undefined;
+      }
+      checks.pass('platform reachable', `${server} answers`);
+      checks.fail(
+        'token accepted',
+        `${tokenVariable} was refused by ${server} (HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''})`,
+        fix.token,
+      );
+      return undefined;
+    }
+    checks.pass('platform reachable', `${server} answers`);
+    checks.pass('token accepted', `${tokenVariable} accepted: the bot is @${bot.username}`);
+    return bot;
+  }
+
+  /** Is this the server saying the thing looked up does not exist (for the bot)? */
+  isMissing(err: unknown): boolean {
+    const answer = this.rules.answerOf(err);
+    return answer !== undefined && MISSING_STATUSES.has(answer.status);
+  }
+
+  /** Is this the server saying the post is gone? */
+  private isGone(err: unknown): boolean {
+    return this.rules.answerOf(err)?.status === 404;
+  }
+
+  /**
+   * Any failure as the error pairbot reports, saying what was being done: a rejected token
+   * names its variable (AuthError), a refusal says the status and what the server said, a
+   * fault retries could not fix stays transient, and anything else (network) is transient.
+   */
+  fail(context: string, err: unknown): Error {
+    const { platform, tokenVariable, server } = this.rules;
+    if (err instanceof UsageError) return err;
+    const own = this.rules.translate?.(context, err);
+    if (own) return own;
+    const answer = this.rules.answerOf(err);
+    if (answer) {
+      if (answer.status === 401) {
+        return new AuthError(
+          platform,
+          tokenVariable,
+          `${tokenVariable} was rejected by ${server} (HTTP 401${answer.message ? `: ${answer.message}` : ''})`,
+          { cause: err },
+        );
+      }
+      const hint = answer.status === 403 ? ` (the bot lacks a permission it needs; see docs/${platform}.md)` : '';
+      return new PlatformError(platform, `${context} failed: ${describeAnswer(answer)}${hint}`, { cause: err });
+    }
+    if (err instanceof PlatformError) {
+      return new PlatformError(platform, `${context}: ${this.unprefixed(err.message)}`, {
+        cause: err,
+        transient: err.transient,
+      });
+    }
+    return new PlatformError(platform, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
+  }
+
+  /** An error message without the `[platform] ` it starts with, to be said inside another. */
+  private unprefixed(message: string): string {
+    const prefix = `[${this.rules.platform}] `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  }
+}
+
+/** A refusal in one line: `HTTP 403 Missing Access (code 50001)`. */
+function describeAnswer(answer: ServerAnswer): string {
+  return `HTTP ${answer.status}${answer.message ? ` ${answer.message}` : ''}${answer.code !== undefined ? ` (code ${answer.code})` : ''}`;
+}
+
+/**
+ * Names people in errors and warnings as operators know them: `@name`, with the id only
+ * where no name is known. The platform's own record of a user (seen this run) comes first.
+ */
+export class PeopleNames {
+  constructor(
+    /** The username the platform gave for a user this run, if it did. */
+    private readonly seen: (userId: string) => string | undefined,
+  ) {}
+
+  describe(userId: string): string {
+    const name = this.seen(userId);
+    return name ? `@${name}` : `user ${userId}`;
+  }
+}
+
+/**
+ * Members' reactions on a post as tokens: the bot's own and emoji that are no token left
+ * out, each member and token once (a ❌ and a ❎ by the same member are one answer).
+ */
+export function membersReactions(
+  reactions: Iterable<{ userId: string; emoji: string }>,
+  botUserId: string,
+  tokenOf: (emoji: string) => ReactionToken | undefined,
+): ReactionRecord[] {
+  const out: ReactionRecord[] = [];
+  const seen = new Set<string>();
+  for (const { userId, emoji } of reactions) {
+    const token = tokenOf(emoji);
+    if (userId === botUserId || !token || seen.has(`${userId} ${token}`)) continue;
+    seen.add(`${userId} ${token}`);
+    out.push({ userId, token });
+  }
+  return out;
 }
 
 /**

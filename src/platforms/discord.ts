@@ -13,10 +13,10 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
-import { AuthError, PlatformError, UsageError } from '../errors.js';
+import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
-import { DEFAULT_RETRY_POLICY, Retrier, summariseErrorBody, type RetryPolicy } from './http-retry.js';
+import { ApiCalls, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
+import { summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
   ChatPlatform,
@@ -151,7 +151,6 @@ type MakeRequestInit = Parameters<RESTOptions['makeRequest']>[1];
 export class DiscordPlatform implements ChatPlatform {
   readonly kind = 'discord' as const;
   private readonly rest: REST;
-  private readonly retrier: Retrier;
   private connecting?: Promise<Connection>;
   /** The connection once made (for what must be said without a request, like the role's name). */
   private connected?: Connection;
@@ -165,21 +164,28 @@ export class DiscordPlatform implements ChatPlatform {
   private readonly dms = new Map<string, string>();
   /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
   private bucketWaitMs = 0;
-  private readonly calls = new ApiCalls(
-    PLATFORM,
-    (context, err) => this.fail(context, err),
-    (err) => err instanceof DiscordAPIError && (err.status === 404 || err.status === 403 || err.status === 400),
-  );
+  private readonly calls: ApiCalls;
+  private readonly names = new PeopleNames((id) => this.users.get(id)?.username);
   /** Requests sent to the server, retries included. */
-  requestCount = 0;
+  private requestCount = 0;
 
   constructor(
     private readonly settings: Settings,
     private readonly log: PlatformLog,
     options: DiscordOptions = {},
   ) {
-    this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);
-    const policy = this.retrier.policy;
+    this.calls = new ApiCalls(
+      {
+        platform: PLATFORM,
+        retry: options.retry,
+        tokenVariable: 'DISCORD_TOKEN',
+        server: settings.apiUrl,
+        answerOf: (err) => (err instanceof DiscordAPIError ? { status: err.status, message: err.message, code: err.code } : undefined),
+        translate: translateFailure,
+      },
+      log,
+    );
+    const policy = this.calls.retrier.policy;
     this.rest = new REST({
       api: settings.api,
       version: settings.version,
@@ -197,8 +203,8 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** Time this run lost to retries and rate-limit waits. */
-  get retryTimeMs(): number {
-    return this.retrier.retryTimeMs + this.bucketWaitMs;
+  private get retryTimeMs(): number {
+    return this.calls.retrier.retryTimeMs + this.bucketWaitMs;
   }
 
   connect(): Promise<{ botUserId: string }> {
@@ -305,26 +311,21 @@ export class DiscordPlatform implements ChatPlatform {
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
     const { bot } = await this.ready();
     // The message lists its reactions with counts: only emoji someone besides the bot used are read further.
-    const message = await this.readMessage(post);
-    const out: ReactionRecord[] = [];
-    const seen = new Set<string>();
+    const message = (await this.calls.readPost(`message ${post.id}`, `reading message ${post.id} and its reactions`, () =>
+      this.rest.get(Routes.channelMessage(post.conversationId, post.id)),
+    )) as APIMessage | undefined;
+    const reactions: { userId: string; emoji: string }[] = [];
     for (const r of message?.reactions ?? []) {
-      const name = r.emoji.name;
-      if (r.emoji.id || !name) continue;
-      const token = TOKEN_OF[name.replace(/\uFE0F/g, '')];
-      if (!token || r.count - (r.me ? 1 : 0) <= 0) continue;
-      for (const userId of await this.reactors(post, name)) {
-        if (userId === bot.id || seen.has(`${userId} ${token}`)) continue;
-        seen.add(`${userId} ${token}`);
-        out.push({ userId, token });
-      }
+      const emoji = r.emoji.name;
+      if (r.emoji.id || !emoji || !tokenOf(emoji) || r.count - (r.me ? 1 : 0) <= 0) continue;
+      for (const userId of await this.reactors(post, emoji)) reactions.push({ userId, emoji });
     }
-    return out;
+    return membersReactions(reactions, bot.id, tokenOf);
   }
 
   async removeMember(userId: string): Promise<'removed' | 'not-permitted'> {
     const { role } = await this.ready();
-    const who = this.describeUser(userId);
+    const who = this.names.describe(userId);
     if (role.id === this.settings.guildId) {
       this.log.debug(`[discord] DISCORD_ROLE_ID is the @everyone role, which nobody can lose: ${who} stays in the server`);
       return 'not-permitted';
@@ -345,7 +346,7 @@ export class DiscordPlatform implements ChatPlatform {
           return 'not-permitted';
         }
       }
-      throw this.fail(`removing @${role.name} from ${who}`, err);
+      throw this.calls.fail(`removing @${role.name} from ${who}`, err);
     }
   }
 
@@ -412,7 +413,7 @@ export class DiscordPlatform implements ChatPlatform {
   /** Gives a member the program's role; holding it already changes nothing. */
   async addMember(userId: string): Promise<PlaceChange> {
     const { role } = await this.ready();
-    const who = this.describeUser(userId);
+    const who = this.names.describe(userId);
     if (role.id === this.settings.guildId) return 'done';
     try {
       await this.calls.run(() =>
@@ -424,7 +425,7 @@ export class DiscordPlatform implements ChatPlatform {
         this.log.debug(`[discord] giving @${role.name} to ${who} is not permitted: ${err.message}`);
         return 'not-permitted';
       }
-      throw this.fail(`giving @${role.name} to ${who}`, err);
+      throw this.calls.fail(`giving @${role.name} to ${who}`, err);
     }
   }
 
@@ -443,7 +444,9 @@ export class DiscordPlatform implements ChatPlatform {
     let roles = this.memberRoles.get(userId);
     if (!roles) {
       roles = this.calls
-        .lookUp(`reading the roles of ${this.describeUser(userId)}`, () => this.rest.get(Routes.guildMember(this.settings.guildId, userId)))
+        .lookUp(`reading the roles of ${this.names.describe(userId)}`, () =>
+          this.rest.get(Routes.guildMember(this.settings.guildId, userId)),
+        )
         .then((m) => (m as APIGuildMember | undefined)?.roles ?? []);
       this.memberRoles.set(userId, roles);
     }
@@ -457,29 +460,14 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async checkSetup(): Promise<SetupCheck[]> {
-    const { apiUrl, guildId, roleId, channelId } = this.settings;
+    const { guildId, roleId, channelId } = this.settings;
     const checks = new SetupChecks();
-    let bot: APIUser;
-    try {
-      bot = (await this.calls.run(() => this.rest.get(Routes.user('@me')))) as APIUser;
-    } catch (err) {
-      if (!(err instanceof DiscordAPIError)) {
-        return checks.fail(
-          'platform reachable',
-          `cannot reach ${apiUrl}: ${(err as Error).message.replace(/^\[discord\] /, '')}`,
-          'check that this machine reaches discord.com (DNS, firewall, proxy), or DISCORD_API_URL if you set it',
-          { unreachable: true },
-        );
-      }
-      checks.pass('platform reachable', `${apiUrl} answers`);
-      return checks.fail(
-        'token accepted',
-        `DISCORD_TOKEN was refused (HTTP ${err.status}: ${err.message})`,
+    const bot = await this.calls.probeBot(checks, async () => (await this.rest.get(Routes.user('@me'))) as APIUser, {
+      reach: 'check that this machine reaches discord.com (DNS, firewall, proxy), or DISCORD_API_URL if you set it',
+      token:
         'Discord Developer Portal → Applications → your bot → Bot → Reset Token, and set DISCORD_TOKEN to the new token (without the "Bot " prefix)',
-      );
-    }
-    checks.pass('platform reachable', `${apiUrl} answers`);
-    checks.pass('token accepted', `DISCORD_TOKEN accepted: the bot is @${bot.username}`);
+    });
+    if (!bot) return checks.list;
     const invite = `invite the bot with https://discord.com/oauth2/authorize?client_id=${bot.id}&scope=bot&permissions=${NEEDED_PERMISSIONS}`;
     let step = 'server found';
     try {
@@ -650,7 +638,7 @@ export class DiscordPlatform implements ChatPlatform {
     const threadId = thread.id ?? (await this.openThread(thread));
     const unreachable: GroupDeliveryResult['unreachable'] = [];
     for (const id of pending) {
-      const who = this.describeUser(id);
+      const who = this.names.describe(id);
       try {
         await this.calls.run(() => this.rest.put(Routes.threadMembers(threadId, id)));
       } catch (err) {
@@ -659,7 +647,7 @@ export class DiscordPlatform implements ChatPlatform {
           (err.code === RESTJSONErrorCodes.UnknownMember || err.code === RESTJSONErrorCodes.UnknownUser)
         ) {
           unreachable.push({ userId: id, reason: `Discord could not add ${who} to the group's thread: ${err.message} (code ${err.code})` });
-        } else throw this.fail(`adding ${who} to thread ${threadId}`, err);
+        } else throw this.calls.fail(`adding ${who} to thread ${threadId}`, err);
       }
     }
     const reached = pending.filter((id) => !unreachable.some((u) => u.userId === id));
@@ -756,7 +744,7 @@ export class DiscordPlatform implements ChatPlatform {
     message: GroupMessage,
     record: DeliveryRecorder,
   ): Promise<string | undefined> {
-    const who = this.describeUser(userId);
+    const who = this.names.describe(userId);
     const own: GroupMessage = { ...message, text: message.ownTexts?.[userId] ?? message.text };
     try {
       let dm = this.dms.get(userId);
@@ -775,7 +763,7 @@ export class DiscordPlatform implements ChatPlatform {
     } catch (err) {
       if (err instanceof DiscordAPIError && isRecipientRefusal(err))
         return `Discord refused a DM to ${who}: ${err.message} (code ${err.code})`;
-      throw this.fail(`DM to ${who}`, err);
+      throw this.calls.fail(`DM to ${who}`, err);
     }
   }
 
@@ -823,39 +811,16 @@ export class DiscordPlatform implements ChatPlatform {
     return (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
   }
 
-  /** Adding a reaction the bot already made is a no-op on Discord; a deleted message has none to add. */
   async addReactions(ref: PostRef, tokens: readonly ReactionToken[]): Promise<void> {
-    for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
-      try {
-        await this.calls.run(() => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))));
-      } catch (err) {
-        if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.UnknownMessage) {
-          this.log.warn(`[discord] message ${ref.id} is gone (deleted?): no ${emoji} added`);
-          return;
-        }
-        throw this.fail(`adding ${emoji} to message ${ref.id}`, err);
-      }
-    }
+    await this.calls.addReactions(
+      `message ${ref.id}`,
+      tokens.map((t) => EMOJI_OF[t]),
+      (emoji) => emoji,
+      (emoji) => this.rest.put(Routes.channelMessageOwnReaction(ref.conversationId, ref.id, encodeURIComponent(emoji))),
+    );
   }
 
   /** Everyone who reacted to a message with one emoji, page by page. */
-  /**
-   * A deleted message has no answers (said in a warning); a message the bot may not read
-   * (403: no View Channel / Read Message History) is an error — reading nothing would
-   * silently ignore everyone's ❌.
-   */
-  private async readMessage(post: PostRef): Promise<APIMessage | undefined> {
-    try {
-      return (await this.calls.run(() => this.rest.get(Routes.channelMessage(post.conversationId, post.id)))) as APIMessage;
-    } catch (err) {
-      if (err instanceof DiscordAPIError && err.status === 404) {
-        this.log.warn(`[discord] message ${post.id} is gone (deleted?): no reactions to read on it`);
-        return undefined;
-      }
-      throw this.fail(`reading message ${post.id} and its reactions`, err);
-    }
-  }
-
   private async reactors(post: PostRef, emoji: string): Promise<string[]> {
     const ids: string[] = [];
     let after: string | undefined;
@@ -878,7 +843,7 @@ export class DiscordPlatform implements ChatPlatform {
   private refuseLongWait(data: RateLimitData): boolean {
     // The REST layer's own 50-a-second pacing is how a large round is sent, not a fault.
     if (data.global) return false;
-    if (this.retryTimeMs + data.timeToReset > this.retrier.policy.totalRetryMs) return true;
+    if (this.retryTimeMs + data.timeToReset > this.calls.retrier.policy.totalRetryMs) return true;
     this.bucketWaitMs += data.timeToReset;
     return false;
   }
@@ -890,7 +855,7 @@ export class DiscordPlatform implements ChatPlatform {
     const route = `${method} ${(url.startsWith(base) ? url.slice(base.length) : url).replace(/\?.*$/, '').replace(/%40/g, '@')}`;
     // The REST layer's dispatcher is for its own undici; global fetch brings its own.
     const { dispatcher: _dispatcher, signal: _signal, ...rest } = init as MakeRequestInit & { dispatcher?: unknown };
-    return this.retrier.run(route, async (signal) => {
+    return this.calls.retrier.run(route, async (signal) => {
       this.requestCount++;
       const response = await fetch(url, { ...(rest as RequestInit), signal });
       if (response.status === 429) {
@@ -904,48 +869,6 @@ export class DiscordPlatform implements ChatPlatform {
       }
       return { kind: 'done', value: response as unknown as ResponseLike };
     });
-  }
-
-  private fail(context: string, err: unknown): Error {
-    if (err instanceof UsageError) return err;
-    if (err instanceof DiscordAPIError) {
-      if (err.status === 401) {
-        return new AuthError(
-          PLATFORM,
-          'DISCORD_TOKEN',
-          `DISCORD_TOKEN was rejected by ${this.settings.apiUrl} (HTTP 401: ${err.message})`,
-          { cause: err },
-        );
-      }
-      // Members Intent off is a set-up mistake like an unknown role: exit 2, saying where to fix it.
-      if (err.status === 403 && context.startsWith('reading the members')) {
-        return new UsageError(
-          `[discord] ${context} failed: HTTP 403 ${err.message} (code ${err.code}): the bot's Server Members Intent is off; ${MEMBERS_INTENT_FIX}`,
-          { cause: err },
-        );
-      }
-      const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/discord.md)' : '';
-      return new PlatformError(PLATFORM, `${context} failed: HTTP ${err.status} ${err.message} (code ${err.code})${hint}`, { cause: err });
-    }
-    if (err instanceof RateLimitError) {
-      return new PlatformError(
-        PLATFORM,
-        `${context} failed: rate limited for ${err.timeToReset} ms, beyond the retry time limit for this run`,
-        { cause: err, transient: true },
-      );
-    }
-    if (err instanceof PlatformError) {
-      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[discord\] /, '')}`, {
-        cause: err,
-        transient: err.transient,
-      });
-    }
-    return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
-  }
-
-  private describeUser(userId: string): string {
-    const user = this.users.get(userId);
-    return user ? `@${user.username}` : `user ${userId}`;
   }
 }
 
@@ -997,6 +920,30 @@ function channelPermissions(
     perms = (perms & ~deny) | allow;
   }
   return perms;
+}
+
+/** Discord's own failures, before the shared rules (api-calls.ts) translate the rest. */
+function translateFailure(context: string, err: unknown): Error | undefined {
+  // Members Intent off is a set-up mistake like an unknown role: exit 2, saying where to fix it.
+  if (err instanceof DiscordAPIError && err.status === 403 && context.startsWith('reading the members')) {
+    return new UsageError(
+      `[discord] ${context} failed: HTTP 403 ${err.message} (code ${err.code}): the bot's Server Members Intent is off; ${MEMBERS_INTENT_FIX}`,
+      { cause: err },
+    );
+  }
+  if (err instanceof RateLimitError) {
+    return new PlatformError(
+      PLATFORM,
+      `${context} failed: rate limited for ${err.timeToReset} ms, beyond the retry time limit for this run`,
+      { cause: err, transient: true },
+    );
+  }
+  return undefined;
+}
+
+/** The token of an emoji, look-alikes and variation selectors included. */
+function tokenOf(emoji: string): ReactionToken | undefined {
+  return TOKEN_OF[emoji.replace(/\uFE0F/g, '')];
 }
 
 /** Discord will never deliver to this person: DMs closed, no shared server, or no such user. */

@@ -5,7 +5,7 @@ import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
-import { SetupChecks } from './api-calls.js';
+import { membersReactions, SetupChecks } from './api-calls.js';
 import type {
   ChannelMessage,
   SetupCheck,
@@ -147,12 +147,7 @@ export class LocalPlatform implements ChatPlatform {
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
     const found = this.state.findPost(post.id);
     if (!found) return [];
-    const out: ReactionRecord[] = [];
-    for (const r of found.reactions) {
-      const token = TOKEN_OF[r.emoji];
-      if (r.userId !== LOCAL_BOT_ID && token) out.push({ userId: r.userId, token });
-    }
-    return out;
+    return membersReactions(found.reactions, LOCAL_BOT_ID, (emoji) => TOKEN_OF[emoji]);
   }
 
   async addReactions(post: PostRef, tokens: readonly ReactionToken[]): Promise<void> {

@@ -6,10 +6,10 @@ import type { Reaction as MattermostReaction } from '@mattermost/types/reactions
 import type { UserProfile } from '@mattermost/types/users';
 import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
-import { AuthError, PlatformError, UsageError } from '../errors.js';
+import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, requireSetting, SetupChecks, stableHash } from './api-calls.js';
-import { DEFAULT_RETRY_POLICY, Retrier, rateLimitWaitMs, summariseErrorBody, type RetryPolicy } from './http-retry.js';
+import { ApiCalls, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
+import { rateLimitWaitMs, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
   ChatPlatform,
@@ -157,7 +157,6 @@ class RoutedClient4 extends Client4 {
 export class MattermostPlatform implements ChatPlatform {
   readonly kind = 'mattermost' as const;
   private readonly client: RoutedClient4;
-  private readonly retrier: Retrier;
   private readonly perPage: number;
   private connecting?: Promise<{ botUserId: string; channel: Channel }>;
   /** Profiles seen in this run, so sending knows who is deactivated without asking again. */
@@ -166,31 +165,30 @@ export class MattermostPlatform implements ChatPlatform {
   private readonly conversations = new Map<string, string>();
   private lastPendingStamp = 0;
   private botUserId = '';
-  private readonly calls = new ApiCalls(
-    PLATFORM,
-    (context, err) => this.fail(context, err),
-    (err) => err instanceof MattermostApiError && (err.status === 404 || err.status === 400 || err.status === 403),
-  );
-  /** Requests sent to the server, retries included. */
-  requestCount = 0;
+  private readonly calls: ApiCalls;
+  private readonly names = new PeopleNames((id) => this.profiles.get(id)?.username);
 
   constructor(
     private readonly settings: Settings,
     private readonly log: PlatformLog,
     options: MattermostOptions = {},
   ) {
-    this.retrier = new Retrier(PLATFORM, { ...DEFAULT_RETRY_POLICY, ...options.retry }, log);
+    this.calls = new ApiCalls(
+      {
+        platform: PLATFORM,
+        retry: options.retry,
+        tokenVariable: 'MATTERMOST_TOKEN',
+        server: settings.url,
+        answerOf: (err) => (err instanceof MattermostApiError ? { status: err.status, message: err.serverMessage } : undefined),
+      },
+      log,
+    );
     this.perPage = Math.min(PER_PAGE, Math.max(1, options.perPage ?? PER_PAGE));
     this.client = new RoutedClient4((url, opts, raw) => this.send(url, opts, raw));
     this.client.setUrl(settings.url);
     this.client.setToken(settings.token);
     this.client.setIncludeCookies(false);
     this.client.setUserAgent('pairbot');
-  }
-
-  /** Time this run lost to retries and rate-limit waits. */
-  get retryTimeMs(): number {
-    return this.retrier.retryTimeMs;
   }
 
   connect(): Promise<{ botUserId: string }> {
@@ -299,7 +297,7 @@ export class MattermostPlatform implements ChatPlatform {
     const reachable: string[] = [];
     for (const id of everyone) {
       if (alreadyDelivered.has(id)) continue;
-      if (isDeactivated(id)) unreachable.push({ userId: id, reason: `${this.describeUser(id)}'s account is deactivated` });
+      if (isDeactivated(id)) unreachable.push({ userId: id, reason: `${this.names.describe(id)}'s account is deactivated` });
       else reachable.push(id);
     }
     if (reachable.length === 0) return { unreachable };
@@ -319,40 +317,19 @@ export class MattermostPlatform implements ChatPlatform {
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {
     const { botUserId } = await this.ready();
-    const found = await this.readPostReactions(post);
-    const out: ReactionRecord[] = [];
-    const seen = new Set<string>();
-    for (const r of (found ?? []) as MattermostReaction[]) {
-      if (r.user_id === botUserId) continue;
-      const token = TOKEN_OF[r.emoji_name];
-      if (!token) continue;
-      const key = `${r.user_id} ${token}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ userId: r.user_id, token });
-    }
-    return out;
-  }
-
-  /**
-   * A deleted post has no answers (said in a warning); a post the bot may not read (403)
-   * is an error — reading nothing would silently ignore everyone's ❌.
-   */
-  private async readPostReactions(post: PostRef): Promise<unknown[] | undefined> {
-    try {
-      return (await this.calls.run(() => this.client.getReactionsForPost(post.id))) as unknown[];
-    } catch (err) {
-      if (err instanceof MattermostApiError && err.status === 404) {
-        this.log.warn(`[mattermost] post ${post.id} is gone (deleted?): no reactions to read on it`);
-        return undefined;
-      }
-      throw this.fail(`reading the reactions on post ${post.id}`, err);
-    }
+    const found = (await this.calls.readPost(`post ${post.id}`, `reading the reactions on post ${post.id}`, () =>
+      this.client.getReactionsForPost(post.id),
+    )) as MattermostReaction[] | undefined;
+    return membersReactions(
+      (found ?? []).map((r) => ({ userId: r.user_id, emoji: r.emoji_name })),
+      botUserId,
+      (emoji) => TOKEN_OF[emoji],
+    );
   }
 
   async removeMember(userId: string): Promise<'removed' | 'not-permitted'> {
     const { channel } = await this.ready();
-    const who = this.describeUser(userId);
+    const who = this.names.describe(userId);
     try {
       await this.calls.run(() => this.client.removeFromChannel(userId, channel.id));
       return 'removed';
@@ -366,7 +343,7 @@ export class MattermostPlatform implements ChatPlatform {
           return 'not-permitted';
         }
       }
-      throw this.fail(`removing ${who} from ~${this.settings.channel}`, err);
+      throw this.calls.fail(`removing ${who} from ~${this.settings.channel}`, err);
     }
   }
 
@@ -445,10 +422,10 @@ export class MattermostPlatform implements ChatPlatform {
       return 'done';
     } catch (err) {
       if (err instanceof MattermostApiError && (err.status === 403 || err.status === 400)) {
-        this.log.debug(`[mattermost] adding ${this.describeUser(userId)} to ~${this.settings.channel} is not permitted: ${err.message}`);
+        this.log.debug(`[mattermost] adding ${this.names.describe(userId)} to ~${this.settings.channel} is not permitted: ${err.message}`);
         return 'not-permitted';
       }
-      throw this.fail(`adding ${this.describeUser(userId)} to ~${this.settings.channel}`, err);
+      throw this.calls.fail(`adding ${this.names.describe(userId)} to ~${this.settings.channel}`, err);
     }
   }
 
@@ -469,27 +446,13 @@ export class MattermostPlatform implements ChatPlatform {
     const { url, team: teamName, channel: channelName } = this.settings;
     const checks = new SetupChecks();
     const permissionsPage = "System Console → User Management → Permissions (the System Scheme, or the team's override scheme)";
-    let me: UserProfile;
-    try {
-      me = await this.calls.run(() => this.client.getMe());
-    } catch (err) {
-      if (!(err instanceof MattermostApiError)) {
-        return checks.fail(
-          'platform reachable',
-          `cannot reach ${url}: ${(err as Error).message.replace(/^\[mattermost\] /, '')}`,
-          'check MATTERMOST_URL (the address you open Mattermost at) and that this machine reaches it: DNS, firewall, proxy, TLS certificate',
-          { unreachable: true },
-        );
-      }
-      checks.pass('platform reachable', `${url} answers`);
-      return checks.fail(
-        'token accepted',
-        `MATTERMOST_TOKEN was refused by ${url} (HTTP ${err.status}${err.serverMessage ? `: ${err.serverMessage}` : ''})`,
+    const me = await this.calls.probeBot(checks, () => this.client.getMe(), {
+      reach:
+        'check MATTERMOST_URL (the address you open Mattermost at) and that this machine reaches it: DNS, firewall, proxy, TLS certificate',
+      token:
         'create an access token for the bot (System Console → Integrations → Bot Accounts → the bot → Create New Token) and set MATTERMOST_TOKEN to it; a revoked token or a disabled bot account is refused too',
-      );
-    }
-    checks.pass('platform reachable', `${url} answers`);
-    checks.pass('token accepted', `MATTERMOST_TOKEN accepted: the bot is @${me.username}`);
+    });
+    if (!me) return checks.list;
     let step = 'team found';
     try {
       const team = await this.calls.lookUp(`finding team ${teamName}`, () => this.client.getTeamByName(teamName));
@@ -574,7 +537,7 @@ export class MattermostPlatform implements ChatPlatform {
       channel = await this.calls.run(() => this.client.getChannelByNameAndTeamName(team, channelName));
     } catch (err) {
       if (!(err instanceof MattermostApiError) || (err.status !== 404 && err.status !== 403))
-        throw this.fail(`finding ~${channelName}`, err);
+        throw this.calls.fail(`finding ~${channelName}`, err);
       // An archived channel is not found by name unless asked for: say it is archived, not missing.
       const archived = await this.calls.lookUp(`finding ~${channelName}`, () =>
         this.client.getChannelByNameAndTeamName(team, channelName, true),
@@ -604,7 +567,7 @@ export class MattermostPlatform implements ChatPlatform {
   private async sendToGroupChannel(memberIds: string[], message: GroupMessage, record: DeliveryRecorder): Promise<boolean> {
     const { botUserId } = await this.ready();
     const key = [...memberIds].sort().join(',');
-    const names = memberIds.map((id) => this.describeUser(id)).join(', ');
+    const names = memberIds.map((id) => this.names.describe(id)).join(', ');
     let channelId = this.conversations.get(key);
     try {
       if (!channelId) {
@@ -622,14 +585,14 @@ export class MattermostPlatform implements ChatPlatform {
         this.log.debug(`[mattermost] group message to ${names} refused (${(err as Error).message}); sending one DM each instead`);
         return false;
       }
-      throw this.fail(`sending the group message to ${names}`, err);
+      throw this.calls.fail(`sending the group message to ${names}`, err);
     }
   }
 
   /** DMs one member; returns why they cannot be reached, or undefined once delivered. */
   private async sendDirect(userId: string, message: GroupMessage, record: DeliveryRecorder): Promise<string | undefined> {
     const { botUserId } = await this.ready();
-    const who = this.describeUser(userId);
+    const who = this.names.describe(userId);
     const own: GroupMessage = { ...message, text: message.ownTexts?.[userId] ?? message.text };
     let channelId = this.conversations.get(userId);
     try {
@@ -646,7 +609,7 @@ export class MattermostPlatform implements ChatPlatform {
     } catch (err) {
       if (isRecipientRefusal(err))
         return `Mattermost refused a DM to ${who}: ${(err as MattermostApiError).serverMessage || `HTTP ${(err as MattermostApiError).status}`}`;
-      throw this.fail(`DM to ${who}`, err);
+      throw this.calls.fail(`DM to ${who}`, err);
     }
   }
 
@@ -690,47 +653,14 @@ export class MattermostPlatform implements ChatPlatform {
     };
   }
 
-  /** Adding a reaction the bot already made is a no-op on the server; a deleted post has none to add. */
   async addReactions(ref: PostRef, tokens: readonly ReactionToken[]): Promise<void> {
     const { botUserId } = await this.ready();
-    for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
-      try {
-        await this.calls.run(() => this.client.addReaction(botUserId, ref.id, emoji));
-      } catch (err) {
-        if (err instanceof MattermostApiError && err.status === 404) {
-          this.log.warn(`[mattermost] post ${ref.id} is gone (deleted?): no :${emoji}: added`);
-          return;
-        }
-        throw this.fail(`adding :${emoji}: to post ${ref.id}`, err);
-      }
-    }
-  }
-
-  private fail(context: string, err: unknown): Error {
-    if (err instanceof UsageError) return err;
-    if (err instanceof MattermostApiError) {
-      if (err.status === 401) {
-        return new AuthError(
-          PLATFORM,
-          'MATTERMOST_TOKEN',
-          `MATTERMOST_TOKEN was rejected by ${this.settings.url} (HTTP 401${err.serverMessage ? `: ${err.serverMessage}` : ''})`,
-          { cause: err },
-        );
-      }
-      const hint = err.status === 403 ? ' (the bot lacks a permission it needs; see docs/mattermost.md)' : '';
-      return new PlatformError(
-        PLATFORM,
-        `${context} failed: HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}${hint}`,
-        { cause: err },
-      );
-    }
-    if (err instanceof PlatformError) {
-      return new PlatformError(PLATFORM, `${context}: ${err.message.replace(/^\[mattermost\] /, '')}`, {
-        cause: err,
-        transient: err.transient,
-      });
-    }
-    return new PlatformError(PLATFORM, `${context} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, transient: true });
+    await this.calls.addReactions(
+      `post ${ref.id}`,
+      tokens.map((t) => EMOJI_OF[t]),
+      (emoji) => `:${emoji}:`,
+      (emoji) => this.client.addReaction(botUserId, ref.id, emoji),
+    );
   }
 
   /** Every Client4 request: a timeout, retries for 429/5xx/network faults, errors typed by status. */
@@ -740,7 +670,7 @@ export class MattermostPlatform implements ChatPlatform {
     const created = route === 'POST /api/v4/posts' ? keyedPost(options.body) : undefined;
     const startedAt = Date.now();
     let uncertain = false;
-    return this.retrier.run(route, async (signal) => {
+    return this.calls.retrier.run(route, async (signal) => {
       // A create retried after an unknown outcome (timeout, lost answer, 5xx) may already have
       // been made, and the server forgets pending_post_id within a minute: look first.
       if (created && uncertain) {
@@ -748,7 +678,6 @@ export class MattermostPlatform implements ChatPlatform {
         if (found) return { kind: 'done', value: found };
       }
       uncertain = true;
-      this.requestCount++;
       const { response, data } = await raw<unknown>(url, { ...options, signal, ignoreStatus: true });
       const body = parseJsonText(data, response);
       if (response.ok) return { kind: 'done', value: body };
@@ -757,7 +686,7 @@ export class MattermostPlatform implements ChatPlatform {
       if (status === 429) {
         return {
           kind: 'rate-limited',
-          waitMs: rateLimitWaitMs(response.headers, this.retrier.policy.now()),
+          waitMs: rateLimitWaitMs(response.headers, this.calls.retrier.policy.now()),
           detail: 'rate limited by the server (HTTP 429)',
         };
       }
@@ -773,7 +702,6 @@ export class MattermostPlatform implements ChatPlatform {
     raw: RawFetch,
     signal: AbortSignal,
   ): Promise<Post | undefined> {
-    this.requestCount++;
     const url = `${this.settings.url}/api/v4/channels/${encodeURIComponent(created.channelId)}/posts?since=${since - LOOKBACK_MS}&skipFetchThreads=true`;
     const { response, data } = await raw<unknown>(url, { method: 'get', signal, ignoreStatus: true });
     if (!response.ok) return undefined;
@@ -781,11 +709,6 @@ export class MattermostPlatform implements ChatPlatform {
     const found = this.postWithKey(list?.posts, created.key);
     if (found) this.log.debug(`[mattermost] post ${found.id} was made by an attempt whose answer was lost; not posting again`);
     return found;
-  }
-
-  private describeUser(userId: string): string {
-    const profile = this.profiles.get(userId);
-    return profile ? `@${profile.username}` : `user ${userId}`;
   }
 }
 
