@@ -10,6 +10,7 @@ import {
   type APIMessage,
   type APIRole,
   type APIUser,
+  type RESTGetAPIChannelUsersThreadsArchivedResult,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
@@ -70,6 +71,8 @@ const LOOKBACK_MS = 10 * 60_000;
 const MESSAGES_PER_PAGE = 100;
 /** Discord caps a thread's name at 100 characters. */
 const MAX_THREAD_NAME = 100;
+/** Archived threads Discord lists per request, at most. */
+const MAX_THREADS_PAGE = 100;
 
 export interface DiscordOptions {
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
@@ -624,7 +627,9 @@ export class DiscordPlatform implements ChatPlatform {
   /**
    * One private thread per group in the program's channel: found or created, stored
    * through `onOpened` before anything is posted in it, members added (again: adding is
-   * idempotent, and a late joiner needs it), then one message for all of them.
+   * idempotent, and a late joiner needs it), then one message for all of them. Discord
+   * archives a thread after a week without activity: an archived one is brought back first,
+   * as members cannot be added to it.
    */
   private async sendToThread(
     thread: GroupThread,
@@ -635,12 +640,17 @@ export class DiscordPlatform implements ChatPlatform {
   ): Promise<GroupDeliveryResult> {
     const pending = everyone.filter((id) => !alreadyDelivered.has(id));
     if (pending.length === 0) return { unreachable: [] };
-    const threadId = thread.id ?? (await this.openThread(thread));
+    const threadId = thread.id ?? (await this.openThread(thread, message.uncertainSince));
     const unreachable: GroupDeliveryResult['unreachable'] = [];
     for (const id of pending) {
       const who = this.names.describe(id);
+      const add = () => this.calls.run(() => this.rest.put(Routes.threadMembers(threadId, id)));
       try {
-        await this.calls.run(() => this.rest.put(Routes.threadMembers(threadId, id)));
+        await add().catch(async (err: unknown) => {
+          if (!(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.InvalidActionOnArchivedThread)) throw err;
+          await this.unarchiveThread(threadId);
+          await add();
+        });
       } catch (err) {
         if (
           err instanceof DiscordAPIError &&
@@ -660,12 +670,22 @@ export class DiscordPlatform implements ChatPlatform {
     return { unreachable };
   }
 
-  /** The group's thread: one an interrupted run created (found by its name), or a new one. */
-  private async openThread(thread: GroupThread): Promise<string> {
+  /**
+   * The group's thread: one an interrupted run created (found by its name among the active
+   * threads, or, when an earlier attempt may have made it, among the archived ones), or a new one.
+   */
+  private async openThread(thread: GroupThread, uncertainSince: string | undefined): Promise<string> {
     const { channel } = await this.ready();
     const threads = await this.activeThreads();
     const name = thread.name.slice(0, MAX_THREAD_NAME);
     let id = threads.get(name);
+    if (!id && uncertainSince) {
+      id = await this.findArchivedThread(name, uncertainSince);
+      if (id) {
+        await this.unarchiveThread(id);
+        threads.set(name, id);
+      }
+    }
     if (!id) {
       const before = this.requestCount;
       const created = (await this.calls.call(`creating a private thread in channel ${channel.id}`, () =>
@@ -697,6 +717,38 @@ export class DiscordPlatform implements ChatPlatform {
       );
     }
     return same[0]!;
+  }
+
+  /**
+   * An archived private thread named `name` that the bot opened since shortly before
+   * `since`: the bot's archived threads are listed newest first, so paging stops at the
+   * first one older than that.
+   */
+  private async findArchivedThread(name: string, since: string): Promise<string | undefined> {
+    const { channel } = await this.ready();
+    const oldest = BigInt(snowflakeAt(Date.parse(since) - LOOKBACK_MS));
+    let before: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({ limit: String(MAX_THREADS_PAGE), ...(before ? { before } : {}) });
+      const page = (await this.calls.call(`reading the archived threads of channel ${channel.id}`, () =>
+        this.rest.get(Routes.channelJoinedArchivedThreads(channel.id), { query }),
+      )) as RESTGetAPIChannelUsersThreadsArchivedResult;
+      const found = page.threads.find((t) => t.name === name && BigInt(t.id) >= oldest);
+      if (found) {
+        this.log.debug(`[discord] thread ${found.id} from an earlier attempt found archived; reopening it instead of opening another`);
+        return found.id;
+      }
+      const last = page.threads.at(-1);
+      if (!page.has_more || !last || BigInt(last.id) < oldest) return undefined;
+      before = last.id;
+    }
+  }
+
+  /** Brings an archived thread back, so members can be added to it again. */
+  private async unarchiveThread(threadId: string): Promise<void> {
+    await this.calls.call(`reopening the archived thread ${threadId}`, () =>
+      this.rest.patch(Routes.channel(threadId), { body: { archived: false }, reason: 'pairbot: a message for the group' }),
+    );
   }
 
   /** The program channel's active threads by name, read once per run. */

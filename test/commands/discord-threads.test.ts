@@ -104,6 +104,52 @@ describe('Discord thread delivery (built CLI, fake server)', () => {
     }
   });
 
+  it('a run killed after creating a thread but before storing it finds the thread on the rerun though Discord archived it meanwhile', async () => {
+    // The thread is made, but its answer never comes back before the kill.
+    fake.inject({ kind: 'latency', ms: 60_000, afterHandling: true }, { method: 'POST', path: /\/threads$/ });
+    const child = spawn(process.execPath, [BIN, 'pair', '--date', '2026-11-23', '--seed', '5'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 600 && threads().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await exited;
+    const [orphan, ...others] = threads();
+    expect(others).toEqual([]);
+    // Days later: no activity, so Discord has archived it (it is no longer among the active threads).
+    fake.clock.advance(7 * 24 * 3600_000);
+    fake.archiveThread(orphan!.id);
+
+    const rerun = await pairbot('pair', '--json', '--date', '2026-11-23');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const groups = (JSON.parse(rerun.stdout) as PairReport).groups;
+    expect(threads()).toHaveLength(groups.length);
+    expect(threads().map((t) => t.id)).toContain(orphan!.id);
+    expect(fake.isArchived(orphan!.id)).toBe(false);
+    for (const t of threads()) {
+      expect(fake.messagesIn(t.id)).toHaveLength(1);
+      expect(fake.threadMembers.get(t.id)!.size).toBe(3);
+    }
+  });
+
+  it('posts the feedback ask in a group thread Discord archived since the intro', async () => {
+    const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '5');
+    expect(r.code, r.stderr).toBe(0);
+    for (const t of threads()) fake.archiveThread(t.id);
+    const asked = await pairbot('collect-feedback', '--date', '2026-11-27');
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(threads()).toHaveLength((JSON.parse(r.stdout) as PairReport).groups.length);
+    for (const t of threads()) {
+      expect(fake.isArchived(t.id)).toBe(false);
+      expect(fake.messagesIn(t.id).map((m) => m.content)).toEqual([
+        expect.stringContaining('Hi'),
+        expect.stringMatching(/did your 1-on-1/),
+      ]);
+    }
+  });
+
   it('exits 2 naming Create Private Threads when the bot lacks it, before anything is stored', async () => {
     fake.revokeBotPermission(PERMISSIONS.createPrivateThreads);
     const r = await pairbot('pair', '--date', '2026-11-23');

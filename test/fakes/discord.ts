@@ -94,6 +94,7 @@ const CODES = {
   cannotDM: 50007,
   missingPermissions: 50013,
   invalidForm: 50035,
+  threadArchived: 50083,
 } as const;
 
 class HttpError extends Error {
@@ -364,6 +365,23 @@ export class FakeDiscord {
   /** Takes a permission from the bot's role (as a server admin would), e.g. PERMISSIONS.createPrivateThreads. */
   revokeBotPermission(bit: bigint): void {
     this.setRoleBit(this.botRole, bit, false);
+  }
+
+  /** Archives a thread, as Discord does after `auto_archive_duration` minutes without activity. */
+  archiveThread(threadId: string): void {
+    const metadata = this.threadMetadata(threadId);
+    metadata.archived = true;
+    metadata.archive_timestamp = new Date(this.clock.now()).toISOString();
+  }
+
+  isArchived(threadId: string): boolean {
+    return this.threadMetadata(threadId).archived;
+  }
+
+  private threadMetadata(threadId: string): { archived: boolean; archive_timestamp: string; locked: boolean } {
+    const thread = this.channels.get(threadId) as { thread_metadata?: { archived: boolean; archive_timestamp: string; locked: boolean } };
+    if (!thread?.thread_metadata) throw new Error(`fake Discord: no thread ${threadId}`);
+    return thread.thread_metadata;
   }
 
   /** Private threads under a channel, oldest first. */
@@ -638,7 +656,11 @@ export class FakeDiscord {
     return { ...this.guild, roles: [...this.roles.values()] };
   }
 
-  /** Private threads: created empty in a text channel, members added one by one, listed while active. */
+  /**
+   * Private threads: created empty in a text channel, members added one by one (not while
+   * archived), listed while active; archived ones in the bot's own archived list, newest
+   * first. A message in an archived, unlocked thread unarchives it, as does PATCH archived=false.
+   */
   private defineThreadRoutes(): void {
     this.on('POST', '/channels/:channel_id/threads', ({ params, body }) => {
       const parent = this.channels.get(params[0]!);
@@ -667,6 +689,7 @@ export class FakeDiscord {
         flags: 0,
         member_count: 1,
         message_count: 0,
+        total_message_sent: 0,
         thread_metadata: {
           archived: false,
           auto_archive_duration: input.auto_archive_duration ?? 4320,
@@ -692,18 +715,46 @@ export class FakeDiscord {
     this.on('PUT', '/channels/:channel_id/thread-members/:user_id', ({ params }) => {
       const members = this.threadMembers.get(params[0]!);
       if (!members) throw unknown(CODES.unknownChannel, 'Channel');
+      if (this.isArchived(params[0]!)) throw new HttpError(400, CODES.threadArchived, 'Thread is archived');
       if (!this.members.has(params[1]!)) throw unknown(CODES.unknownMember, 'Member');
       members.add(params[1]!);
       return { status: 204 };
     });
 
+    const botMemberships = (threads: APIChannel[]) =>
+      threads.map((t) => ({ id: t.id, user_id: this.bot.id, join_timestamp: new Date().toISOString(), flags: 0 }));
     this.on('GET', '/guilds/:guild_id/threads/active', ({ params }) => {
       this.guildOf(params[0]!);
-      const threads = [...this.threadMembers.keys()].map((id) => this.channels.get(id)!);
-      return ok({
-        threads,
-        members: threads.map((t) => ({ id: t.id, user_id: this.bot.id, join_timestamp: new Date().toISOString(), flags: 0 })),
-      });
+      const threads = [...this.threadMembers.keys()].filter((id) => !this.isArchived(id)).map((id) => this.channels.get(id)!);
+      return ok({ threads, members: botMemberships(threads) });
+    });
+
+    // The archived private threads of a channel the bot is a member of, by id, newest first.
+    this.on('GET', '/channels/:channel_id/users/@me/threads/archived/private', ({ params, url }) => {
+      if (!this.channels.has(params[0]!)) throw unknown(CODES.unknownChannel, 'Channel');
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 2 || limit > 100)
+        throw new HttpError(400, CODES.invalidForm, 'Invalid Form Body', {
+          limit: { _errors: [{ code: 'NUMBER_TYPE_MIN', message: 'Must be between 2 and 100.' }] },
+        });
+      const before = url.searchParams.get('before');
+      const all = this.threadsIn(params[0]!)
+        .filter((t) => this.isArchived(t.id) && this.threadMembers.get(t.id)?.has(this.bot.id))
+        .filter((t) => before === null || BigInt(t.id) < BigInt(before))
+        .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+      const threads = all.slice(0, limit);
+      return ok({ threads, members: botMemberships(threads), has_more: all.length > limit });
+    });
+
+    this.on('PATCH', '/channels/:channel_id', ({ params, body }) => {
+      const channel = this.channels.get(params[0]!);
+      if (!channel) throw unknown(CODES.unknownChannel, 'Channel');
+      const input = (body ?? {}) as { archived?: unknown };
+      if (!this.threadMembers.has(channel.id) || Object.keys(input).some((k) => k !== 'archived') || typeof input.archived !== 'boolean')
+        throw new HttpError(400, CODES.invalidForm, 'pairbot fake: only archived/unarchived threads');
+      if (input.archived) this.archiveThread(channel.id);
+      else this.threadMetadata(channel.id).archived = false;
+      return ok(channel);
     });
   }
 
@@ -839,6 +890,8 @@ export class FakeDiscord {
       if (!recipient && !(this.botPermissionsIn(channel) & PERMISSIONS.sendMessages))
         throw new HttpError(403, CODES.missingPermissions, 'Missing Permissions');
       if (recipient && this.closedDMs.has(recipient)) throw new HttpError(403, CODES.cannotDM, 'Cannot send messages to this user');
+      // A message in an archived thread that is not locked brings it back.
+      if (this.threadMembers.has(channel.id) && this.isArchived(channel.id)) this.threadMetadata(channel.id).archived = false;
       // As Discord documents: "if another message was created by the same author with the same
       // nonce, that message will be returned" — per author, whatever the channel.
       const nonceKey = input.enforce_nonce === true && typeof input.nonce === 'string' ? input.nonce : undefined;

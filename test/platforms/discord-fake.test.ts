@@ -68,6 +68,29 @@ describe('fake Discord answers with the documented shapes', () => {
     expect(missing).toEqual([]);
   });
 
+  it("private threads: created, archived, in the bot's archived list newest first, reopened", async () => {
+    const missing: string[] = [];
+    const create = (name: string) =>
+      call(`/channels/${fake.channel.id}/threads`, { method: 'POST', body: JSON.stringify({ name, type: 12 }) });
+    const threads = [(await create('a')).body, (await create('b')).body, (await create('c')).body];
+    missing.push(...missingFields(threads[0], 'ThreadResponse'), ...missingFields(threads[0].thread_metadata, 'ThreadMetadataResponse'));
+    for (const t of threads) fake.archiveThread(t.id);
+    const archived = `/channels/${fake.channel.id}/users/@me/threads/archived/private`;
+    const page = (await call(`${archived}?limit=2`)).body;
+    missing.push(...missingFields(page, 'ThreadsResponse'), ...missingFields(page.members[0], 'ThreadMemberResponse'));
+    expect(missing).toEqual([]);
+    expect(page.threads.map((t: { name: string }) => t.name)).toEqual(['c', 'b']);
+    expect(page.has_more).toBe(true);
+    const rest = (await call(`${archived}?limit=2&before=${page.threads[1].id}`)).body;
+    expect(rest).toMatchObject({ threads: [{ name: 'a' }], has_more: false });
+    expect((await call(`/guilds/${fake.guild.id}/threads/active`)).body.threads).toEqual([]);
+    const [user] = fake.addUsers(1, 'x');
+    expect((await call(`/channels/${threads[0].id}/thread-members/${user!.id}`, { method: 'PUT' })).body).toMatchObject({ code: 50083 });
+    expect((await call(`/channels/${threads[0].id}`, { method: 'PATCH', body: JSON.stringify({ archived: false }) })).status).toBe(200);
+    expect((await call(`/channels/${threads[0].id}/thread-members/${user!.id}`, { method: 'PUT' })).status).toBe(204);
+    expect((await call(`${archived}?limit=2`)).body.threads.map((t: { name: string }) => t.name)).toEqual(['c', 'b']);
+  });
+
   it('errors, and a 429 with the real headers and body', async () => {
     const unknownRole = await call(`/guilds/${fake.guild.id}/roles/1`);
     expect(unknownRole.status).toBe(404);
