@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN } from '../test/helpers/cli.js';
+import { runProbed } from './probed.js';
 
 /**
  * `pair` through the built CLI on the local platform, as cron runs it (issue 10):
@@ -15,7 +13,6 @@ import { BIN } from '../test/helpers/cli.js';
  * and CPU time (less disturbed by other processes than wall time) is printed too.
  */
 
-const PROBE = fileURLToPath(new URL('./probe.js', import.meta.url));
 const ZONES = ['', 'UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Asia/Kolkata', 'America/Los_Angeles', 'Australia/Sydney'];
 
 interface Run {
@@ -38,30 +35,13 @@ function writeRoster(path: string, members: number): void {
 }
 
 async function runPair(dir: string, roster: string, args: string[], date = '2026-11-23'): Promise<Run> {
-  const probe = join(dir, `probe-${process.hrtime.bigint()}.json`);
-  const started = performance.now();
-  const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PROBE, BIN, 'pair', '--date', date, '--seed', '1', ...args], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        PAIRBOT_ROSTER: roster,
-        PAIRBOT_DB: join(dir, 'data', 'pairbot.db'),
-        PAIRBOT_BENCH_PROBE: probe,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (c) => resolve({ code: c ?? -1, stderr: err }));
+  const run = await runProbed(['pair', '--date', date, '--seed', '1', ...args], {
+    cwd: dir,
+    env: { PAIRBOT_ROSTER: roster, PAIRBOT_DB: join(dir, 'data', 'pairbot.db') },
   });
-  const wall = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`pair ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`);
-  const { peakBytes, cpuSeconds } = JSON.parse(readFileSync(probe, 'utf8')) as { peakBytes: number; cpuSeconds: number };
-  const engine = /engine: .* in ([\d.]+) s/.exec(stderr)?.[1];
-  return { wall, cpu: cpuSeconds, peakMB: peakBytes / 2 ** 20, code, ...(engine ? { engine: Number(engine) } : {}) };
+  if (run.code !== 0) throw new Error(`pair ${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-500)}`);
+  const engine = /engine: .* in ([\d.]+) s/.exec(run.stderr)?.[1];
+  return { wall: run.wall, cpu: run.cpu, peakMB: run.peakMB, code: run.code, ...(engine ? { engine: Number(engine) } : {}) };
 }
 
 /** Runs `body` in a new temporary directory (so a new database), removed afterwards. */
