@@ -82,9 +82,11 @@ export interface IcebreakerGroup {
 /**
  * One prompt per group, in the order given. `recent` holds, per member, the prompts of
  * their last ICEBREAKER_MEMORY groups; `taken` the prompts other groups of the round hold.
- * A prompt no member got recently is picked at random; with too few, the ones the
- * group's members got least recently. Groups of one round get different prompts while
- * there are enough.
+ * First rule: a prompt none of the group's members got recently, or with too few, the one
+ * they got least recently. Among those, the prompt fewest groups of the round hold (so a
+ * round spreads over a small file), then one at random. A prompt another group holds is
+ * never traded for one a member got more recently: nobody sees another group's prompt,
+ * but everybody remembers their own.
  */
 export function chooseIcebreakers(
   prompts: readonly string[],
@@ -95,21 +97,23 @@ export function chooseIcebreakers(
 ): Map<number, string> {
   const chosen = new Map<number, string>();
   if (prompts.length === 0) return chosen;
-  const used = new Set(taken);
+  const holders = new Map<string, number>();
+  for (const p of taken) holders.set(p, (holders.get(p) ?? 0) + 1);
+  const held = (p: string): number => holders.get(p) ?? 0;
   for (const group of groups) {
-    const unused = prompts.filter((p) => !used.has(p));
-    const candidates = unused.length > 0 ? unused : prompts;
-    // When each member of the group last got each prompt (-Infinity: never).
+    // When any member of the group last got each prompt (-Infinity: not in their recent rounds).
     const lastGiven = new Map<string, number>();
     for (const id of group.memberIds) {
       for (const g of recent.get(id) ?? []) lastGiven.set(g.prompt, Math.max(lastGiven.get(g.prompt) ?? -Infinity, g.order));
     }
     const age = (p: string): number => lastGiven.get(p) ?? -Infinity;
-    const oldest = Math.min(...candidates.map(age));
-    const pool = candidates.filter((p) => age(p) === oldest);
+    const oldest = Math.min(...prompts.map(age));
+    const freshest = prompts.filter((p) => age(p) === oldest);
+    const fewest = Math.min(...freshest.map(held));
+    const pool = freshest.filter((p) => held(p) === fewest);
     const pick = pool[Math.floor(random() * pool.length)]!;
     chosen.set(group.id, pick);
-    used.add(pick);
+    holders.set(pick, held(pick) + 1);
   }
   return chosen;
 }

@@ -36,6 +36,32 @@ describe('what members receive on the local platform (built CLI)', () => {
     expect(shown).toBe(bobAndMallory.text);
   });
 
+  it('with a file of three prompts, a round spreads over all three and nobody gets the prompt of their previous round', async () => {
+    writeFileSync(join(box.dir, 'prompts.txt'), 'Red?\nGreen?\nBlue?\n');
+    box.env.PAIRBOT_ICEBREAKERS = 'prompts.txt';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    const byMember = new Map<string, string[]>();
+    let before = 0;
+    for (let week = 0; week < 6; week++) {
+      const date = new Date(Date.UTC(2026, 10, 23 + 7 * week)).toISOString().slice(0, 10);
+      const r = await pairbot('pair', '--date', date, '--seed', String(40 + week));
+      expect(r.code, r.stderr).toBe(0);
+      const round = (await posts()).slice(before);
+      before += round.length;
+      expect(round).toHaveLength(4);
+      const prompts = round.map((p) => promptOf(p)!);
+      // Four groups, three prompts nobody got yet: each prompt is used, one of them twice.
+      if (week === 0) expect([...new Set(prompts)]).toHaveLength(3);
+      round.forEach((p, i) => {
+        for (const id of p.recipients) byMember.set(id, [...(byMember.get(id) ?? []), prompts[i]!]);
+      });
+    }
+    for (const [id, list] of byMember) {
+      expect(list, id).toHaveLength(6);
+      for (let i = 1; i < list.length; i++) expect(list[i], `${id} got ${list.join(', ')}`).not.toBe(list[i - 1]);
+    }
+  });
+
   it('no member gets the same prompt twice in ten rounds, and a replayed seed gives the same prompts', async () => {
     writeFileSync(
       join(box.dir, 'prompts.txt'),

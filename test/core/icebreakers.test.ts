@@ -67,4 +67,36 @@ describe('icebreakers', () => {
     expect(['x', 'y']).toContain(chosen.get(2));
     expect(chooseIcebreakers([], [{ id: 1, memberIds: ['a'] }], new Map(), seededRandom(1)).size).toBe(0);
   });
+
+  it('with a small file, a member never gets a prompt they got recently just because another group of the round holds a fresher one', () => {
+    // p3 is the only prompt neither member of either group got last round: both get it.
+    const recent = new Map([
+      ['x', given(['p1', 20], ['p2', 19])],
+      ['y', given(['p2', 20])],
+      ['a', given(['p1', 21])],
+      ['b', given(['p2', 21])],
+    ]);
+    for (let seed = 0; seed < 20; seed++) {
+      const chosen = chooseIcebreakers(
+        ['p1', 'p2', 'p3'],
+        [
+          { id: 1, memberIds: ['x', 'y'] },
+          { id: 2, memberIds: ['a', 'b'] },
+        ],
+        recent,
+        seededRandom(seed),
+      );
+      expect([chosen.get(1), chosen.get(2)]).toEqual(['p3', 'p3']);
+    }
+  });
+
+  it('spreads a round over the prompts: with more groups than prompts, each is used about as often', () => {
+    const groups = Array.from({ length: 7 }, (_, i) => ({ id: i + 1, memberIds: [`m${i}`, `n${i}`] }));
+    for (let seed = 0; seed < 20; seed++) {
+      const counts = new Map<string, number>();
+      for (const p of chooseIcebreakers(['x', 'y', 'z'], groups, new Map(), seededRandom(seed)).values())
+        counts.set(p, (counts.get(p) ?? 0) + 1);
+      expect([...counts.values()].sort()).toEqual([2, 2, 3]);
+    }
+  });
 });
