@@ -135,13 +135,27 @@ export class LocalPlatform implements ChatPlatform {
     return this.post(CHANNEL, [], message);
   }
 
+  /**
+   * One post in the group's conversation. Someone no longer in the roster file (their
+   * account gone, as a deactivated one on a server) cannot be reached: returned with the
+   * reason, and the post goes to the rest.
+   */
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
+    const inRoster = new Set(this.allUsers().map((u) => u.id));
     const pending = message.memberIds.filter((id) => !alreadyDelivered.has(id));
-    if (pending.length === 0) return { unreachable: [] };
+    const unreachable = pending
+      .filter((id) => !inRoster.has(id))
+      .map((userId) => ({ userId, reason: `${userId} is no longer in the roster ${basename(this.rosterPath)}` }));
+    const reachable = pending.filter((id) => inRoster.has(id));
+    if (reachable.length === 0) return { unreachable };
     const conversation = `group:${[...message.memberIds].sort().join(',')}`;
-    const ref = this.post(conversation, [...message.memberIds], message);
-    record(pending, ref);
-    return { unreachable: [] };
+    const ref = this.post(
+      conversation,
+      message.memberIds.filter((id) => inRoster.has(id)),
+      message,
+    );
+    record(reachable, ref);
+    return { unreachable };
   }
 
   async readReactions(post: PostRef): Promise<ReactionRecord[]> {

@@ -1,6 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatPlatform, PostRef, ReactionToken } from '../../src/platforms/types.js';
 
+/** Ways a member can become impossible to message, as each platform has them. */
+type UnreachableWay = 'deactivated' | 'dms-closed' | 'gone-from-roster';
+
+/** Faults that a later attempt in the same run gets past. */
+type TransientFault = 'http-503' | 'http-429' | 'state-locked';
+
+/** What the platform offers beyond the common contract, decided before any harness is made. */
+export interface ContractOptions {
+  unreachable: readonly UnreachableWay[];
+  transient: readonly TransientFault[];
+}
+
 /** What a platform's test harness provides to the shared contract suite. */
 export interface ContractHarness {
   platform: ChatPlatform;
@@ -10,6 +22,12 @@ export interface ContractHarness {
   firstMemberName: string;
   /** Makes a member react to a post with the platform's emoji for a token, the way a person would in the client. */
   react(post: PostRef, userId: string, token: ReactionToken): Promise<void>;
+  /** Makes a member impossible to message, in one of the ways listed in the options. */
+  makeUnreachable(userId: string, way: UnreachableWay): Promise<void>;
+  /** Makes the next `times` attempts to create a message meet this fault. */
+  injectTransient(fault: TransientFault, times: number): Promise<void>;
+  /** Moves the platform's clock on so it has forgotten the de-duplication keys it was sent (no-op where it never forgets). */
+  forgetKeys(): void;
   cleanup(): Promise<void>;
 }
 
@@ -17,7 +35,7 @@ export interface ContractHarness {
  * The contract every ChatPlatform adapter passes (local, Mattermost, Discord):
  * one suite, run against each adapter with its own harness.
  */
-export function runPlatformContract(name: string, makeHarness: () => Promise<ContractHarness>): void {
+export function runPlatformContract(name: string, options: ContractOptions, makeHarness: () => Promise<ContractHarness>): void {
   describe(`ChatPlatform contract: ${name}`, () => {
     let h: ContractHarness;
     beforeEach(async () => {
@@ -85,6 +103,71 @@ export function runPlatformContract(name: string, makeHarness: () => Promise<Con
       const calls: string[][] = [];
       await h.platform.sendToGroup({ memberIds: group, text: 'hello' }, new Set(group), (ids) => calls.push([...ids]));
       expect(calls).toEqual([]);
+    });
+
+    it.each(options.unreachable)(
+      'returns a member who cannot be messaged (%s) as unreachable, with the reason, and delivers to the rest once',
+      async (way) => {
+        const group = h.memberIds.slice(0, 3);
+        const gone = group[2]!;
+        await h.makeUnreachable(gone, way);
+        await h.platform.connect();
+        // A run reads the roster first; the group was formed by an earlier run.
+        await h.platform.listMembers();
+        const delivered: string[] = [];
+        const result = await h.platform.sendToGroup(
+          { memberIds: group, text: 'Meet your group', key: 'contract-unreachable' },
+          new Set(),
+          (ids) => delivered.push(...ids),
+        );
+        expect(result.unreachable.map((u) => u.userId)).toEqual([gone]);
+        expect(result.unreachable[0]!.reason).toBeTruthy();
+        expect([...delivered].sort()).toEqual(group.slice(0, 2).sort());
+        // The next run, the reachable members recorded: nothing is sent again, the member is still unreachable.
+        const again: string[] = [];
+        const retried = await h.platform.sendToGroup(
+          { memberIds: group, text: 'Meet your group', key: 'contract-unreachable' },
+          new Set(delivered),
+          (ids) => again.push(...ids),
+        );
+        expect(again).toEqual([]);
+        expect(retried.unreachable.map((u) => u.userId)).toEqual([gone]);
+      },
+    );
+
+    it('posts one message for a key sent twice (a run killed before recording it), also once the platform forgot the key', async () => {
+      await h.platform.connect();
+      const startedAt = new Date().toISOString();
+      const announcement = { text: 'Pairing on Monday; react ❌ to skip', key: 'contract-key-1' };
+      const first = await h.platform.postToChannel(announcement);
+      expect(await h.platform.postToChannel(announcement)).toEqual(first);
+      const group = h.memberIds.slice(0, 2);
+      const message = { memberIds: group, text: 'Meet your partner', key: 'contract-key-2' };
+      const sent: PostRef[][] = [[], [], []];
+      for (const attempt of [0, 1]) await h.platform.sendToGroup(message, new Set(), (_, post) => sent[attempt]!.push(post));
+      expect(sent[1]).toEqual(sent[0]);
+      // An hour later the platform has forgotten the key: the adapter finds the message it made instead.
+      h.forgetKeys();
+      expect(await h.platform.postToChannel({ ...announcement, uncertainSince: startedAt })).toEqual(first);
+      await h.platform.sendToGroup({ ...message, uncertainSince: startedAt }, new Set(), (_, post) => sent[2]!.push(post));
+      expect(sent[2]).toEqual(sent[0]);
+    });
+
+    it.each(options.transient)('gets past a transient fault (%s) within the run, sending each message once', async (fault) => {
+      await h.platform.connect();
+      await h.injectTransient(fault, 2);
+      const first = await h.platform.postToChannel({ text: 'Pairing on Monday', key: 'contract-transient-1' });
+      expect(await h.platform.postToChannel({ text: 'Pairing on Monday', key: 'contract-transient-1' })).toEqual(first);
+      await h.injectTransient(fault, 2);
+      const group = h.memberIds.slice(0, 2);
+      const delivered: string[] = [];
+      const result = await h.platform.sendToGroup(
+        { memberIds: group, text: 'Meet your partner', key: 'contract-transient-2' },
+        new Set(),
+        (ids) => delivered.push(...ids),
+      );
+      expect(result.unreachable).toEqual([]);
+      expect([...delivered].sort()).toEqual([...group].sort());
     });
 
     it('mentions a user in a way that names them and cannot ping everyone', async () => {

@@ -60,7 +60,7 @@ function recorder() {
   return { parts, record: (ids: readonly string[], post: PostRef) => parts.push({ ids: [...ids], post }) };
 }
 
-runPlatformContract('discord (fake server)', async () => {
+runPlatformContract('discord (fake server)', { unreachable: ['dms-closed'], transient: ['http-503', 'http-429'] }, async () => {
   const { fake, platform } = await start();
   const members = fake.addUsers(4, 'contract');
   fake.addUser({ username: 'otherbot', bot: true });
@@ -70,6 +70,12 @@ runPlatformContract('discord (fake server)', async () => {
     memberIds: members.map((m) => m.id),
     firstMemberName: members[0]!.username,
     react: async (post, userId, token) => fake.react(userId, post.id, EMOJI[token]),
+    makeUnreachable: async (userId) => fake.closeDMs(userId),
+    injectTransient: async (fault, times) => {
+      const creates = { method: 'POST', path: /\/messages$/, times };
+      fake.inject(fault === 'http-429' ? { kind: 'rate-limit', retryAfter: 1 } : { kind: 'status', status: 503 }, creates);
+    },
+    forgetKeys: () => fake.clock.advance(3_600_000),
     cleanup: () => fake.close(),
   };
 });

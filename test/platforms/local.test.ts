@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platforms/local.js';
@@ -17,13 +18,34 @@ function localHarness(): { dir: string; roster: string; state: LocalStateStore; 
   return { dir, roster, state, platform: new LocalPlatform(roster, state), cleanup };
 }
 
-runPlatformContract('local', async () => {
-  const { state, platform, cleanup } = localHarness();
+/** Another process (a `local react`, say) holds the state file's write lock for a while. */
+async function holdWriteLock(path: string, ms: number): Promise<void> {
+  const script =
+    "const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE'); console.log('locked'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));";
+  const child = spawn(process.execPath, ['-e', script, path, String(ms)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('error', reject);
+  });
+}
+
+runPlatformContract('local', { unreachable: ['gone-from-roster'], transient: ['state-locked'] }, async () => {
+  const { roster, state, platform, cleanup } = localHarness();
   return {
     platform,
     memberIds: ['u1', 'u2', 'u3', 'u4'],
     firstMemberName: 'ana',
     react: async (post, userId, token) => state.setReaction(post.id, userId, EMOJI[token], true),
+    makeUnreachable: async (userId) => {
+      const lines = readFileSync(roster, 'utf8').split('\n');
+      writeFileSync(roster, lines.filter((line) => !line.startsWith(`${userId},`)).join('\n'));
+    },
+    injectTransient: async () => {
+      // The state file exists (a `pair` made it) before the other process takes its lock.
+      state.setRemoved('nobody', false);
+      await holdWriteLock(state.path, 300);
+    },
+    forgetKeys: () => {},
     cleanup: async () => cleanup(),
   };
 });

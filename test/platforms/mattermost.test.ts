@@ -51,21 +51,34 @@ function recorder() {
   return { parts, record: (ids: readonly string[], post: PostRef) => parts.push({ ids: [...ids], post }) };
 }
 
-runPlatformContract('mattermost (fake server)', async () => {
-  const { fake, platform } = await start();
-  const members = fake.addUsers(4, 'contract');
-  fake.addBot('otherbot');
-  fake.addUser({ username: 'gone', deactivated: true });
-  return {
-    platform,
-    memberIds: members.map((m) => m.id),
-    firstMemberName: members[0]!.username,
-    react: async (post, userId, token) => {
-      fake.react(userId, post.id, EMOJI[token]);
-    },
-    cleanup: () => fake.close(),
-  };
-});
+runPlatformContract(
+  'mattermost (fake server)',
+  { unreachable: ['deactivated', 'dms-closed'], transient: ['http-503', 'http-429'] },
+  async () => {
+    const { fake, platform } = await start();
+    const members = fake.addUsers(4, 'contract');
+    fake.addBot('otherbot');
+    fake.addUser({ username: 'gone', deactivated: true });
+    return {
+      platform,
+      memberIds: members.map((m) => m.id),
+      firstMemberName: members[0]!.username,
+      react: async (post, userId, token) => {
+        fake.react(userId, post.id, EMOJI[token]);
+      },
+      makeUnreachable: async (userId, way) => {
+        if (way === 'deactivated') fake.deactivate(userId);
+        else fake.refuseDirectMessages(userId);
+      },
+      injectTransient: async (fault, times) => {
+        const creates = { method: 'POST', path: /\/api\/v4\/posts$/, times };
+        fake.inject(fault === 'http-429' ? { kind: 'rate-limit', waitSeconds: 1 } : { kind: 'status', status: 503 }, creates);
+      },
+      forgetKeys: () => fake.clock.advance(3_600_000),
+      cleanup: () => fake.close(),
+    };
+  },
+);
 
 describe('mattermost settings', () => {
   const full = { url: 'http://127.0.0.1:9', token: 'secret-token-1234', team: 'community', channel: 'coffee' };
