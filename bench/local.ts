@@ -21,6 +21,8 @@ interface Run {
   peakMB: number;
   /** Seconds the engine took, when the run logged it (dry runs are run with --verbose). */
   engine?: number;
+  /** CPU seconds the engine took (user + system, all threads), when logged. */
+  engineCpu?: number;
   code: number;
 }
 
@@ -40,8 +42,15 @@ async function runPair(dir: string, roster: string, args: string[], date = '2026
     env: { PAIRBOT_ROSTER: roster, PAIRBOT_DB: join(dir, 'data', 'pairbot.db') },
   });
   if (run.code !== 0) throw new Error(`pair ${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-500)}`);
-  const engine = /engine: .* in ([\d.]+) s/.exec(run.stderr)?.[1];
-  return { wall: run.wall, cpu: run.cpu, peakMB: run.peakMB, code: run.code, ...(engine ? { engine: Number(engine) } : {}) };
+  const logged = /engine: .* in ([\d.]+) s(?: \(([\d.]+) s CPU\))?/.exec(run.stderr);
+  return {
+    wall: run.wall,
+    cpu: run.cpu,
+    peakMB: run.peakMB,
+    code: run.code,
+    ...(logged?.[1] ? { engine: Number(logged[1]) } : {}),
+    ...(logged?.[2] ? { engineCpu: Number(logged[2]) } : {}),
+  };
 }
 
 /** Runs `body` in a new temporary directory (so a new database), removed afterwards. */
@@ -90,6 +99,12 @@ export async function runLocalBench(): Promise<void> {
       value: `${wallRatio.toFixed(2)}× wall (${s(best(real10, 'wall'))} ÷ ${s(best(dry10, 'wall'))}), ${cpuRatio.toFixed(2)}× CPU (${s(best(real10, 'cpu'))} ÷ ${s(best(dry10, 'cpu'))})`,
       met: wallRatio <= 2,
     });
+    rows.push({
+      scenario: 'real round ÷ dry run, 10,000 members, CPU',
+      target: '≤ 2×',
+      value: `${cpuRatio.toFixed(2)}× (${s(best(real10, 'cpu'))} ÷ ${s(best(dry10, 'cpu'))})`,
+      met: cpuRatio <= 2,
+    });
 
     await inFreshDir(async (dir) => {
       progress('100,000 members: dry run on a new database');
@@ -105,10 +120,19 @@ export async function runLocalBench(): Promise<void> {
         const engine = run.engine ?? NaN;
         const own = run.wall - engine;
         rows.push({
-          scenario: `${label}: the CLI's own time (total − engine)`,
+          scenario: `${label}: the CLI's own time (total − engine), wall`,
           target: '< engine',
-          value: `${s(own)} own vs ${s(engine)} engine (total ${s(run.wall)} wall, ${s(run.cpu)} CPU)`,
+          value: `${s(own)} own vs ${s(engine)} engine (total ${s(run.wall)})`,
           met: own < engine,
+        });
+        // CPU time is what other processes on a busy machine disturb least.
+        const engineCpu = run.engineCpu ?? NaN;
+        const ownCpu = run.cpu - engineCpu;
+        rows.push({
+          scenario: `${label}: the CLI's own time (total − engine), CPU`,
+          target: '< engine',
+          value: `${s(ownCpu)} own vs ${s(engineCpu)} engine (total ${s(run.cpu)})`,
+          met: ownCpu < engineCpu,
         });
         rows.push({ scenario: `${label}: peak memory`, target: '< 512 MB', value: `${run.peakMB.toFixed(0)} MB`, met: run.peakMB < 512 });
       }
@@ -117,6 +141,12 @@ export async function runLocalBench(): Promise<void> {
         target: '< 60 s',
         value: `${s(real.wall)} wall, ${s(real.cpu)} CPU, ${real.peakMB.toFixed(0)} MB`,
         met: real.wall < 60,
+      });
+      rows.push({
+        scenario: 'real round, 100,000 members (50,000 intros), CPU',
+        target: '< 60 s',
+        value: `${s(real.cpu)} CPU`,
+        met: real.cpu < 60,
       });
     });
     notes.push(

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isDatabaseBusy, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -102,9 +103,9 @@ export function openSqliteFile(path: string, check: (db: DB) => void = () => {},
   return db;
 }
 
-/** A database that lives only as long as the process (scratch copies, not-yet-created files). */
-export function openMemory(image?: Buffer): DB {
-  return image ? new Database(image) : new Database(':memory:');
+/** A database that lives only as long as the process (the scratch copy of a file not yet created). */
+export function openMemory(): DB {
+  return new Database(':memory:');
 }
 
 /** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
@@ -136,27 +137,66 @@ function openInPlace(path: string): DB | undefined {
   return undefined;
 }
 
+/**
+ * Page cache of a scratch copy: a 100,000-member round rewrites a few tens of megabytes,
+ * which then stay in memory instead of going back and forth to the temporary file.
+ */
+const SCRATCH_CACHE_KIB = 64 * 1024;
+
+/**
+ * A private copy of the file in a temporary directory, removed when the database is closed
+ * (or the process exits). A file and not memory: peak memory stays the same however much
+ * history the database holds, where an in-memory copy held all of it (twice, while loading).
+ */
 function openScratchCopy(path: string): DB {
   if (!existsSync(path)) return openMemory();
-  const image = hasWalContent(path) ? snapshotWithWal(path) : readFileSync(path);
-  // Bytes 18-19 say "WAL mode"; an in-memory copy must use a rollback journal to open.
-  if (image.length >= 20) image[18] = image[19] = 1;
-  const db = openMemory(image);
-  refuseNewer(db, path);
-  return db;
+  const dir = mkdtempSync(join(tmpdir(), 'pairbot-scratch-'));
+  const copy = join(dir, 'scratch.db');
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  let db: DB | undefined;
+  try {
+    if (hasWalContent(path)) snapshotWithWal(path, copy);
+    else copyFileSync(path, copy);
+    // Bytes 18-19 say "WAL mode": the copy uses a rollback journal, in memory, and is never synced.
+    const fd = openSync(copy, 'r+');
+    try {
+      writeSync(fd, Buffer.from([1, 1]), 0, 2, 18);
+    } finally {
+      closeSync(fd);
+    }
+    db = new Database(copy);
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
+    db.pragma(`cache_size = -${SCRATCH_CACHE_KIB}`);
+    refuseNewer(db, path);
+    const close = db.close.bind(db);
+    db.close = (() => {
+      close();
+      remove();
+      process.off('exit', remove);
+      return db;
+    }) as DB['close'];
+    return db;
+  } catch (err) {
+    db?.close();
+    remove();
+    process.off('exit', remove);
+    throw err;
+  }
 }
 
 function hasWalContent(path: string): boolean {
   return existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
 }
 
-/** A run died without checkpointing: read through SQLite so the WAL's pages are included. */
-function snapshotWithWal(path: string): Buffer {
+/** A run died without checkpointing: copy through SQLite so the WAL's pages are included. */
+function snapshotWithWal(path: string, copy: string): void {
   const source = new Database(path, { fileMustExist: true });
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     refuseNewer(source, path);
-    return source.serialize();
+    source.prepare('VACUUM INTO ?').run(copy);
   } finally {
     source.close();
   }

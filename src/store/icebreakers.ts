@@ -28,7 +28,7 @@ export function recentIcebreakers(db: DB, programId: number, userIds: readonly s
         ORDER BY gi.group_id DESC`,
     )
     .raw()
-    .iterate(programId) as IterableIterator<[string, string, number]>;
+    .all(programId) as [string, string, number][];
   for (const [userId, prompt, order] of rows) {
     const given = out.get(userId);
     if (given && given.length < limit) given.push({ prompt, order });

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,8 +108,25 @@ describe('database', () => {
     const scratch = openDatabase(path, { scratch: true });
     expect(scratch.prepare('SELECT name FROM programs').all()).toEqual([{ name: 'club' }]);
     scratch.prepare("INSERT INTO programs (name, platform, created_at) VALUES ('other', 'local', 'x')").run();
+    // The copy is a private file (not memory, so history does not raise peak memory), gone once closed.
+    const copy = scratch.name;
+    expect(copy).not.toBe(path);
+    expect(existsSync(copy)).toBe(true);
     scratch.close();
+    expect(existsSync(copy)).toBe(false);
     expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it("a scratch copy of a file a killed run left with a WAL includes the WAL's rows", () => {
+    const path = join(dir, 'w.db');
+    const db = openDatabase(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("INSERT INTO programs (name, platform, created_at) VALUES ('club', 'local', 'x')").run();
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    const scratch = openDatabase(path, { scratch: true });
+    expect(scratch.prepare('SELECT name FROM programs').all()).toEqual([{ name: 'club' }]);
+    scratch.close();
+    db.close();
   });
 
   it('reports a file that is not a database as a store error', () => {
