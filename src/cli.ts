@@ -43,9 +43,13 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     return withHealthcheck(command, { ...(program.opts() as CommonFlags), ...flags }, action);
   };
   // Commands that only read the database: no platform, no lock, the file read in place.
-  const read = async (flags: CommonFlags, body: (ctx: import('./reader.js').ReadContext) => Promise<number>): Promise<number> => {
+  const read = async (
+    flags: CommonFlags,
+    body: (ctx: import('./reader.js').ReadContext) => Promise<number>,
+    options: { anyProgram?: boolean } = {},
+  ): Promise<number> => {
     const { withReader } = await import('./reader.js');
-    return withReader({ ...(program.opts() as CommonFlags), ...flags }, body);
+    return withReader({ ...(program.opts() as CommonFlags), ...flags }, body, process.env, options);
   };
 
   withCommonOptions(program.command('pair'))
@@ -112,7 +116,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExit(await run(opts, { mode: 'inspect' }, (ctx) => status(ctx, { json: opts.json, version: version() })));
+      setExit(await run(opts, { mode: 'inspect', stored: true }, (ctx) => status(ctx, { json: opts.json, version: version() })));
     });
 
   withCommonOptions(program.command('members'))
@@ -130,7 +134,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (who: string, opts: CommonFlags & { json?: boolean }) => {
       const { showMember } = await import('./commands/member.js');
-      setExit(await run(opts, { mode: 'inspect' }, (ctx) => showMember(ctx, who, opts)));
+      setExit(await run(opts, { mode: 'inspect', stored: true }, (ctx) => showMember(ctx, who, opts)));
     });
   withCommonOptions(member.command('set').argument('<who>'))
     .description("change a member's settings on their behalf")
@@ -172,7 +176,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .description('everything stored about one person, in every program of the database, as one JSON document')
     .action(async (who: string, opts: CommonFlags) => {
       const { exportMember } = await import('./commands/export.js');
-      setExit(await read(opts, (ctx) => exportMember(ctx, who)));
+      setExit(await read(opts, (ctx) => exportMember(ctx, who), { anyProgram: true }));
     });
 
   withCommonOptions(program.command('report'))

@@ -4,7 +4,7 @@ import { loadConfig, type CommonFlags, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase, type DB } from './store/db.js';
-import { ensureProgram, type ProgramRow } from './store/programs.js';
+import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
 import { acquireLock } from './store/lock.js';
 import { createPlatform } from './platforms/index.js';
 import type { ChatPlatform } from './platforms/types.js';
@@ -44,6 +44,8 @@ export interface ContextOptions {
   mode: RunMode;
   /** Connect to the platform (and read the roster) before a new database is created, so platform problems surface first. */
   connectFirst?: boolean;
+  /** Mode 'inspect' of what is stored: a database or program that does not exist is exit 2, never an empty program. */
+  stored?: boolean;
   /** Environment to read settings from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -63,6 +65,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
     // On a first run, platform problems (unknown channel, bad roster) surface before a
     // database is created; later runs connect only when they need the platform, so a
     // re-run with nothing to do succeeds even while the platform is down.
+    if (options.stored) requireDatabase(config.db);
     if (options.connectFirst && !existsSync(config.db)) await connect();
     const scratch = options.mode !== 'write';
     const created = !scratch && !existsSync(config.db);
@@ -71,6 +74,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
     let release: (() => void) | undefined;
     try {
       if (options.mode === 'write') release = acquireLock(db, config.program);
+      if (options.stored) requireProgram(db, config.db, config.program);
       const program = ensureProgram(db, config.program, platform.kind, config.now);
       const ctx: Context = {
         config,

@@ -1,7 +1,7 @@
 import { loadConfig, type CommonFlags, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase, type DB } from './store/db.js';
-import { findProgram, type ProgramRow } from './store/programs.js';
+import { findProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
 import { localDate, periodOf, type Period } from './core/periods.js';
 
 /**
@@ -13,7 +13,7 @@ export interface ReadContext {
   config: Config;
   log: Logger;
   db: DB;
-  /** The program's row; a program that never ran has none (its report is empty). */
+  /** The program's row; only a reader of every program (`anyProgram`) may find none. */
   program: ProgramRow | undefined;
   /** The program's name and platform, whether or not it has a row yet. */
   programName: string;
@@ -23,16 +23,23 @@ export interface ReadContext {
   print(text: string): void;
 }
 
+/**
+ * A database that does not exist is exit 2 (a mistyped path is never shown as an empty
+ * program), and so is a program it does not hold, unless the command reads every program
+ * (`anyProgram`: member export).
+ */
 export async function withReader(
   flags: CommonFlags,
   body: (ctx: ReadContext) => Promise<number>,
   env: NodeJS.ProcessEnv = process.env,
+  options: { anyProgram?: boolean } = {},
 ): Promise<number> {
   const config = loadConfig(env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
+  requireDatabase(config.db);
   const db = openDatabase(config.db, { readOnly: true });
   try {
-    const program = findProgram(db, config.program);
+    const program = options.anyProgram ? findProgram(db, config.program) : requireProgram(db, config.db, config.program);
     log.debug(
       `program ${config.program}${program ? ` on ${program.platform}` : ' (not in the database yet)'}, database ${config.db} (read-only)`,
     );

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import { listItem } from '../core/messages.js';
@@ -6,6 +7,11 @@ import { syncRoster } from '../rounds.js';
 import { summarise } from '../member-info.js';
 
 export async function members(ctx: Context, options: { json?: boolean; acceptRoster?: boolean }): Promise<number> {
+  // Before the first run the roster is still worth seeing, but a mistyped path must not pass for it.
+  if (!existsSync(ctx.config.db))
+    ctx.log.warn(
+      `no database at ${ctx.config.db} yet: nothing is stored, so nobody shows a partner (check --db or PAIRBOT_DB if you expected history)`,
+    );
   // The roster as it is now: newcomers appear, people who left show as left.
   await syncRoster(ctx, options);
   const rows = listMembers(ctx.db, ctx.program.id).map((m) => summarise(ctx, m));

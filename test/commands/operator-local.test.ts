@@ -122,6 +122,8 @@ describe('operator commands on the local platform (built CLI)', () => {
   });
 
   it('refuses bad member input with exit 2 and changes nothing', async () => {
+    // A stored program (an inbox run creates it), so `member show` looks the member up.
+    expect((await pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);
     const cases: [string[], RegExp][] = [
       [['member', 'set', 'alice', '--frequency', '0'], /--frequency: expected a whole number/],
       [['member', 'set', 'alice', '--pause-until', 'soon'], /--pause-until: expected a date/],

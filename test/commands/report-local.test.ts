@@ -75,10 +75,13 @@ describe('report (built CLI)', () => {
   });
 
   it('an empty database gets a page that says so; bad flags are exit 2 with nothing written', async () => {
+    // A database whose program has no round yet (an inbox run creates it); a missing one is exit 2 (missing-data-local).
+    expect((await box.pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);
+    const before = statSync(dbPath()).mtimeMs;
     const html = await report();
     expect(html).toContain('Nothing to show yet');
     expect(html).toContain('Program “default” has no rounds in this database');
-    expect(existsSync(join(box.dir, 'data')), 'reporting creates no database').toBe(false);
+    expect(statSync(dbPath()).mtimeMs, 'reporting changes nothing').toBe(before);
 
     const bad = await box.pairbot('report', '--since', '2026-13-01', '--out', join(box.dir, 'bad.html'));
     expect(bad.code).toBe(2);

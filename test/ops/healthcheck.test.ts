@@ -51,6 +51,7 @@ describe('PAIRBOT_HEALTHCHECK_URL (built CLI against a loopback monitor)', () =>
   });
 
   it('does not ping for a dry run or a command that only shows', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-16')).code).toBe(0);
     box.env.PAIRBOT_HEALTHCHECK_URL = `${monitor.base}/ping`;
     expect((await box.pairbot('pair', '--dry-run', '--date', '2026-11-23')).code).toBe(0);
     expect((await box.pairbot('status')).code).toBe(0);
