@@ -64,8 +64,11 @@ export interface ReportModel {
 export interface GraphInput {
   nodes: { id: string; name: string; meetings: number; active: boolean }[];
   edges: { a: string; b: string; meetings: number; last: string }[];
-  /** Members and meetings that exist but are not drawn. */
-  omitted: { nodes: number; edges: number };
+  /**
+   * What exists but is not drawn: members beyond the most-met ones, pairs with such a member,
+   * and the oldest pairs among the drawn members beyond the most lines drawn.
+   */
+  omitted: { nodes: number; edges: number; older: number };
 }
 
 /** Beyond this many members the graph shows the most-met ones (it stays legible, and fast to lay out). */
@@ -163,5 +166,9 @@ function graphInput(facts: MeetingFacts, members: ReadonlyMap<string, MemberFact
     const m = members.get(id);
     return { id, name: m?.name ?? id, meetings: meetings.get(id)!, active: m?.state === 'active' };
   });
-  return { nodes, edges, omitted: { nodes: meetings.size - nodes.length, edges: facts.pairCount - edges.length } };
+  return {
+    nodes,
+    edges,
+    omitted: { nodes: meetings.size - nodes.length, edges: facts.pairCount - inside.length, older: inside.length - edges.length },
+  };
 }

@@ -34,7 +34,7 @@ svg.network text { font: 11px system-ui, sans-serif; fill: var(--ink); paint-ord
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .bar { display: inline-block; height: 10px; background: var(--accent); border-radius: 2px; vertical-align: middle; }
 .empty { text-align: center; padding: 48px 20px; }
 .empty p { color: var(--muted); }
@@ -132,8 +132,13 @@ function graphNote(m: ReportModel): string {
     `${plural(g.nodes.length, 'member')} and ${plural(g.edges.length, 'pair')} who met; darker lines are more recent meetings, thicker ones repeated; hover a dot or line for names.`,
   ];
   if (g.omitted.nodes > 0)
-    parts.push(`Only the ${MAX_GRAPH_NODES} members who met most are drawn; ${plural(g.omitted.nodes, 'other member')} are left out.`);
-  if (g.omitted.edges > 0) parts.push(`${plural(g.omitted.edges, 'older pair')} are not drawn.`);
+    parts.push(
+      `Only the ${MAX_GRAPH_NODES} members who met most are drawn: ${plural(g.omitted.nodes, 'other member')} and ${plural(g.omitted.edges, 'pair')} with them are left out.`,
+    );
+  if (g.omitted.older > 0)
+    parts.push(
+      `Of the pairs among the members drawn, the ${plural(g.omitted.older, 'oldest pair')} ${g.omitted.older === 1 ? 'is' : 'are'} not drawn either.`,
+    );
   return esc(parts.join(' '));
 }
 
@@ -201,7 +206,7 @@ function renderTimezones(m: ReportModel): string {
       esc(t.timezone ?? 'unknown'),
       esc(t.offset),
       String(t.members),
-      `<span class="bar" style="width:${Math.max(2, Math.round((t.members / most) * 90))}px"></span>`,
+      `<span class="bar" style="width:${Math.max(2, Math.round((t.members / most) * 60))}px"></span>`,
     ]),
     [2],
     'No active members.',
