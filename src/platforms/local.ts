@@ -68,6 +68,8 @@ function mentionsBot(text: string): boolean {
 export class LocalPlatform implements ChatPlatform {
   readonly kind = 'local' as const;
   private roster?: PlatformUser[];
+  /** The roster's ids, built once: a round asks for every one of its 50,000 messages. */
+  private rosterIds?: Set<string>;
 
   constructor(
     private readonly rosterPath: string,
@@ -141,7 +143,7 @@ export class LocalPlatform implements ChatPlatform {
    * reason, and the post goes to the rest.
    */
   async sendToGroup(message: GroupMessage, alreadyDelivered: ReadonlySet<string>, record: DeliveryRecorder): Promise<GroupDeliveryResult> {
-    const inRoster = new Set(this.allUsers().map((u) => u.id));
+    const inRoster = (this.rosterIds ??= new Set(this.allUsers().map((u) => u.id)));
     const pending = message.memberIds.filter((id) => !alreadyDelivered.has(id));
     const unreachable = pending
       .filter((id) => !inRoster.has(id))
