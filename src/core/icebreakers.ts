@@ -107,9 +107,10 @@ export function chooseIcebreakers(
       for (const g of recent.get(id) ?? []) lastGiven.set(g.prompt, Math.max(lastGiven.get(g.prompt) ?? -Infinity, g.order));
     }
     const age = (p: string): number => lastGiven.get(p) ?? -Infinity;
-    const oldest = Math.min(...prompts.map(age));
+    // Loops, not Math.min(...list): a long file would overflow the call's arguments.
+    const oldest = prompts.reduce((min, p) => Math.min(min, age(p)), Infinity);
     const freshest = prompts.filter((p) => age(p) === oldest);
-    const fewest = Math.min(...freshest.map(held));
+    const fewest = freshest.reduce((min, p) => Math.min(min, held(p)), Infinity);
     const pool = freshest.filter((p) => held(p) === fewest);
     const pick = pool[Math.floor(random() * pool.length)]!;
     chosen.set(group.id, pick);

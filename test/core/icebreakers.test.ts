@@ -99,4 +99,10 @@ describe('icebreakers', () => {
       expect([...counts.values()].sort()).toEqual([2, 2, 3]);
     }
   });
+
+  it('copes with a file of 200,000 prompts', () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => `Prompt ${i}?`);
+    const chosen = chooseIcebreakers(many, [{ id: 1, memberIds: ['a'] }], new Map([['a', given(['Prompt 0?', 1])]]), seededRandom(3));
+    expect(chosen.get(1)).toMatch(/^Prompt [1-9]\d*\?$/);
+  });
 });
