@@ -51,7 +51,7 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
   const missing = (): UsageError => new UsageError(`local react: no post "${postId}" (\`pairbot local messages\` lists them)`);
   if (!state.findPost(postId)) throw missing();
   // One transaction: a `pair` writing beside it cannot slip in between the checks and the reaction.
-  state.transaction(() => {
+  const changed = state.transaction(() => {
     const post = state.findPost(postId);
     if (!post) throw missing();
     // As on a real platform, only people in the post's conversation can see it, so only they can react.
@@ -64,9 +64,15 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
       const to = post.recipients.map((id) => listItem(platform.allUsers().find((u) => u.id === id)?.name ?? id)).join(', ');
       throw new UsageError(`local react: ${user.name} is not in the conversation of ${postId} (it went to ${to}), so cannot react on it`);
     }
-    state.setReaction(post.id, user.id, name, !options.remove);
+    return state.setReaction(post.id, user.id, name, !options.remove);
   });
-  ctx.log.info(`${user.name} ${options.remove ? 'removed' : 'added'} :${name}: ${options.remove ? 'from' : 'on'} ${postId}`);
+  if (!changed)
+    ctx.log.info(
+      options.remove
+        ? `${user.name} had not reacted :${name}: on ${postId}; nothing removed`
+        : `${user.name} had already reacted :${name}: on ${postId}; nothing changed`,
+    );
+  else ctx.log.info(`${user.name} ${options.remove ? 'removed' : 'added'} :${name}: ${options.remove ? 'from' : 'on'} ${postId}`);
   return EXIT.ok;
 }
 

@@ -161,14 +161,18 @@ export class LocalStateStore {
   }
 
   /** Adds a reaction (moving it last, as a fresh click would) or takes it back. */
-  setReaction(postId: string, userId: string, emoji: string, present: boolean): void {
+  /** Adds or takes back a reaction; returns whether anything changed (false: it was already there, or was not). */
+  setReaction(postId: string, userId: string, emoji: string, present: boolean): boolean {
     const seq = seqOf(postId);
-    if (seq === undefined) return;
-    this.transaction(() => {
+    if (seq === undefined) return false;
+    return this.transaction(() => {
       const db = this.writer();
-      db.prepare('DELETE FROM reactions WHERE post_seq = ? AND user_id = ? AND emoji = ?').run(seq, userId, emoji);
-      if (present)
-        db.prepare('INSERT INTO reactions (post_seq, user_id, emoji) SELECT seq, ?, ? FROM posts WHERE seq = ?').run(userId, emoji, seq);
+      const had =
+        db.prepare('SELECT 1 FROM reactions WHERE post_seq = ? AND user_id = ? AND emoji = ?').get(seq, userId, emoji) !== undefined;
+      if (had === present) return false;
+      if (!present) db.prepare('DELETE FROM reactions WHERE post_seq = ? AND user_id = ? AND emoji = ?').run(seq, userId, emoji);
+      else db.prepare('INSERT INTO reactions (post_seq, user_id, emoji) SELECT seq, ?, ? FROM posts WHERE seq = ?').run(userId, emoji, seq);
+      return true;
     });
   }
 

@@ -121,6 +121,23 @@ describe('operator commands on the local platform (built CLI)', () => {
     db.close();
   });
 
+  it('local react says when there was nothing to add or remove', async () => {
+    expect((await pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
+    const react = async (...args: string[]): Promise<string> => {
+      const r = await pairbot('local', 'react', 'p1', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stderr;
+    };
+    expect(await react('alice', 'x')).toContain('alice added :x: on p1');
+    expect(await react('alice', '❌')).toContain('alice had already reacted :x: on p1; nothing changed');
+    expect(await react('alice', 'x', '--remove')).toContain('alice removed :x: from p1');
+    expect(await react('alice', 'x', '--remove')).toContain('alice had not reacted :x: on p1; nothing removed');
+    expect(await react('bob', 'calendar', '--remove')).toContain('bob had not reacted :calendar: on p1; nothing removed');
+    const [announcement] = (await json('local', 'messages')).posts;
+    expect(announcement.id).toBe('p1');
+    expect(announcement.reactions).toEqual([{ userId: 'pairbot', emoji: 'x' }]);
+  });
+
   it('refuses bad member input with exit 2 and changes nothing', async () => {
     // A stored program (an inbox run creates it), so `member show` looks the member up.
     expect((await pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);

@@ -35,7 +35,7 @@ runPlatformContract('local', { unreachable: ['gone-from-roster'], transient: ['s
     platform,
     memberIds: ['u1', 'u2', 'u3', 'u4'],
     firstMemberName: 'ana',
-    react: async (post, userId, token) => state.setReaction(post.id, userId, EMOJI[token], true),
+    react: async (post, userId, token) => void state.setReaction(post.id, userId, EMOJI[token], true),
     makeUnreachable: async (userId) => {
       const lines = readFileSync(roster, 'utf8').split('\n');
       writeFileSync(roster, lines.filter((line) => !line.startsWith(`${userId},`)).join('\n'));
