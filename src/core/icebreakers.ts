@@ -60,12 +60,12 @@ export const BUILT_IN_ICEBREAKERS: readonly string[] = [
  * skipped, control characters become spaces, and a repeated prompt counts once.
  */
 export function parseIcebreakers(text: string): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
     const line = raw.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trim();
-    if (line && !line.startsWith('#') && !out.includes(line)) out.push(line);
+    if (line && !line.startsWith('#')) out.add(line);
   }
-  return out;
+  return [...out];
 }
 
 /** A prompt a member got, with when: a larger `order` is more recent (the group's id). */
