@@ -5,6 +5,7 @@ import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase, type DB } from './store/db.js';
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
+import { getMember } from './store/members.js';
 import { acquireLock } from './store/lock.js';
 import { createPlatform } from './platforms/index.js';
 import type { ChatPlatform } from './platforms/types.js';
@@ -76,6 +77,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
       if (options.mode === 'write') release = acquireLock(db, config.program);
       if (options.stored) requireProgram(db, config.db, config.program);
       const program = ensureProgram(db, config.program, platform.kind, config.now);
+      platform.useProgramNames((userId) => getMember(db, program.id, userId)?.name);
       const ctx: Context = {
         config,
         log,

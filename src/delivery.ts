@@ -38,6 +38,8 @@ export interface DeliveryReport {
 export interface DeliveryPolicy {
   /** How a person is named in logs and in the title of a group's own conversation. */
   nameOf(userId: string): string;
+  /** How a person is named in a warning: as operators know them (`@name`), the id only where no name is known. */
+  describe(userId: string): string;
   /** The title of the conversation a group's message opens (a Discord thread). */
   threadName(message: OutboxMessage): string;
   /**
@@ -187,7 +189,7 @@ async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxM
     (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
   );
   const unreachable = result.unreachable.map((u) => u.userId);
-  for (const u of result.unreachable) ctx.log.warn(`could not message ${policy.nameOf(u.userId)}: ${u.reason}`);
+  for (const u of result.unreachable) ctx.log.warn(`could not message ${policy.describe(u.userId)}: ${u.reason}`);
   writeTransaction(ctx.db, () => {
     markSent(ctx.db, message.id, unreachable, ctx.config.now.toISOString());
     policy.afterSent(message, unreachable);

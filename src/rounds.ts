@@ -272,14 +272,19 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
  */
 export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   if (ctx.dryRun) return Promise.resolve(undefined);
-  const names = new Map<string, string>();
-  const nameOf = (userId: string): string => {
+  const names = new Map<string, string | null>();
+  const knownName = (userId: string): string | null => {
     let name = names.get(userId);
-    if (name === undefined) names.set(userId, (name = getMember(ctx.db, ctx.program.id, userId)?.name ?? userId));
+    if (name === undefined) names.set(userId, (name = getMember(ctx.db, ctx.program.id, userId)?.name ?? null));
     return name;
   };
+  const nameOf = (userId: string): string => knownName(userId) ?? userId;
   const policy: DeliveryPolicy = {
     nameOf,
+    describe: (userId) => {
+      const name = knownName(userId);
+      return name === null ? `user ${userId}` : `@${name}`;
+    },
     threadName: (message) => {
       const members = message.recipients.map((id) => cleanName(nameOf(id))).join(', ');
       return `${`☕ ${message.period ?? ''} · ${members}`.slice(0, 80)} · ${ctx.program.name} #${message.groupId}`;

@@ -1,6 +1,6 @@
 import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
-import type { PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
+import type { NameLookup, PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
 
 /** What a server answered to a request that failed, as the shared error rules need it. */
 interface ServerAnswer {
@@ -204,16 +204,23 @@ function describeAnswer(answer: ServerAnswer): string {
 
 /**
  * Names people in errors and warnings as operators know them: `@name`, with the id only
- * where no name is known. The platform's own record of a user (seen this run) comes first.
+ * where no name is known. The platform's own record of a user (seen this run) comes first,
+ * then the program's (a run that did not read the roster still knows its members' names).
  */
 export class PeopleNames {
+  private program: NameLookup = () => undefined;
+
   constructor(
     /** The username the platform gave for a user this run, if it did. */
-    private readonly seen: (userId: string) => string | undefined,
+    private readonly seen: NameLookup,
   ) {}
 
+  useProgramNames(lookup: NameLookup): void {
+    this.program = lookup;
+  }
+
   describe(userId: string): string {
-    const name = this.seen(userId);
+    const name = this.seen(userId) ?? this.program(userId);
     return name ? `@${name}` : `user ${userId}`;
   }
 }

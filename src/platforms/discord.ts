@@ -29,6 +29,7 @@ import type {
   InboxBatch,
   InboxReply,
   InboxRequest,
+  NameLookup,
   PlaceChange,
   PlatformUser,
   PostRef,
@@ -208,6 +209,10 @@ export class DiscordPlatform implements ChatPlatform {
   /** Time this run lost to retries and rate-limit waits. */
   private get retryTimeMs(): number {
     return this.calls.retrier.retryTimeMs + this.bucketWaitMs;
+  }
+
+  useProgramNames(lookup: NameLookup): void {
+    this.names.useProgramNames(lookup);
   }
 
   connect(): Promise<{ botUserId: string }> {

@@ -5,7 +5,7 @@ import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
 import { LocalStateStore } from '../store/local-state.js';
 import { readRoster } from './roster.js';
-import { membersReactions, SetupChecks } from './api-calls.js';
+import { membersReactions, PeopleNames, SetupChecks } from './api-calls.js';
 import type {
   ChannelMessage,
   SetupCheck,
@@ -16,6 +16,7 @@ import type {
   InboxBatch,
   InboxReply,
   InboxRequest,
+  NameLookup,
   PlaceChange,
   PlatformUser,
   PostRef,
@@ -70,11 +71,17 @@ export class LocalPlatform implements ChatPlatform {
   private roster?: PlatformUser[];
   /** The roster's ids, built once: a round asks for every one of its 50,000 messages. */
   private rosterIds?: Set<string>;
+  /** Someone gone from the roster file is named as the program knew them. */
+  private readonly names = new PeopleNames(() => undefined);
 
   constructor(
     private readonly rosterPath: string,
     readonly state: LocalStateStore,
   ) {}
+
+  useProgramNames(lookup: NameLookup): void {
+    this.names.useProgramNames(lookup);
+  }
 
   async connect(): Promise<{ botUserId: string }> {
     this.allUsers();
@@ -147,7 +154,7 @@ export class LocalPlatform implements ChatPlatform {
     const pending = message.memberIds.filter((id) => !alreadyDelivered.has(id));
     const unreachable = pending
       .filter((id) => !inRoster.has(id))
-      .map((userId) => ({ userId, reason: `${userId} is no longer in the roster ${basename(this.rosterPath)}` }));
+      .map((userId) => ({ userId, reason: `${this.names.describe(userId)} is no longer in the roster ${basename(this.rosterPath)}` }));
     const reachable = pending.filter((id) => inRoster.has(id));
     if (reachable.length === 0) return { unreachable };
     const conversation = `group:${[...message.memberIds].sort().join(',')}`;

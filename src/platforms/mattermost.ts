@@ -19,6 +19,7 @@ import type {
   InboxBatch,
   InboxReply,
   InboxRequest,
+  NameLookup,
   IncomingMessage,
   PlaceChange,
   PlatformUser,
@@ -189,6 +190,10 @@ export class MattermostPlatform implements ChatPlatform {
     this.client.setToken(settings.token);
     this.client.setIncludeCookies(false);
     this.client.setUserAgent('pairbot');
+  }
+
+  useProgramNames(lookup: NameLookup): void {
+    this.names.useProgramNames(lookup);
   }
 
   connect(): Promise<{ botUserId: string }> {

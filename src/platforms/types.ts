@@ -133,6 +133,9 @@ export interface InboxReply extends ChannelMessage {
   thread?: string;
 }
 
+/** A person's name as the program knows it (members table), or undefined for someone it does not know. */
+export type NameLookup = (userId: string) => string | undefined;
+
 /** What the bot can do about the program's place (channel membership or role) on a member's behalf. */
 export type PlaceChange = 'done' | 'not-permitted';
 
@@ -145,6 +148,11 @@ export interface ChatPlatform {
    * checks; posts and changes nothing.
    */
   checkSetup(): Promise<SetupCheck[]>;
+  /**
+   * Where to find people's names when the platform has not said them this run (a run that
+   * did not read the roster), so errors and warnings name them `@name`, not by raw id.
+   */
+  useProgramNames(lookup: NameLookup): void;
   /** Checks credentials and the configured place; returns the bot's own user id. */
   connect(): Promise<{ botUserId: string }>;
   /** The program's members: never bots or deactivated accounts, never the bot itself. */

@@ -80,7 +80,7 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
     for (const h of humans.slice(1)) box.fake.refuseDirectMessages(h.id);
     const r = await pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '1');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/could not message person\d+/);
+    expect(r.stderr).toMatch(/could not message @person\d+/);
     // Only person001 can be messaged: they get their intro and a note about their partner.
     const first = box.fake.conversationOf([humans[0]!.id])!;
     expect(box.fake.postsIn(first.id)).toHaveLength(2);

@@ -104,4 +104,12 @@ describe('naming people', () => {
     expect(names.describe('u1')).toBe('@ana');
     expect(names.describe('u2')).toBe('user u2');
   });
+
+  it("falls back to the program's names when the platform has not said a name this run", () => {
+    const names = new PeopleNames((id) => (id === 'u1' ? 'ana' : undefined));
+    names.useProgramNames((id) => ({ u1: 'old-ana', u2: 'ben' })[id]);
+    expect(names.describe('u1')).toBe('@ana');
+    expect(names.describe('u2')).toBe('@ben');
+    expect(names.describe('u3')).toBe('user u3');
+  });
 });
