@@ -20,7 +20,7 @@ import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
 import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type RosterEntry } from './core/round.js';
 import { answersOf } from './store/feedback.js';
-import { getMember, listMembers, listPreferences, membersById, syncMembers, type Member } from './store/members.js';
+import { getMember, listMembers, listPreferences, memberAddresses, syncMembers, type Member, type MemberAddress } from './store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
 import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type OutboxMessage } from './store/outbox.js';
 import { deliverPending, type DeliveryPolicy, type DeliveryReport } from './delivery.js';
@@ -143,7 +143,7 @@ export async function readOptOuts(ctx: Context): Promise<Set<string>> {
 }
 
 /** How a member is addressed in a message; `members` (by id) saves a lookup per member in a large round. */
-export function addressee(ctx: Context, userId: string, members?: ReadonlyMap<string, Member>): Addressee {
+export function addressee(ctx: Context, userId: string, members?: ReadonlyMap<string, MemberAddress>): Addressee {
   const m = members ? members.get(userId) : getMember(ctx.db, ctx.program.id, userId);
   const name = m?.name ?? userId;
   return { mention: ctx.platform.mention({ id: userId, name }), ...(m?.timezone ? { timezone: m.timezone } : {}) };
@@ -158,7 +158,7 @@ export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   const createdAt = ctx.config.now.toISOString();
   const base = { programId: ctx.program.id, period: round.period, createdAt };
   writeTransaction(ctx.db, () => {
-    const members = membersById(ctx.db, ctx.program.id);
+    const members = memberAddresses(ctx.db, ctx.program.id);
     const groups = groupsOfRound(ctx.db, round.id);
     const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
     const prompts = icebreakersOfRound(
@@ -206,7 +206,7 @@ export function introText(
   memberIds: readonly string[],
   period: Period,
   extra: Pick<IntroOptions, 'icebreaker' | 'joined'> = {},
-  members?: ReadonlyMap<string, Member>,
+  members?: ReadonlyMap<string, MemberAddress>,
 ): { body: string; ownBodies?: Record<string, string> } {
   const addressees = memberIds.map((id) => addressee(ctx, id, members));
   const shared = ctx.platform.sharesConversation(memberIds.length);

@@ -5,7 +5,7 @@ import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
 import { exitCodeFor } from '../delivery.js';
-import { getMember, membersById, recordSitOut, type Member } from '../store/members.js';
+import { getMember, memberAddresses, recordSitOut, type Member } from '../store/members.js';
 import {
   exclusionsOfRound,
   findRound,
@@ -130,7 +130,7 @@ function warnUnplaced(ctx: Context, result: MatchResult): void {
 }
 
 function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
-  const members = membersById(ctx.db, ctx.program.id);
+  const members = memberAddresses(ctx.db, ctx.program.id);
   const name = (id: string): string => members.get(id)?.name ?? id;
   const excluded: Exclusions = { optedOut: [], paused: [], notDue: [] };
   const satOut: string[] = [];

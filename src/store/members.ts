@@ -77,11 +77,20 @@ export function listMembers(db: DB, programId: number): Member[] {
   return rows.map(toMember);
 }
 
-/** Every member of the program by id, for commands that look up thousands of them. */
-export function membersById(db: DB, programId: number): Map<string, Member> {
-  const rows = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ?`).raw().all(programId) as MemberDbRow[];
-  const out = new Map<string, Member>();
-  for (const r of rows) out.set(r[0], toMember(r));
+/** How a member is named and addressed in a message. */
+export type MemberAddress = Pick<Member, 'name' | 'timezone'>;
+
+/**
+ * Name and effective time zone of every member of the program by id, for commands that
+ * address thousands of them (a round's messages, its report): two columns, not whole members.
+ */
+export function memberAddresses(db: DB, programId: number): Map<string, MemberAddress> {
+  const rows = db
+    .prepare('SELECT user_id, name, COALESCE(timezone_override, timezone) FROM members WHERE program_id = ?')
+    .raw()
+    .all(programId) as [string, string, string | null][];
+  const out = new Map<string, MemberAddress>();
+  for (const [userId, name, timezone] of rows) out.set(userId, timezone ? { name, timezone } : { name });
   return out;
 }
 
