@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { CommonFlags } from './config.js';
 import type { ContextOptions } from './context.js';
 import { version, versionLine } from './install.js';
@@ -22,7 +22,12 @@ type Run = (flags: CommonFlags, options: ContextOptions, body: Parameters<typeof
 export function buildCli(setExit: (code: number) => void): Command {
   const program: Command = withCommonOptions(new Command('pairbot'))
     .description('Pairs the members of a chat community for regular 1-on-1 meetings. Run by cron; each command does one job and exits.')
-    .version(versionLine(), '-V, --version', 'print the version (and the git commit it was built from, when known)')
+    // The commit is looked up (a `git rev-parse` in a checkout) only when the version is asked for.
+    .option('-V, --version', 'print the version (and the git commit it was built from, when known)')
+    .on('option:version', () => {
+      process.stdout.write(`${versionLine()}\n`);
+      throw new CommanderError(0, 'commander.version', version());
+    })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
