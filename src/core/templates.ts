@@ -70,7 +70,8 @@ export const TEMPLATES = {
     text: [
       '☕ Pairing for round {{round}} happens on {{pairing_day}}.',
       'React with ❌ on this post to sit this round out; remove the reaction to change your mind before then.',
-      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Write to me: `pause 3 {{unit}}s`, `frequency 2`, or `help` for everything I understand.',
+      // A mention in the channel always reaches the bot; on Discord a DM the member starts is read only once the bot has written there.
+      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Mention me in this channel with `pause 3 {{unit}}s`, `frequency 2`, or `help` for everything I understand, or write it in a direct message to me once I have messaged you.',
     ].join('\n'),
   },
   'feedback.md': {
@@ -119,6 +120,7 @@ export const TEMPLATES = {
       '• `timezone Europe/Berlin` — your time zone, for meeting-time hints',
       '• `partner`, `history`, `me` — your group, your last partners, your settings',
       '• `my data`, `forget me` — what I store about you, or delete it all',
+      "Mention me in the program's channel with any of these, or write them in a direct message to me once I have messaged you.",
       '{{moderator_commands}}',
     ].join('\n'),
   },

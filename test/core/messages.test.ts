@@ -48,6 +48,12 @@ describe('messages', () => {
     expect(renderFeedbackAsk([{ mention: '@a' }, { mention: '@b' }], week, false)).toMatch(/✅.*❌.*📅/s);
   });
 
+  it('the announcement says to mention the bot in the channel: on Discord a DM the member starts is never read', () => {
+    const text = renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly');
+    expect(text).toMatch(/mention me in this channel/i);
+    expect(text).toMatch(/direct message.*once I have messaged you/i);
+  });
+
   it('tells a trio it has a group chat, not a 1-on-1, in the intro and the feedback ask', () => {
     const trio = [{ mention: '@a' }, { mention: '@b' }, { mention: '@c' }];
     expect(renderIntro(trio, week, 'weekly')).toContain("You are grouped for this week's group chat (round 2026-W48)");

@@ -68,6 +68,9 @@ describe('templates', () => {
     ])
       expect(member).toContain(word);
     expect(member).not.toContain('kick');
+    // Where to write: a mention in the channel always reaches the bot; a DM only once the bot wrote there (Discord).
+    expect(member).toMatch(/mention me in the program's channel/i);
+    expect(member).toMatch(/direct message.*once I have messaged you/i);
     expect(renderInboxHelp({ mention: '@mod' }, true)).toContain('`kick @x`');
   });
 
