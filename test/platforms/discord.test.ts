@@ -368,9 +368,10 @@ describe('discord adapter against the fake server', () => {
     });
 
     it('times out a request that hangs', async () => {
-      const slow = await start({}, { requestTimeoutMs: 50, maxAttempts: 2 });
+      // The timeout is generous for a loaded machine; the hang is far longer (no timing is asserted).
+      const slow = await start({}, { requestTimeoutMs: 1_000, maxAttempts: 2 });
       try {
-        slow.fake.inject({ kind: 'latency', ms: 500 }, { method: 'GET', path: /\/users\/@me$/ });
+        slow.fake.inject({ kind: 'latency', ms: 10_000 }, { method: 'GET', path: /\/users\/@me$/ });
         expect(await slow.platform.connect()).toEqual({ botUserId: slow.fake.bot.id });
         expect(slow.logs.join('\n')).toMatch(/timed out/);
       } finally {

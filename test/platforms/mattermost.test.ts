@@ -540,13 +540,12 @@ describe('mattermost adapter against the fake server', () => {
     });
 
     it('times out a request that hangs and retries it', async () => {
-      const p = await start({ retry: { requestTimeoutMs: 150 } });
+      // The timeout is generous for a loaded machine; the hang is far longer (no timing is asserted).
+      const p = await start({ retry: { requestTimeoutMs: 1_000 } });
       try {
         p.fake.addUsers(2);
-        p.fake.inject({ kind: 'latency', ms: 1_000 }, { method: 'GET', path: /^\/api\/v4\/users$/ });
-        const started = Date.now();
+        p.fake.inject({ kind: 'latency', ms: 10_000 }, { method: 'GET', path: /^\/api\/v4\/users$/ });
         expect(await p.platform.listMembers()).toHaveLength(2);
-        expect(Date.now() - started).toBeLessThan(900);
         expect(p.logs.some((l) => l.includes('request timed out'))).toBe(true);
       } finally {
         await p.fake.close();
