@@ -156,6 +156,9 @@ export class FakeDiscord {
   /** Private threads the bot created: thread id → members' user ids. */
   readonly threadMembers = new Map<string, Set<string>>();
   private readonly closedDMs = new Set<string>();
+  /** Bot messages still allowed before the bot's token is revoked (revokeTokenAfter). */
+  private messagesBeforeRevoke?: number;
+  private tokenRevoked = false;
   private readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly faults = new FaultQueue<Fault>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
@@ -393,6 +396,17 @@ export class FakeDiscord {
     return this.members.get(userId)?.roles.includes(roleId) ?? false;
   }
 
+  /** The bot's token is reset in the Developer Portal once it has sent `messages` more messages: every later request is a 401. */
+  revokeTokenAfter(messages: number): void {
+    this.messagesBeforeRevoke = messages;
+  }
+
+  /** The bot's token works again (the same one, for the test's convenience). */
+  restoreToken(): void {
+    this.messagesBeforeRevoke = undefined;
+    this.tokenRevoked = false;
+  }
+
   closeDMs(userId: string): void {
     this.closedDMs.add(userId);
   }
@@ -624,7 +638,7 @@ export class FakeDiscord {
   private route(req: IncomingMessage, url: URL, method: string, path: string, raw: string, entry: LoggedRequest): Reply {
     try {
       const auth = /^Bot\s+(\S+)$/.exec(req.headers.authorization ?? '');
-      if (!auth || auth[1] !== this.token) throw new HttpError(401, 0, '401: Unauthorized');
+      if (!auth || auth[1] !== this.token || this.tokenRevoked) throw new HttpError(401, 0, '401: Unauthorized');
       let body: unknown;
       if (raw) {
         try {
@@ -904,6 +918,10 @@ export class FakeDiscord {
       }) as APIMessage & { allowed_mentions?: unknown };
       this.messages.set(message.id, message);
       if (nonceKey) this.nonces.set(nonceKey, { messageId: message.id, at });
+      if (this.messagesBeforeRevoke !== undefined && --this.messagesBeforeRevoke <= 0) {
+        this.messagesBeforeRevoke = undefined;
+        this.tokenRevoked = true;
+      }
       return ok(this.view(message));
     });
 

@@ -151,6 +151,8 @@ export class FakeMattermost {
   private readonly faults = new FaultQueue<Fault>();
   private readonly pendingPosts = new Map<string, { postId: string; at: number }>();
   private readonly refusingDMs = new Set<string>();
+  /** Bot posts still allowed before the bot's token is revoked (revokeTokenAfter). */
+  private postsBeforeRevoke?: number;
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   private server?: Server;
   private userCounter = 0;
@@ -229,6 +231,17 @@ export class FakeMattermost {
   /** The user reacts to a post, as they would in the app. */
   react(userId: string, postId: string, emojiName: string): Reaction {
     return this.saveReaction(userId, postId, emojiName);
+  }
+
+  /** An admin revokes the bot's token once it has made `posts` more posts: every later request is a 401. */
+  revokeTokenAfter(posts: number): void {
+    this.postsBeforeRevoke = posts;
+  }
+
+  /** The bot gets a working token again (the same one, for the test's convenience). */
+  restoreToken(): void {
+    this.postsBeforeRevoke = undefined;
+    this.tokens.set(this.token, this.bot.id);
   }
 
   /** Direct and group messages to this user are refused with 403 (e.g. DMs restricted to team-mates). */
@@ -785,6 +798,10 @@ export class FakeMattermost {
         metadata: { embeds: [], emojis: [], files: [], images: {} },
       };
       this.posts.set(post.id, post);
+      if (userId === this.bot.id && this.postsBeforeRevoke !== undefined && --this.postsBeforeRevoke <= 0) {
+        this.postsBeforeRevoke = undefined;
+        this.tokens.delete(this.token);
+      }
       if (pending) this.pendingPosts.set(pending, { postId: post.id, at });
       channel.last_post_at = at;
       if (!rootId) channel.last_root_post_at = at;
