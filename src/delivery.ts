@@ -43,6 +43,11 @@ export interface DeliveryPolicy {
   /** The title of the conversation a group's message opens (a Discord thread). */
   threadName(message: OutboxMessage): string;
   /**
+   * Recipients not to message any more, each with the reason (e.g. they left the program
+   * after the message was queued): they count as unreachable, like someone the platform refuses.
+   */
+  notToMessage(message: OutboxMessage): ReadonlyMap<string, string>;
+  /**
    * Runs in the transaction that marks a message sent, with the recipients it could not
    * reach: what it queues (e.g. a note to the rest of a group) is sent in the same run.
    */
@@ -178,18 +183,24 @@ async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxM
     });
     return [];
   }
-  const result = await ctx.platform.sendToGroup(
-    {
-      ...target,
-      memberIds: message.recipients,
-      ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
-      ...groupThread(ctx, policy, message),
-    },
-    new Set(message.delivered),
-    (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
-  );
-  const unreachable = result.unreachable.map((u) => u.userId);
-  for (const u of result.unreachable) ctx.log.warn(`could not message ${policy.describe(u.userId)}: ${u.reason}`);
+  const delivered = new Set(message.delivered);
+  const skipped = [...policy.notToMessage(message)].filter(([userId]) => !delivered.has(userId));
+  const memberIds = message.recipients.filter((id) => !skipped.some(([userId]) => userId === id));
+  const result = memberIds.some((id) => !delivered.has(id))
+    ? await ctx.platform.sendToGroup(
+        {
+          ...target,
+          memberIds,
+          ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
+          ...groupThread(ctx, policy, message),
+        },
+        delivered,
+        (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
+      )
+    : { unreachable: [] };
+  const notReached = [...skipped.map(([userId, reason]) => ({ userId, reason })), ...result.unreachable];
+  const unreachable = notReached.map((u) => u.userId);
+  for (const u of notReached) ctx.log.warn(`could not message ${policy.describe(u.userId)}: ${u.reason}`);
   writeTransaction(ctx.db, () => {
     markSent(ctx.db, message.id, unreachable, ctx.config.now.toISOString());
     policy.afterSent(message, unreachable);

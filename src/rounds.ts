@@ -272,22 +272,30 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
  */
 export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   if (ctx.dryRun) return Promise.resolve(undefined);
-  const names = new Map<string, string | null>();
-  const knownName = (userId: string): string | null => {
-    let name = names.get(userId);
-    if (name === undefined) names.set(userId, (name = getMember(ctx.db, ctx.program.id, userId)?.name ?? null));
-    return name;
+  const known = new Map<string, Member | undefined>();
+  const memberOf = (userId: string): Member | undefined => {
+    if (!known.has(userId)) known.set(userId, getMember(ctx.db, ctx.program.id, userId));
+    return known.get(userId);
   };
-  const nameOf = (userId: string): string => knownName(userId) ?? userId;
+  const nameOf = (userId: string): string => memberOf(userId)?.name ?? userId;
   const policy: DeliveryPolicy = {
     nameOf,
     describe: (userId) => {
-      const name = knownName(userId);
-      return name === null ? `user ${userId}` : `@${name}`;
+      const name = memberOf(userId)?.name;
+      return name === undefined ? `user ${userId}` : `@${name}`;
     },
     threadName: (message) => {
       const members = message.recipients.map((id) => cleanName(nameOf(id))).join(', ');
       return `${`☕ ${message.period ?? ''} · ${members}`.slice(0, 80)} · ${ctx.program.name} #${message.groupId}`;
+    },
+    notToMessage: (message) => {
+      const gone = new Map<string, string>();
+      if (!ROUND_KINDS.includes(message.kind)) return gone;
+      for (const id of message.recipients) {
+        const state = memberOf(id)?.state;
+        if (state !== 'active') gone.set(id, `no longer in the program (${state ?? 'forgotten'})`);
+      }
+      return gone;
     },
     afterSent: (message, unreachable) => {
       if (message.kind === 'intro' && unreachable.length > 0) queueUnreachableNote(ctx, message, unreachable, nameOf);
@@ -295,6 +303,13 @@ export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   };
   return deliverPending(ctx, policy);
 }
+
+/**
+ * A round's messages go only to members still in the program when they are sent: someone who
+ * left (deactivated, lost the role, kicked) after the round was formed gets nothing, and the
+ * rest of their group is told, as for someone the platform will not let the bot message.
+ */
+const ROUND_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'sit-out', 'unpaired'];
 
 /** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */
 function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable: readonly string[], nameOf: (id: string) => string): void {

@@ -45,7 +45,16 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     if (options.json)
       ctx.print(
         JSON.stringify(
-          { program: ctx.program.name, round: ctx.period.key, dryRun: ctx.dryRun, catchUp: true, groups: [], joined: [], unpaired: [] },
+          {
+            program: ctx.program.name,
+            round: ctx.period.key,
+            dryRun: ctx.dryRun,
+            catchUp: true,
+            groups: [],
+            joined: [],
+            unpaired: [],
+            unreachable: [...new Set(delivery?.unreachable ?? [])],
+          },
           null,
           2,
         ),
@@ -133,6 +142,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       group: current.find((g) => g.id === j.groupId)!.memberIds.map((id) => ({ id, name: name(id) })),
     })),
     unpaired: left,
+    unreachable: [...new Set(delivery?.unreachable ?? [])],
   };
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
@@ -147,6 +157,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
           .join(' + ')}`,
       );
     if (left.length) lines.push(`Still waiting (nobody to pair with yet): ${left.map((id) => listItem(name(id))).join(', ')}`);
+    if (report.unreachable.length) lines.push(`Could not be messaged: ${report.unreachable.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
     // A cron log gets one line a run, not a line per group.
     ctx.print(ctx.config.quiet ? `${headline}; ${left.length} still waiting.` : lines.join('\n'));

@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
-import { exitCodeFor } from '../delivery.js';
+import { exitCodeFor, type DeliveryReport } from '../delivery.js';
+import { countByStatus } from '../store/outbox.js';
 import { getMember, memberAddresses, recordSitOut, type Member } from '../store/members.js';
 import {
   exclusionsOfRound,
@@ -31,6 +32,8 @@ export interface PairReport {
   excluded: Exclusions;
   unpaired: string[];
   satOut: string[];
+  /** Members a message of this run could not reach (DMs closed, gone from the platform or the program); their groups were told. */
+  unreachable: string[];
 }
 
 export function parseSeed(value: string | undefined): number | undefined {
@@ -46,8 +49,12 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
   if (existing) {
     ctx.log.info(`round ${existing.period} already exists (seed ${existing.seed}); pairing nobody new`);
     queueRoundMessages(ctx, existing);
+    // Someone may have left since the round was formed: what is still to send goes only to
+    // members still in the program, so read the roster first (not when nothing is pending:
+    // a rerun with nothing to do needs no platform).
+    if (!ctx.dryRun && countByStatus(ctx.db, ctx.program.id).pending > 0) await syncRoster(ctx, options);
     const delivery = await deliver(ctx);
-    printReport(ctx, roundReport(ctx, existing, true), options.json);
+    printReport(ctx, roundReport(ctx, existing, true, delivery), options.json);
     return exitCodeFor(delivery);
   }
   // A round for an earlier period would find everyone "not due" and stand, empty, for ever.
@@ -102,7 +109,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
   });
   warnUnplaced(ctx, result);
   const delivery = await deliver(ctx);
-  printReport(ctx, roundReport(ctx, round, false), options.json);
+  printReport(ctx, roundReport(ctx, round, false, delivery), options.json);
   return exitCodeFor(delivery);
 }
 
@@ -129,7 +136,7 @@ function warnUnplaced(ctx: Context, result: MatchResult): void {
   );
 }
 
-function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairReport {
+function roundReport(ctx: Context, round: RoundRow, existing: boolean, delivery: DeliveryReport | undefined): PairReport {
   const members = memberAddresses(ctx.db, ctx.program.id);
   const name = (id: string): string => members.get(id)?.name ?? id;
   const excluded: Exclusions = { optedOut: [], paused: [], notDue: [] };
@@ -153,6 +160,7 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean): PairRepo
     // Everyone left without a group this round: sat out by policy or blocked by constraints.
     unpaired: [...satOut, ...unpaired],
     satOut,
+    unreachable: [...new Set(delivery?.unreachable ?? [])],
   };
 }
 
@@ -182,5 +190,6 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   );
   if (report.satOut.length) lines.push(`Sitting out (odd count): ${listed(report.satOut)}`);
   if (blocked.length) lines.push(`Could not be placed (avoid constraints): ${listed(blocked)}`);
+  if (report.unreachable.length) lines.push(`Could not be messaged: ${listed(report.unreachable)}`);
   ctx.print(lines.join('\n'));
 }

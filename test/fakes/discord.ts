@@ -407,6 +407,12 @@ export class FakeDiscord {
     this.tokenRevoked = false;
   }
 
+  /** A moderator takes a role from the user (by default the program role): they are no longer in the program. */
+  takeRole(userId: string, roleId = this.role.id): void {
+    const member = this.members.get(userId);
+    if (member) member.roles = member.roles.filter((r) => r !== roleId);
+  }
+
   closeDMs(userId: string): void {
     this.closedDMs.add(userId);
   }

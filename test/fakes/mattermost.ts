@@ -324,6 +324,11 @@ export class FakeMattermost {
     return [...this.posts.values()].filter((p) => p.user_id === this.bot.id && p.channel_id !== this.channel.id);
   }
 
+  /** The user ids in a channel. */
+  membersOf(channelId: string): string[] {
+    return [...(this.members.get(channelId)?.keys() ?? [])];
+  }
+
   /** The conversation (D or G channel) holding exactly these users plus the bot, if any. */
   conversationOf(userIds: readonly string[]): Channel | undefined {
     const wanted = new Set([this.bot.id, ...userIds]);
