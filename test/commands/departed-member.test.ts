@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, until } from '../helpers/cli.js';
 import { useFakeServerSandbox, type FakeServerSandbox } from '../helpers/sandbox.js';
 import type { PairReport } from '../../src/commands/pair.js';
 
@@ -11,14 +11,6 @@ import type { PairReport } from '../../src/commands/pair.js';
  * run that was killed: the rerun delivers to the rest of the group and tells them, as the
  * first run does for someone it cannot message; the member who left gets nothing.
  */
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 interface Platform {
   /** Makes the platform's next message hang after it is made, so the run can be killed there. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, until } from '../helpers/cli.js';
 import { useFakeServerSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -15,14 +15,6 @@ import { useFakeServerSandbox } from '../helpers/sandbox.js';
 const HOUR = 3600_000;
 const TOKYO = 'Tue–Fri 09:00–11:00';
 const LOS_ANGELES = 'Mon–Thu 16:00–18:00';
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 60_000;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('the meeting time in an intro on Discord (built CLI, fake server)', () => {
   const box = useFakeServerSandbox(() => FakeDiscord.start());

@@ -3,7 +3,7 @@ import type { UserProfile } from '@mattermost/types/users';
 import type { APIUser } from 'discord-api-types/v10';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, until } from '../helpers/cli.js';
 import { useFakeServerSandbox } from '../helpers/sandbox.js';
 import type { FeedbackReport } from '../../src/commands/collect-feedback.js';
 import type { PairReport } from '../../src/commands/pair.js';
@@ -16,15 +16,6 @@ import type { PairReport } from '../../src/commands/pair.js';
  */
 
 const HOUR = 3600_000;
-
-/** Waits (polling) until `condition` holds. */
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Runs the CLI and kills it (SIGKILL, as the OOM killer or a reboot would) once `killWhen`

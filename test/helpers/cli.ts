@@ -45,6 +45,15 @@ export interface CliRun {
   done: Promise<CliResult>;
 }
 
+/** Waits (polling) until `condition` holds, e.g. until a fake server has seen a run's first post. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Starts the built CLI as runCli runs it, returning at once. */
 export function startCli(args: string[], options: RunOptions): CliRun {
   return startProgram(process.execPath, [BIN, ...args], options);
