@@ -15,16 +15,24 @@ import {
 } from './core/messages.js';
 import { periodFromIndex, type Period } from './core/periods.js';
 import { reactionMeaning } from './core/reactions.js';
-import { chooseIcebreakers, ICEBREAKER_MEMORY } from './core/icebreakers.js';
+import { chooseIcebreakers, ICEBREAKER_MEMORY, type GivenPrompt } from './core/icebreakers.js';
 import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
-import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type RosterEntry } from './core/round.js';
+import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type PreferenceEntry, type RosterEntry } from './core/round.js';
 import { answersOf } from './store/feedback.js';
 import { getMember, listMembers, listPreferences, memberAddresses, syncMembers, type Member, type MemberAddress } from './store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
-import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type OutboxMessage } from './store/outbox.js';
+import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type NewMessage, type OutboxMessage } from './store/outbox.js';
 import { deliverPending, type DeliveryPolicy, type DeliveryReport } from './delivery.js';
-import { exclusionsOfRound, findRound, groupsOfRound, type RoundRow, type StoredGroup } from './store/rounds.js';
+import {
+  exclusionsOfRound,
+  findRound,
+  groupsOfRound,
+  lastGroupedIndex,
+  meetingsOnPlatform,
+  type RoundRow,
+  type StoredGroup,
+} from './store/rounds.js';
 import { writeTransaction } from './store/db.js';
 import { skipsOfPeriod } from './store/inbox.js';
 
@@ -43,9 +51,30 @@ export interface RoundOptions {
   acceptRoster?: boolean;
 }
 
+/** What the engine weighs besides the candidates, read from the store before it runs. */
+export interface PairingHistory {
+  /** The period index of each member's last group. */
+  lastIndex: Map<string, number>;
+  preferences: PreferenceEntry[];
+  meetings: DatedMeeting[];
+}
+
+export function readPairingHistory(ctx: Context): PairingHistory {
+  return {
+    lastIndex: lastGroupedIndex(ctx.db, ctx.program.id),
+    preferences: listPreferences(ctx.db, ctx.program.id),
+    meetings: meetingsOnPlatform(ctx.db, ctx.program.platform),
+  };
+}
+
 /** Forms groups from candidates with everything the engine weighs: history, avoids, preferences. */
-export function runEngine(ctx: Context, candidates: readonly RosterEntry[], seed: number, meetings: readonly DatedMeeting[]): MatchResult {
-  const { avoid, prefer } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+export function runEngine(
+  ctx: Context,
+  candidates: readonly RosterEntry[],
+  seed: number,
+  { preferences, meetings }: Pick<PairingHistory, 'preferences' | 'meetings'>,
+): MatchResult {
+  const { avoid, prefer } = activeConstraints(preferences, meetings);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const result = formGroups({
@@ -154,45 +183,90 @@ export function addressee(ctx: Context, userId: string, members?: ReadonlyMap<st
  * older pairbot without them. Inside the caller's transaction when there is one.
  */
 export function queueRoundMessages(ctx: Context, round: RoundRow): void {
-  const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const createdAt = ctx.config.now.toISOString();
-  const base = { programId: ctx.program.id, period: round.period, createdAt };
   writeTransaction(ctx.db, () => {
-    const members = memberAddresses(ctx.db, ctx.program.id);
     const groups = groupsOfRound(ctx.db, round.id);
-    const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e) => e.reason === 'satOut' || e.reason === 'unpaired');
+    const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e): e is LeftOut => e.reason === 'satOut' || e.reason === 'unpaired');
     const prompts = icebreakersOfRound(
       ctx,
       round,
       groups.filter((g) => g.source !== 'manual'),
     );
-    for (const g of groups) {
-      if (g.source === 'manual') continue;
-      const icebreaker = prompts.get(g.id);
-      enqueue(ctx.db, {
-        ...base,
-        dedupeKey: outboxKey.intro(g.id),
-        kind: 'intro',
-        groupId: g.id,
-        recipients: g.memberIds,
-        ...introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
-      });
-    }
-    for (const e of leftOut) {
-      const who = addressee(ctx, e.userId, members);
-      const alone = groups.length === 0 && leftOut.length === 1;
-      enqueue(ctx.db, {
-        ...base,
-        dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
-        kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
-        recipients: [e.userId],
-        body:
-          e.reason === 'satOut'
-            ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates)
-            : renderUnpaired(who, period, alone, ctx.config.templates),
-      });
-    }
+    const members = memberAddresses(ctx.db, ctx.program.id);
+    for (const m of roundMessages(ctx, round, groups, leftOut, members, prompts)) enqueue(ctx.db, m);
   });
+}
+
+/** Someone a round left without a group, and why. */
+interface LeftOut {
+  userId: string;
+  reason: 'satOut' | 'unpaired';
+}
+
+/**
+ * Every message of a round, composed from plain data (no store lookups): each formed group's intro,
+ * with its prompt, and the notice of each member left without a group.
+ */
+export function roundMessages(
+  ctx: Context,
+  round: Pick<RoundRow, 'id' | 'period' | 'periodIndex'>,
+  groups: readonly { id: number; memberIds: readonly string[]; source?: StoredGroup['source'] }[],
+  leftOut: readonly LeftOut[],
+  members: ReadonlyMap<string, MemberAddress>,
+  prompts: ReadonlyMap<number, string>,
+): NewMessage[] {
+  const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
+  const base = { programId: ctx.program.id, period: round.period, createdAt: ctx.config.now.toISOString() };
+  const out: NewMessage[] = [];
+  for (const g of groups) {
+    // A meeting recorded by hand (member add-partner) is not introduced.
+    if (g.source === 'manual') continue;
+    const icebreaker = prompts.get(g.id);
+    out.push({
+      ...base,
+      dedupeKey: outboxKey.intro(g.id),
+      kind: 'intro',
+      groupId: g.id,
+      recipients: g.memberIds,
+      ...introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
+    });
+  }
+  const alone = groups.length === 0 && leftOut.length === 1;
+  for (const e of leftOut) {
+    const who = addressee(ctx, e.userId, members);
+    out.push({
+      ...base,
+      dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
+      kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
+      recipients: [e.userId],
+      body:
+        e.reason === 'satOut'
+          ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates)
+          : renderUnpaired(who, period, alone, ctx.config.templates),
+    });
+  }
+  return out;
+}
+
+/**
+ * The prompt of each new group, chosen from the round's seed and what each member got recently
+ * (`recent`, read before): pure, so `pair` computes it before it writes.
+ */
+export function chooseRoundIcebreakers(
+  ctx: Context,
+  seed: string,
+  groups: readonly { id: number; memberIds: readonly string[] }[],
+  recent: ReadonlyMap<string, readonly GivenPrompt[]>,
+  taken: Iterable<string> = [],
+): Map<number, string> {
+  if (groups.length === 0 || ctx.config.icebreakers.length === 0) return new Map();
+  // Its own stream from the round's seed, so the prompts never shift the pairing's draws.
+  const random = seededRandom((Number(seed) ^ 0x1ceb4ea7) >>> 0);
+  return chooseIcebreakers(ctx.config.icebreakers, groups, recent, random, taken);
+}
+
+/** What members got recently, for choosing the prompts of new groups (nothing when prompts are off). */
+export function readRecentIcebreakers(ctx: Context, memberIds: readonly string[]): Map<string, GivenPrompt[]> {
+  return ctx.config.icebreakers.length === 0 ? new Map() : recentIcebreakers(ctx.db, ctx.program.id, memberIds, ICEBREAKER_MEMORY);
 }
 
 /**
@@ -234,15 +308,11 @@ function icebreakersOfRound(ctx: Context, round: RoundRow, groups: readonly Stor
     else if (!findByKey(ctx.db, outboxKey.intro(g.id))) fresh.push(g);
   }
   if (fresh.length === 0 || ctx.config.icebreakers.length === 0) return out;
-  const recent = recentIcebreakers(
-    ctx.db,
-    ctx.program.id,
+  const recent = readRecentIcebreakers(
+    ctx,
     fresh.flatMap((g) => g.memberIds),
-    ICEBREAKER_MEMORY,
   );
-  // Its own stream from the round's seed, so the prompts never shift the pairing's draws.
-  const random = seededRandom((Number(round.seed) ^ 0x1ceb4ea7) >>> 0);
-  for (const [groupId, prompt] of chooseIcebreakers(ctx.config.icebreakers, fresh, recent, random, out.values())) {
+  for (const [groupId, prompt] of chooseRoundIcebreakers(ctx, round.seed, fresh, recent, out.values())) {
     recordIcebreaker(ctx.db, groupId, prompt);
     out.set(groupId, prompt);
   }

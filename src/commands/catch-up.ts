@@ -88,9 +88,12 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(`catch-up for ${round.period}: ${waiting.length} waiting, seed ${seed} (replay with --seed ${seed})`);
   const meetings = meetingsOnPlatform(ctx.db, ctx.program.platform);
+  const preferences = listPreferences(ctx.db, ctx.program.id);
   const result =
-    waiting.length >= 2 ? runEngine(ctx, waiting, seed, meetings) : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
-  const { avoid } = activeConstraints(listPreferences(ctx.db, ctx.program.id), meetings);
+    waiting.length >= 2
+      ? runEngine(ctx, waiting, seed, { preferences, meetings })
+      : { groups: [], satOut: [], unpaired: waiting.map((w) => w.id) };
+  const { avoid } = activeConstraints(preferences, meetings);
   const history = ageMeetings(meetings, ctx.period, ctx.config.cadence);
   const formed: string[][] = result.groups;
   const joined: { userId: string; groupId: number }[] = [];

@@ -5,21 +5,24 @@ import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
 import { exitCodeFor, type DeliveryReport } from '../delivery.js';
-import { countByStatus } from '../store/outbox.js';
+import { countByStatus, enqueue } from '../store/outbox.js';
+import { recordIcebreaker } from '../store/icebreakers.js';
 import { getMember, memberAddresses, recordSitOut, type Member } from '../store/members.js';
-import {
-  exclusionsOfRound,
-  findRound,
-  groupsOfRound,
-  insertRound,
-  lastGroupedIndex,
-  lastRound,
-  meetingsOnPlatform,
-  placementsOfRound,
-  type RoundRow,
-} from '../store/rounds.js';
+import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastRound, placementsOfRound, type RoundRow } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
-import { queueRoundMessages, readOptOuts, runEngine, syncRoster, toRosterEntry, type RoundOptions, deliver } from '../rounds.js';
+import {
+  chooseRoundIcebreakers,
+  deliver,
+  queueRoundMessages,
+  readOptOuts,
+  readPairingHistory,
+  readRecentIcebreakers,
+  roundMessages,
+  runEngine,
+  syncRoster,
+  toRosterEntry,
+  type RoundOptions,
+} from '../rounds.js';
 
 /** SPEC §5: the JSON document `pair --json` prints. */
 export interface PairReport {
@@ -65,28 +68,44 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     );
   }
 
+  // Read: the roster (synced into the store), opt-outs and everything the engine and the
+  // messages depend on, as plain data.
   const active = await syncRoster(ctx, options);
   warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
-  const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
+  const history = readPairingHistory(ctx);
+  const members = new Map(active.map((m) => [m.userId, m]));
+  const recent = readRecentIcebreakers(ctx, [...members.keys()]);
+
+  // Compute: who is paired now, the groups (the engine, once) and each group's prompt.
   const { candidates, excluded } = selectCandidates(
-    active.map((m) => toRosterEntry(m, lastIndex)),
+    active.map((m) => toRosterEntry(m, history.lastIndex)),
     ctx.period,
     ctx.today,
     optedOut,
   );
-
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);
   ctx.log.info(
     `round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`,
   );
-  const result = runEngine(ctx, candidates, seed, meetingsOnPlatform(ctx.db, ctx.program.platform));
+  const result = runEngine(ctx, candidates, seed, history);
+  // Prompts by the group's place in the round until the groups have ids.
+  const prompts = chooseRoundIcebreakers(
+    ctx,
+    String(seed),
+    result.groups.map((memberIds, i) => ({ id: i, memberIds })),
+    recent,
+  );
+  // In the order a stored round lists them (by id), as a rerun would queue their notices.
+  const leftOut = [
+    ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
+    ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
+  ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
-  const now = ctx.config.now.toISOString();
-  // The round and its messages are committed together, before any message is sent (SPEC §6):
-  // a round is never stored without the intros that tell its groups.
+  // Write: the round and its messages are committed together, before any message is sent
+  // (SPEC §6): a round is never stored without the intros that tell its groups.
   const round = writeTransaction(ctx.db, () => {
-    insertRound(ctx.db, {
+    const { roundId, groupIds } = insertRound(ctx.db, {
       programId: ctx.program.id,
       period: ctx.period.key,
       periodIndex: ctx.period.index,
@@ -97,17 +116,21 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
         ...excluded.optedOut.map((userId) => ({ userId, reason: 'optedOut' as const })),
         ...excluded.paused.map((userId) => ({ userId, reason: 'paused' as const })),
         ...excluded.notDue.map((userId) => ({ userId, reason: 'notDue' as const })),
-        ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
-        ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
+        ...leftOut,
       ],
-      createdAt: now,
+      createdAt: ctx.config.now.toISOString(),
     });
     for (const id of result.satOut) recordSitOut(ctx.db, ctx.program.id, id, ctx.period.index);
-    const stored = findRound(ctx.db, ctx.program.id, ctx.period.key)!;
-    queueRoundMessages(ctx, stored);
-    return stored;
+    for (const [i, prompt] of prompts) recordIcebreaker(ctx.db, groupIds[i]!, prompt);
+    const groups = result.groups.map((memberIds, i) => ({ id: groupIds[i]!, memberIds }));
+    const promptOf = new Map([...prompts].map(([i, prompt]) => [groupIds[i]!, prompt]));
+    const stored = { id: roundId, period: ctx.period.key, periodIndex: ctx.period.index };
+    for (const m of roundMessages(ctx, stored, groups, leftOut, members, promptOf)) enqueue(ctx.db, m);
+    return findRound(ctx.db, ctx.program.id, ctx.period.key)!;
   });
-  warnUnplaced(ctx, result);
+  warnUnplaced(ctx, result, members);
+
+  // Deliver, then say what was done.
   const delivery = await deliver(ctx);
   printReport(ctx, roundReport(ctx, round, false, delivery), options.json);
   return exitCodeFor(delivery);
@@ -126,10 +149,10 @@ function warnIdleAttributeRule(ctx: Context, active: readonly Member[]): void {
 }
 
 /** Members are told only that nobody could be paired with them; the operator learns why. */
-function warnUnplaced(ctx: Context, result: MatchResult): void {
+function warnUnplaced(ctx: Context, result: MatchResult, members: ReadonlyMap<string, Member>): void {
   const alone = result.groups.length === 0 && result.unpaired.length + result.satOut.length === 1;
   if (result.unpaired.length === 0 || alone) return;
-  const names = result.unpaired.map((id) => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id)).join(', ');
+  const names = result.unpaired.map((id) => listItem(members.get(id)?.name ?? id)).join(', ');
   ctx.log.warn(
     `${count(result.unpaired.length, 'member')} ${ctx.scratch ? 'would get' : 'got'} no group in ${ctx.period.key} because avoids leave them no possible partner: ${names}. ` +
       'They are not told why; see `pairbot member show <who>` for their avoids.',

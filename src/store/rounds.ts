@@ -45,16 +45,19 @@ export interface NewRound {
 }
 
 /** Stores a round with its groups and exclusions; the caller wraps it in a transaction. */
-export function insertRound(db: DB, round: NewRound): number {
+/** Stores a round with its groups (ids in the order given) and exclusions. */
+export function insertRound(db: DB, round: NewRound): { roundId: number; groupIds: number[] } {
   const roundId = Number(
     db
       .prepare('INSERT INTO rounds (program_id, period, period_index, seed, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(round.programId, round.period, round.periodIndex, round.seed, round.createdAt).lastInsertRowid,
   );
-  for (const members of round.groups) insertGroup(db, round.programId, roundId, round.formedOn, 'pair', members, round.createdAt);
+  const groupIds = round.groups.map((members) =>
+    insertGroup(db, round.programId, roundId, round.formedOn, 'pair', members, round.createdAt),
+  );
   const exclude = db.prepare('INSERT OR REPLACE INTO round_exclusions (round_id, user_id, reason) VALUES (?, ?, ?)');
   for (const e of round.exclusions) exclude.run(roundId, e.userId, e.reason);
-  return roundId;
+  return { roundId, groupIds };
 }
 
 export function insertGroup(

@@ -141,7 +141,7 @@ export function writeHistoryFixture(path: string): void {
         const exclusions = Object.entries(r.excluded).flatMap(([reason, ids]) =>
           (ids ?? []).map((userId) => ({ userId, reason: reason as ExclusionReason })),
         );
-        const roundId = insertRound(db, {
+        const { roundId } = insertRound(db, {
           programId: program.id,
           period: period.key,
           periodIndex: period.index,
