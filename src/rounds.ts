@@ -20,7 +20,16 @@ import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
 import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type PreferenceEntry, type RosterEntry } from './core/round.js';
 import { answersOf } from './store/feedback.js';
-import { getMember, listMembers, listPreferences, memberAddresses, syncMembers, type Member, type MemberAddress } from './store/members.js';
+import {
+  activeMemberNames,
+  getMember,
+  listMembers,
+  listPreferences,
+  memberAddresses,
+  syncMembers,
+  type Member,
+  type MemberAddress,
+} from './store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
 import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type NewMessage, type OutboxMessage } from './store/outbox.js';
 import { deliverPending, type DeliveryPolicy, type DeliveryReport } from './delivery.js';
@@ -103,8 +112,8 @@ export function runEngine(
 export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean } = {}): Promise<Member[]> {
   await ctx.connect();
   const users = await ctx.platform.listMembers();
-  const before = listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
-  if (users.length === 0 && before.length === 0 && !options.acceptRoster) {
+  const before = activeMemberNames(ctx.db, ctx.program.id);
+  if (users.length === 0 && before.size === 0 && !options.acceptRoster) {
     // A first sync that finds nobody would store an empty round that then stands for the period.
     throw new PlatformError(
       ctx.platform.kind,
@@ -112,18 +121,15 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
         'if the program really has no members yet, rerun this command with --accept-roster.',
     );
   }
-  const missing = suspiciousRosterLoss(
-    before.map((m) => m.userId),
-    new Set(users.map((u) => u.id)),
-  );
+  const missing = suspiciousRosterLoss([...before.keys()], new Set(users.map((u) => u.id)));
   if (missing) {
-    const name = (id: string): string => listItem(before.find((m) => m.userId === id)?.name ?? id);
+    const name = (id: string): string => listItem(before.get(id) ?? id);
     const shown =
       missing.length > 5 ? `${missing.slice(0, 5).map(name).join(', ')} and ${missing.length - 5} more` : missing.map(name).join(', ');
     const what =
-      missing.length === before.length
-        ? `the roster lists none of the ${count(before.length, 'active member')}${users.length ? ` (it lists ${count(users.length, 'other user')})` : ''}`
-        : `${missing.length} of the ${count(before.length, 'active member')} are missing from the roster (${shown})`;
+      missing.length === before.size
+        ? `the roster lists none of the ${count(before.size, 'active member')}${users.length ? ` (it lists ${count(users.length, 'other user')})` : ''}`
+        : `${missing.length} of the ${count(before.size, 'active member')} are missing from the roster (${shown})`;
     if (!options.acceptRoster) {
       throw new PlatformError(
         ctx.platform.kind,

@@ -94,6 +94,15 @@ export function memberAddresses(db: DB, programId: number): Map<string, MemberAd
   return out;
 }
 
+/** Names of the program's active members by id, in list order (name, then id): what a roster sync compares against. */
+export function activeMemberNames(db: DB, programId: number): Map<string, string> {
+  const rows = db
+    .prepare("SELECT user_id, name FROM members WHERE program_id = ? AND state = 'active' ORDER BY name COLLATE NOCASE, user_id")
+    .raw()
+    .all(programId) as [string, string][];
+  return new Map(rows);
+}
+
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
   const row = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? AND user_id = ?`).raw().get(programId, userId) as
     | MemberDbRow
