@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { count } from '../core/messages.js';
 import { EXIT, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { isFolder, writeFileAtomic } from '../files.js';
 import type { ReadContext } from '../reader.js';
 import { EXCLUSION_REASONS, readProgramExport, type ProgramExport } from '../store/export.js';
 import { readPerson, resolvePerson } from '../store/person.js';
@@ -29,6 +29,8 @@ export function validateExport(options: { format?: string; out?: string }): Expo
   if (options.out === '') throw new UsageError('--out: expected a path, got an empty value');
   if (format === 'csv' && options.out === undefined)
     throw new UsageError('--format csv writes one file per table: give the folder with --out DIR');
+  if (format === 'json' && options.out !== undefined && isFolder(options.out))
+    throw new UsageError(`--out: ${resolve(options.out)} is a folder; give a file name (or --format csv for a folder of files)`);
   return { format, ...(options.out !== undefined ? { out: options.out } : {}) };
 }
 

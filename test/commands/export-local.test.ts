@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,11 @@ describe('export and member export (built CLI)', () => {
     const onFile = await box.pairbot('export', '--format', 'csv', '--out', join(box.dir, 'afile'));
     expect(onFile.code).toBe(2);
     expect(readFileSync(join(box.dir, 'afile'), 'utf8')).toBe('x');
+    // A JSON export whose --out is a folder is a usage error, and no temporary file is left beside it.
+    const jsonOnFolder = await box.pairbot('export', '--out', box.dir);
+    expect(jsonOnFolder.code).toBe(2);
+    expect(jsonOnFolder.stderr).toContain(`--out: ${box.dir} is a folder; give a file name (or --format csv for a folder of files)`);
+    expect(readdirSync(dirname(box.dir)).filter((f) => f.startsWith(`${basename(box.dir)}.`))).toEqual([]);
 
     // A database whose program has no round yet (an inbox run creates it); a missing one is exit 2 (missing-data-local).
     expect((await box.pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);

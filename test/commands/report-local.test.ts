@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,13 @@ describe('report (built CLI)', () => {
     const byDefault = await box.pairbot('report');
     expect(byDefault.code, byDefault.stderr).toBe(0);
     expect(existsSync(join(box.dir, 'pairbot-report.html'))).toBe(true);
+
+    // --out naming a folder is a usage error, and no temporary file is left beside it.
+    mkdirSync(join(box.dir, 'reports'));
+    const onFolder = await box.pairbot('report', '--out', join(box.dir, 'reports'));
+    expect(onFolder.code).toBe(2);
+    expect(onFolder.stderr).toContain(`--out: ${join(box.dir, 'reports')} is a folder; give a file name`);
+    expect(readdirSync(box.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
 
