@@ -11,6 +11,7 @@ import {
   type APIRole,
   type APIUser,
   type RESTGetAPIChannelUsersThreadsArchivedResult,
+  type RESTGetAPIGuildThreadsResult,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
 import type { Config } from '../config.js';
@@ -164,6 +165,8 @@ export class DiscordPlatform implements ChatPlatform {
   private readonly users = new Map<string, APIUser>();
   /** Active threads of the program channel by name, read once per run. */
   private threads?: Promise<Map<string, string>>;
+  /** The server's active threads, read once per run (threads by name, and the inbox's "what changed"). */
+  private activeThreadList?: Promise<APIChannel[]>;
   /** DM channel per user, opened once per run. */
   private readonly dms = new Map<string, string>();
   /** Time the REST layer spent waiting out bucket limits it knew of in advance. */
@@ -359,10 +362,14 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /**
-   * What was written to the bot, without a gateway: the conversations the bot delivered to
-   * (its DMs, and the groups' threads) and the program channel, each read after its cursor
-   * (the last message id read), so requests grow with the conversations, not the server.
-   * DMs count whole; the channel and threads only for messages mentioning the bot.
+   * What was written to the bot, without a gateway: the program channel, the groups' threads
+   * and the bot's DMs, each read after its cursor (the last message id read). DMs count
+   * whole; the channel and threads only for messages mentioning the bot.
+   *
+   * Only conversations that may hold something new are read, so a run's requests grow with
+   * them, not with the rounds delivered: a thread only when the server's active threads (one
+   * request) show a message after its cursor — an archived thread receives nothing without
+   * becoming active again, as a member writing in it makes it.
    */
   async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
     const { bot, channel } = await this.ready();
@@ -372,8 +379,15 @@ export class DiscordPlatform implements ChatPlatform {
     const cursors = new Map<string, string>();
     const messages: IncomingMessage[] = [];
     const start = snowflakeAt(request.since.getTime());
+    const lastInThread = request.conversations.some((c) => c.thread)
+      ? new Map((await this.listActiveThreads()).map((t) => [t.id, 'last_message_id' in t ? t.last_message_id : null]))
+      : new Map<string, string | null | undefined>();
     for (const [id, shared] of conversations) {
       const cursor = request.cursors.get(id) ?? start;
+      if (shared && id !== channel.id) {
+        const last = lastInThread.get(id);
+        if (!last || BigInt(last) <= BigInt(cursor)) continue;
+      }
       const what = id === channel.id ? `channel ${id}` : shared ? `thread ${id}` : 'a direct message';
       let after = cursor;
       let page: APIMessage[];
@@ -760,15 +774,24 @@ export class DiscordPlatform implements ChatPlatform {
   private activeThreads(): Promise<Map<string, string>> {
     return (this.threads ??= (async () => {
       const { channel } = await this.ready();
-      const answer = (await this.calls.call(`reading the active threads of server ${this.settings.guildId}`, () =>
-        this.rest.get(Routes.guildActiveThreads(this.settings.guildId)),
-      )) as {
-        threads: APIChannel[];
-      };
       const byName = new Map<string, string>();
-      for (const t of answer.threads) if ('parent_id' in t && t.parent_id === channel.id && t.name) byName.set(t.name, t.id);
+      for (const t of await this.listActiveThreads())
+        if ('parent_id' in t && t.parent_id === channel.id && t.name) byName.set(t.name, t.id);
       return byName;
     })());
+  }
+
+  /**
+   * The server's active threads the bot can see, with each one's last message id, read once
+   * per run: `GET /guilds/{id}/threads/active` answers them all at once (View Channel is all
+   * it needs; the bot is a member of the private threads it opened).
+   */
+  private listActiveThreads(): Promise<APIChannel[]> {
+    return (this.activeThreadList ??= this.calls
+      .call(`reading the active threads of server ${this.settings.guildId}`, () =>
+        this.rest.get(Routes.guildActiveThreads(this.settings.guildId)),
+      )
+      .then((answer) => (answer as RESTGetAPIGuildThreadsResult).threads));
   }
 
   /**

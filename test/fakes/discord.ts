@@ -434,8 +434,17 @@ export class FakeDiscord {
     if (!this.channels.has(channelId)) throw new Error(`fake Discord: no channel ${channelId}`);
     const mentioned = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => this.users.get(m[1]!)).filter((u) => u !== undefined);
     const message = this.newMessage(channelId, author, content, { mentions: mentioned });
-    this.messages.set(message.id, message);
+    // A member's message in an archived (unlocked) thread brings it back, as in the app.
+    if (this.threadMembers.has(channelId) && this.isArchived(channelId)) this.threadMetadata(channelId).archived = false;
+    this.keep(message);
     return message;
+  }
+
+  /** Stores a new message; its channel's `last_message_id` moves on, as Discord's does. */
+  private keep(message: APIMessage & { allowed_mentions?: unknown }): void {
+    this.messages.set(message.id, message);
+    const channel = this.channels.get(message.channel_id) as { last_message_id?: string | null } | undefined;
+    if (channel) channel.last_message_id = message.id;
   }
 
   /** A message as Discord stores it, written now by `author`. */
@@ -746,7 +755,8 @@ export class FakeDiscord {
     this.on('GET', '/guilds/:guild_id/threads/active', ({ params }) => {
       this.guildOf(params[0]!);
       const threads = [...this.threadMembers.keys()].filter((id) => !this.isArchived(id)).map((id) => this.channels.get(id)!);
-      return ok({ threads, members: botMemberships(threads) });
+      // One answer with every active thread the bot can see (has_more is always false here).
+      return ok({ threads, members: botMemberships(threads), has_more: false });
     });
 
     // The archived private threads of a channel the bot is a member of, by id, newest first.
@@ -922,7 +932,7 @@ export class FakeDiscord {
         ...(typeof input.nonce === 'string' ? { nonce: input.nonce } : {}),
         allowed_mentions: input.allowed_mentions,
       }) as APIMessage & { allowed_mentions?: unknown };
-      this.messages.set(message.id, message);
+      this.keep(message);
       if (nonceKey) this.nonces.set(nonceKey, { messageId: message.id, at });
       if (this.messagesBeforeRevoke !== undefined && --this.messagesBeforeRevoke <= 0) {
         this.messagesBeforeRevoke = undefined;

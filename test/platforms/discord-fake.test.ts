@@ -89,6 +89,13 @@ describe('fake Discord answers with the documented shapes', () => {
     expect((await call(`/channels/${threads[0].id}`, { method: 'PATCH', body: JSON.stringify({ archived: false }) })).status).toBe(200);
     expect((await call(`/channels/${threads[0].id}/thread-members/${user!.id}`, { method: 'PUT' })).status).toBe(204);
     expect((await call(`${archived}?limit=2`)).body.threads.map((t: { name: string }) => t.name)).toEqual(['c', 'b']);
+    // The active list, with each thread's last message id; a member writing in an archived thread brings it back.
+    fake.say(user!.id, threads[1].id, 'still here?');
+    const active = (await call(`/guilds/${fake.guild.id}/threads/active`)).body;
+    expect(missingFields(active, 'ThreadsResponse')).toEqual([]);
+    expect(active.threads.map((t: { name: string }) => t.name).sort()).toEqual(['a', 'b']);
+    const b = active.threads.find((t: { name: string }) => t.name === 'b');
+    expect(b.last_message_id).toBe(fake.messagesIn(threads[1].id).at(-1)!.id);
   });
 
   it('errors, and a 429 with the real headers and body', async () => {
