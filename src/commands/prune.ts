@@ -18,7 +18,8 @@ export interface PruneReport {
   retention: { cutoff: string; groupsDeleted: number; membersDeleted: string[] };
 }
 
-const REJOIN_HINT = 'Whenever you want to meet people again, just rejoin the channel (or ask a moderator) — you start with a clean slate.';
+// `join` works on every platform (the bot adds the channel membership or role where it may, or says how): a Discord member holds a role, not a channel seat.
+const REJOIN_HINT = 'Whenever you want to rejoin and meet people again, write `join` to me — you start with a clean slate.';
 
 /**
  * Removes members charged with PAIRBOT_MAX_MISSES misses in a row (flagged in the

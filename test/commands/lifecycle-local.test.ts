@@ -132,6 +132,8 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     const dms = (await posts()).filter((p) => p.recipients.length === 1 && p.recipients[0] === 'd');
     expect(dms).toHaveLength(1);
     expect(dms[0]!.text).toMatch(/last 3 pairings .* rejoin/s);
+    // The next step works on every platform (a Discord member holds a role, not a channel seat): `join` to the bot.
+    expect(dms[0]!.text).toContain('write `join` to me');
     const members = (await json('members')).members;
     expect(members.filter((m: { state: string }) => m.state !== 'active').map((m: { id: string }) => m.id)).toEqual(['d']);
     expect(
