@@ -328,7 +328,9 @@ class Handler {
       case 'partner': {
         const round = findRound(ctx.db, pid, m.period.key);
         const group = round ? groupsOfMember(ctx.db, pid, me.userId).filter((g) => g.roundId === round.id) : [];
-        const partners = group.flatMap((g) => g.memberIds.filter((id) => id !== me.userId)).map((id) => this.nameOf(id));
+        const partners = group.length
+          ? group.flatMap((g) => g.memberIds.filter((id) => id !== me.userId)).map((id) => this.nameOf(id))
+          : undefined;
         return { ok: true, reply: reply.replyPartner(m.period.key, partners, !!round) };
       }
       case 'history': {

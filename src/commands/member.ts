@@ -16,6 +16,7 @@ import {
 } from '../store/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
+import { FORGOTTEN } from '../core/inbox-replies.js';
 import { writeTransaction } from '../store/db.js';
 
 export interface SetOptions {
@@ -162,7 +163,8 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     .filter((p) => p.userId === member.userId || (p.kind === 'avoid' && p.otherId === member.userId))
     .map((p) => {
       const other = p.userId === member.userId ? p.otherId : p.userId;
-      return { kind: p.kind, id: other, name: name(other), since: p.createdOn };
+      // An avoid is both ways, so the operator sees the one set against this member too, marked as theirs.
+      return { kind: p.kind, id: other, name: name(other), since: p.createdOn, setBy: p.userId };
     });
   const report = {
     ...summary,
@@ -181,8 +183,8 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     `${member.name} (${member.userId}) — ${summary.paused ? `paused until ${member.pauseUntil}` : member.state}, every ${member.frequency === 1 ? 'round' : `${member.frequency} rounds`}, joined ${member.joinedOn}`,
     `time zone: ${member.timezone ?? 'unknown'}${member.timezoneOverride ? ' (set by an operator)' : ''}`,
     `this round (${ctx.period.key}): ${report.currentGroup ? `with ${report.currentGroup.with.map((p) => p.name).join(', ')}` : 'not in a group'}`,
-    `previous partners: ${partners.length ? partners.map((p) => `${p.with.map((w) => w.name).join(' + ')} (${p.on}${p.source === 'manual' ? ', recorded by hand' : ''})`).join('; ') : 'none'}`,
-    `preferences: ${preferences.length ? preferences.map((p) => `${p.kind} ${p.name}`).join('; ') : 'none'}`,
+    `previous partners: ${partners.length ? partners.map((p) => `${p.with.length ? p.with.map((w) => w.name).join(' + ') : FORGOTTEN} (${p.on}${p.source === 'manual' ? ', recorded by hand' : ''})`).join('; ') : 'none'}`,
+    `preferences: ${preferences.length ? preferences.map((p) => (p.setBy === member.userId ? `${p.kind} ${p.name}` : `avoided by ${p.name}`)).join('; ') : 'none'}`,
     `missed meetings in a row: ${report.misses} (removed at ${ctx.config.maxMisses})`,
   ];
   ctx.print(lines.join('\n'));

@@ -134,17 +134,31 @@ export function replyBadTimezone(written: string): string {
   return `${quoted(written)} is not a time zone I know. Use an IANA name such as \`Europe/Berlin\` or \`America/New_York\`.`;
 }
 
+/**
+ * `partners` is undefined when the member has no group in the round, and empty when every
+ * other member of their group has since been deleted (`forget me`, retention).
+ */
 export function replyPartner(round: string, partners: readonly string[] | undefined, roundExists: boolean): string {
   if (!roundExists) return `Round ${round} has not been paired yet; you will hear from me when it is.`;
-  if (!partners || partners.length === 0) return `You have no group in round ${round}.`;
+  if (!partners) return `You have no group in round ${round}.`;
+  if (partners.length === 0)
+    return `Round ${round}: your partner is no longer in the program; I will group you with someone else when I can.`;
   return `Round ${round}: you are with ${partners.map(shown).join(', ')}.`;
+}
+
+/** Stands for the other members of a past group who were all deleted since (`forget me`, retention). */
+export const FORGOTTEN = 'someone whose data was deleted';
+
+/** Who a past group was with; a group whose other members were all deleted is said so, never left blank. */
+function partnersText(names: readonly string[]): string {
+  return names.length ? names.map(shown).join(', ') : FORGOTTEN;
 }
 
 export function replyHistory(entries: readonly { on: string; with: readonly string[] }[]): string {
   if (entries.length === 0) return 'You have not been paired with anyone yet.';
   return [
     entries.length === 1 ? 'Your last partner:' : `Your last ${entries.length} partners:`,
-    ...entries.map((e) => `• ${e.on}: ${e.with.map(shown).join(', ')}`),
+    ...entries.map((e) => `• ${e.on}: ${partnersText(e.with)}`),
   ].join('\n');
 }
 

@@ -203,6 +203,22 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(member('u04')).toBeUndefined();
     expect((await repliesTo('u02')).at(-1)!.text).toMatch(/^Your last partner:\n• 2026-11-24: /);
     expect((await repliesTo('u04')).at(-1)!.text).toMatch(/^Done: everything I stored about you is deleted/);
+
+    // dave's partners still see their meeting, with no blank where dave's name was.
+    type Member = { id: string; name: string };
+    const davesGroup = (round.groups as { members: Member[] }[]).find((g) => g.members.some((m) => m.id === 'u04'))!;
+    const [asker, ...rest] = davesGroup.members.filter((m) => m.id !== 'u04');
+    await say(asker!.name, 'history');
+    await say(asker!.name, 'partner');
+    await inbox();
+    const [history, partner] = (await repliesTo(asker!.id)).slice(-2).map((p) => p.text);
+    const others = rest.length ? rest.map((m) => m.name).join(', ') : 'someone whose data was deleted';
+    expect(history).toBe(`Your last partner:\n• 2026-11-24: ${others}`);
+    expect(partner).toBe(
+      rest.length
+        ? `Round 2026-W48: you are with ${others}.`
+        : 'Round 2026-W48: your partner is no longer in the program; I will group you with someone else when I can.',
+    );
   });
 
   it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {

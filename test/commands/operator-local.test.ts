@@ -77,6 +77,16 @@ describe('operator commands on the local platform (built CLI)', () => {
     const later = await json('member', 'show', 'alice', '--date', '2026-12-02');
     expect(later.currentGroup).toBeNull();
     expect(later.previousPartners[0].with.map((p: { name: string }) => p.name)).toContain('bob');
+
+    // carol sees alice's avoid of her as alice's, not as one she set herself.
+    const carol = await json('member', 'show', 'carol', '--date', '2026-12-02');
+    expect(carol.preferences).toEqual([expect.objectContaining({ kind: 'avoid', name: 'alice', setBy: 'u01' })]);
+    expect((await pairbot('member', 'show', 'carol', '--date', '2026-12-02')).stdout).toContain('preferences: avoided by alice\n');
+    // Once alice is forgotten, a partner's past group with her alone is said so, not left blank.
+    expect((await pairbot('member', 'forget', 'alice', '--date', '2026-12-02')).code).toBe(0);
+    const bob = (await pairbot('member', 'show', 'bob', '--date', '2026-12-02')).stdout;
+    expect(bob).toMatch(/previous partners: (someone whose data was deleted|\w+) \(2026-11-23\)/);
+    expect(bob).not.toMatch(/: +\(/);
   });
 
   it('add-partner records a meeting so the two are not paired next', async () => {
