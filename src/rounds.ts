@@ -277,9 +277,10 @@ export function readRecentIcebreakers(ctx: Context, memberIds: readonly string[]
 
 /**
  * A group's intro, with everything the program's settings add to it. Where each member
- * gets their own copy (Discord DMs), a copy tells the meeting time in its reader's local
- * time first: those copies are stored with the message (`ownBodies`), so a retry sends
- * the very text an earlier attempt may have sent.
+ * gets (or may get) their own copy (Discord DMs, a Mattermost group message the server
+ * refuses), a copy says to message the others directly and tells the meeting time in its
+ * reader's local time first: those copies are stored with the message (`ownBodies`), so a
+ * retry sends the very text an earlier attempt may have sent.
  */
 export function introText(
   ctx: Context,
@@ -289,13 +290,18 @@ export function introText(
   members?: ReadonlyMap<string, MemberAddress>,
 ): { body: string; ownBodies?: Record<string, string> } {
   const addressees = memberIds.map((id) => addressee(ctx, id, members));
-  const shared = ctx.platform.sharesConversation(memberIds.length);
-  const options: IntroOptions = { ...extra, shared, workingHours: ctx.config.workingHours, templates: ctx.config.templates };
+  const form = ctx.platform.deliveryForm(memberIds.length);
+  const options: IntroOptions = {
+    ...extra,
+    shared: form !== 'own',
+    workingHours: ctx.config.workingHours,
+    templates: ctx.config.templates,
+  };
   const body = renderIntro(addressees, period, ctx.config.cadence, options);
-  if (shared) return { body };
+  if (form === 'shared') return { body };
   const ownBodies: Record<string, string> = {};
   memberIds.forEach((id, i) => {
-    const own = renderIntro(addressees, period, ctx.config.cadence, { ...options, reader: addressees[i]!.mention });
+    const own = renderIntro(addressees, period, ctx.config.cadence, { ...options, shared: false, reader: addressees[i]!.mention });
     if (own !== body) ownBodies[id] = own;
   });
   return Object.keys(ownBodies).length > 0 ? { body, ownBodies } : { body };

@@ -38,6 +38,7 @@ import type {
   ReactionRecord,
   PlatformLog,
   SetupCheck,
+  DeliveryForm,
 } from './types.js';
 
 /**
@@ -292,8 +293,8 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** A bot cannot open group DMs on Discord: every member gets their own DM, unless each group gets a private thread. */
-  sharesConversation(): boolean {
-    return this.settings.delivery === 'thread';
+  deliveryForm(): DeliveryForm {
+    return this.settings.delivery === 'thread' ? 'shared' : 'own';
   }
 
   async postToChannel(message: ChannelMessage): Promise<PostRef> {

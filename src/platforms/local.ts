@@ -22,6 +22,7 @@ import type {
   PostRef,
   ReactionRecord,
   ReactionToken,
+  DeliveryForm,
 } from './types.js';
 
 /**
@@ -132,8 +133,8 @@ export class LocalPlatform implements ChatPlatform {
     return resolveWho(who, this.allUsers());
   }
 
-  sharesConversation(): boolean {
-    return true;
+  deliveryForm(): DeliveryForm {
+    return 'shared';
   }
 
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string {

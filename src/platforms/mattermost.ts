@@ -28,6 +28,7 @@ import type {
   ReactionRecord,
   PlatformLog,
   SetupCheck,
+  DeliveryForm,
 } from './types.js';
 
 /**
@@ -280,9 +281,12 @@ export class MattermostPlatform implements ChatPlatform {
     return neutraliseMentions(`@${user.name}`);
   }
 
-  /** One group channel holds the bot and up to seven members; larger groups get a DM each. */
-  sharesConversation(groupSize: number): boolean {
-    return groupSize <= MAX_GROUP_CHANNEL_MEMBERS;
+  /**
+   * One group channel holds the bot and up to seven members; larger groups get a DM each,
+   * and so does a group whose group message the server refuses (a member who may not be messaged).
+   */
+  deliveryForm(groupSize: number): DeliveryForm {
+    return groupSize <= MAX_GROUP_CHANNEL_MEMBERS ? 'shared, else own' : 'own';
   }
 
   async postToChannel(message: ChannelMessage): Promise<PostRef> {

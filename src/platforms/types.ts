@@ -48,6 +48,9 @@ export interface ChannelMessage {
   uncertainSince?: string;
 }
 
+/** See ChatPlatform.deliveryForm. */
+export type DeliveryForm = 'shared' | 'own' | 'shared, else own';
+
 export interface GroupMessage extends ChannelMessage {
   /** Platform user ids of the recipients (one or more). */
   memberIds: readonly string[];
@@ -55,7 +58,8 @@ export interface GroupMessage extends ChannelMessage {
   thread?: GroupThread;
   /**
    * Members' own copies of `text`, where they differ (an intro tells the meeting time in the
-   * reader's local time first): a member who gets a message of their own gets theirs.
+   * reader's local time first, and says to message the others directly rather than to reply
+   * in a shared conversation): a member who gets a message of their own gets theirs.
    */
   ownTexts?: Readonly<Record<string, string>>;
 }
@@ -160,10 +164,11 @@ export interface ChatPlatform {
   /** Resolves a user by id, username or @username among the program's members or anyone the platform knows. */
   findUser(who: string): Promise<PlatformUser | undefined>;
   /**
-   * Does a group of this size share one conversation (so "reply here" reaches everyone),
-   * or does each member get their own message from the bot?
+   * How a group of this size gets a message: in one conversation it shares (so "reply
+   * here" reaches everyone), as a copy each, or shared unless the platform refuses the
+   * shared conversation (then a copy each, in the form a copy of its own reads).
    */
-  sharesConversation(groupSize: number): boolean;
+  deliveryForm(groupSize: number): DeliveryForm;
   /** How to mention a user in a message on this platform (e.g. `@alice`, `<@123>`). */
   mention(user: Pick<PlatformUser, 'id' | 'name'>): string;
   /** Posts in the program's channel (or finds the post an uncertain earlier attempt made). */

@@ -121,14 +121,16 @@ export function readPerson(db: DB, userId: string): PersonData {
   }
   person.messages = db
     .prepare(
-      // The copy the person got: their own where the message has one.
+      // The copy the person got: the shared one where a post reached them with others, else their own where the message has one.
       `SELECT p.name AS program, o.kind, o.period AS round, o.status,
-              COALESCE((SELECT value FROM json_each(o.own_bodies) WHERE key = ?), o.body) AS body,
+              CASE WHEN EXISTS (SELECT 1 FROM posts s WHERE s.outbox_id = o.id AND json_array_length(s.recipients) > 1
+                                AND EXISTS (SELECT 1 FROM json_each(s.recipients) WHERE value = @user)) THEN o.body
+                   ELSE COALESCE((SELECT value FROM json_each(o.own_bodies) WHERE key = @user), o.body) END AS body,
               o.created_at AS createdAt, o.sent_at AS sentAt
        FROM outbox o JOIN programs p ON p.id = o.program_id
-       WHERE EXISTS (SELECT 1 FROM json_each(o.recipients) WHERE value = ?) ORDER BY o.created_at, o.id`,
+       WHERE EXISTS (SELECT 1 FROM json_each(o.recipients) WHERE value = @user) ORDER BY o.created_at, o.id`,
     )
-    .all(userId, userId) as PersonData['messages'];
+    .all({ user: userId }) as PersonData['messages'];
   const groupIds = person.programs.flatMap((p) => p.groups.map((g) => g.id));
   // Tables added for later features are included as they are, so "everything stored" stays true.
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
