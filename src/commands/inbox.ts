@@ -154,11 +154,15 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
 /** Applies commands; one per run, so lookups (roster sync, the bot's name) are made once. */
 class Handler {
   private synced = false;
+  /** Messages waiting when the run began: a moderator's `status` must not count this run's own replies. */
+  private readonly pendingAtStart: number;
 
   constructor(
     private readonly ctx: Context,
     private readonly platform: InboxPlatform,
-  ) {}
+  ) {
+    this.pendingAtStart = countByStatus(ctx.db, ctx.program.id).pending;
+  }
 
   async incoming(message: IncomingMessage): Promise<Incoming> {
     const at = message.at < this.ctx.config.now.toISOString() ? new Date(message.at) : this.ctx.config.now;
@@ -380,7 +384,7 @@ class Handler {
           out: members.filter((x) => x.state !== 'active').length,
           ...(last ? { lastRound: { round: last.period, groups: groupsOfRound(ctx.db, last.id).length } } : {}),
           nextRound: this.nextUnpaired(m.period).key,
-          pending: countByStatus(ctx.db, pid).pending,
+          pending: this.pendingAtStart,
         }),
       };
     }

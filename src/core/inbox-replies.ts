@@ -198,8 +198,8 @@ export interface DataSummary {
 
 export function replyMyData(d: DataSummary): string {
   return [
-    `What I store about you: your user id and name (${shown(d.name)})${d.timezone ? `, your time zone (${d.timezone})` : ''}, your settings in ${count(d.programs, 'program')},`,
-    `${count(d.groups, 'group')} you were in, ${count(d.feedbackAnswers, 'feedback answer')}, ${count(d.preferences, 'preference')} you set, and ${count(d.messages, 'message')} I sent you.`,
+    `What I store about you: your user id and name (${shown(d.name)})${d.timezone ? `, your time zone (${d.timezone})` : ''}, your settings in ${count(d.programs, 'program')}, ` +
+      `${count(d.groups, 'group')} you were in, ${count(d.feedbackAnswers, 'feedback answer')}, ${count(d.preferences, 'preference')} you set, and ${count(d.messages, 'message')} I sent you.`,
     'Write `forget me` to have all of it deleted.',
   ].join('\n');
 }

@@ -112,6 +112,7 @@ describe('inbox on the local platform (built CLI)', () => {
     await say('alice', 'pause @carol 2 weeks');
     await say('olivia', 'kick @mallory');
     await say('alice', 'members');
+    await say('alice', 'status');
     const report = await inbox();
     expect(report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([
       ['u04', 'avoid', true],
@@ -123,14 +124,19 @@ describe('inbox on the local platform (built CLI)', () => {
       ['u01', 'pause', true],
       ['u13', 'kick', true],
       ['u01', 'members', true],
+      ['u01', 'status', true],
     ]);
+    // The status counts messages that were waiting when the run began, not this run's own replies (all delivered).
+    expect((await repliesTo('u01')).at(-1)!.text).toContain('Messages pending: 0.');
     for (const p of await repliesTo('u05')) expect(p.text).not.toMatch(/dave|avoid/i);
+    // "my data" is one sentence on one line (Mattermost and Discord keep every line break), then the next step.
+    expect((await repliesTo('u05')).at(-1)!.text).toMatch(/^What I store about you: [^\n]+ I sent you\.\nWrite `forget me` /);
     expect((await repliesTo('u04'))[0]!.text).not.toContain('erin');
     for (const p of await repliesTo('u02')) expect(p.text).toMatch(/^Only moderators can /);
     expect(member('u05')).toMatchObject({ state: 'active', pauseUntil: null });
     expect(member('u03')!.pauseUntil).toBe('2026-12-08');
     expect(member('u11')!.state).toBe('kicked');
-    const members = (await repliesTo('u01')).at(-1)!.text;
+    const members = (await repliesTo('u01')).at(-2)!.text;
     expect(members).toContain('13 members');
     expect(members).toContain('mallory (kicked)');
   });
