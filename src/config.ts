@@ -178,7 +178,14 @@ export function loadConfig(
   const get = settingSources(env, flags, cwd);
 
   const platform = oneOf(get('PAIRBOT_PLATFORM'), 'PAIRBOT_PLATFORM', ['local', 'mattermost', 'discord'] as const, 'local');
-  const db = resolve(cwd, get('PAIRBOT_DB', { name: 'db', value: flags.db })?.value ?? './data/pairbot.db');
+  const dbSetting = get('PAIRBOT_DB', { name: 'db', value: flags.db });
+  const db = resolve(cwd, dbSetting?.value ?? './data/pairbot.db');
+  if (dbSetting && existsSync(db) && statSync(db).isDirectory()) {
+    const name = dbSetting.source === '--db' ? '--db' : 'PAIRBOT_DB';
+    throw new UsageError(
+      `${name}: ${db} is a folder, not a database file; give the file, e.g. ${join(db, 'pairbot.db')} (from ${dbSetting.source})`,
+    );
+  }
   const program = programName(get('PAIRBOT_PROGRAM', { name: 'program', value: flags.program }));
   const cadence = oneOf(get('PAIRBOT_CADENCE'), 'PAIRBOT_CADENCE', ['daily', 'weekly', 'monthly'] as const, 'weekly');
   const groupSize = integer(get('PAIRBOT_GROUP_SIZE'), 'PAIRBOT_GROUP_SIZE', 2, 2, 50);

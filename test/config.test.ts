@@ -24,6 +24,11 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(message);
   };
 
+  it('refuses a PAIRBOT_DB that is a folder, naming the variable and where it came from', () => {
+    refuses({}, /^--db: .* is a folder, not a database file; give the file, e.g. .*pairbot\.db \(from --db\)$/, { db: dir });
+    refuses({ PAIRBOT_DB: dir }, /^PAIRBOT_DB: .* is a folder, not a database file; .* \(from environment\)$/);
+  });
+
   it('has the SPEC §2 defaults', () => {
     const c = load();
     expect(c).toMatchObject({
