@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { TZDate } from '@date-fns/tz';
-import { UsageError } from './errors.js';
+import { fileProblem, UsageError } from './errors.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
@@ -326,10 +326,7 @@ function readConfigFile(path: string): Record<string, string> {
   try {
     raw = readText(path);
   } catch (err) {
-    throw new UsageError(
-      `PAIRBOT_CONFIG: cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      { cause: err },
-    );
+    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path}: ${fileProblem(err)}`, { cause: err });
   }
   let parsed: unknown;
   try {
@@ -466,10 +463,7 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     names = readdirSync(dir).sort();
   } catch (err) {
-    throw new UsageError(
-      `PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      { cause: err },
-    );
+    throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${fileProblem(err)}`, { cause: err });
   }
   const out: Partial<Record<TemplateName, string>> = {};
   for (const name of names) {
@@ -481,10 +475,7 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
     try {
       text = readText(join(dir, name));
     } catch (err) {
-      throw new UsageError(
-        `PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        { cause: err },
-      );
+      throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${fileProblem(err)}`, { cause: err });
     }
     const problem = templateProblem(name, text);
     if (problem) throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)}: ${problem}`);
@@ -503,7 +494,7 @@ function icebreakersOf(s: Sourced | undefined, cwd: string): readonly string[] {
     text = readText(path);
   } catch (err) {
     throw new UsageError(
-      `PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; expected a file of prompts, one a line, or "off"`,
+      `PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${fileProblem(err)}; expected a file of prompts, one a line, or "off"`,
       { cause: err },
     );
   }

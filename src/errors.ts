@@ -83,3 +83,18 @@ export function isDatabaseBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
+
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/** Why a file could not be read, in words with the system's code: "no such file or folder (ENOENT)". */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === undefined) return (err as Error).message;
+  return FILE_PROBLEMS[code] ? `${FILE_PROBLEMS[code]} (${code})` : code;
+}

@@ -94,7 +94,10 @@ describe('loadConfig', () => {
     refuses({ DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/);
     refuses({ DISCORD_ROLE_ID: '12' }, /DISCORD_ROLE_ID/);
     refuses({ DISCORD_CHANNEL_ID: 'x' }, /DISCORD_CHANNEL_ID/);
-    refuses({ PAIRBOT_CONFIG: 'missing.json' }, /PAIRBOT_CONFIG: cannot read config file .*missing.json: ENOENT/);
+    refuses(
+      { PAIRBOT_CONFIG: 'missing.json' },
+      /PAIRBOT_CONFIG: cannot read config file .*missing.json: no such file or folder \(ENOENT\)/,
+    );
     writeFileSync(join(dir, 'bad.json'), '{ not json');
     refuses({ PAIRBOT_CONFIG: 'bad.json' }, /PAIRBOT_CONFIG: .*bad.json is not valid JSON/);
     writeFileSync(join(dir, 'tok.json'), '{"MATTERMOST_TOKEN": supersecrettoken123}');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { UsageError } from '../errors.js';
+import { fileProblem, UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from './types.js';
@@ -19,7 +19,7 @@ export function readRoster(path: string): PlatformUser[] {
     // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
     text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
-    throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${fileProblem(err)}`, {
       cause: err,
     });
   }

@@ -44,7 +44,9 @@ describe('readRoster', () => {
     expect(() => readRoster(file('d.csv', 'id,name,timezone\n,ann,\n'))).toThrow(/d.csv: line 2: empty id/);
     expect(() => readRoster(file('e.json', '{"id":1}'))).toThrow(/e.json: expected a JSON array/);
     expect(() => readRoster(file('f.json', '[{"id":"x"}]'))).toThrow(/f.json: line 1 \(entry 1\): missing "name"/);
-    expect(() => readRoster(join(dir, 'missing.csv'))).toThrow(/PAIRBOT_ROSTER: cannot read roster .*missing.csv: ENOENT/);
+    expect(() => readRoster(join(dir, 'missing.csv'))).toThrow(
+      /PAIRBOT_ROSTER: cannot read roster .*missing.csv: no such file or folder \(ENOENT\)/,
+    );
   });
 
   it('reads a CSV or JSON roster saved with a UTF-8 byte order mark', () => {
