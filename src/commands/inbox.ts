@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { isValidTimeZone } from '../config.js';
 import { isModeratorCommand, parseInboxMessage, type InboxCommand, type ParsedMessage, type Target } from '../core/inbox-commands.js';
 import * as reply from '../core/inbox-replies.js';
+import { dueConversations } from '../core/inbox-scan.js';
 import { count, renderInboxHelp } from '../core/messages.js';
 import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho } from '../core/who.js';
@@ -92,9 +93,16 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
   const nowIso = ctx.config.now.toISOString();
   const last = lastInboxRun(ctx.db, ctx.program.id);
   const since = last ? new Date(last) : new Date(ctx.config.now.getTime() - FIRST_WINDOW_MS);
+  const cursors = readCursors(ctx.db, ctx.program.id);
+  const delivered = deliveredConversations(ctx.db, ctx.program.id);
+  const due = dueConversations(
+    delivered.filter((c) => !c.thread),
+    ctx.config.now,
+    last ? new Date(last) : undefined,
+  );
   const batch = await platform.readMessagesToBot({
-    cursors: readCursors(ctx.db, ctx.program.id),
-    conversations: deliveredConversations(ctx.db, ctx.program.id),
+    cursors,
+    conversations: delivered.map((c) => ({ id: c.id, recipients: c.recipients, thread: c.thread, due: c.thread || due.has(c.id) })),
     since,
   });
   const handler = new Handler(ctx, platform);
@@ -102,7 +110,10 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
   const messages = [...batch.messages].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   for (const message of messages) {
     if (message.fromId === botId) continue;
-    if (!message.toBot || message.fromBot || message.at < since.toISOString()) {
+    // A conversation read before is read from its cursor on (a dormant DM's turn may come after
+    // later runs); one never read before, from the first window or the last run on.
+    const beforeWindow = !cursors.has(message.conversationId) && message.at < since.toISOString();
+    if (!message.toBot || message.fromBot || beforeWindow) {
       report.ignored++;
       continue;
     }
@@ -138,7 +149,7 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
     ctx.log.info(`${ctx.scratch ? 'would answer' : 'answered'} ${message.fromName}: ${parsed.name}${outcome.ok ? '' : ' (not done)'}`);
     ctx.log.debug(`reply to ${message.id}: ${text}`);
   }
-  saveCursors(ctx.db, ctx.program.id, batch.cursors);
+  saveCursors(ctx.db, ctx.program.id, batch.cursors, nowIso);
   recordInboxRun(ctx.db, ctx.program.id, nowIso, report.handled.length, report.ignored);
   const delivery = await deliver(ctx);
   if (options.json) ctx.print(JSON.stringify(report, null, 2));

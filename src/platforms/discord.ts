@@ -370,12 +370,14 @@ export class DiscordPlatform implements ChatPlatform {
    * Only conversations that may hold something new are read, so a run's requests grow with
    * them, not with the rounds delivered: a thread only when the server's active threads (one
    * request) show a message after its cursor — an archived thread receives nothing without
-   * becoming active again, as a member writing in it makes it.
+   * becoming active again, as a member writing in it makes it; a DM only when the request
+   * marks it due (recent ones every run, dormant ones in rotation: src/core/inbox-scan.ts),
+   * as Discord has no bulk "what changed" signal for a bot's DMs.
    */
   async readMessagesToBot(request: InboxRequest): Promise<InboxBatch> {
     const { bot, channel } = await this.ready();
     const conversations = new Map<string, boolean>([[channel.id, true]]);
-    for (const c of request.conversations) if (!conversations.has(c.id)) conversations.set(c.id, c.thread === true);
+    for (const c of request.conversations) if (!conversations.has(c.id) && c.due !== false) conversations.set(c.id, c.thread === true);
     const mention = new RegExp(`<@!?${bot.id}>`);
     const cursors = new Map<string, string>();
     const messages: IncomingMessage[] = [];

@@ -112,8 +112,12 @@ export interface IncomingMessage {
 export interface InboxRequest {
   /** Per conversation, how far earlier runs read (adapter-specific values). */
   cursors: ReadonlyMap<string, string>;
-  /** Conversations the bot delivered to (from the outbox), for platforms that cannot list them; `thread`: a group's own thread. */
-  conversations: readonly { id: string; recipients: readonly string[]; thread?: boolean }[];
+  /**
+   * Conversations the bot delivered to (from the outbox), for platforms that cannot list them;
+   * `thread`: a group's own thread; `due: false`: a dormant direct conversation whose turn to
+   * be read has not come (src/core/inbox-scan.ts), skipped where reading one costs a request.
+   */
+  conversations: readonly { id: string; recipients: readonly string[]; thread?: boolean; due?: boolean }[];
   /** Conversations never read before are read from this instant on. */
   since: Date;
 }

@@ -22,12 +22,14 @@ export function readCursors(db: DB, programId: number): Map<string, string> {
   return new Map(rows.map((r) => [r.id, r.cursor]));
 }
 
-export function saveCursors(db: DB, programId: number, cursors: ReadonlyMap<string, string>): void {
+/** The cursors of the conversations a run read, and when it read them (`at`: the rotation of dormant DMs, src/core/inbox-scan.ts). */
+export function saveCursors(db: DB, programId: number, cursors: ReadonlyMap<string, string>, at: string): void {
   const upsert = db.prepare(
-    'INSERT INTO inbox_cursors (program_id, conversation_id, cursor) VALUES (?, ?, ?) ON CONFLICT (program_id, conversation_id) DO UPDATE SET cursor = excluded.cursor',
+    `INSERT INTO inbox_cursors (program_id, conversation_id, cursor, checked_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (program_id, conversation_id) DO UPDATE SET cursor = excluded.cursor, checked_at = excluded.checked_at`,
   );
   writeTransaction(db, () => {
-    for (const [id, cursor] of cursors) upsert.run(programId, id, cursor);
+    for (const [id, cursor] of cursors) upsert.run(programId, id, cursor, at);
   });
 }
 

@@ -185,4 +185,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN thread_id TEXT;
   `,
+  // 11: when an inbox run last read each conversation (Discord reads dormant DMs in rotation, src/core/inbox-scan.ts).
+  `
+  ALTER TABLE inbox_cursors ADD COLUMN checked_at TEXT;
+  `,
 ];

@@ -261,15 +261,28 @@ export function markReactionsAdded(db: DB, postRowId: number): void {
   db.prepare("UPDATE posts SET reactions_pending = '[]' WHERE id = ?").run(postRowId);
 }
 
-/** Conversations the bot delivered to, with who was in them (inbox reads these on platforms that cannot list them). */
-export function deliveredConversations(db: DB, programId: number): { id: string; recipients: string[]; thread: boolean }[] {
+/**
+ * Conversations the bot delivered to, with who was in them (inbox reads these on platforms that
+ * cannot list them), when it last delivered there and when an inbox run last read them.
+ */
+export function deliveredConversations(
+  db: DB,
+  programId: number,
+): { id: string; recipients: string[]; thread: boolean; deliveredAt: string; checkedAt?: string }[] {
   const rows = db
     .prepare(
-      `SELECT p.conversation_id AS id, o.recipients AS recipients,
-              EXISTS (SELECT 1 FROM group_threads t WHERE t.thread_id = p.conversation_id) AS thread
+      `SELECT p.conversation_id AS id, o.recipients AS recipients, MAX(COALESCE(o.sent_at, o.created_at)) AS deliveredAt,
+              EXISTS (SELECT 1 FROM group_threads t WHERE t.thread_id = p.conversation_id) AS thread,
+              (SELECT c.checked_at FROM inbox_cursors c WHERE c.program_id = o.program_id AND c.conversation_id = p.conversation_id) AS checkedAt
        FROM posts p JOIN outbox o ON o.id = p.outbox_id
        WHERE o.program_id = ? AND o.recipients != '[]' GROUP BY p.conversation_id`,
     )
-    .all(programId) as { id: string; recipients: string; thread: number }[];
-  return rows.map((r) => ({ id: r.id, recipients: JSON.parse(r.recipients) as string[], thread: r.thread === 1 }));
+    .all(programId) as { id: string; recipients: string; thread: number; deliveredAt: string; checkedAt: string | null }[];
+  return rows.map((r) => ({
+    id: r.id,
+    recipients: JSON.parse(r.recipients) as string[],
+    thread: r.thread === 1,
+    deliveredAt: r.deliveredAt,
+    ...(r.checkedAt ? { checkedAt: r.checkedAt } : {}),
+  }));
 }

@@ -18,8 +18,11 @@ describe('inbox on Discord after many rounds (built CLI, fake server)', () => {
   let cleanup: () => void;
   let env: Record<string, string>;
   const pairbot = (...args: string[]) => runCli(args, { cwd: dir, env });
-  const inbox = async (): Promise<InboxReport> => {
-    const r = await pairbot('inbox', '--json');
+  const inbox = async (at?: number): Promise<InboxReport> => {
+    const r = await runCli(['inbox', '--json'], {
+      cwd: dir,
+      env: at === undefined ? env : { ...env, PAIRBOT_NOW: new Date(at).toISOString() },
+    });
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as InboxReport;
   };
@@ -76,5 +79,54 @@ describe('inbox on Discord after many rounds (built CLI, fake server)', () => {
     expect(reply.author.id).toBe(fake.bot.id);
     expect(reply.content.startsWith(`<@${writer}> `)).toBe(true);
     expect(people.some((p) => p.id === writer)).toBe(true);
+  });
+
+  it('DM delivery: dormant DMs are read in rotation, each about hourly; a message there is answered on its turn, nothing twice', async () => {
+    // Eight weekly rounds, the last one five weeks ago: every DM is dormant.
+    await pairRounds(8);
+    const dms = people.map((p) => fake.dmWith(p.id)!);
+    expect(dms.every((id) => id !== undefined)).toBe(true);
+    const t0 = Date.now();
+    const minutes = (n: number) => t0 + n * 60_000;
+    // The first run ever reads every conversation once.
+    await inbox(minutes(0));
+
+    // Five minutes later: a twelfth of the dormant DMs (one of six), and the channel.
+    fake.clearRequests();
+    expect(await inbox(minutes(5))).toEqual({ program: 'default', handled: [], ignored: 0 });
+    expect(reads()).toBe(2);
+    expect(readsOf(fake.channel.id)).toBe(1);
+
+    const writer = people[4]!;
+    fake.say(writer.id, dms[4]!, 'frequency 2');
+    const handled: string[] = [];
+    let turns = 0;
+    // Each run reads one dormant DM, longest unread first: within the hour every DM has had its turn.
+    for (let run = 2; run <= 12 && handled.length === 0; run++) {
+      fake.clearRequests();
+      const report = await inbox(minutes(5 * run));
+      turns = run - 1;
+      expect(reads()).toBe(2);
+      handled.push(...report.handled.map((h) => `${h.from} ${h.command}`));
+    }
+    expect(handled).toEqual([`${writer.id} frequency`]);
+    expect(turns).toBeLessThanOrEqual(dms.length);
+    expect(fake.messagesIn(dms[4]!).at(-1)!.content).toMatch(/^Done: you are paired every 2 rounds/);
+
+    // Answered, the conversation is recent again: read every run from now on, the rotation goes on beside it.
+    fake.say(writer.id, dms[4]!, 'me');
+    fake.clearRequests();
+    const next = await inbox(minutes(5 * (turns + 2)));
+    expect(next.handled.map((h) => h.command)).toEqual(['me']);
+    expect(readsOf(dms[4]!)).toBe(1);
+    expect(reads()).toBe(3);
+    fake.clearRequests();
+    expect((await inbox(minutes(5 * (turns + 3)))).handled).toEqual([]);
+    expect(reads()).toBe(3);
+
+    // An hour or more since the last run: every dormant DM is read.
+    fake.clearRequests();
+    await inbox(minutes(5 * (turns + 3) + 61));
+    expect(reads()).toBe(1 + dms.length);
   });
 });
