@@ -443,7 +443,11 @@ class Handler {
   /** What the bot understands (the `inbox-help.md` template), with the moderators' commands for them. */
   private async help(m: Incoming, ok: boolean): Promise<Outcome> {
     const sender = { mention: this.platform.mention({ id: m.message.fromId, name: m.message.fromName }) };
-    return { ok, reply: renderInboxHelp(sender, await this.isModerator(m.message), this.ctx.config.templates), addressed: true };
+    return {
+      ok,
+      reply: renderInboxHelp(sender, await this.isModerator(m.message), this.platform.kind, this.ctx.config.templates),
+      addressed: true,
+    };
   }
 
   private async join(m: Incoming): Promise<Outcome> {

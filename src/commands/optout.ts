@@ -21,7 +21,13 @@ function describeStart(period: Period, cadence: Cadence): string {
 export async function optout(ctx: Context, options: { dryRun?: boolean }): Promise<number> {
   const next = nextPeriod(ctx.period, ctx.config.cadence);
   const key = outboxKey.optOut(ctx.program.id, next.key);
-  const text = renderOptOutAnnouncement(next, describeStart(next, ctx.config.cadence), ctx.config.cadence, ctx.config.templates);
+  const text = renderOptOutAnnouncement(
+    next,
+    describeStart(next, ctx.config.cadence),
+    ctx.config.cadence,
+    ctx.platform.kind,
+    ctx.config.templates,
+  );
   if (options.dryRun && findByKey(ctx.db, key)) {
     ctx.print(`Round ${next.key} was already announced; nothing would be posted.`);
     return EXIT.ok;

@@ -9,6 +9,7 @@ import type { Cadence, Period } from './periods.js';
 
 import { neutraliseMentions } from './mentions.js';
 import { renderTemplate, type TemplateOverrides } from './templates.js';
+import type { PlatformKind } from './types.js';
 
 export { neutraliseMentions };
 
@@ -184,8 +185,26 @@ export function renderUnpaired(member: Addressee, period: Period, alone: boolean
   );
 }
 
-export function renderOptOutAnnouncement(period: Period, pairingDay: string, cadence: Cadence, templates?: TemplateOverrides): string {
-  return renderTemplate('optout.md', { round: period.key, pairing_day: pairingDay, unit: unitWord[cadence] }, templates);
+/**
+ * How else a member reaches the bot: a DM, which on Discord the bot reads only in a
+ * conversation it opened itself (it has no gateway to learn of new ones).
+ */
+function directMessageHint(platform: PlatformKind): string {
+  return platform === 'discord' ? 'or send me a direct message once I have messaged you' : 'or send me a direct message';
+}
+
+export function renderOptOutAnnouncement(
+  period: Period,
+  pairingDay: string,
+  cadence: Cadence,
+  platform: PlatformKind,
+  templates?: TemplateOverrides,
+): string {
+  return renderTemplate(
+    'optout.md',
+    { round: period.key, pairing_day: pairingDay, unit: unitWord[cadence], direct_message: directMessageHint(platform) },
+    templates,
+  );
 }
 
 export function renderFeedbackAsk(members: readonly Addressee[], period: Period, reminder: boolean, templates?: TemplateOverrides): string {
@@ -214,6 +233,10 @@ const MODERATOR_HELP =
   'As a moderator you can also write `kick @x`, `pause @x 2 weeks`, `resume @x`, `frequency @x 2`, `status` and `members`.';
 
 /** The reply to a message that is not a command, and to `help`: what the bot understands. */
-export function renderInboxHelp(sender: Addressee, moderator: boolean, templates?: TemplateOverrides): string {
-  return renderTemplate('inbox-help.md', { sender: sender.mention, moderator_commands: moderator ? MODERATOR_HELP : '' }, templates);
+export function renderInboxHelp(sender: Addressee, moderator: boolean, platform: PlatformKind, templates?: TemplateOverrides): string {
+  return renderTemplate(
+    'inbox-help.md',
+    { sender: sender.mention, moderator_commands: moderator ? MODERATOR_HELP : '', direct_message: directMessageHint(platform) },
+    templates,
+  );
 }

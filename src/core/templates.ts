@@ -20,6 +20,10 @@ export interface TemplateSpec {
 
 const ROUND = 'the round, e.g. 2026-W48';
 
+// A mention in the channel always reaches the bot; on Discord a DM the member starts is read only once the bot has written there (no gateway).
+const DIRECT_MESSAGE =
+  'how else to reach the bot: "or send me a direct message"; on Discord "or send me a direct message once I have messaged you"';
+
 export const TEMPLATES = {
   'intro.md': {
     what: 'the intro a group gets when it is formed (or when a late joiner is added to it)',
@@ -66,12 +70,12 @@ export const TEMPLATES = {
       round: ROUND,
       pairing_day: 'when pairing happens, e.g. "Monday 2026-11-23"',
       unit: '"day", "week" or "month", after the cadence',
+      direct_message: DIRECT_MESSAGE,
     },
     text: [
       '☕ Pairing for round {{round}} happens on {{pairing_day}}.',
       'React with ❌ on this post to sit this round out; remove the reaction to change your mind before then.',
-      // A mention in the channel always reaches the bot; on Discord a DM the member starts is read only once the bot has written there.
-      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Mention me in this channel with `pause 3 {{unit}}s`, `frequency 2`, or `help` for everything I understand, or write it in a direct message to me once I have messaged you.',
+      'Want a longer break or a different rhythm (e.g. every other {{unit}})? Mention me in this channel with `pause 3 {{unit}}s`, `frequency 2`, or `help` for everything I understand, {{direct_message}}.',
     ].join('\n'),
   },
   'feedback.md': {
@@ -109,6 +113,7 @@ export const TEMPLATES = {
     placeholders: {
       sender: 'mention of the person who wrote',
       moderator_commands: "the moderators' commands, for a moderator (empty for everyone else)",
+      direct_message: DIRECT_MESSAGE,
     },
     text: [
       'Hi {{sender}}! I understand these commands:',
@@ -120,7 +125,7 @@ export const TEMPLATES = {
       '• `timezone Europe/Berlin` — your time zone, for meeting-time hints',
       '• `partner`, `history`, `me` — your group, your last partners, your settings',
       '• `my data`, `forget me` — what I store about you, or delete it all',
-      "Mention me in the program's channel with any of these, or write them in a direct message to me once I have messaged you.",
+      "Mention me in the program's channel with any of these, {{direct_message}}.",
       '{{moderator_commands}}',
     ].join('\n'),
   },

@@ -44,14 +44,18 @@ describe('messages', () => {
 
   it('explains sitting out, announces opt-out and asks for feedback', () => {
     expect(renderSitOut({ mention: '@a' }, week, 'weekly')).toMatch(/odd number .* priority next week/s);
-    expect(renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly')).toMatch(/Monday 2026-11-23.*❌/s);
+    expect(renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly', 'local')).toMatch(/Monday 2026-11-23.*❌/s);
     expect(renderFeedbackAsk([{ mention: '@a' }, { mention: '@b' }], week, false)).toMatch(/✅.*❌.*📅/s);
   });
 
   it('the announcement says to mention the bot in the channel: on Discord a DM the member starts is never read', () => {
-    const text = renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly');
+    const text = renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly', 'discord');
     expect(text).toMatch(/mention me in this channel/i);
     expect(text).toMatch(/direct message.*once I have messaged you/i);
+    // Elsewhere the bot reads any DM: no Discord caveat.
+    const mattermost = renderOptOutAnnouncement(week, 'Monday 2026-11-23', 'weekly', 'mattermost');
+    expect(mattermost).toMatch(/or send me a direct message\.$/);
+    expect(mattermost).not.toMatch(/once I have messaged you/);
   });
 
   it('tells a trio it has a group chat, not a 1-on-1, in the intro and the feedback ask', () => {

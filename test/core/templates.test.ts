@@ -49,7 +49,7 @@ describe('templates', () => {
   });
 
   it("the inbox help lists what members can write, and the moderators' commands only to a moderator", () => {
-    const member = renderInboxHelp({ mention: '@ana' }, false);
+    const member = renderInboxHelp({ mention: '@ana' }, false, 'discord');
     expect(member).toMatch(/^Hi @ana! I understand these commands:/);
     for (const word of [
       'join',
@@ -71,7 +71,10 @@ describe('templates', () => {
     // Where to write: a mention in the channel always reaches the bot; a DM only once the bot wrote there (Discord).
     expect(member).toMatch(/mention me in the program's channel/i);
     expect(member).toMatch(/direct message.*once I have messaged you/i);
-    expect(renderInboxHelp({ mention: '@mod' }, true)).toContain('`kick @x`');
+    expect(renderInboxHelp({ mention: '@mod' }, true, 'discord')).toContain('`kick @x`');
+    const local = renderInboxHelp({ mention: '@ana' }, false, 'local');
+    expect(local).toMatch(/or send me a direct message\.$/m);
+    expect(local).not.toMatch(/once I have messaged you/);
   });
 
   it('README lists every template with each of its placeholders', () => {
