@@ -424,9 +424,11 @@ class Handler {
       }
       case 'resume': {
         // As `member set --resume`: it also lets a kicked or removed member back in.
+        const out = target.state === 'kicked' || target.state === 'removed';
+        const paused = target.pauseUntil !== undefined && target.pauseUntil > m.day;
+        if (!out && !paused) return { ok: true, reply: reply.replyModNotPaused(target.name, target.state === 'left') };
         const changes: MemberChanges = { pauseUntil: null };
-        if (target.state === 'kicked' || target.state === 'removed')
-          Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
+        if (out) Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
         return { ok: true, reply: reply.replyModResumed(target.name), write: () => updateMember(ctx.db, pid, target.userId, changes) };
       }
       case 'frequency':

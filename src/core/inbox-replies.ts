@@ -224,6 +224,13 @@ export function replyModResumed(name: string): string {
   return `Done: ${shown(name)} is back in the rotation.`;
 }
 
+/** `left`: they left by themselves; only their own `join` brings them back. */
+export function replyModNotPaused(name: string, left: boolean): string {
+  return left
+    ? `${shown(name)} left the program by themselves; they can come back by writing \`join\`. Nothing changed.`
+    : `${shown(name)} was not paused or out of the program; nothing changed.`;
+}
+
 export function replyModFrequency(name: string, n: number): string {
   return `Done: ${shown(name)} is paired ${every(n)}.`;
 }

@@ -227,6 +227,20 @@ describe('inbox on the local platform (built CLI)', () => {
     );
   });
 
+  it("a moderator's resume of someone neither paused nor out says that nothing changed", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('alice', 'resume @mallory');
+    await say('alice', 'pause @bob 2 weeks');
+    await inbox();
+    await say('alice', 'resume @bob');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.command, h.ok])).toEqual([['resume', true]]);
+    const [first, , last] = (await repliesTo('u01')).map((p) => p.text);
+    expect(first).toBe('mallory was not paused or out of the program; nothing changed.');
+    expect(last).toBe('Done: bob is back in the rotation.');
+    expect(member('u02')!.pauseUntil).toBeNull();
+  });
+
   it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {
     const old = await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-20');
     expect(old.code).toBe(0);
