@@ -4,6 +4,7 @@
  */
 import { runEngineBench } from './engine.js';
 import { runInboxBench } from './inbox.js';
+import { runDiscordInboxBench } from './inbox-discord.js';
 import { runLocalBench } from './local.js';
 import { runMattermostBench } from './mattermost.js';
 import { runReportBench } from './report.js';
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   engine: runEngineBench,
   inbox: async () => {
     await runInboxBench();
+    await runDiscordInboxBench();
   },
   local: runLocalBench,
   mattermost: async () => {
