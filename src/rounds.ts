@@ -210,36 +210,36 @@ interface LeftOut {
 
 /**
  * Every message of a round, composed from plain data (no store lookups): each formed group's intro,
- * with its prompt, and the notice of each member left without a group.
+ * with its prompt, and the notice of each member left without a group. Yielded one at a time, so a
+ * large round's messages are stored as they are composed instead of all being held at once.
  */
-export function roundMessages(
+export function* roundMessages(
   ctx: Context,
   round: Pick<RoundRow, 'id' | 'period' | 'periodIndex'>,
   groups: readonly { id: number; memberIds: readonly string[]; source?: StoredGroup['source'] }[],
   leftOut: readonly LeftOut[],
   members: ReadonlyMap<string, MemberAddress>,
   prompts: ReadonlyMap<number, string>,
-): NewMessage[] {
+): Generator<NewMessage> {
   const period: Period = periodFromIndex(round.periodIndex, ctx.config.cadence);
   const base = { programId: ctx.program.id, period: round.period, createdAt: ctx.config.now.toISOString() };
-  const out: NewMessage[] = [];
   for (const g of groups) {
     // A meeting recorded by hand (member add-partner) is not introduced.
     if (g.source === 'manual') continue;
     const icebreaker = prompts.get(g.id);
-    out.push({
+    yield {
       ...base,
       dedupeKey: outboxKey.intro(g.id),
       kind: 'intro',
       groupId: g.id,
       recipients: g.memberIds,
       ...introText(ctx, g.memberIds, period, { ...(icebreaker ? { icebreaker } : {}) }, members),
-    });
+    };
   }
   const alone = groups.length === 0 && leftOut.length === 1;
   for (const e of leftOut) {
     const who = addressee(ctx, e.userId, members);
-    out.push({
+    yield {
       ...base,
       dedupeKey: outboxKey.leftOut(e.reason, round.id, e.userId),
       kind: e.reason === 'satOut' ? 'sit-out' : 'unpaired',
@@ -248,9 +248,8 @@ export function roundMessages(
         e.reason === 'satOut'
           ? renderSitOut(who, period, ctx.config.cadence, ctx.config.templates)
           : renderUnpaired(who, period, alone, ctx.config.templates),
-    });
+    };
   }
-  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
+import type { GivenPrompt } from '../core/icebreakers.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
 import { exitCodeFor, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
@@ -16,6 +17,7 @@ import {
   queueRoundMessages,
   readOptOuts,
   readPairingHistory,
+  type PairingHistory,
   readRecentIcebreakers,
   roundMessages,
   runEngine,
@@ -68,39 +70,9 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     );
   }
 
-  // Read: the roster (synced into the store), opt-outs and everything the engine and the
-  // messages depend on, as plain data.
-  const active = await syncRoster(ctx, options);
-  warnIdleAttributeRule(ctx, active);
-  const optedOut = await readOptOuts(ctx);
-  const history = readPairingHistory(ctx);
-  const members = new Map(active.map((m) => [m.userId, m]));
-  const recent = readRecentIcebreakers(ctx, [...members.keys()]);
-
-  // Compute: who is paired now, the groups (the engine, once) and each group's prompt.
-  const { candidates, excluded } = selectCandidates(
-    active.map((m) => toRosterEntry(m, history.lastIndex)),
-    ctx.period,
-    ctx.today,
-    optedOut,
-  );
-  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
-  ctx.log.info(
-    `round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`,
-  );
-  const result = runEngine(ctx, candidates, seed, history);
-  // Prompts by the group's place in the round until the groups have ids.
-  const prompts = chooseRoundIcebreakers(
-    ctx,
-    String(seed),
-    result.groups.map((memberIds, i) => ({ id: i, memberIds })),
-    recent,
-  );
-  // In the order a stored round lists them (by id), as a rerun would queue their notices.
-  const leftOut = [
-    ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
-    ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
-  ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  // Read, then compute: what is read goes straight into the computation (planRound), so the
+  // engine's history and members' recent prompts are garbage before the messages are composed.
+  const { members, result, excluded, prompts, seed, leftOut } = planRound(ctx, await readRound(ctx, options), requestedSeed);
 
   // Write: the round and its messages are committed together, before any message is sent
   // (SPEC §6): a round is never stored without the intros that tell its groups.
@@ -134,6 +106,54 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
   const delivery = await deliver(ctx);
   printReport(ctx, roundReport(ctx, round, false, delivery), options.json);
   return exitCodeFor(delivery);
+}
+
+/** Everything a new round depends on, read as plain data: the roster (synced into the store), opt-outs, the engine's history, members' recent prompts. */
+interface RoundInputs {
+  active: Member[];
+  optedOut: Set<string>;
+  history: PairingHistory;
+  recent: Map<string, GivenPrompt[]>;
+}
+
+async function readRound(ctx: Context, options: RoundOptions): Promise<RoundInputs> {
+  const active = await syncRoster(ctx, options);
+  warnIdleAttributeRule(ctx, active);
+  const optedOut = await readOptOuts(ctx);
+  const history = readPairingHistory(ctx);
+  const recent = readRecentIcebreakers(
+    ctx,
+    active.map((m) => m.userId),
+  );
+  return { active, optedOut, history, recent };
+}
+
+/** Who is paired now, the groups (the engine, once) and each group's prompt; of the inputs only the members are kept, to address the messages. */
+function planRound(ctx: Context, { active, optedOut, history, recent }: RoundInputs, requestedSeed: number | undefined) {
+  const { candidates, excluded } = selectCandidates(
+    active.map((m) => toRosterEntry(m, history.lastIndex)),
+    ctx.period,
+    ctx.today,
+    optedOut,
+  );
+  const seed = requestedSeed ?? randomInt(0, 0xffffffff);
+  ctx.log.info(
+    `round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`,
+  );
+  const result = runEngine(ctx, candidates, seed, history);
+  // Prompts by the group's place in the round until the groups have ids.
+  const prompts = chooseRoundIcebreakers(
+    ctx,
+    String(seed),
+    result.groups.map((memberIds, i) => ({ id: i, memberIds })),
+    recent,
+  );
+  // In the order a stored round lists them (by id), as a rerun would queue their notices.
+  const leftOut = [
+    ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
+    ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
+  ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  return { members: new Map(active.map((m) => [m.userId, m])), result, excluded, prompts, seed, leftOut };
 }
 
 /** A rule on a column nobody has a value in changes nothing: most likely a typo, so name the columns there are. */
