@@ -259,6 +259,10 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     case 'unavoid': {
       const target = readTarget(args[0]) ?? (args[0] ? { who: words[i + 1]!.replace(/[,.;:!?]+$/, '') } : undefined);
       if (!target) return bad(first, `name the person, e.g. \`${first} @alice\``);
+      // SPEC §7 reads one `@x`: a second name changes nothing rather than being silently dropped.
+      // The problem names nobody, as the reply may be read by others and an avoid is never revealed.
+      if (args.slice(1).some(isTargetWord))
+        return bad(first, `one name per message, e.g. \`${first} @alice\`, then the next name in another message; nothing changed`);
       return { name: first, target };
     }
     case 'timezone':

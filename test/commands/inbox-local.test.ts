@@ -241,6 +241,28 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(member('u02')!.pauseUntil).toBeNull();
   });
 
+  it('prefer, avoid and unavoid take one name per message: several names change nothing and the reply says so', async () => {
+    await say('ivan', 'prefer @judy @heidi');
+    await say('ivan', '@pairbot avoid @judy and @heidi', '--in', 'channel');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.command, h.ok])).toEqual([
+      ['prefer', false],
+      ['avoid', false],
+    ]);
+    const d = db();
+    try {
+      expect(d.prepare("SELECT count(*) AS n FROM preferences WHERE user_id = 'u09'").get()).toEqual({ n: 0 });
+    } finally {
+      d.close();
+    }
+    const [dm] = (await repliesTo('u09')).map((p) => p.text);
+    const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!.text;
+    expect(dm).toMatch(/one name per message/);
+    // The channel reply names nobody: an avoid is never revealed.
+    expect(inChannel).toMatch(/^@ivan I did not get that `avoid`: one name per message/);
+    expect(inChannel).not.toMatch(/judy|heidi/);
+  });
+
   it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {
     const old = await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-20');
     expect(old.code).toBe(0);
