@@ -408,6 +408,7 @@ class Handler {
     if (!named || !target) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
     switch (c.name) {
       case 'kick':
+        if (target.userId === m.message.fromId) return { ok: false, reply: reply.replyKickSelf() };
         return {
           ok: true,
           reply: reply.replyKicked(target.name),

@@ -216,6 +216,10 @@ export function replyKicked(name: string): string {
   return `Done: ${shown(name)} is out of the program (\`resume @name\` lets them back in).`;
 }
 
+export function replyKickSelf(): string {
+  return 'You cannot kick yourself; nothing changed. Write `leave` to leave the program, or `pause 3 weeks` to sit out a while.';
+}
+
 export function replyModPaused(name: string, lastDay: string, today: string): string {
   return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.`;
 }

@@ -263,6 +263,15 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel).not.toMatch(/judy|heidi/);
   });
 
+  it('a moderator cannot kick themselves', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('alice', 'kick @alice');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.command, h.ok])).toEqual([['kick', false]]);
+    expect((await repliesTo('u01'))[0]!.text).toMatch(/^You cannot kick yourself; nothing changed\. Write `leave`/);
+    expect(member('u01')!.state).toBe('active');
+  });
+
   it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {
     const old = await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-20');
     expect(old.code).toBe(0);
