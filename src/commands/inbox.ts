@@ -25,6 +25,7 @@ import {
 } from '../store/inbox.js';
 import {
   forgetPerson,
+  countMembers,
   getMember,
   joinMember,
   listMembers,
@@ -384,15 +385,15 @@ class Handler {
     const { ctx } = this;
     const pid = ctx.program.id;
     if (c.name === 'status') {
-      const members = listMembers(ctx.db, pid);
+      const counts = countMembers(listMembers(ctx.db, pid), m.day);
       const last = lastRound(ctx.db, pid);
       return {
         ok: true,
         reply: reply.replyStatus({
           program: ctx.program.name,
-          active: members.filter((x) => x.state === 'active').length,
-          paused: members.filter((x) => x.state === 'active' && x.pauseUntil !== undefined && x.pauseUntil > m.day).length,
-          out: members.filter((x) => x.state !== 'active').length,
+          active: counts.active,
+          paused: counts.paused,
+          out: counts.left + counts.removed + counts.kicked,
           ...(last ? { lastRound: { round: last.period, groups: groupsOfRound(ctx.db, last.id).length } } : {}),
           nextRound: this.nextUnpaired(m.period).key,
           pending: this.pendingAtStart,

@@ -3,7 +3,7 @@ import { EXIT } from '../errors.js';
 import { count, listItem } from '../core/messages.js';
 import { nextPeriod, periodFromIndex } from '../core/periods.js';
 import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
-import { listMembers, listPreferences } from '../store/members.js';
+import { countMembers, listMembers, listPreferences } from '../store/members.js';
 import { countByStatus, undeliveredMessages, unreachableInRound } from '../store/outbox.js';
 import { exclusionsOfRound, groupsOfRound, lastRound } from '../store/rounds.js';
 import { lastAskedRound, tallyRound } from '../rounds.js';
@@ -11,11 +11,7 @@ import { lastAskedRound, tallyRound } from '../rounds.js';
 export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
   const { config, db, program } = ctx;
   const members = listMembers(db, program.id);
-  const counts = { active: 0, paused: 0, left: 0, removed: 0, kicked: 0, total: members.length };
-  for (const m of members) {
-    if (m.state === 'active' && m.pauseUntil !== undefined && ctx.today < m.pauseUntil) counts.paused++;
-    else counts[m.state]++;
-  }
+  const counts = countMembers(members, ctx.today);
   const last = lastRound(db, program.id);
   const next =
     last && last.periodIndex >= ctx.period.index

@@ -241,6 +241,7 @@ export function replyModFrequency(name: string, n: number): string {
 
 export interface StatusSummary {
   program: string;
+  /** As `pairbot status` (countMembers): active and not paused; the paused apart; out = left, removed or kicked. */
   active: number;
   paused: number;
   out: number;
@@ -251,7 +252,7 @@ export interface StatusSummary {
 
 export function replyStatus(s: StatusSummary): string {
   return [
-    `Program ${shown(s.program)}: ${count(s.active, 'active member')} (${s.paused} paused), ${s.out} out.`,
+    `Program ${shown(s.program)}: ${s.active} active, ${s.paused} paused, ${s.out} out.`,
     s.lastRound ? `Last round ${s.lastRound.round}: ${count(s.lastRound.groups, 'group')}.` : 'No round yet.',
     `Next round: ${s.nextRound}. Messages pending: ${s.pending}.`,
   ].join('\n');

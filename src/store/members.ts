@@ -78,6 +78,26 @@ export function listMembers(db: DB, programId: number): Member[] {
 }
 
 /** How a member is named and addressed in a message. */
+/** How many members are in each state; `active` leaves out the paused (paused until after `today`), counted apart. */
+export interface MemberCounts {
+  active: number;
+  paused: number;
+  left: number;
+  removed: number;
+  kicked: number;
+  total: number;
+}
+
+/** The one count of members that `pairbot status` and the moderators' `status` reply both show. */
+export function countMembers(members: readonly Member[], today: string): MemberCounts {
+  const counts: MemberCounts = { active: 0, paused: 0, left: 0, removed: 0, kicked: 0, total: members.length };
+  for (const m of members) {
+    if (m.state === 'active' && m.pauseUntil !== undefined && today < m.pauseUntil) counts.paused++;
+    else counts[m.state]++;
+  }
+  return counts;
+}
+
 export type MemberAddress = Pick<Member, 'name' | 'timezone'>;
 
 /**

@@ -272,6 +272,18 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(member('u01')!.state).toBe('active');
   });
 
+  it("the moderator's status counts members as \`pairbot status\` does", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('alice', 'pause @bob 2 weeks');
+    await say('alice', 'kick @carol');
+    await inbox();
+    await say('alice', 'status');
+    await inbox();
+    const cli = await box.pairbot('status', '--date', '2026-11-24');
+    expect(cli.stdout).toContain('members:    11 active, 1 paused, 0 left, 0 removed, 1 kicked');
+    expect((await repliesTo('u01')).at(-1)!.text).toMatch(/^Program default: 11 active, 1 paused, 1 out\.\n/);
+  });
+
   it('--dry-run stores and sends nothing; the first run answers only the last 24 hours', async () => {
     const old = await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-20');
     expect(old.code).toBe(0);
