@@ -2,13 +2,13 @@ import type { Context } from '../context.js';
 import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from '../errors.js';
 import { groupOutcome, needsReminder, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
-import { localDate, periodFromIndex } from '../core/periods.js';
+import { addDays, localDate, periodFromIndex } from '../core/periods.js';
 import { reactionMeaning } from '../core/reactions.js';
 import { exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
-import { groupsOfRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import { groupsOfRound, lastRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import { tallyRound, deliver } from '../rounds.js';
 
@@ -83,7 +83,11 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
     unanswered: current.unanswered,
     rounds,
   };
-  print(ctx, report, options.json);
+  // A round paired today is asked about from tomorrow (only rounds delivered before today are): say so.
+  const newest = lastRound(db, program.id);
+  const pairedToday =
+    newest && newest.id !== last?.id && groupsOfRound(db, newest.id).some((g) => g.formedOn === ctx.today) ? newest.period : undefined;
+  print(ctx, report, options.json, pairedToday);
   // An ask whose answers could not be read leaves the tally incomplete: partly done.
   return unreadable > 0 ? Math.max(EXIT.partial, exitCodeFor(delivery)) : exitCodeFor(delivery);
 }
@@ -149,13 +153,16 @@ function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: 
   });
 }
 
-function print(ctx: Context, report: FeedbackReport, json: boolean | undefined): void {
+function print(ctx: Context, report: FeedbackReport, json: boolean | undefined, pairedToday: string | undefined): void {
   if (json) {
     ctx.print(JSON.stringify(report, null, 2));
     return;
   }
+  const later = pairedToday
+    ? `Round ${pairedToday} was paired today; its groups are asked from tomorrow (${addDays(ctx.today, 1)}).`
+    : undefined;
   if (!report.round) {
-    ctx.print('No delivered round to ask about yet.');
+    ctx.print(later ?? 'No delivered round to ask about yet.');
     return;
   }
   const [ask, remind] = report.dryRun ? ['would ask', 'remind'] : ['asked', 'reminded'];
@@ -173,5 +180,6 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined):
       'Earlier rounds:',
       ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`),
     );
+  if (later) lines.push(later);
   ctx.print(lines.join('\n'));
 }

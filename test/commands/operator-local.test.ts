@@ -188,4 +188,12 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     expect(existsSync(path)).toBe(true);
   });
+
+  it('collect-feedback on the day of pair says when that round will be asked about', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const today = await pairbot('collect-feedback', '--date', '2026-11-23');
+    expect(today.code).toBe(0);
+    expect(today.stdout.trim()).toBe('Round 2026-W48 was paired today; its groups are asked from tomorrow (2026-11-24).');
+    expect((await json('collect-feedback', '--date', '2026-11-24')).asked).toBeGreaterThan(0);
+  });
 });
