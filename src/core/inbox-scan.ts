@@ -2,10 +2,12 @@
  * Which of the bot's direct conversations an `inbox` run reads, where reading one costs a
  * request and the platform offers no bulk "what changed" signal (Discord's DMs over REST).
  *
- * - A conversation with recent activity — the bot delivered there (an intro, a feedback ask,
- *   a reply: a member's message is always answered) within the last RECENT_DAYS — is read
- *   every run: members answer intros and asks within days.
- * - The others (dormant) are read in rotation, those checked longest ago (or never) first,
+ * - A conversation in use is read every run: the bot answered a member's message there
+ *   within the last RECENT_DAYS (a member who writes once often writes again: `forget me`
+ *   then `confirm`), or delivered there (an intro, a feedback ask) within the last FRESH_MS,
+ *   when a member who answers the intro with `skip` or `pause` usually does.
+ * - The others — with weekly rounds that is every member's DM, so reading them all every
+ *   run would cost a request per member every few minutes — are read in rotation, those checked longest ago (or never) first,
  *   so many per run that each is read at least once per ROTATION_MS whatever the cron
  *   cadence: a run `elapsed` after the previous one reads that share of them (all when an
  *   hour or more has passed). At the 5-minute cadence that is a twelfth of them a run.
@@ -14,15 +16,19 @@
  * recent conversation, or a mention of the bot in the program channel, at the next run.
  */
 
-/** How long after the bot's last message a direct conversation is read every run. */
+/** How long after the bot last answered there a direct conversation is read every run. */
 const RECENT_DAYS = 14;
+/** How long after the bot last delivered there (intro, ask) a direct conversation is read every run. */
+const FRESH_MS = 2 * 3600_000;
 /** How often, at least, a dormant direct conversation is read. */
 const ROTATION_MS = 3600_000;
 
 export interface DirectConversation {
   id: string;
-  /** When the bot last delivered there, ISO. */
+  /** When the bot last delivered there (anything), ISO. */
   deliveredAt: string;
+  /** When the bot last answered a member's message there, ISO; undefined if never. */
+  repliedAt?: string | undefined;
   /** When an inbox run last read it, ISO; undefined if never. */
   checkedAt?: string | undefined;
 }
@@ -30,10 +36,11 @@ export interface DirectConversation {
 /** The ids of the direct conversations this run reads; `lastRun`: the previous inbox run, if any. */
 export function dueConversations(conversations: readonly DirectConversation[], now: Date, lastRun: Date | undefined): Set<string> {
   const recentSince = new Date(now.getTime() - RECENT_DAYS * 86_400_000).toISOString();
+  const freshSince = new Date(now.getTime() - FRESH_MS).toISOString();
   const due = new Set<string>();
   const dormant: DirectConversation[] = [];
   for (const c of conversations) {
-    if (c.deliveredAt >= recentSince) due.add(c.id);
+    if (c.deliveredAt >= freshSince || (c.repliedAt !== undefined && c.repliedAt >= recentSince)) due.add(c.id);
     else dormant.push(c);
   }
   const elapsed = lastRun ? now.getTime() - lastRun.getTime() : ROTATION_MS;

@@ -268,21 +268,30 @@ export function markReactionsAdded(db: DB, postRowId: number): void {
 export function deliveredConversations(
   db: DB,
   programId: number,
-): { id: string; recipients: string[]; thread: boolean; deliveredAt: string; checkedAt?: string }[] {
+): { id: string; recipients: string[]; thread: boolean; deliveredAt: string; repliedAt?: string; checkedAt?: string }[] {
   const rows = db
     .prepare(
       `SELECT p.conversation_id AS id, o.recipients AS recipients, MAX(COALESCE(o.sent_at, o.created_at)) AS deliveredAt,
+              MAX(CASE WHEN o.kind = 'inbox-reply' THEN COALESCE(o.sent_at, o.created_at) END) AS repliedAt,
               EXISTS (SELECT 1 FROM group_threads t WHERE t.thread_id = p.conversation_id) AS thread,
               (SELECT c.checked_at FROM inbox_cursors c WHERE c.program_id = o.program_id AND c.conversation_id = p.conversation_id) AS checkedAt
        FROM posts p JOIN outbox o ON o.id = p.outbox_id
        WHERE o.program_id = ? AND o.recipients != '[]' GROUP BY p.conversation_id`,
     )
-    .all(programId) as { id: string; recipients: string; thread: number; deliveredAt: string; checkedAt: string | null }[];
+    .all(programId) as {
+    id: string;
+    recipients: string;
+    thread: number;
+    deliveredAt: string;
+    repliedAt: string | null;
+    checkedAt: string | null;
+  }[];
   return rows.map((r) => ({
     id: r.id,
     recipients: JSON.parse(r.recipients) as string[],
     thread: r.thread === 1,
     deliveredAt: r.deliveredAt,
+    ...(r.repliedAt ? { repliedAt: r.repliedAt } : {}),
     ...(r.checkedAt ? { checkedAt: r.checkedAt } : {}),
   }));
 }

@@ -169,7 +169,7 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect(avoid.code).toBe(0);
     expect(avoid.stderr).toMatch(/no longer prefers bob/);
     expect((await json('member', 'show', 'alice', '--date', '2026-11-23')).preferences).toEqual([
-      { kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23' },
+      { kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23', setBy: 'u01' },
     ]);
   });
 

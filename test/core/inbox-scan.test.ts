@@ -6,18 +6,21 @@ const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toIS
 const days = (n: number) => ago(n * 24 * 60);
 
 describe('dueConversations (which DMs an inbox run reads)', () => {
-  it('reads every DM with a delivery in the last 14 days, and a share of the dormant ones, longest unread first', () => {
+  it('reads every DM where the bot answered a member in the last 14 days or delivered in the last 2 hours, and a share of the rest, longest unread first', () => {
     const recent: DirectConversation[] = [
-      { id: 'r1', deliveredAt: days(1), checkedAt: ago(5) },
-      { id: 'r2', deliveredAt: days(13.9), checkedAt: ago(5) },
+      { id: 'r1', deliveredAt: days(1), repliedAt: days(1), checkedAt: ago(5) },
+      { id: 'r2', deliveredAt: days(13.9), repliedAt: days(13.9), checkedAt: ago(5) },
+      { id: 'r3', deliveredAt: ago(119), checkedAt: ago(5) },
     ];
+    // This week's intros (no member answered the bot there), or an old exchange.
     const dormant: DirectConversation[] = Array.from({ length: 1000 }, (_, i) => ({
       id: `d${String(i).padStart(4, '0')}`,
-      deliveredAt: days(15 + (i % 30)),
+      deliveredAt: i % 2 === 0 ? ago(121 + i) : days(15 + (i % 30)),
+      ...(i % 2 === 0 ? {} : { repliedAt: days(15 + (i % 30)) }),
       checkedAt: ago(i % 60),
     }));
     const due = dueConversations([...recent, ...dormant], now, new Date(ago(5)));
-    expect(due.has('r1') && due.has('r2')).toBe(true);
+    expect(due.has('r1') && due.has('r2') && due.has('r3')).toBe(true);
     // Five minutes since the last run: a twelfth of the 1,000 dormant DMs, those unread for longest.
     const read = dormant.filter((c) => due.has(c.id));
     expect(read).toHaveLength(84);
