@@ -28,6 +28,9 @@ export function buildCli(setExit: (code: number) => void): Command {
       process.stdout.write(`${versionLine()}\n`);
       throw new CommanderError(0, 'commander.version', version());
     })
+    // commander's own usage errors ("error: unknown option …") get the prefix every other error has;
+    // subcommands inherit this, and the hint below is written without it.
+    .configureOutput({ outputError: (text, write) => write(`[pairbot] ${text}`) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

@@ -128,7 +128,8 @@ function settingSources(
   const dotenv = readDotEnv(cwd);
   if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config: expected a JSON file, got an empty string');
   const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
-  const file = configPath ? readConfigFile(resolve(cwd, configPath)) : {};
+  const configSource = flags.config !== undefined ? '--config' : env.PAIRBOT_CONFIG !== undefined ? 'environment' : `.env`;
+  const file = configPath ? readConfigFile(resolve(cwd, configPath), configSource) : {};
   return (name, flag) => {
     if (flag?.value !== undefined) {
       // An empty flag is a mistake (an unset shell variable), never "use the default".
@@ -321,12 +322,13 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-function readConfigFile(path: string): Record<string, string> {
+/** `source`: where the path was given (`--config`, `environment`, `.env`), named when the file cannot be read. */
+function readConfigFile(path: string, source: string): Record<string, string> {
   let raw: string;
   try {
     raw = readText(path);
   } catch (err) {
-    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path}: ${fileProblem(err)}`, { cause: err });
+    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path} (from ${source}): ${fileProblem(err)}`, { cause: err });
   }
   let parsed: unknown;
   try {

@@ -96,7 +96,7 @@ describe('loadConfig', () => {
     refuses({ DISCORD_CHANNEL_ID: 'x' }, /DISCORD_CHANNEL_ID/);
     refuses(
       { PAIRBOT_CONFIG: 'missing.json' },
-      /PAIRBOT_CONFIG: cannot read config file .*missing.json: no such file or folder \(ENOENT\)/,
+      /PAIRBOT_CONFIG: cannot read config file .*missing.json \(from environment\): no such file or folder \(ENOENT\)/,
     );
     writeFileSync(join(dir, 'bad.json'), '{ not json');
     refuses({ PAIRBOT_CONFIG: 'bad.json' }, /PAIRBOT_CONFIG: .*bad.json is not valid JSON/);

@@ -196,4 +196,16 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect(today.stdout.trim()).toBe('Round 2026-W48 was paired today; its groups are asked from tomorrow (2026-11-24).');
     expect((await json('collect-feedback', '--date', '2026-11-24')).asked).toBeGreaterThan(0);
   });
+
+  it('usage errors from the command line carry the [pairbot] error prefix, exit 2 and the --help hint; --config is named', async () => {
+    const unknown = await pairbot('pair', '--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("[pairbot] error: unknown option '--bogus'\n(run with --help for usage)\n");
+    const missing = await pairbot('member', 'show');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("[pairbot] error: missing required argument 'who'\n(run with --help for usage)\n");
+    const config = await pairbot('status', '--config', '/nope.json');
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/^\[pairbot\] error: PAIRBOT_CONFIG: cannot read config file \/nope\.json \(from --config\): /);
+  });
 });
