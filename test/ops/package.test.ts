@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runProgram } from '../helpers/cli.js';
@@ -16,9 +16,12 @@ function npm(args: string[], cwd: string) {
 
 /**
  * `npm pack` makes a tarball that installs in an empty directory and runs there. No test
- * reaches the internet, so dependencies come from npm's cache (--offline), and the one
- * native step — better-sqlite3's binary, which npm would download or compile — is
- * stood in for by the binary this checkout built.
+ * reaches the internet, so the tarball is unpacked where npm would put it and its
+ * production dependencies installed from npm's cache by the checkout's lockfile
+ * (`npm ci --offline --omit=dev`: the tarballs `npm ci` cached, no registry metadata, which
+ * a plain `npm install` of the tarball would need and a fresh cache lacks); a runtime import
+ * of a devDependency would fail here. The one native step — better-sqlite3's binary, which
+ * npm would download or compile — is stood in for by the binary this checkout built.
  */
 describe('the npm package', () => {
   let dir: string;
@@ -32,11 +35,17 @@ describe('the npm package', () => {
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     files = info!.files.map((f) => f.path);
     app = join(dir, 'app');
-    mkdirSync(app);
+    const installedAt = join(app, 'node_modules', 'pairbot');
+    mkdirSync(join(app, 'node_modules', '.bin'), { recursive: true });
     writeFileSync(join(app, 'package.json'), '{"name": "pairbot-install-test", "private": true}\n');
-    const installed = await npm(['install', '--offline', '--ignore-scripts', join(dir, info!.filename)], app);
+    const unpacked = await runProgram('tar', ['-xzf', join(dir, info!.filename), '-C', dir], { cwd: dir });
+    expect(unpacked.code, unpacked.stderr).toBe(0);
+    renameSync(join(dir, 'package'), installedAt);
+    symlinkSync('../pairbot/bin/pairbot.js', join(app, 'node_modules', '.bin', 'pairbot'));
+    copyFileSync(join(ROOT, 'package-lock.json'), join(installedAt, 'package-lock.json'));
+    const installed = await npm(['ci', '--offline', '--omit=dev', '--ignore-scripts'], installedAt);
     expect(installed.code, installed.stderr).toBe(0);
-    const release = join(app, 'node_modules', 'better-sqlite3', 'build', 'Release');
+    const release = join(installedAt, 'node_modules', 'better-sqlite3', 'build', 'Release');
     mkdirSync(release, { recursive: true });
     copyFileSync(
       join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
