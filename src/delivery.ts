@@ -184,8 +184,9 @@ async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxM
     return [];
   }
   const delivered = new Set(message.delivered);
-  const skipped = [...policy.notToMessage(message)].filter(([userId]) => !delivered.has(userId));
-  const memberIds = message.recipients.filter((id) => !skipped.some(([userId]) => userId === id));
+  const notTo = policy.notToMessage(message);
+  const skipped = [...notTo].filter(([userId]) => !delivered.has(userId));
+  const memberIds = message.recipients.filter((id) => delivered.has(id) || !notTo.has(id));
   const result = memberIds.some((id) => !delivered.has(id))
     ? await ctx.platform.sendToGroup(
         {

@@ -1,3 +1,4 @@
+import { describePerson } from './core/who.js';
 import type { Context } from './context.js';
 import { PlatformError } from './errors.js';
 import { tally, type Tally } from './core/feedback.js';
@@ -361,10 +362,7 @@ export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   const nameOf = (userId: string): string => memberOf(userId)?.name ?? userId;
   const policy: DeliveryPolicy = {
     nameOf,
-    describe: (userId) => {
-      const name = memberOf(userId)?.name;
-      return name === undefined ? `user ${userId}` : `@${name}`;
-    },
+    describe: (userId) => describePerson(userId, memberOf(userId)?.name),
     threadName: (message) => {
       const members = message.recipients.map((id) => cleanName(nameOf(id))).join(', ');
       return `${`☕ ${message.period ?? ''} · ${members}`.slice(0, 80)} · ${ctx.program.name} #${message.groupId}`;

@@ -36,3 +36,8 @@ function single<T extends Named>(who: string, matches: readonly T[]): T {
   const listed = matches.map((p) => `${JSON.stringify(p.name)} (id ${p.id})`).join(', ');
   throw new UsageError(`"${who}" matches ${matches.length} people: ${listed}; give the id of the one you mean`);
 }
+
+/** A person in errors and warnings, as operators know them: `@name`, the id only where no name is known. */
+export function describePerson(userId: string, name: string | undefined): string {
+  return name ? `@${name}` : `user ${userId}`;
+}

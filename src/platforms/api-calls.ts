@@ -1,5 +1,6 @@
 import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
+import { describePerson } from '../core/who.js';
 import type { NameLookup, PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
 
 /** What a server answered to a request that failed, as the shared error rules need it. */
@@ -220,8 +221,7 @@ export class PeopleNames {
   }
 
   describe(userId: string): string {
-    const name = this.seen(userId) ?? this.program(userId);
-    return name ? `@${name}` : `user ${userId}`;
+    return describePerson(userId, this.seen(userId) ?? this.program(userId));
   }
 }
 
