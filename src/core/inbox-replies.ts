@@ -61,7 +61,7 @@ export function replyUnknownPerson(who: string): string {
 }
 
 export function replyNotYourself(command: string): string {
-  return `You cannot ${command} yourself.`;
+  return `You cannot ${command} yourself; nothing changed.`;
 }
 
 export function replyJoined(): string {

@@ -263,6 +263,20 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel).not.toMatch(/judy|heidi/);
   });
 
+  it('a member cannot prefer or avoid themselves, and is told nothing changed', async () => {
+    await say('bob', 'prefer @bob');
+    await say('bob', 'avoid @bob');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.command, h.ok])).toEqual([
+      ['prefer', false],
+      ['avoid', false],
+    ]);
+    expect((await repliesTo('u02')).map((p) => p.text)).toEqual([
+      'You cannot prefer yourself; nothing changed.',
+      'You cannot avoid yourself; nothing changed.',
+    ]);
+  });
+
   it('a moderator cannot kick themselves', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'kick @alice');
