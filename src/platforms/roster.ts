@@ -23,34 +23,46 @@ export function readRoster(path: string): PlatformUser[] {
       cause: err,
     });
   }
-  const rows = extname(path).toLowerCase() === '.json' ? jsonRows(path, text) : csvRows(path, text);
-  const users: PlatformUser[] = [];
-  const seen = new Map<string, number>();
-  for (const { line, fields } of rows) {
-    const where = `${basename(path)}: line ${line}`;
-    const id = (fields.id ?? '').trim();
-    const name = cleanName(fields.name ?? '').replace(/^@/, '');
-    const timezone = (fields.timezone ?? '').trim();
-    if (!id) throw new UsageError(`${where}: empty id`);
-    if (!name) throw new UsageError(`${where}: empty name for id "${id}"`);
-    if (seen.has(id)) throw new UsageError(`${where}: duplicate id "${id}" (first on line ${seen.get(id)})`);
+  return extname(path).toLowerCase() === '.json' ? jsonUsers(path, text) : csvUsers(path, text);
+}
+
+/**
+ * Checks rows one by one and collects them as users. A row is known by its index; its line
+ * is asked of `lineOf` only when a message must name it, so a valid roster never counts lines.
+ */
+class Users {
+  readonly list: PlatformUser[] = [];
+  /** The row of each id so far. */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly file: string,
+    private readonly lineOf: (row: number) => number,
+  ) {}
+
+  add(row: number, rawId: string, rawName: string, rawZone: string, attributes: Record<string, string> | undefined): void {
+    const id = rawId.trim();
+    const name = cleanName(rawName).replace(/^@/, '');
+    const timezone = rawZone.trim();
+    if (!id) throw new UsageError(`${this.where(row)}: empty id`);
+    if (!name) throw new UsageError(`${this.where(row)}: empty name for id "${id}"`);
+    const first = this.seen.get(id);
+    if (first !== undefined) throw new UsageError(`${this.where(row)}: duplicate id "${id}" (first on line ${this.lineOf(first)})`);
     if (timezone && !isValidTimeZone(timezone))
-      throw new UsageError(`${where}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
-    seen.set(id, line);
-    const attributes: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fields))
-      if (!(REQUIRED as readonly string[]).includes(k) && v.trim() !== '') attributes[k] = v.trim();
-    users.push({ id, name, ...(timezone ? { timezone } : {}), ...(Object.keys(attributes).length ? { attributes } : {}) });
+      throw new UsageError(`${this.where(row)}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
+    this.seen.set(id, row);
+    const user: PlatformUser = { id, name };
+    if (timezone) user.timezone = timezone;
+    if (attributes) user.attributes = attributes;
+    this.list.push(user);
   }
-  return users;
+
+  where(row: number): string {
+    return `${this.file}: line ${this.lineOf(row)}`;
+  }
 }
 
-interface Row {
-  line: number;
-  fields: Record<string, string>;
-}
-
-function jsonRows(path: string, text: string): Row[] {
+function jsonUsers(path: string, text: string): PlatformUser[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -59,23 +71,28 @@ function jsonRows(path: string, text: string): Row[] {
   }
   if (!Array.isArray(data)) throw new UsageError(`${basename(path)}: expected a JSON array of {"id", "name", "timezone"} objects`);
   const lines = entryLines(text);
-  return data.map((item, i) => {
+  const users = new Users(basename(path), (i) => lines[i] ?? i + 1);
+  data.forEach((item, i) => {
     const where = `${basename(path)}: line ${lines[i] ?? '?'} (entry ${i + 1})`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new UsageError(`${where}: expected an object`);
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(item)) {
       if (v === null || v === undefined) continue;
       // An id or name that is not text is a mistake to show, not to coerce ("7" and 7 differ on every platform).
-      const text = (REQUIRED as readonly string[]).includes(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
-      if (!text)
-        throw new UsageError(
-          `${where}: "${k}" must be ${(REQUIRED as readonly string[]).includes(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`,
-        );
+      const text = isRequired(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
+      if (!text) throw new UsageError(`${where}: "${k}" must be ${isRequired(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`);
       fields[k] = String(v);
     }
     for (const col of ['id', 'name']) if (!(col in fields)) throw new UsageError(`${where}: missing "${col}"`);
-    return { line: lines[i] ?? i + 1, fields };
+    let attributes: Record<string, string> | undefined;
+    for (const [k, v] of Object.entries(fields)) if (!isRequired(k) && v.trim() !== '') (attributes ??= {})[k] = v.trim();
+    users.add(i, fields.id!, fields.name!, fields.timezone ?? '', attributes);
   });
+  return users.list;
+}
+
+function isRequired(column: string): boolean {
+  return (REQUIRED as readonly string[]).includes(column);
 }
 
 function describe(v: unknown): string {
@@ -108,49 +125,70 @@ function entryLines(text: string): number[] {
   return lines;
 }
 
-function csvRows(path: string, text: string): Row[] {
-  const records = parseCsv(path, text);
-  const header = records.shift();
-  if (!header) throw new UsageError(`${basename(path)}: empty roster (expected a header line id,name,timezone)`);
-  const columns = header.fields.map((c) => c.trim().toLowerCase());
+function csvUsers(path: string, text: string): PlatformUser[] {
+  const file = basename(path);
+  const records = parseCsv(file, text);
+  const header = records[0];
+  if (!header) throw new UsageError(`${file}: empty roster (expected a header line id,name,timezone)`);
+  const columns = header.map((c) => c.trim().toLowerCase());
   for (const col of REQUIRED) {
-    if (!columns.includes(col))
-      throw new UsageError(`${basename(path)}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
+    if (!columns.includes(col)) throw new UsageError(`${file}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
   }
-  return records
-    .filter((r) => r.fields.some((f) => f.trim() !== ''))
-    .map((r) => {
-      if (r.fields.length !== columns.length) {
-        throw new UsageError(`${basename(path)}: line ${r.line}: expected ${columns.length} fields, found ${r.fields.length}`);
-      }
-      return { line: r.line, fields: Object.fromEntries(columns.map((c, i) => [c, r.fields[i]!])) };
-    });
+  // A column named twice counts with its last value, listed where it first appears.
+  const last = new Map(columns.map((c, i) => [c, i]));
+  const [id, name, timezone] = REQUIRED.map((c) => last.get(c)!) as [number, number, number];
+  const extra = [...last].filter(([c]) => !isRequired(c));
+  let lines: number[] | undefined;
+  const users = new Users(file, (row) => (lines ??= recordLines(records))[row]!);
+  for (let row = 1; row < records.length; row++) {
+    const fields = records[row]!;
+    if (fields.every((f) => f.trim() === '')) continue;
+    if (fields.length !== columns.length)
+      throw new UsageError(`${users.where(row)}: expected ${columns.length} fields, found ${fields.length}`);
+    let attributes: Record<string, string> | undefined;
+    for (const [c, i] of extra) {
+      const v = fields[i]!.trim();
+      if (v !== '') (attributes ??= {})[c] = v;
+    }
+    users.add(row, fields[id]!, fields[name]!, fields[timezone]!, attributes);
+  }
+  return users.list;
 }
+
+const CSV_OPTIONS = {
+  bom: true,
+  relax_column_count: true,
+  relax_quotes: true,
+  record_delimiter: ['\r\n', '\n', '\r'],
+};
 
 /**
  * RFC 4180 CSV (quoted fields with commas, "" and newlines; CRLF; a byte order mark) by
- * csv-parse. Records keep the line they start on, for error messages; the field count is
- * checked by the caller so the message can name it.
+ * csv-parse. The field count is checked by the caller so the message can name it.
  */
-function parseCsv(path: string, text: string): { line: number; fields: string[] }[] {
-  let parsed: { record: string[]; info: { lines: number } }[];
+function parseCsv(file: string, text: string): string[][] {
   try {
-    parsed = parse(text, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      record_delimiter: ['\r\n', '\n', '\r'],
-    }) as unknown as typeof parsed;
+    return parse(text, CSV_OPTIONS) as string[][];
   } catch (err) {
     const e = err as Error & { lines?: number };
     const reason = e.message.replace(/^Invalid \w+:\s*/, '').replace(/\s*at line \d+.*$/, '');
-    throw new UsageError(`${basename(path)}: line ${e.lines ?? '?'}: not valid CSV: ${reason}`, { cause: err });
+    throw new UsageError(`${file}: line ${e.lines ?? '?'}: not valid CSV: ${reason}`, { cause: err });
   }
-  let next = 1;
-  return parsed.map(({ record, info }) => {
-    const line = next;
-    next = info.lines + 1;
-    return { line, fields: record };
-  });
+}
+
+/**
+ * The line each record starts on. Every line break of the text ends a record (a blank line is
+ * a record of one empty field) or sits in a quoted field, where csv-parse keeps it as it is:
+ * so the records' own line breaks count the lines, with no position info from the parser
+ * (which costs ~3× the parse, and counts a CRLF in a quoted field as two lines).
+ */
+function recordLines(records: string[][]): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  for (const fields of records) {
+    lines.push(line);
+    line++;
+    for (const f of fields) for (const _ of f.matchAll(/\r\n|\r|\n/g)) line++;
+  }
+  return lines;
 }

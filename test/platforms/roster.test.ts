@@ -31,6 +31,17 @@ describe('readRoster', () => {
     );
   });
 
+  it('names the lines of a duplicate id and of an unknown time zone after quoted newlines and blank lines', () => {
+    const text = 'id,name,timezone\nu1,"ann\nof two lines",UTC\n\nu2,ben,\nu1,cy,\n';
+    expect(() => readRoster(file('dup.csv', text))).toThrow(/^dup.csv: line 6: duplicate id "u1" \(first on line 2\)$/);
+    expect(() => readRoster(file('tz.csv', 'id,name,timezone\r\nu1,"a\r\nb",UTC\r\n\r\nu2,ben,Mars/Base\r\n'))).toThrow(
+      /^tz.csv: line 5: unknown time zone "Mars\/Base" for u2/,
+    );
+    expect(() => readRoster(file('dup.json', '[\n{"id": "u1", "name": "ann"},\n\n{"id": "u1", "name": "bo"}]'))).toThrow(
+      /^dup.json: line 4: duplicate id "u1" \(first on line 2\)$/,
+    );
+  });
+
   it('reads a JSON array', () => {
     expect(readRoster(file('r.json', '[{"id":"u1","name":"ann","timezone":"UTC","cohort":3}]'))).toEqual([
       { id: 'u1', name: 'ann', timezone: 'UTC', attributes: { cohort: '3' } },
