@@ -22,14 +22,15 @@ import { suspiciousRosterLoss } from './core/roster-guard.js';
 import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type PreferenceEntry, type RosterEntry } from './core/round.js';
 import { answersOf } from './store/feedback.js';
 import {
-  activeMemberNames,
+  applyRosterSync,
   getMember,
-  listMembers,
   listPreferences,
+  listStoredMembers,
   memberAddresses,
-  syncMembers,
+  planRosterSync,
   type Member,
   type MemberAddress,
+  type RosterSync,
 } from './store/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
 import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type NewMessage, type OutboxMessage } from './store/outbox.js';
@@ -106,14 +107,31 @@ export function runEngine(
 }
 
 /**
- * Reads the platform's roster into the members table; returns the active members.
+ * Reads the platform's roster into the members table; returns the active members, in list order.
  * A roster that loses everyone or more than half of the active members is refused
  * (exit 1, nothing changed) unless the operator confirms it with --accept-roster.
  */
 export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean } = {}): Promise<Member[]> {
+  const sync = await readRosterSync(ctx, options);
+  writeTransaction(ctx.db, () => applyRosterSync(ctx.db, ctx.program.id, sync));
+  logRosterSync(ctx, sync);
+  return activeOf(sync);
+}
+
+/** The members a roster sync leaves active (paused ones included), in list order. */
+export function activeOf(sync: RosterSync): Member[] {
+  return sync.members.filter((m) => m.state === 'active');
+}
+
+/**
+ * The roster sync, computed and not yet written (syncRoster writes it at once; `pair` writes it
+ * with its round): the platform's roster read and checked against what is stored.
+ */
+export async function readRosterSync(ctx: Context, options: { acceptRoster?: boolean } = {}): Promise<RosterSync> {
   await ctx.connect();
   const users = await ctx.platform.listMembers();
-  const before = activeMemberNames(ctx.db, ctx.program.id);
+  const stored = listStoredMembers(ctx.db, ctx.program.id);
+  const before = new Map(stored.filter((s) => s.member.state === 'active').map((s) => [s.member.userId, s.member.name]));
   if (users.length === 0 && before.size === 0 && !options.acceptRoster) {
     // A first sync that finds nobody would store an empty round that then stands for the period.
     throw new PlatformError(
@@ -140,14 +158,16 @@ export async function syncRoster(ctx: Context, options: { acceptRoster?: boolean
     }
     ctx.log.warn(`${what}; --accept-roster: taking the roster as it is`);
   }
-  const sync = syncMembers(ctx.db, ctx.program.id, users, ctx.today);
-  if (sync.joined.length + sync.rejoined.length + sync.left.length > 0) {
-    const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];
-    ctx.log.info(
-      `roster: ${users.length} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`,
-    );
-  }
-  return listMembers(ctx.db, ctx.program.id).filter((m) => m.state === 'active');
+  return planRosterSync(stored, users, ctx.today);
+}
+
+/** Says who joined, rejoined and left, once the sync is written (or, in a dry run, would be). */
+export function logRosterSync(ctx: Context, sync: RosterSync): void {
+  if (sync.joined.length + sync.rejoined.length + sync.left.length === 0) return;
+  const [join, rejoin, leave] = ctx.scratch ? ['would join', 'would rejoin', 'would leave'] : ['joined', 'rejoined', 'left'];
+  ctx.log.info(
+    `roster: ${sync.listed} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`,
+  );
 }
 
 export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {

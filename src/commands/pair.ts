@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import type { GivenPrompt } from '../core/icebreakers.js';
@@ -8,15 +8,27 @@ import { currentGroups, selectCandidates, type Exclusions } from '../core/round.
 import { exitCodeFor, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
-import { getMember, memberAddresses, recordSitOut, type Member } from '../store/members.js';
-import { exclusionsOfRound, findRound, groupsOfRound, insertRound, lastRound, placementsOfRound, type RoundRow } from '../store/rounds.js';
+import { applyRosterSync, compareIds, memberAddresses, recordSitOut, type Member, type RosterSync } from '../store/members.js';
+import {
+  exclusionsOfRound,
+  findRound,
+  groupsOfRound,
+  insertRound,
+  lastRound,
+  placementsOfRound,
+  type ExclusionReason,
+  type RoundRow,
+} from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import {
+  activeOf,
   chooseRoundIcebreakers,
   deliver,
+  logRosterSync,
   queueRoundMessages,
   readOptOuts,
   readPairingHistory,
+  readRosterSync,
   type PairingHistory,
   readRecentIcebreakers,
   roundMessages,
@@ -59,7 +71,8 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     // a rerun with nothing to do needs no platform).
     if (!ctx.dryRun && countByStatus(ctx.db, ctx.program.id).pending > 0) await syncRoster(ctx, options);
     const delivery = await deliver(ctx);
-    printReport(ctx, roundReport(ctx, existing, true, delivery), options.json);
+    const members = memberAddresses(ctx.db, ctx.program.id);
+    printReport(ctx, storedRoundReport(ctx, existing, members, delivery), options.json, members);
     return exitCodeFor(delivery);
   }
   // A round for an earlier period would find everyone "not due" and stand, empty, for ever.
@@ -72,64 +85,82 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
 
   // Read, then compute: what is read goes straight into the computation (planRound), so the
   // engine's history and members' recent prompts are garbage before the messages are composed.
-  const { members, result, excluded, prompts, seed, leftOut } = planRound(ctx, await readRound(ctx, options), requestedSeed);
+  const inputs = await readRound(ctx, options);
+  const { sync } = inputs;
+  const plan = planRound(ctx, inputs, requestedSeed);
+  const members = new Map(sync.members.map((m) => [m.userId, m]));
+  const report = (delivery?: DeliveryReport): PairReport =>
+    roundReport(ctx, { period: ctx.period.key, seed: String(plan.seed) }, plan.result.groups, plan.exclusions, members, false, delivery);
+  if (ctx.dryRun) {
+    // A dry run stops here: it shows the round and writes nothing, not even to its scratch copy.
+    logRosterSync(ctx, sync);
+    warnUnplaced(ctx, plan.result, members);
+    printReport(ctx, report(), options.json, members);
+    return EXIT.ok;
+  }
 
-  // Write: the round and its messages are committed together, before any message is sent
-  // (SPEC §6): a round is never stored without the intros that tell its groups.
-  const round = writeTransaction(ctx.db, () => {
+  // Write: the roster, the round and its messages are committed together, before any message is
+  // sent (SPEC §6): a round is never stored without the intros that tell its groups.
+  writeTransaction(ctx.db, () => {
+    applyRosterSync(ctx.db, ctx.program.id, sync);
     const { roundId, groupIds } = insertRound(ctx.db, {
       programId: ctx.program.id,
       period: ctx.period.key,
       periodIndex: ctx.period.index,
-      seed: String(seed),
+      seed: String(plan.seed),
       formedOn: ctx.today,
-      groups: result.groups,
-      exclusions: [
-        ...excluded.optedOut.map((userId) => ({ userId, reason: 'optedOut' as const })),
-        ...excluded.paused.map((userId) => ({ userId, reason: 'paused' as const })),
-        ...excluded.notDue.map((userId) => ({ userId, reason: 'notDue' as const })),
-        ...leftOut,
-      ],
+      groups: plan.result.groups,
+      exclusions: plan.exclusions,
       createdAt: ctx.config.now.toISOString(),
     });
-    for (const id of result.satOut) recordSitOut(ctx.db, ctx.program.id, id, ctx.period.index);
-    for (const [i, prompt] of prompts) recordIcebreaker(ctx.db, groupIds[i]!, prompt);
-    const groups = result.groups.map((memberIds, i) => ({ id: groupIds[i]!, memberIds }));
-    const promptOf = new Map([...prompts].map(([i, prompt]) => [groupIds[i]!, prompt]));
+    for (const id of plan.result.satOut) recordSitOut(ctx.db, ctx.program.id, id, ctx.period.index);
+    const prompts = chooseRoundIcebreakers(
+      ctx,
+      String(plan.seed),
+      groupIds.map((id, i) => ({ id, memberIds: plan.result.groups[i]! })),
+      plan.recent,
+    );
+    for (const [groupId, prompt] of prompts) recordIcebreaker(ctx.db, groupId, prompt);
+    const groups = plan.result.groups.map((memberIds, i) => ({ id: groupIds[i]!, memberIds }));
     const stored = { id: roundId, period: ctx.period.key, periodIndex: ctx.period.index };
-    for (const m of roundMessages(ctx, stored, groups, leftOut, members, promptOf)) enqueue(ctx.db, m);
-    return findRound(ctx.db, ctx.program.id, ctx.period.key)!;
+    for (const m of roundMessages(ctx, stored, groups, plan.leftOut, members, prompts)) enqueue(ctx.db, m);
   });
-  warnUnplaced(ctx, result, members);
+  logRosterSync(ctx, sync);
+  warnUnplaced(ctx, plan.result, members);
 
   // Deliver, then say what was done.
   const delivery = await deliver(ctx);
-  printReport(ctx, roundReport(ctx, round, false, delivery), options.json);
+  printReport(ctx, report(delivery), options.json, members);
   return exitCodeFor(delivery);
 }
 
-/** Everything a new round depends on, read as plain data: the roster (synced into the store), opt-outs, the engine's history, members' recent prompts. */
+/** Everything a new round depends on, read as plain data: the roster sync (not written yet), opt-outs, the engine's history, members' recent prompts. */
 interface RoundInputs {
-  active: Member[];
+  sync: RosterSync;
   optedOut: Set<string>;
   history: PairingHistory;
+  /** What members got recently, for choosing prompts (not read in a dry run, which shows none). */
   recent: Map<string, GivenPrompt[]>;
 }
 
 async function readRound(ctx: Context, options: RoundOptions): Promise<RoundInputs> {
-  const active = await syncRoster(ctx, options);
+  const sync = await readRosterSync(ctx, options);
+  const active = activeOf(sync);
   warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
   const history = readPairingHistory(ctx);
-  const recent = readRecentIcebreakers(
-    ctx,
-    active.map((m) => m.userId),
-  );
-  return { active, optedOut, history, recent };
+  const recent = ctx.dryRun
+    ? new Map<string, GivenPrompt[]>()
+    : readRecentIcebreakers(
+        ctx,
+        active.map((m) => m.userId),
+      );
+  return { sync, optedOut, history, recent };
 }
 
-/** Who is paired now, the groups (the engine, once) and each group's prompt; of the inputs only the members are kept, to address the messages. */
-function planRound(ctx: Context, { active, optedOut, history, recent }: RoundInputs, requestedSeed: number | undefined) {
+/** Who is paired now (the engine, once), and who is left out of the round and why; of the inputs only what choosing prompts needs is kept. */
+function planRound(ctx: Context, { sync, optedOut, history, recent }: RoundInputs, requestedSeed: number | undefined) {
+  const active = activeOf(sync);
   const { candidates, excluded } = selectCandidates(
     active.map((m) => toRosterEntry(m, history.lastIndex)),
     ctx.period,
@@ -141,19 +172,18 @@ function planRound(ctx: Context, { active, optedOut, history, recent }: RoundInp
     `round ${ctx.period.key}: pairing ${candidates.length} of ${active.length} members with seed ${seed} (replay with --seed ${seed})`,
   );
   const result = runEngine(ctx, candidates, seed, history);
-  // Prompts by the group's place in the round until the groups have ids.
-  const prompts = chooseRoundIcebreakers(
-    ctx,
-    String(seed),
-    result.groups.map((memberIds, i) => ({ id: i, memberIds })),
-    recent,
-  );
   // In the order a stored round lists them (by id), as a rerun would queue their notices.
   const leftOut = [
     ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
     ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
   ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  return { members: new Map(active.map((m) => [m.userId, m])), result, excluded, prompts, seed, leftOut };
+  const exclusions: { userId: string; reason: ExclusionReason }[] = [
+    ...excluded.optedOut.map((userId) => ({ userId, reason: 'optedOut' as const })),
+    ...excluded.paused.map((userId) => ({ userId, reason: 'paused' as const })),
+    ...excluded.notDue.map((userId) => ({ userId, reason: 'notDue' as const })),
+    ...leftOut,
+  ];
+  return { result, exclusions, leftOut, seed, recent };
 }
 
 /** A rule on a column nobody has a value in changes nothing: most likely a typo, so name the columns there are. */
@@ -179,13 +209,33 @@ function warnUnplaced(ctx: Context, result: MatchResult, members: ReadonlyMap<st
   );
 }
 
-function roundReport(ctx: Context, round: RoundRow, existing: boolean, delivery: DeliveryReport | undefined): PairReport {
-  const members = memberAddresses(ctx.db, ctx.program.id);
+/** The report of a stored round, as it stands (catch-up may have placed people since it was formed). */
+function storedRoundReport(
+  ctx: Context,
+  round: RoundRow,
+  members: ReadonlyMap<string, { name: string }>,
+  delivery: DeliveryReport | undefined,
+): PairReport {
+  const groups = currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => g.memberIds);
+  return roundReport(ctx, round, groups, exclusionsOfRound(ctx.db, round.id), members, true, delivery);
+}
+
+/** SPEC §5's report of a round from plain data: the same document whether the round was just planned or read back from the store. */
+function roundReport(
+  ctx: Context,
+  round: Pick<RoundRow, 'period' | 'seed'>,
+  groups: readonly (readonly string[])[],
+  exclusions: readonly { userId: string; reason: ExclusionReason }[],
+  members: ReadonlyMap<string, { name: string }>,
+  existing: boolean,
+  delivery: DeliveryReport | undefined,
+): PairReport {
   const name = (id: string): string => members.get(id)?.name ?? id;
   const excluded: Exclusions = { optedOut: [], paused: [], notDue: [] };
   const satOut: string[] = [];
   const unpaired: string[] = [];
-  for (const e of exclusionsOfRound(ctx.db, round.id)) {
+  // By id, as the store lists them.
+  for (const e of [...exclusions].sort((a, b) => compareIds(a.userId, b.userId))) {
     if (e.reason === 'satOut') satOut.push(e.userId);
     else if (e.reason === 'unpaired') unpaired.push(e.userId);
     else excluded[e.reason].push(e.userId);
@@ -196,8 +246,8 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean, delivery:
     dryRun: ctx.dryRun,
     existing,
     seed: round.seed,
-    groups: currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => ({
-      members: g.memberIds.map((id) => ({ id, name: name(id) })),
+    groups: groups.map((memberIds) => ({
+      members: memberIds.map((id) => ({ id, name: name(id) })),
     })),
     excluded,
     // Everyone left without a group this round: sat out by policy or blocked by constraints.
@@ -207,7 +257,7 @@ function roundReport(ctx: Context, round: RoundRow, existing: boolean, delivery:
   };
 }
 
-function printReport(ctx: Context, report: PairReport, json: boolean | undefined): void {
+function printReport(ctx: Context, report: PairReport, json: boolean | undefined, members: ReadonlyMap<string, { name: string }>): void {
   if (json) {
     ctx.print(JSON.stringify(report, null, 2));
     return;
@@ -215,7 +265,8 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   const placed = report.groups.reduce((n, g) => n + g.members.length, 0);
   const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ' (already paired; nothing new)' : '';
   const headline = `Round ${report.round} of program "${report.program}"${label}: ${count(report.groups.length, 'group')}, ${count(placed, 'member')}, seed ${report.seed}`;
-  const blocked = report.unpaired.filter((id) => !report.satOut.includes(id));
+  const satOut = new Set(report.satOut);
+  const blocked = report.unpaired.filter((id) => !satOut.has(id));
   if (ctx.config.quiet) {
     // A cron log gets one line a run, not a line per group.
     const { optedOut, paused, notDue } = report.excluded;
@@ -226,7 +277,7 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
   }
   const lines = [headline];
   report.groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(3)}. ${g.members.map((m) => listItem(m.name)).join(' + ')}`));
-  const name = (id: string): string => listItem(getMember(ctx.db, ctx.program.id, id)?.name ?? id);
+  const name = (id: string): string => listItem(members.get(id)?.name ?? id);
   const listed = (ids: string[]): string => (ids.length ? ids.map(name).join(', ') : 'none');
   lines.push(
     `Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`,

@@ -114,15 +114,6 @@ export function memberAddresses(db: DB, programId: number): Map<string, MemberAd
   return out;
 }
 
-/** Names of the program's active members by id, in list order (name, then id): what a roster sync compares against. */
-export function activeMemberNames(db: DB, programId: number): Map<string, string> {
-  const rows = db
-    .prepare("SELECT user_id, name FROM members WHERE program_id = ? AND state = 'active' ORDER BY name COLLATE NOCASE, user_id")
-    .raw()
-    .all(programId) as [string, string][];
-  return new Map(rows);
-}
-
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
   const row = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? AND user_id = ?`).raw().get(programId, userId) as
     | MemberDbRow
@@ -130,63 +121,192 @@ export function getMember(db: DB, programId: number, userId: string): Member | u
   return row && toMember(row);
 }
 
-export interface SyncResult {
+interface SyncResult {
   joined: string[];
   rejoined: string[];
   left: string[];
 }
 
+/** A stored member with the time zone the platform gave (`timezone` is the effective one: an operator's override wins). */
+export interface StoredMember {
+  member: Member;
+  platformTimezone?: string;
+}
+
+/** Every member of the program with the platform's time zone: what a roster sync compares against. */
+export function listStoredMembers(db: DB, programId: number): StoredMember[] {
+  const rows = db
+    .prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`)
+    .raw()
+    .all(programId) as MemberDbRow[];
+  return rows.map((row) => (row[2] ? { member: toMember(row), platformTimezone: row[2] } : { member: toMember(row) }));
+}
+
+/** The members table as a roster sync leaves it, computed before anything is written (a dry run writes nothing). */
+export interface RosterSync extends SyncResult {
+  /** Every member of the program after the sync, in list order (name, then id; see byListOrder). */
+  members: Member[];
+  /** How many users the roster listed. */
+  listed: number;
+  /** The rows to write: new members, and members whose name, time zone, attributes or state the roster changed. */
+  inserted: StoredMember[];
+  changed: StoredMember[];
+}
+
 /**
- * Brings the members table in line with the platform's roster: newcomers join,
- * absentees leave, and someone who comes back after leaving — or after `prune`
- * removed them from the place — rejoins with a fresh start. A kicked member, or a
- * removed one the bot could not take out of the place, stays out.
+ * Brings the members table in line with the platform's roster, as a computation on what is
+ * stored: newcomers join, absentees leave, and someone who comes back after leaving — or
+ * after `prune` removed them from the place — rejoins with a fresh start. A kicked member,
+ * or a removed one the bot could not take out of the place, stays out. `stored` is every
+ * member of the program; a user the roster lists twice counts once.
  */
-export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): SyncResult {
-  const result: SyncResult = { joined: [], rejoined: [], left: [] };
-  const insert = db.prepare(`INSERT INTO members (program_id, user_id, name, timezone, attributes, joined_on) VALUES (?, ?, ?, ?, ?, ?)`);
-  const refresh = db.prepare('UPDATE members SET name = ?, timezone = ?, attributes = ? WHERE program_id = ? AND user_id = ?');
-  const rejoin = db.prepare("UPDATE members SET state = 'active', joined_on = ?, left_on = NULL WHERE program_id = ? AND user_id = ?");
-  const leave = db.prepare(
-    "UPDATE members SET state = CASE state WHEN 'active' THEN 'left' ELSE state END, left_on = ? WHERE program_id = ? AND user_id = ?",
-  );
-  writeTransaction(db, () => {
+export function planRosterSync(stored: readonly StoredMember[], users: readonly PlatformUser[], today: string): RosterSync {
+  const sync: RosterSync = { joined: [], rejoined: [], left: [], members: [], listed: 0, inserted: [], changed: [] };
+  const byId = new Map(stored.map((s) => [s.member.userId, s]));
+  const present = new Set<string>();
+  for (const u of users) {
+    if (present.has(u.id)) continue;
+    present.add(u.id);
+    const attributes = u.attributes ?? {};
+    const name = cleanName(u.name) || u.id;
+    const timezone = u.timezone || undefined;
+    const s = byId.get(u.id);
+    if (!s) {
+      const member: Member = {
+        userId: u.id,
+        name,
+        ...(timezone ? { timezone } : {}),
+        attributes,
+        state: 'active',
+        frequency: 1,
+        joinedOn: today,
+        sitOuts: 0,
+      };
+      sync.inserted.push(timezone ? { member, platformTimezone: timezone } : { member });
+      sync.members.push(member);
+      sync.joined.push(u.id);
+      continue;
+    }
+    const m = s.member;
+    let next = m;
     // What the roster sets, as stored: a member whose name, time zone and attributes did not change is not rewritten.
-    const existing = new Map<
-      string,
-      { name: string; timezone: string | null; attributes: string; state: MemberState; leftOn: string | null }
-    >();
-    const rows = db
-      .prepare('SELECT user_id, name, timezone, attributes, state, left_on FROM members WHERE program_id = ?')
-      .raw()
-      .all(programId) as [string, string, string | null, string, MemberState, string | null][];
-    for (const [userId, name, timezone, attributes, state, leftOn] of rows)
-      existing.set(userId, { name, timezone, attributes, state, leftOn });
-    const present = new Set<string>();
-    for (const u of users) {
-      present.add(u.id);
-      const attrs = JSON.stringify(u.attributes ?? {});
-      const name = cleanName(u.name) || u.id;
-      const timezone = u.timezone ?? null;
-      const m = existing.get(u.id);
-      if (!m) {
-        insert.run(programId, u.id, name, timezone, attrs, today);
-        result.joined.push(u.id);
-        continue;
-      }
-      if (m.name !== name || m.timezone !== timezone || m.attributes !== attrs) refresh.run(name, timezone, attrs, programId, u.id);
-      if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
-        rejoin.run(today, programId, u.id);
-        result.rejoined.push(u.id);
-      }
+    if (m.name !== name || s.platformTimezone !== timezone || JSON.stringify(m.attributes) !== JSON.stringify(attributes)) {
+      const { timezone: _effective, ...rest } = m;
+      const effective = m.timezoneOverride ?? timezone;
+      next = { ...rest, name, attributes, ...(effective ? { timezone: effective } : {}) };
+      next = reorder(next);
     }
-    for (const [userId, m] of existing) {
-      if (present.has(userId) || m.leftOn) continue;
-      leave.run(today, programId, userId);
-      if (m.state === 'active') result.left.push(userId);
+    if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
+      const { leftOn: _gone, ...rest } = next;
+      next = reorder({ ...rest, state: 'active', joinedOn: today });
+      sync.rejoined.push(u.id);
     }
+    if (next !== m) sync.changed.push(timezone ? { member: next, platformTimezone: timezone } : { member: next });
+    sync.members.push(next);
+  }
+  for (const s of stored) {
+    const m = s.member;
+    if (present.has(m.userId)) continue;
+    if (m.leftOn) {
+      sync.members.push(m);
+      continue;
+    }
+    const gone = reorder({ ...m, state: m.state === 'active' ? 'left' : m.state, leftOn: today });
+    if (m.state === 'active') sync.left.push(m.userId);
+    sync.changed.push({ ...s, member: gone });
+    sync.members.push(gone);
+  }
+  sync.members.sort(byListOrder);
+  sync.listed = present.size;
+  return sync;
+}
+
+/** A member's fields in the order toMember sets them (JSON output keeps its shape whichever way a member was made). */
+function reorder(m: Member): Member {
+  return {
+    userId: m.userId,
+    name: m.name,
+    ...(m.timezone ? { timezone: m.timezone } : {}),
+    ...(m.timezoneOverride ? { timezoneOverride: m.timezoneOverride } : {}),
+    attributes: m.attributes,
+    state: m.state,
+    frequency: m.frequency,
+    ...(m.pauseUntil ? { pauseUntil: m.pauseUntil } : {}),
+    joinedOn: m.joinedOn,
+    ...(m.leftOn ? { leftOn: m.leftOn } : {}),
+    sitOuts: m.sitOuts,
+    ...(m.lastSatOut !== undefined ? { lastSatOut: m.lastSatOut } : {}),
+  };
+}
+
+/** Writes what planRosterSync decided; the caller wraps it in a write transaction (with what else it writes). */
+export function applyRosterSync(db: DB, programId: number, sync: RosterSync): void {
+  const insert = db.prepare(
+    'INSERT INTO members (program_id, user_id, name, timezone, attributes, state, frequency, joined_on, sit_outs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const { member: m, platformTimezone } of sync.inserted)
+    insert.run(
+      programId,
+      m.userId,
+      m.name,
+      platformTimezone ?? null,
+      JSON.stringify(m.attributes),
+      m.state,
+      m.frequency,
+      m.joinedOn,
+      m.sitOuts,
+    );
+  const update = db.prepare(
+    'UPDATE members SET name = ?, timezone = ?, attributes = ?, state = ?, joined_on = ?, left_on = ? WHERE program_id = ? AND user_id = ?',
+  );
+  for (const { member: m, platformTimezone } of sync.changed)
+    update.run(m.name, platformTimezone ?? null, JSON.stringify(m.attributes), m.state, m.joinedOn, m.leftOn ?? null, programId, m.userId);
+}
+
+/** Reads the roster into the members table at once (planRosterSync, then applyRosterSync, in one transaction). */
+export function syncMembers(db: DB, programId: number, users: readonly PlatformUser[], today: string): RosterSync {
+  return writeTransaction(db, () => {
+    const sync = planRosterSync(listStoredMembers(db, programId), users, today);
+    applyRosterSync(db, programId, sync);
+    return sync;
   });
-  return result;
+}
+
+/**
+ * The order members are listed in, everywhere (and the order the engine receives them in, so a
+ * seed replays the same round): by name ignoring ASCII case, then by id. The same order as SQLite's
+ * `ORDER BY name COLLATE NOCASE, user_id`, which compares UTF-8 bytes: code points, not UTF-16 units.
+ */
+function byListOrder(a: Pick<Member, 'name' | 'userId'>, b: Pick<Member, 'name' | 'userId'>): number {
+  return compareCodePoints(a.name, b.name, true) || compareCodePoints(a.userId, b.userId, false);
+}
+
+/** Ids in the store's order (`ORDER BY user_id`: UTF-8 bytes, so code points). */
+export function compareIds(a: string, b: string): number {
+  return compareCodePoints(a, b, false);
+}
+
+function compareCodePoints(a: string, b: string, foldAscii: boolean): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (foldAscii) {
+      if (x >= 65 && x <= 90) x += 32;
+      if (y >= 65 && y <= 90) y += 32;
+      if (x === y) continue;
+    }
+    // Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in UTF-8.
+    return codeUnitRank(x) - codeUnitRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codeUnitRank(u: number): number {
+  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
+  return u >= 0xe000 ? u - 0x800 : u;
 }
 
 export interface MemberChanges {

@@ -90,6 +90,30 @@ describe('pair on the local platform (built CLI)', () => {
     expect(repeated).toEqual([]);
   });
 
+  it('a dry run shows exactly the round a real run then stores, roster changes and history included', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '3')).code).toBe(0);
+    // The next week's roster: one member gone, two new, one renamed (with a name that sorts differently).
+    const roster = join(box.dir, 'roster.csv');
+    const lines = readFileSync(roster, 'utf8').trimEnd().split('\n');
+    const changed = [
+      ...lines.slice(0, 2),
+      lines[2]!.replace('bob', 'Zoë'),
+      ...lines.slice(4),
+      'n1,Émile,Europe/Paris,research',
+      'n2,ada,,design',
+    ];
+    writeFileSync(roster, `${changed.join('\n')}\n`);
+    const dry = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-30', '--seed', '9');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/2 would join, 0 would rejoin, 1 would leave/);
+    const real = await pairbot('pair', '--json', '--date', '2026-11-30', '--seed', '9');
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stderr).toMatch(/2 joined, 0 rejoined, 1 left/);
+    expect(JSON.parse(dry.stdout)).toEqual({ ...JSON.parse(real.stdout), dryRun: true });
+    const again = await pairbot('pair', '--json', '--date', '2026-11-30');
+    expect(JSON.parse(again.stdout)).toEqual({ ...JSON.parse(real.stdout), existing: true });
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
