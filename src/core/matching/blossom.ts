@@ -1,7 +1,20 @@
 /**
  * Maximum-weight matching in a general (non-bipartite) graph: Edmonds' blossom
  * algorithm with the primal-dual bookkeeping of Galil ("Efficient algorithms for
- * finding maximum matching in graphs", 1986).
+ * finding maximum matching in graphs", ACM Computing Surveys, 1986).
+ *
+ * The code follows Joris van Rantwijk's mwmatching.py (2008,
+ * http://jorisvr.nl/article/maximum-matching, also the origin of NetworkX's
+ * max_weight_matching): the same steps (assignLabel, scanBlossom, addBlossom,
+ * expandBlossom, augmentBlossom, augmentMatching, the four kinds of dual change) under
+ * the same names, so his comments and Galil's paper explain this file. Its arrays keep
+ * his names in camel case: `adj` (neighbend, flattened), `labelEnd` (labelend), `inBlossom` (inblossom), `parent`
+ * (blossomparent), `childs` / `endps` (blossomchilds / blossomendps), `base`
+ * (blossombase), `bestEdge` (bestedge), `blossomBest` (blossombestedges), `unused`
+ * (unusedblossoms), `dual` (dualvar), `allowed` (allowedge); `trick` is his endptrick
+ * and `BREADCRUMB` the label bit he sets while scanning for a blossom's base. What
+ * differs: adjacency in typed arrays, per-stage resets from lists of what was touched,
+ * an optional warm start, and work lists instead of recursion.
  *
  * The graph is given as an edge list and stored as adjacency arrays, so memory is
  * O(n + m): the engine only ever hands it a sparse candidate graph.
@@ -53,8 +66,6 @@ export interface Matching {
   dual: Float64Array;
   /** Parent blossom of each vertex / blossom at the end, or -1. */
   blossomParent: Int32Array;
-  /** Stages run (augmentations + 1); a measure of work. */
-  stages: number;
 }
 
 /** Maximum-weight matching of `graph`. Deterministic: depends only on the edge order. */
@@ -229,10 +240,8 @@ class BlossomSolver {
     else for (let v = 0; v < n; v++) this.dual[v] = maxW;
     for (let v = 0; v < n; v++) if (this.mate[v] === -1) this.freeVerts.push(v);
 
-    let stages = 0;
-    for (;;) {
-      stages++;
-      if (!this.runStage()) break;
+    while (this.runStage()) {
+      // one augmentation per stage
     }
 
     const mateV = new Int32Array(n).fill(-1);
@@ -247,7 +256,7 @@ class BlossomSolver {
         weight += this.w[p >> 1]!;
       }
     }
-    return { mate: mateV, size, weight, dual: this.dual, blossomParent: this.parent, stages };
+    return { mate: mateV, size, weight, dual: this.dual, blossomParent: this.parent };
   }
 
   /**

@@ -48,8 +48,7 @@ export function formLargeGroups(model: PairModel, k: number): Grouping {
   const groups: number[][] = Array.from({ length: g }, () => []);
   const where = new Int32Array(n).fill(-1);
   // Seeds: the members with the most history, who are the hardest to place.
-  const histDeg = (v: number): number => model.histStart[v + 1]! - model.histStart[v]!;
-  const bySeed = Array.from({ length: n }, (_, i) => i).sort((a, b) => histDeg(b) - histDeg(a) || a - b);
+  const bySeed = Array.from({ length: n }, (_, i) => i).sort((a, b) => model.pastPartnerCount(b) - model.pastPartnerCount(a) || a - b);
   for (let i = 0; i < g; i++) {
     const v = bySeed[i]!;
     groups[i]!.push(v);
@@ -59,8 +58,9 @@ export function formLargeGroups(model: PairModel, k: number): Grouping {
   const groupGain = (v: number, members: readonly number[]): number => {
     let s = 0;
     for (const u of members) {
-      if (model.avoids(u, v)) return -Infinity;
-      s += model.gain(u, v);
+      const gain = model.allowedGain(u, v);
+      if (gain === -Infinity) return gain;
+      s += gain;
     }
     return s;
   };
@@ -252,7 +252,7 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
   let evals = 0;
   const gain = (a: number, b: number): number => {
     evals++;
-    return model.avoids(a, b) ? -Infinity : model.gain(a, b);
+    return model.allowedGain(a, b);
   };
   /** Gain of v with the members of group gi, leaving out `skip`. */
   const withGroup = (v: number, gi: number, skip: number): number => {
@@ -279,7 +279,7 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
   };
   /** Does v share its group with someone it met (negative gain)? */
   const conflicted = (v: number): boolean => {
-    for (const u of groups[where[v]!]!) if (u !== v && model.repeatCost(u, v) > 0) return true;
+    for (const u of groups[where[v]!]!) if (u !== v && model.haveMet(u, v)) return true;
     return false;
   };
   const fullScan = n <= FULL_NEIGHBOURHOOD_MAX;

@@ -2,6 +2,7 @@ import type { MatchRequest, MatchResult } from '../matching-types.js';
 import { formLargeGroups } from './groups.js';
 import { buildModel, type PairModel } from './model.js';
 import { type Pairing, pairUp, spareRuleFor } from './pairs.js';
+import { pairingMethod } from './strategy.js';
 
 export type { MatchRequest, MatchResult } from '../matching-types.js';
 export { computeGroupSizes } from './groups.js';
@@ -31,7 +32,7 @@ export function formGroups(req: MatchRequest): MatchResult {
 function formPairs(model: PairModel, req: MatchRequest): MatchResult {
   const n = model.n;
   if (n === 1) return req.odd === 'sit-out' ? finish(model, [], [0], []) : finish(model, [], [], [0]);
-  const pairing = pairUp(model, spareRuleFor(model, req));
+  const pairing = pairUp(model, spareRuleFor(model, req), pairingMethod(n));
   return assemble(model, req, pairing);
 }
 
@@ -78,11 +79,8 @@ function bestGroupFor(model: PairModel, v: number, groups: number[][], maxSize: 
     if (grp.length > maxSize) continue;
     let s = 0;
     for (const u of grp) {
-      if (model.avoids(u, v)) {
-        s = -Infinity;
-        break;
-      }
-      s += model.gain(u, v);
+      s += model.allowedGain(u, v);
+      if (s === -Infinity) break;
     }
     if (s > bestGain) {
       bestGain = s;
@@ -101,8 +99,8 @@ function improveTrios(model: PairModel, groups: number[][]): void {
     let s = 0;
     for (let i = 0; i < members.length; i++)
       for (let j = i + 1; j < members.length; j++) {
-        if (model.avoids(members[i]!, members[j]!)) return -Infinity;
-        s += model.gain(members[i]!, members[j]!);
+        s += model.allowedGain(members[i]!, members[j]!);
+        if (s === -Infinity) return s;
       }
     return s;
   };
@@ -141,7 +139,7 @@ function improveTrios(model: PairModel, groups: number[][]): void {
 /** Vertex indices to ids, in a canonical order (members and groups sorted by id). */
 function finish(model: PairModel, groups: number[][], satOut: number[], unpaired: number[]): MatchResult {
   const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  const toIds = (vs: number[]): string[] => vs.map((v) => model.ids[v]!).sort(byId);
+  const toIds = (vs: number[]): string[] => vs.map((v) => model.id(v)).sort(byId);
   const out = groups.filter((g) => g.length > 0).map(toIds);
   out.sort((a, b) => byId(a[0]!, b[0]!));
   return { groups: out, satOut: toIds(satOut), unpaired: toIds(unpaired) };

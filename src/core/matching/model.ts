@@ -1,4 +1,4 @@
-import type { MatchRequest } from '../matching-types.js';
+import type { Candidate, MatchRequest } from '../matching-types.js';
 
 /**
  * The scoring model: how much the engine gains from putting two candidates together.
@@ -56,38 +56,39 @@ function mix32(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * What the engine's steps ask of the candidates: vertices 0..n-1 (the candidates in a
+ * seeded order), the gain of a pair and a few per-vertex queries. The arrays behind them
+ * stay in this module.
+ */
 export interface PairModel {
-  /** Number of candidates; vertex i is candidate `ids[i]`. */
+  /** Number of candidates. */
   readonly n: number;
-  readonly ids: readonly string[];
-  /** Index of each vertex's Candidate in the request. */
-  readonly source: Int32Array;
-  /** Gain of grouping i and j (higher is better); call only for non-avoided pairs. */
+  /** Member id of vertex v. */
+  id(v: number): string;
+  /** The request's candidate at vertex v. */
+  candidate(v: number): Candidate;
+  /** Gain of grouping i and j (higher is better); call only for pairs that do not avoid each other. */
   gain(i: number, j: number): number;
-  /** Sum of the meeting costs of i and j (0 if they never met). */
-  repeatCost(i: number, j: number): number;
-  avoids(i: number, j: number): boolean;
-  /** Avoided partners of each vertex. */
-  readonly avoidList: readonly (readonly number[])[];
-  prefers(i: number, j: number): boolean;
+  /** Gain of grouping i and j, or -Infinity when they avoid each other (a group's sum then falls to -Infinity). */
+  allowedGain(i: number, j: number): number;
   /** Gain of i with every vertex 0..n-1 into `out` (avoided pairs get -Infinity, i itself too). */
   gainRow(i: number, out: Float64Array): void;
-  /** Preferred partners of each vertex. */
-  readonly preferred: readonly (readonly number[])[];
-  /** Past partners of i: indices histStart[i]..histStart[i+1]-1 into histPartner / histCost. */
-  readonly histStart: Int32Array;
-  readonly histPartner: Int32Array;
-  readonly histCost: Float64Array;
-  /** Largest repeat cost of any pair. */
-  readonly maxRepeat: number;
-  /** Per-vertex seeded salt, for tie-breaking. */
-  readonly salt: Uint32Array;
+  /** No gain is below this (minus the largest repeat cost of any pair). */
+  readonly gainFloor: number;
+  avoids(i: number, j: number): boolean;
+  /** Whether i and j met before (grouping them is a repeat). */
+  haveMet(i: number, j: number): boolean;
+  /** How many different candidates v met before. */
+  pastPartnerCount(v: number): number;
+  /** Preferred pairs [i, j] with i < j, each once, none avoided. */
+  preferredPairs(): readonly (readonly [number, number])[];
   /** Seeded tie-break between equal gains (symmetric). */
   tieBreak(i: number, j: number): number;
-  /** Working-hours start bucket (UTC minute of 09:00 local), or -1 if unknown. */
-  readonly tzStart: Int32Array;
-  /** Attribute value index of each vertex for the attribute rule, or -1. */
-  readonly attr: Int32Array;
+  /** Working-hours bucket of v (members of a bucket share all eight hours), or -1 if the time zone is unknown. */
+  hoursBucket(v: number): number;
+  /** Value of v for the attribute rule as a small integer, or -1 if none. */
+  attributeValue(v: number): number;
   readonly random: () => number;
 }
 
@@ -125,6 +126,7 @@ export function buildModel(req: MatchRequest): PairModel {
   }
   const preferSet = new Set<number>();
   const preferred: number[][] = Array.from({ length: n }, () => []);
+  const preferPairs: [number, number][] = [];
   for (const [a, b] of req.prefer) {
     const i = index.get(a);
     const j = index.get(b);
@@ -134,6 +136,7 @@ export function buildModel(req: MatchRequest): PairModel {
     preferSet.add(k);
     preferred[i]!.push(j);
     preferred[j]!.push(i);
+    preferPairs.push(i < j ? [i, j] : [j, i]);
   }
 
   // History as compressed adjacency, sorted by partner, duplicates summed.
@@ -231,6 +234,7 @@ export function buildModel(req: MatchRequest): PairModel {
     if (ai >= 0 && aj >= 0 && (ai !== aj) === mixMode) g += ATTRIBUTE_BONUS;
     return g;
   };
+  const avoids = (i: number, j: number): boolean => avoidSet.size > 0 && avoidSet.has(key(i, j));
   const hasPrefs = preferSet.size > 0;
   const gain = (i: number, j: number): number => {
     let g = softGain(i, j) - repeatCost(i, j);
@@ -240,13 +244,10 @@ export function buildModel(req: MatchRequest): PairModel {
 
   return {
     n,
-    ids,
-    source,
+    id: (v) => ids[v]!,
+    candidate: (v) => req.candidates[source[v]!]!,
     gain,
-    repeatCost,
-    avoids: (i, j) => avoidSet.size > 0 && avoidSet.has(key(i, j)),
-    avoidList,
-    prefers: (i, j) => preferSet.has(key(i, j)),
+    allowedGain: (i, j) => (avoids(i, j) ? -Infinity : gain(i, j)),
     gainRow(i: number, row: Float64Array): void {
       for (let j = 0; j < n; j++) row[j] = softGain(i, j);
       for (let e = histStart[i]!; e < histStart[i + 1]!; e++) row[histPartner[e]!] = row[histPartner[e]!]! - histCost[e]!;
@@ -254,15 +255,14 @@ export function buildModel(req: MatchRequest): PairModel {
       for (const j of avoidList[i]!) row[j] = -Infinity;
       row[i] = -Infinity;
     },
-    preferred,
-    histStart,
-    histPartner,
-    histCost,
-    maxRepeat,
-    salt,
+    gainFloor: -maxRepeat,
+    avoids,
+    haveMet: (i, j) => repeatCost(i, j) > 0,
+    pastPartnerCount: (v) => histStart[v + 1]! - histStart[v]!,
+    preferredPairs: () => preferPairs,
     tieBreak: (i, j) => mix32((salt[i]! ^ salt[j]!) + 0x9e3779b9),
-    tzStart,
-    attr,
+    hoursBucket: (v) => tzStart[v]!,
+    attributeValue: (v) => attr[v]!,
     random,
   };
 }

@@ -1,15 +1,7 @@
 import { dualCertificate, maxWeightMatching, type Matching } from './blossom.js';
 import type { MatchRequest } from '../matching-types.js';
 import type { PairModel } from './model.js';
-import {
-  BEST_PER_MEMBER,
-  BUCKET_SAMPLES,
-  FULL_SCAN_MAX,
-  type PairingMethod,
-  pairingMethod,
-  RANDOM_PER_MEMBER,
-  SAMPLED_PER_MEMBER,
-} from './strategy.js';
+import { BEST_PER_MEMBER, BUCKET_SAMPLES, FULL_SCAN_MAX, type PairingMethod, RANDOM_PER_MEMBER, SAMPLED_PER_MEMBER } from './strategy.js';
 
 /**
  * Who may be left over when the count is odd: nobody (`none`), anyone (`any`: the spare
@@ -35,13 +27,13 @@ export interface Pairing {
 export function spareRuleFor(model: PairModel, req: MatchRequest): SpareRule {
   if (model.n % 2 === 0) return { kind: 'none' };
   if (req.odd !== 'sit-out') return { kind: 'any' };
-  return { kind: 'some', eligible: sitOutCandidates(model, req) };
+  return { kind: 'some', eligible: sitOutCandidates(model) };
 }
 
 /** Fewest sit-outs, then the oldest last sit-out (never sat out first); ties are all eligible. */
-function sitOutCandidates(model: PairModel, req: MatchRequest): number[] {
+function sitOutCandidates(model: PairModel): number[] {
   const rank = (i: number): [number, number] => {
-    const c = req.candidates[model.source[i]!]!;
+    const c = model.candidate(i);
     return [c.sitOuts ?? 0, c.lastSatOut ?? -Infinity];
   };
   let best: [number, number] | null = null;
@@ -57,18 +49,14 @@ function sitOutCandidates(model: PairModel, req: MatchRequest): number[] {
   return eligible;
 }
 
-/** Pair up the model's vertices: maximum-weight matching on a sparse candidate graph. */
-export function pairUp(model: PairModel, spare: SpareRule, options: PairingOptions = {}): Pairing {
-  const n = model.n;
+/**
+ * Pair up the model's vertices on a sparse candidate graph, by the method the caller chose
+ * (strategy.ts decides for pairbot; benchmarks compare both at the threshold).
+ */
+export function pairUp(model: PairModel, spare: SpareRule, method: PairingMethod): Pairing {
   const graph = new SparseGraph(model, spare);
   selectCandidates(model, graph);
-  const method = options.method ?? pairingMethod(n);
   return method === 'greedy-2opt' ? greedyPairs(model, graph, spare) : blossomPairs(model, graph);
-}
-
-export interface PairingOptions {
-  /** Override the size-based choice (benchmarks compare both at the threshold). */
-  method?: Pairing['method'];
 }
 
 /** The sparse candidate graph as adjacency lists (no phantom): each member's best, random and preferred partners. */
@@ -136,7 +124,7 @@ class SparseGraph {
     this.phantom = usePhantom ? this.n : -1;
     this.size = this.n + (usePhantom ? 1 : 0);
     // Every real edge weighs offset + gain > 0; the phantom's edges weigh offset (gain 0).
-    this.offset = model.maxRepeat + 1;
+    this.offset = 1 - model.gainFloor;
     if (usePhantom) {
       const eligible = spare.kind === 'some' ? spare.eligible : Array.from({ length: this.n }, (_, i) => i);
       for (const v of eligible) this.add(v, this.phantom);
@@ -259,23 +247,25 @@ function selectCandidates(model: PairModel, graph: SparseGraph): void {
     }
   } else {
     // Sample: random members, members sharing working hours, members sharing the attribute value.
-    const byTz = groupBy(n, (i) => model.tzStart[i]!);
-    const byAttr = groupBy(n, (i) => model.attr[i]!);
+    const byHours = groupBy(n, (v) => model.hoursBucket(v));
+    const byAttribute = groupBy(n, (v) => model.attributeValue(v));
+    const consider = (i: number, j: number): void => {
+      if (j !== i && !model.avoids(i, j)) offer(j, model.gain(i, j), model.tieBreak(i, j));
+    };
+    const sampleBucket = (i: number, bucket: number[] | undefined): void => {
+      if (!bucket || bucket.length < 2) return;
+      for (let s = 0; s < BUCKET_SAMPLES; s++) consider(i, bucket[Math.floor(random() * bucket.length)]!);
+    };
     for (let i = 0; i < n; i++) {
       count = 0;
-      const consider = (j: number): void => {
-        if (j !== i && !model.avoids(i, j)) offer(j, model.gain(i, j), model.tieBreak(i, j));
-      };
-      for (let s = 0; s < SAMPLED_PER_MEMBER; s++) consider(Math.floor(random() * n));
-      for (const bucket of [byTz.get(model.tzStart[i]!), byAttr.get(model.attr[i]!)]) {
-        if (!bucket || bucket.length < 2) continue;
-        for (let s = 0; s < BUCKET_SAMPLES; s++) consider(bucket[Math.floor(random() * bucket.length)]!);
-      }
+      for (let s = 0; s < SAMPLED_PER_MEMBER; s++) consider(i, Math.floor(random() * n));
+      sampleBucket(i, byHours.get(model.hoursBucket(i)));
+      sampleBucket(i, byAttribute.get(model.attributeValue(i)));
       for (let c = 0; c < count; c++) graph.add(i, bestJ[c]!);
       addRandom(i);
     }
   }
-  for (let i = 0; i < n; i++) for (const j of model.preferred[i]!) if (i < j) graph.add(i, j);
+  for (const [i, j] of model.preferredPairs()) graph.add(i, j);
 }
 
 function groupBy(n: number, keyOf: (i: number) => number): Map<number, number[]> {
