@@ -1,7 +1,7 @@
 import { maxWeightMatching } from './blossom.js';
 import type { PairModel } from './model.js';
 import { candidateNeighbours } from './pairs.js';
-import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET } from './strategy.js';
+import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET, SWAP_PASSES } from './strategy.js';
 
 /**
  * Group sizes for n people and target size k ≥ 3: as many groups as keeps sizes closest
@@ -298,7 +298,7 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
 
   // Descent: every member tries its swap partners; first improvement wins.
   const partners: number[] = [];
-  for (let pass = 0; pass < 6 && evals < SEARCH_BUDGET; pass++) {
+  for (let pass = 0; pass < SWAP_PASSES && evals < SEARCH_BUDGET; pass++) {
     let improved = false;
     for (let x = 0; x < n && evals < SEARCH_BUDGET; x++) {
       if (where[x] === -1) continue;

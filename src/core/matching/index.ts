@@ -2,7 +2,7 @@ import type { MatchRequest, MatchResult } from '../matching-types.js';
 import { formLargeGroups } from './groups.js';
 import { buildModel, type PairModel } from './model.js';
 import { type Pairing, pairUp, spareRuleFor } from './pairs.js';
-import { pairingMethod } from './strategy.js';
+import { pairingMethod, TRIO_PASSES } from './strategy.js';
 
 export type { MatchRequest, MatchResult } from '../matching-types.js';
 export { computeGroupSizes } from './groups.js';
@@ -106,7 +106,7 @@ function improveTrios(model: PairModel, groups: number[][]): void {
   };
   for (let ti = 0; ti < groups.length; ti++) {
     if (groups[ti]!.length !== 3) continue;
-    for (let pass = 0; pass < 4; pass++) {
+    for (let pass = 0; pass < TRIO_PASSES; pass++) {
       let changed = false;
       for (let pi = 0; pi < groups.length; pi++) {
         const pair = groups[pi]!;

@@ -1,7 +1,18 @@
 import { dualCertificate, maxWeightMatching, type Matching } from './blossom.js';
 import type { MatchRequest } from '../matching-types.js';
 import type { PairModel } from './model.js';
-import { BEST_PER_MEMBER, BUCKET_SAMPLES, FULL_SCAN_MAX, type PairingMethod, RANDOM_PER_MEMBER, SAMPLED_PER_MEMBER } from './strategy.js';
+import {
+  BEST_PER_MEMBER,
+  BUCKET_SAMPLES,
+  CERTIFY_ROUNDS,
+  FULL_SCAN_MAX,
+  type PairingMethod,
+  RANDOM_PER_MEMBER,
+  SAMPLED_PER_MEMBER,
+  THIN_GRAPH_MEMBERS,
+  THIN_GRAPH_ROUNDS,
+  TWO_OPT_PASSES,
+} from './strategy.js';
 
 /**
  * Who may be left over when the count is odd: nobody (`none`), anyone (`any`: the spare
@@ -290,10 +301,10 @@ function blossomPairs(model: PairModel, graph: SparseGraph): Pairing {
   const n = model.n;
   let m = graph.solve(true);
   // Sparse graph too thin for someone (constraints, history): give the unmatched all their partners.
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < THIN_GRAPH_ROUNDS; round++) {
     const unmatched = unmatchedOf(m);
     if (unmatched.length <= 1) break;
-    for (const v of unmatched.slice(0, 64)) {
+    for (const v of unmatched.slice(0, THIN_GRAPH_MEMBERS)) {
       if (v >= n) continue;
       for (let u = 0; u < n; u++) if (u !== v && !model.avoids(v, u)) graph.add(v, u);
     }
@@ -309,7 +320,7 @@ function blossomPairs(model: PairModel, graph: SparseGraph): Pairing {
 
   // Certificate: with the final duals, no pair outside the sparse graph may have negative slack.
   const row = new Float64Array(n);
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < CERTIFY_ROUNDS; round++) {
     let violations = 0;
     const certificate = dualCertificate(m);
     const dual = m.dual;
@@ -418,7 +429,7 @@ function greedyPairs(model: PairModel, graph: SparseGraph, spare: SpareRule): Pa
   // 2-opt: (a,b)(c,d) -> (a,c)(b,d) when it gains, for c among a's sparse neighbours.
   const pairGain = new Float64Array(n);
   for (let v = 0; v < n; v++) pairGain[v] = mate[v]! >= 0 ? model.gain(v, mate[v]!) : 0;
-  for (let pass = 0; pass < 8; pass++) {
+  for (let pass = 0; pass < TWO_OPT_PASSES; pass++) {
     let improved = 0;
     for (let a = 0; a < n; a++) {
       const b = mate[a]!;

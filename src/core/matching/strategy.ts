@@ -21,11 +21,30 @@
 export const FULL_SCAN_MAX = 1200;
 
 /**
+ * Certification rounds: each adds the pairs whose dual slack is negative to the sparse graph
+ * and re-runs the blossom warm; the pairing is certified when a round finds none. The
+ * benchmark's requests needed at most 2 (n = 1,000 with history; 200 members × 199 rounds).
+ */
+export const CERTIFY_ROUNDS = 4;
+
+/**
+ * When the sparse graph leaves members unmatched (avoids, history), up to THIN_GRAPH_MEMBERS
+ * of them get an edge to everyone, for up to THIN_GRAPH_ROUNDS rounds: at most 2 × 64 × n
+ * extra edges. No benchmark request needed a round; the engine test of a graph too thin
+ * (70 members, most avoiding all but hubs and one fellow) needs one, for up to 10 members.
+ */
+export const THIN_GRAPH_ROUNDS = 2;
+export const THIN_GRAPH_MEMBERS = 64;
+
+/**
  * Above this many candidates the blossom gives way to greedy + 2-opt. The blossom takes
  * 0.2–0.4 s at 5,000 but 1–5 s at 10,000, while greedy + 2-opt takes 0.25 s there and loses
  * only soft-preference points (no extra repeats) against it.
  */
 export const BLOSSOM_MAX = 5000;
+
+/** 2-opt passes of greedy + 2-opt; the benchmark's requests at 10,000 and 100,000 settle after 3. */
+export const TWO_OPT_PASSES = 8;
 
 /**
  * Sparse candidate graph: each member's best partners by gain, plus random ones so the
@@ -49,10 +68,22 @@ export const BUCKET_SAMPLES = 8;
  * benchmark's history allows it.
  */
 export const SEARCH_BUDGET = 6_000_000;
+/**
+ * Descent passes of member swaps. 200 members in groups of 4 over 52 rounds needed up to 6
+ * (2 rounds of 52 used the sixth); the tabu search below continues from there. At 10,000
+ * members SEARCH_BUDGET ends the first pass.
+ */
+export const SWAP_PASSES = 6;
 /** Up to this many members, a member in a repeated pair is tried against everyone, with tabu search. */
 export const FULL_NEIGHBOURHOOD_MAX = 600;
 /** Above that, random swap partners tried per member besides its candidates' groups. */
 export const RANDOM_SWAP_PARTNERS = 12;
+
+/**
+ * Odd count with a trio: passes re-splitting the trio and each pair into a better trio and
+ * pair. Simulated rounds used at most 3 (41 members × 52 rounds, where repeats are unavoidable).
+ */
+export const TRIO_PASSES = 4;
 
 export type PairingMethod = 'blossom' | 'greedy-2opt';
 

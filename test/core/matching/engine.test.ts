@@ -392,3 +392,33 @@ describe('pairing engine internals', () => {
     expect(p.gain).toBeGreaterThanOrEqual(0); // no repeat among the pairs
   });
 });
+
+describe('pairing engine: a candidate graph too thin for some members', () => {
+  it('gives members left without a partner an edge to everyone they may meet', () => {
+    // 30 hubs who all met one another; 40 others who avoid each other except their one
+    // fellow (u30 with u31, u32 with u33, …), whom they met. Everyone's best partners are
+    // hubs, so 10 of the 40 must meet their fellow: an edge the sparse graph rarely holds.
+    const hubs = 30;
+    const n = 70;
+    const history: Meeting[] = [];
+    const avoid: [string, string][] = [];
+    for (let i = 0; i < hubs; i++) for (let j = i + 1; j < hubs; j++) history.push({ a: `u${i}`, b: `u${j}`, age: 3 });
+    for (let i = hubs; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        if (j === i + 1 && (i - hubs) % 2 === 0) history.push({ a: `u${i}`, b: `u${j}`, age: 3 });
+        else avoid.push([`u${i}`, `u${j}`]);
+      }
+    for (let seed = 1; seed <= 8; seed++) {
+      const req = request({ candidates: people(n), history, avoid }, seed);
+      const res = formGroups(req);
+      expectPartition(req, res);
+      expect(res.unpaired).toEqual([]);
+      expect(res.groups.every((g) => g.length === 2)).toBe(true);
+      const pairs = pairsOf(res);
+      for (const [a, b] of avoid) expect(pairs.has(key(a, b))).toBe(false);
+      const { engine, exact } = comparePairingWithExact(request({ candidates: people(n), history, avoid }, seed));
+      expect(engine.gain).toBe(exact.gain);
+      expect(engine.certified).toBe(true);
+    }
+  });
+});
