@@ -87,19 +87,24 @@ export function activeConstraints(
   return { avoid, prefer };
 }
 
-/** Offset of a time zone from UTC at an instant, in minutes. */
-function utcOffsetMinutes(timeZone: string, at: Date): number {
-  return tzOffset(timeZone, at);
-}
-
 export function toCandidates(entries: readonly RosterEntry[], at: Date): Candidate[] {
-  return entries.map((e) => ({
-    id: e.id,
-    sitOuts: e.sitOuts,
-    ...(e.lastSatOut !== undefined ? { lastSatOut: e.lastSatOut } : {}),
-    ...(e.timezone ? { utcOffsetMinutes: utcOffsetMinutes(e.timezone, at) } : {}),
-    ...(e.attributes && Object.keys(e.attributes).length ? { attributes: e.attributes } : {}),
-  }));
+  // A community has a few hundred time zones at most: each zone's offset is looked up once.
+  const offsets = new Map<string, number>();
+  const offsetOf = (timeZone: string): number => {
+    let offset = offsets.get(timeZone);
+    if (offset === undefined) {
+      offset = tzOffset(timeZone, at);
+      offsets.set(timeZone, offset);
+    }
+    return offset;
+  };
+  return entries.map((e) => {
+    const c: Candidate = { id: e.id, sitOuts: e.sitOuts };
+    if (e.lastSatOut !== undefined) c.lastSatOut = e.lastSatOut;
+    if (e.timezone) c.utcOffsetMinutes = offsetOf(e.timezone);
+    if (e.attributes && Object.keys(e.attributes).length) c.attributes = e.attributes;
+    return c;
+  });
 }
 
 export interface RoundGroup {

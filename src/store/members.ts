@@ -162,39 +162,38 @@ export interface RosterSync extends SyncResult {
  */
 export function planRosterSync(stored: readonly StoredMember[], users: readonly PlatformUser[], today: string): RosterSync {
   const sync: RosterSync = { joined: [], rejoined: [], left: [], members: [], listed: 0, inserted: [], changed: [] };
-  const byId = new Map(stored.map((s) => [s.member.userId, s]));
-  const present = new Set<string>();
+  const byId = new Map<string, StoredMember>();
+  for (const s of stored) byId.set(s.member.userId, s);
+  /** Each user the roster lists: as the sync leaves the stored member, or NEW. */
+  const listed = new Map<string, Member>();
+  const joined: Member[] = [];
   for (const u of users) {
-    if (present.has(u.id)) continue;
-    present.add(u.id);
+    if (listed.has(u.id)) continue;
     const attributes = u.attributes ?? {};
     const name = cleanName(u.name) || u.id;
     const timezone = u.timezone || undefined;
     const s = byId.get(u.id);
     if (!s) {
-      const member: Member = {
-        userId: u.id,
-        name,
-        ...(timezone ? { timezone } : {}),
-        attributes,
-        state: 'active',
-        frequency: 1,
-        joinedOn: today,
-        sitOuts: 0,
-      };
+      listed.set(u.id, NEW);
+      const member = { userId: u.id, name } as Member;
+      if (timezone) member.timezone = timezone;
+      member.attributes = attributes;
+      member.state = 'active';
+      member.frequency = 1;
+      member.joinedOn = today;
+      member.sitOuts = 0;
       sync.inserted.push(timezone ? { member, platformTimezone: timezone } : { member });
-      sync.members.push(member);
+      joined.push(member);
       sync.joined.push(u.id);
       continue;
     }
     const m = s.member;
     let next = m;
     // What the roster sets, as stored: a member whose name, time zone and attributes did not change is not rewritten.
-    if (m.name !== name || s.platformTimezone !== timezone || JSON.stringify(m.attributes) !== JSON.stringify(attributes)) {
+    if (m.name !== name || s.platformTimezone !== timezone || !sameAttributes(m.attributes, attributes)) {
       const { timezone: _effective, ...rest } = m;
       const effective = m.timezoneOverride ?? timezone;
-      next = { ...rest, name, attributes, ...(effective ? { timezone: effective } : {}) };
-      next = reorder(next);
+      next = reorder({ ...rest, name, attributes, ...(effective ? { timezone: effective } : {}) });
     }
     if (m.state === 'left' || (m.state === 'removed' && m.leftOn)) {
       const { leftOn: _gone, ...rest } = next;
@@ -202,11 +201,16 @@ export function planRosterSync(stored: readonly StoredMember[], users: readonly 
       sync.rejoined.push(u.id);
     }
     if (next !== m) sync.changed.push(timezone ? { member: next, platformTimezone: timezone } : { member: next });
-    sync.members.push(next);
+    listed.set(u.id, next);
   }
+  // In the stored order, then the newcomers: sorting a list that is mostly in order already is linear.
   for (const s of stored) {
     const m = s.member;
-    if (present.has(m.userId)) continue;
+    const next = listed.get(m.userId);
+    if (next) {
+      sync.members.push(next);
+      continue;
+    }
     if (m.leftOn) {
       sync.members.push(m);
       continue;
@@ -216,9 +220,22 @@ export function planRosterSync(stored: readonly StoredMember[], users: readonly 
     sync.changed.push({ ...s, member: gone });
     sync.members.push(gone);
   }
+  for (const m of joined) sync.members.push(m);
   sync.members.sort(byListOrder);
-  sync.listed = present.size;
+  sync.listed = listed.size;
   return sync;
+}
+
+/** Marks a roster user not stored yet (placed with the newcomers). */
+const NEW = {} as Member;
+
+/** Whether two attribute sets are the same, keys in the same order (as their stored JSON would be). */
+function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || a[ka[i]!] !== b[kb[i]!]) return false;
+  return true;
 }
 
 /** A member's fields in the order toMember sets them (JSON output keeps its shape whichever way a member was made). */
