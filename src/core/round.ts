@@ -52,7 +52,16 @@ export interface DatedMeeting {
 
 /** Meetings as the engine sees them: age in periods of this program's cadence. */
 export function ageMeetings(meetings: readonly DatedMeeting[], period: Period, cadence: Cadence): Meeting[] {
-  return meetings.map((m) => ({ a: m.a, b: m.b, age: periodsSince(m.formedOn, period, cadence) }));
+  // Meetings come in rounds: a year of history has a few hundred distinct dates among millions of meetings.
+  const ages = new Map<string, number>();
+  return meetings.map((m) => {
+    let age = ages.get(m.formedOn);
+    if (age === undefined) {
+      age = periodsSince(m.formedOn, period, cadence);
+      ages.set(m.formedOn, age);
+    }
+    return { a: m.a, b: m.b, age };
+  });
 }
 
 export interface PreferenceEntry {
