@@ -12,9 +12,10 @@ import {
   recordDelivery,
   type OutboxMessage,
 } from './store/outbox.js';
-import { recordThread, threadOf } from './store/threads.js';
+import { recordThread, threadsOf } from './store/threads.js';
 import { writeTransaction } from './store/db.js';
-import type { ChannelMessage, GroupMessage } from './platforms/types.js';
+import type { PostRef } from './core/types.js';
+import type { ChannelMessage, DeliveryRecorder, GroupMessage } from './platforms/types.js';
 
 /** Long deliveries (rate limits!) report progress about every tenth of the way. */
 const PROGRESS_FROM = 50;
@@ -65,19 +66,23 @@ export function exitCodeFor(delivery: DeliveryReport | undefined): number {
  * posts still lack. Exactly once rests on three records: the intent (written before a
  * message's first attempt), each delivered part (written as soon as the platform answers),
  * and the reactions a post still needs. A message whose earlier attempt was not recorded
- * is looked for on the platform before it is sent again. A transient fault leaves the
+ * is looked for on the platform before it is sent again. A platform that remembers keys
+ * (local) finds a message sent again under its key by itself: there no intent is written and
+ * the records of many messages share a commit (DeliveryRecords). A transient fault leaves the
  * message pending for the next run; an error no retry can fix (e.g. a rejected token)
  * stops the run, exit 3 once something of the round may have been delivered.
  */
 export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [], reactionsPending: 0 };
   const tried = new Set<number>();
+  const records = new DeliveryRecords(ctx);
   let transientFailures = 0;
   // Loop because delivering can queue more (the policy's follow-ups): send those in this run too.
   for (;;) {
     const queue = pendingMessages(ctx.db, ctx.program.id).filter((m) => !tried.has(m.id));
     if (queue.length === 0) break;
     await ctx.connect();
+    const threads = threadsOf(ctx.db, [...new Set(queue.flatMap((m) => (m.groupId === null ? [] : [m.groupId])))]);
     const progressEvery = queue.length >= PROGRESS_FROM ? Math.ceil(queue.length / 10) : Infinity;
     for (const [i, message] of queue.entries()) {
       if (i > 0 && i % progressEvery === 0) ctx.log.info(`delivering: ${i} of ${queue.length} messages done`);
@@ -88,7 +93,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
         continue;
       }
       try {
-        const unreachable = await deliverOne(ctx, policy, message, report);
+        const unreachable = await deliverOne(ctx, policy, message, { report, records, threads });
         report.sent++;
         const reached = message.recipients.filter((id) => !unreachable.includes(id));
         ctx.log.debug(
@@ -96,6 +101,8 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
             `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map(policy.nameOf).join(', ') || 'nobody' : 'the channel'}`,
         );
       } catch (err) {
+        // What was delivered before the fault is on disk before anything else happens.
+        records.write();
         if (!(err instanceof PlatformError)) throw err;
         if (!err.transient) throw stopped(ctx, err, queue.length - i);
         transientFailures++;
@@ -110,6 +117,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
         }
       }
     }
+    records.write();
   }
   if (transientFailures < 3) await addMissingReactions(ctx, report);
   else report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
@@ -162,24 +170,38 @@ async function addMissingReactions(ctx: Context, report: DeliveryReport): Promis
 }
 
 /** Sends one message; returns the recipients who could not be reached. */
-async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxMessage, report: DeliveryReport): Promise<string[]> {
+async function deliverOne(
+  ctx: Context,
+  policy: DeliveryPolicy,
+  message: OutboxMessage,
+  { report, records, threads }: { report: DeliveryReport; records: DeliveryRecords; threads: Map<number, string> },
+): Promise<string[]> {
   const key = `outbox-${message.id}`;
   const uncertainSince = message.sendStartedAt ?? undefined;
   // The intent is on disk before anything can reach the platform: a run killed from here on
   // leaves a message the next run looks for before sending. The wall clock, not the configured
-  // "now": the platform is searched from this instant on.
-  markSendStarted(ctx.db, message.id, new Date().toISOString());
+  // "now": the platform is searched from this instant on. A platform that remembers keys finds
+  // a message sent again by its key alone: there the intent would only cost a commit.
+  if (!ctx.platform.remembersKeys) markSendStarted(ctx.db, message.id, new Date().toISOString());
   if (uncertainSince)
     ctx.log.debug(
       `${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`,
     );
   const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
-  if (message.conversationId !== null) return deliverReply(ctx, message, target);
+  const sentAt = ctx.config.now.toISOString();
+  if (message.conversationId !== null) {
+    const post = await deliverReply(ctx, message, target);
+    records.done(() => {
+      recordDelivery(ctx.db, message.id, message.recipients, post, []);
+      markSent(ctx.db, message.id, [], sentAt);
+    });
+    return [];
+  }
   if (message.recipients.length === 0) {
     const post = await ctx.platform.postToChannel(target);
-    writeTransaction(ctx.db, () => {
+    records.done(() => {
       recordDelivery(ctx.db, message.id, [], post, message.reactions);
-      markSent(ctx.db, message.id, [], ctx.config.now.toISOString());
+      markSent(ctx.db, message.id, [], sentAt);
     });
     return [];
   }
@@ -193,49 +215,104 @@ async function deliverOne(ctx: Context, policy: DeliveryPolicy, message: OutboxM
           ...target,
           memberIds,
           ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
-          ...groupThread(ctx, policy, message),
+          ...groupThread(ctx, policy, message, threads),
         },
         delivered,
-        (memberIds, post) => recordDelivery(ctx.db, message.id, memberIds, post, message.reactions),
+        records.recorder(message),
       )
     : { unreachable: [] };
   const notReached = [...skipped.map(([userId, reason]) => ({ userId, reason })), ...result.unreachable];
   const unreachable = notReached.map((u) => u.userId);
   for (const u of notReached) ctx.log.warn(`could not message ${policy.describe(u.userId)}: ${u.reason}`);
-  writeTransaction(ctx.db, () => {
-    markSent(ctx.db, message.id, unreachable, ctx.config.now.toISOString());
+  records.done(() => {
+    markSent(ctx.db, message.id, unreachable, sentAt);
     policy.afterSent(message, unreachable);
   });
   report.unreachable.push(...unreachable);
   return unreachable;
 }
 
+/** On a platform that remembers keys, the records of up to this many delivered messages share one commit. */
+const MESSAGES_PER_COMMIT = 100;
+
+/**
+ * Writes what the platform delivered. On a platform that forgets keys (Mattermost, Discord)
+ * each part is written the moment the platform answers, and a message's "sent" (with what
+ * the policy queues after it) as soon as it is done, each in a transaction of its own: the
+ * next run can find an unrecorded post only by looking on the platform, which that record
+ * spares it. On a platform that remembers keys (local) the records wait in memory and the
+ * records of up to MESSAGES_PER_COMMIT messages are written in one transaction: a kill
+ * loses at most those records, and the next run's sends under the same keys come back as
+ * the same posts, so nothing is sent twice and nothing is lost.
+ */
+class DeliveryRecords {
+  private readonly waiting: (() => void)[] = [];
+  private messages = 0;
+  private readonly perCommit: number;
+
+  constructor(private readonly ctx: Context) {
+    this.perCommit = ctx.platform.remembersKeys ? MESSAGES_PER_COMMIT : 1;
+  }
+
+  /** What `sendToGroup` calls for each delivered part of `message`. */
+  recorder(message: OutboxMessage): DeliveryRecorder {
+    return (memberIds, post) => {
+      const record = (): void => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions);
+      if (this.perCommit > 1) this.waiting.push(record);
+      else record();
+    };
+  }
+
+  /** A message is delivered: `write` records it, now or with the next messages. */
+  done(write: () => void): void {
+    this.waiting.push(write);
+    if (++this.messages >= this.perCommit) this.write();
+  }
+
+  /** Writes every record still waiting, in one transaction. */
+  write(): void {
+    this.messages = 0;
+    if (this.waiting.length === 0) return;
+    const writes = this.waiting.splice(0);
+    writeTransaction(this.ctx.db, () => {
+      for (const write of writes) write();
+    });
+  }
+}
+
 /** An inbox reply goes back to the conversation the message came from, pinging only its sender. */
-async function deliverReply(ctx: Context, message: OutboxMessage, target: ChannelMessage): Promise<string[]> {
+function deliverReply(ctx: Context, message: OutboxMessage, target: ChannelMessage): Promise<PostRef> {
   const platform = ctx.platform;
   if (!platform.replyInConversation) throw new PlatformError(platform.kind, `cannot answer in conversations (reply #${message.id})`);
-  const post = await platform.replyInConversation({
+  return platform.replyInConversation({
     ...target,
     conversationId: message.conversationId!,
     to: message.recipients[0]!,
     ...(message.replyTo ? { replyTo: message.replyTo } : {}),
     ...(message.threadId ? { thread: message.threadId } : {}),
   });
-  writeTransaction(ctx.db, () => {
-    recordDelivery(ctx.db, message.id, message.recipients, post, []);
-    markSent(ctx.db, message.id, [], ctx.config.now.toISOString());
-  });
-  return [];
 }
 
 /** Messages to a whole group go to its own conversation where the platform opens one (SPEC §10); messages to one person stay DMs. */
 const GROUP_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'feedback-ask'];
 
-function groupThread(ctx: Context, policy: DeliveryPolicy, message: OutboxMessage): Pick<GroupMessage, 'thread'> {
+function groupThread(
+  ctx: Context,
+  policy: DeliveryPolicy,
+  message: OutboxMessage,
+  threads: Map<number, string>,
+): Pick<GroupMessage, 'thread'> {
   const groupId = message.groupId;
   if (groupId === null || !GROUP_KINDS.includes(message.kind)) return {};
-  const id = threadOf(ctx.db, groupId);
+  const id = threads.get(groupId);
   return {
-    thread: { name: policy.threadName(message), ...(id ? { id } : {}), onOpened: (threadId) => recordThread(ctx.db, groupId, threadId) },
+    thread: {
+      name: policy.threadName(message),
+      ...(id ? { id } : {}),
+      onOpened: (threadId) => {
+        recordThread(ctx.db, groupId, threadId);
+        threads.set(groupId, threadId);
+      },
+    },
   };
 }

@@ -27,6 +27,7 @@ import {
   listPreferences,
   listStoredMembers,
   memberAddresses,
+  memberNamesAndStates,
   planRosterSync,
   type Member,
   type MemberAddress,
@@ -376,8 +377,15 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
  */
 export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   if (ctx.dryRun) return Promise.resolve(undefined);
-  const known = new Map<string, Member | undefined>();
-  const memberOf = (userId: string): Member | undefined => {
+  // A few messages look their recipients up one by one; a round's thousands read every member once.
+  const known = new Map<string, Pick<Member, 'name' | 'state'> | undefined>();
+  let everyone: Map<string, Pick<Member, 'name' | 'state'>> | undefined;
+  const memberOf = (userId: string): Pick<Member, 'name' | 'state'> | undefined => {
+    if (everyone) return everyone.get(userId);
+    if (known.size >= LOOKUPS_ONE_BY_ONE) {
+      everyone = memberNamesAndStates(ctx.db, ctx.program.id);
+      return everyone.get(userId);
+    }
     if (!known.has(userId)) known.set(userId, getMember(ctx.db, ctx.program.id, userId));
     return known.get(userId);
   };
@@ -404,6 +412,9 @@ export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   };
   return deliverPending(ctx, policy);
 }
+
+/** Members the delivery policy looks up one query each before it reads all of them at once. */
+const LOOKUPS_ONE_BY_ONE = 100;
 
 /**
  * A round's messages go only to members still in the program when they are sent: someone who

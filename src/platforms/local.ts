@@ -69,6 +69,8 @@ function mentionsBot(text: string): boolean {
 
 export class LocalPlatform implements ChatPlatform {
   readonly kind = 'local' as const;
+  /** Every key is kept in the state file for good: a message sent again under its key is found, not posted again. */
+  readonly remembersKeys = true;
   private roster?: PlatformUser[];
   /** The roster's ids, built once: a round asks for every one of its 50,000 messages. */
   private rosterIds?: Set<string>;

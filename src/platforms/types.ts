@@ -150,6 +150,15 @@ export type PlaceChange = 'done' | 'not-permitted';
 export interface ChatPlatform {
   readonly kind: PlatformKind;
   /**
+   * True where a message sent again with the same `key`, in this run or any later one and
+   * without `uncertainSince`, comes back as the post the first send made and posts nothing
+   * (the local platform keeps every key in its state file). Delivery then records a message
+   * once, when it is done, with no intent before: a message whose record a kill lost is
+   * simply sent again. Platforms that forget keys (Mattermost, Discord) leave it unset, and
+   * each part is recorded the moment the platform answers.
+   */
+  readonly remembersKeys?: boolean;
+  /**
    * `pairbot doctor`'s probes, in SPEC §9's order (reachable, token, place, may post and
    * react, Discord's Members Intent, the permissions prune and join/leave need). Stops at
    * the first failure that leaves the later checks meaningless. Never throws for what it

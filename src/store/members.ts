@@ -114,6 +114,18 @@ export function memberAddresses(db: DB, programId: number): Map<string, MemberAd
   return out;
 }
 
+/** Name and state of every member of the program by id, for delivering a round's thousands of messages: two columns, not whole members. */
+export function memberNamesAndStates(db: DB, programId: number): Map<string, Pick<Member, 'name' | 'state'>> {
+  const rows = db.prepare('SELECT user_id, name, state FROM members WHERE program_id = ?').raw().all(programId) as [
+    string,
+    string,
+    MemberState,
+  ][];
+  const out = new Map<string, Pick<Member, 'name' | 'state'>>();
+  for (const [userId, name, state] of rows) out.set(userId, { name, state });
+  return out;
+}
+
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
   const row = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? AND user_id = ?`).raw().get(programId, userId) as
     | MemberDbRow

@@ -1,8 +1,12 @@
 import type { DB } from './db.js';
 
-/** The private thread a group talks in, once opened. */
-export function threadOf(db: DB, groupId: number): string | undefined {
-  return (db.prepare('SELECT thread_id AS id FROM group_threads WHERE group_id = ?').get(groupId) as { id: string } | undefined)?.id;
+/** The private threads the given groups talk in, by group id: those opened so far. */
+export function threadsOf(db: DB, groupIds: readonly number[]): Map<number, string> {
+  const rows = db
+    .prepare('SELECT group_id, thread_id FROM group_threads WHERE group_id IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(groupIds)) as [number, string][];
+  return new Map(rows);
 }
 
 /** Stored as soon as the thread exists, so no later message of the group opens another. */

@@ -26,6 +26,20 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
       db.close();
     }
   };
+  /** Takes pairbot's database write lock, as another process would, until released: a `pair` waits at its next write. */
+  const lockDatabase = (): { db: Database.Database; release(): void } => {
+    const db = new Database(join(box.dir, 'data', 'pairbot.db'));
+    db.pragma('busy_timeout = 30000');
+    db.exec('BEGIN IMMEDIATE');
+    return {
+      db,
+      release: () => {
+        if (!db.open) return;
+        db.exec('ROLLBACK');
+        db.close();
+      },
+    };
+  };
   const bigRoster = (n: number): void => box.writeRoster(Array.from({ length: n }, (_, i) => `m${i + 1}`));
 
   it('kill -9 during delivery, again and again: every group gets its intro exactly once', async () => {
@@ -64,6 +78,49 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: report.groups.length });
   });
 
+  it('kill -9 while intros are posted but not yet recorded as sent: the next run sends none of them again', async () => {
+    bigRoster(400);
+    const run = startCli(['pair', '--date', '2026-11-23', '--seed', '3'], { cwd: box.dir, env: box.env });
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    while (!exited && postCount() < 20) await sleep(5);
+    expect(exited, 'pair finished before the test could stop it').toBe(false);
+    // Hold the database's write lock: the run posts on until it must record what it sent, and waits there.
+    const lock = lockDatabase();
+    let posted = postCount();
+    for (let stable = 0; stable < 10; stable++) {
+      await sleep(50);
+      if (postCount() !== posted) {
+        posted = postCount();
+        stable = 0;
+      }
+    }
+    const recorded = lock.db.prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'intro' AND status = 'sent'").pluck().get() as number;
+    expect(posted, 'intros on the platform not yet recorded as sent').toBeGreaterThan(recorded);
+    run.child.kill('SIGKILL');
+    await run.done;
+    lock.release();
+
+    const last = await box.pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
+    expect(last.code, last.stderr).toBe(0);
+    const report = JSON.parse(last.stdout) as PairReport;
+    expect(report.groups).toHaveLength(200);
+    const sentTo = (await posts()).map((p) => [...p.recipients].sort().join(','));
+    expect(new Set(sentTo).size).toBe(sentTo.length);
+    expect(sentTo.sort()).toEqual(
+      report.groups
+        .map((g) =>
+          g.members
+            .map((m) => m.id)
+            .sort()
+            .join(','),
+        )
+        .sort(),
+    );
+    const status = await box.json('status', '--date', '2026-11-24');
+    expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: 200 });
+  });
+
   it('local react while a pair delivers is kept', async () => {
     bigRoster(3000);
     expect((await box.pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
@@ -71,6 +128,9 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     let exited = false;
     void run.done.then(() => (exited = true));
     while (!exited && postCount() < 2) await sleep(5);
+    // The first reactions while the run waits to record what it posted (it stays alive, its state
+    // file open), the rest while it delivers on: a delivery faster than a react process still overlaps.
+    const lock = lockDatabase();
     const reacted: string[] = [];
     let duringPair = 0;
     for (let i = 1; !exited && i <= 40; i++) {
@@ -78,7 +138,9 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
       expect(r.code, r.stderr).toBe(0);
       reacted.push(`m${i}`);
       if (!exited) duringPair++;
+      if (i === 3) lock.release();
     }
+    lock.release();
     const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
     expect(duringPair, 'no react finished while pair was delivering: the machine was too fast for this test').toBeGreaterThan(0);

@@ -151,6 +151,13 @@ export function runPlatformContract(name: string, options: ContractOptions, make
       expect(await h.platform.postToChannel({ ...announcement, uncertainSince: startedAt })).toEqual(first);
       await h.platform.sendToGroup({ ...message, uncertainSince: startedAt }, new Set(), (_, post) => sent[2]!.push(post));
       expect(sent[2]).toEqual(sent[0]);
+      if (h.platform.remembersKeys) {
+        // Where the platform says it remembers keys, delivery sends again with no intent recorded (no uncertainSince).
+        expect(await h.platform.postToChannel(announcement)).toEqual(first);
+        const again: PostRef[] = [];
+        await h.platform.sendToGroup(message, new Set(), (_, post) => again.push(post));
+        expect(again).toEqual(sent[0]);
+      }
     });
 
     it.each(options.transient)('gets past a transient fault (%s) within the run, sending each message once', async (fault) => {
