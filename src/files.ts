@@ -1,4 +1,16 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -8,18 +20,58 @@ import { dirname } from 'node:path';
  * pairbot's files hold members' names.
  */
 export function writeFileAtomic(path: string, text: string): void {
+  const file = stageFile(path);
+  try {
+    file.write(text);
+  } catch (err) {
+    file.discard();
+    throw err;
+  }
+  file.commit();
+}
+
+/** A file written piece by piece beside its path, put in place by `commit` (see writeFileAtomic). */
+export interface StagedFile {
+  write(text: string): void;
+  /** Replaces the file at the path with what was written, in one rename. */
+  commit(): void;
+  /** Removes what was written; the file at the path stays as it was. */
+  discard(): void;
+}
+
+/**
+ * Starts writing `path` atomically, for a file too large to hold as one string: each
+ * `write` goes to the file at once (so give it pieces of some size, not a word at a time).
+ */
+export function stageFile(path: string): StagedFile {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
-  try {
-    writeFileSync(tmp, text, { mode });
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
-  } catch (err) {
+  let fd: number | undefined = openSync(tmp, 'w', mode);
+  const discard = (): void => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
     // Nothing half-written: a failed write or rename leaves no temporary file behind.
     rmSync(tmp, { force: true });
-    throw err;
-  }
+  };
+  return {
+    write(text) {
+      const bytes = Buffer.from(text);
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd!, bytes, done);
+    },
+    commit() {
+      try {
+        closeSync(fd!);
+        fd = undefined;
+        chmodSync(tmp, mode);
+        renameSync(tmp, path);
+      } catch (err) {
+        discard();
+        throw err;
+      }
+    },
+    discard,
+  };
 }
 
 /** Is `path` an existing folder (where a file was asked for)? */

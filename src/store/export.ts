@@ -50,6 +50,7 @@ interface ExportedOutcome {
   answers: { member: string; answer: Answer; recordedAt: string }[];
 }
 
+/** The `export` document's tables (SPEC §8). */
 export interface ProgramExport {
   rounds: ExportedRound[];
   groups: ExportedGroup[];
@@ -57,86 +58,81 @@ export interface ProgramExport {
   outcomes: ExportedOutcome[];
 }
 
-/** Everything `export` writes about one program, read in a handful of whole-table queries. */
-export function readProgramExport(db: DB, programId: number): ProgramExport {
-  const rounds = (
-    db
-      .prepare(
-        `SELECT r.id, r.period AS round, r.period_index AS periodIndex, r.seed, r.created_at AS createdAt,
-           (SELECT COUNT(*) FROM groups g WHERE g.round_id = r.id) AS groups,
-           (SELECT COUNT(DISTINCT gm.user_id) FROM groups g JOIN group_members gm ON gm.group_id = g.id WHERE g.round_id = r.id) AS paired
-         FROM rounds r WHERE r.program_id = ? ORDER BY r.period_index`,
-      )
-      .all(programId) as (Omit<ExportedRound, 'excluded'> & { id: number })[]
-  ).map(({ id, ...r }) => ({
-    id,
-    ...r,
-    excluded: Object.fromEntries(EXCLUSION_REASONS.map((k) => [k, [] as string[]])) as ExportedRound['excluded'],
-  }));
-  const roundById = new Map(rounds.map((r) => [r.id, r]));
-  const exclusions = db
+/**
+ * What `export` writes about one program, table by table, each read as it is written (one
+ * pass of one query; a round's exclusions one round at a time), so a large program is
+ * never held in memory. A group without members is not exported.
+ */
+export function* exportedRounds(db: DB, programId: number): Generator<ExportedRound> {
+  const rounds = db
     .prepare(
-      `SELECT e.round_id AS roundId, e.user_id AS userId, e.reason FROM round_exclusions e JOIN rounds r ON r.id = e.round_id
-       WHERE r.program_id = ? ORDER BY e.round_id, e.user_id`,
+      `SELECT r.id, r.period AS round, r.period_index AS periodIndex, r.seed, r.created_at AS createdAt,
+         (SELECT COUNT(*) FROM groups g WHERE g.round_id = r.id) AS groups,
+         (SELECT COUNT(DISTINCT gm.user_id) FROM groups g JOIN group_members gm ON gm.group_id = g.id WHERE g.round_id = r.id) AS paired
+       FROM rounds r WHERE r.program_id = ? ORDER BY r.period_index`,
     )
-    .all(programId) as { roundId: number; userId: string; reason: ExclusionReason }[];
-  for (const e of exclusions) roundById.get(e.roundId)!.excluded[e.reason].push(e.userId);
-
-  const groups: ExportedGroup[] = [];
-  const groupById = new Map<number, ExportedGroup>();
-  const memberRows = db
-    .prepare(
-      `SELECT g.id, r.period AS round, g.formed_on AS formedOn, g.source, gm.user_id AS userId
-       FROM groups g JOIN group_members gm ON gm.group_id = g.id LEFT JOIN rounds r ON r.id = g.round_id
-       WHERE g.program_id = ? ORDER BY g.formed_on, g.id, gm.rowid`,
-    )
-    .all(programId) as { id: number; round: string | null; formedOn: string; source: GroupSource; userId: string }[];
-  for (const row of memberRows) {
-    let g = groupById.get(row.id);
-    if (!g) {
-      g = { id: row.id, round: row.round, formedOn: row.formedOn, source: row.source, members: [] };
-      groupById.set(row.id, g);
-      groups.push(g);
-    }
-    g.members.push(row.userId);
+    .all(programId) as (Omit<ExportedRound, 'excluded'> & { id: number })[];
+  const exclusions = db.prepare('SELECT user_id, reason FROM round_exclusions WHERE round_id = ? ORDER BY user_id').raw(true);
+  for (const { id, ...round } of rounds) {
+    const excluded = Object.fromEntries(EXCLUSION_REASONS.map((k) => [k, [] as string[]])) as ExportedRound['excluded'];
+    for (const [userId, reason] of exclusions.all(id) as [string, ExclusionReason][]) excluded[reason].push(userId);
+    yield { ...round, excluded };
   }
+}
 
-  const members = (
-    db
-      .prepare(
-        `SELECT user_id AS id, name, state, frequency, pause_until AS pauseUntil, timezone, timezone_override AS timezoneOverride,
-           joined_on AS joinedOn, left_on AS leftOn, sit_outs AS sitOuts, attributes
-         FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
-      )
-      .all(programId) as (Omit<ExportedMember, 'attributes'> & { attributes: string })[]
-  ).map((m) => ({ ...m, attributes: JSON.parse(m.attributes) as Record<string, string> }));
+const HAS_MEMBERS = 'EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id)';
 
-  const answers = new Map<number, ExportedOutcome['answers']>();
-  const answerRows = db
+/** Groups in the order they were formed; members in the order they were placed. */
+export function* exportedGroups(db: DB, programId: number): Generator<ExportedGroup> {
+  const rows = db
     .prepare(
-      `SELECT f.group_id AS groupId, f.reporter_id AS member, f.answer, f.recorded_at AS recordedAt
-       FROM feedback f JOIN groups g ON g.id = f.group_id WHERE g.program_id = ? ORDER BY f.group_id, f.recorded_at, f.reporter_id, f.answer`,
+      `SELECT g.id, r.period, g.formed_on, g.source,
+         (SELECT json_group_array(gm.user_id ORDER BY gm.rowid) FROM group_members gm WHERE gm.group_id = g.id)
+       FROM groups g LEFT JOIN rounds r ON r.id = g.round_id
+       WHERE g.program_id = ? AND ${HAS_MEMBERS} ORDER BY g.formed_on, g.id`,
     )
-    .all(programId) as { groupId: number; member: string; answer: Answer; recordedAt: string }[];
-  for (const { groupId, ...a } of answerRows) answers.set(groupId, [...(answers.get(groupId) ?? []), a]);
-  const asked = new Set(
-    (
-      db
-        .prepare(
-          `SELECT g.id FROM groups g WHERE g.program_id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id)`,
-        )
-        .all(programId) as { id: number }[]
-    ).map((r) => r.id),
-  );
-  const outcomes = groups.map((g): ExportedOutcome => {
-    const given = answers.get(g.id) ?? [];
-    return {
-      group: g.id,
-      round: g.round,
-      asked: asked.has(g.id),
-      outcome: groupOutcome(given.map((a) => ({ reporterId: a.member, answer: a.answer }))),
-      answers: given,
+    .raw(true)
+    .iterate(programId) as IterableIterator<[number, string | null, string, GroupSource, string]>;
+  for (const [id, round, formedOn, source, members] of rows)
+    yield { id, round, formedOn, source, members: JSON.parse(members) as string[] };
+}
+
+export function* exportedMembers(db: DB, programId: number): Generator<ExportedMember> {
+  const rows = db
+    .prepare(
+      `SELECT user_id AS id, name, state, frequency, pause_until AS pauseUntil, timezone, timezone_override AS timezoneOverride,
+         joined_on AS joinedOn, left_on AS leftOn, sit_outs AS sitOuts, attributes
+       FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
+    )
+    .iterate(programId) as IterableIterator<Omit<ExportedMember, 'attributes'> & { attributes: string }>;
+  for (const m of rows) yield { ...m, attributes: JSON.parse(m.attributes) as Record<string, string> };
+}
+
+/** Each exported group's outcome, in the groups' order. */
+export function* exportedOutcomes(db: DB, programId: number): Generator<ExportedOutcome> {
+  const rows = db
+    .prepare(
+      `SELECT g.id, r.period,
+         EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = '${ASK_PREFIX}' || g.id),
+         (SELECT json_group_array(json_array(f.reporter_id, f.answer, f.recorded_at) ORDER BY f.recorded_at, f.reporter_id, f.answer)
+          FROM feedback f WHERE f.group_id = g.id)
+       FROM groups g LEFT JOIN rounds r ON r.id = g.round_id
+       WHERE g.program_id = ? AND ${HAS_MEMBERS} ORDER BY g.formed_on, g.id`,
+    )
+    .raw(true)
+    .iterate(programId) as IterableIterator<[number, string | null, 0 | 1, string]>;
+  for (const [group, round, asked, given] of rows) {
+    const answers = (JSON.parse(given) as [string, Answer, string][]).map(([member, answer, recordedAt]) => ({
+      member,
+      answer,
+      recordedAt,
+    }));
+    yield {
+      group,
+      round,
+      asked: asked === 1,
+      outcome: groupOutcome(answers.map((a) => ({ reporterId: a.member, answer: a.answer }))),
+      answers,
     };
-  });
-  return { rounds: rounds.map(({ id: _id, ...r }) => r), groups, members, outcomes };
+  }
 }

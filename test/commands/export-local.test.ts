@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
@@ -155,6 +155,18 @@ describe('export and member export (built CLI)', () => {
         answers: String(o.answers.length),
       })),
     );
+  });
+
+  it('a CSV table that cannot replace its file fails the export and leaves no temporary file', async () => {
+    writeHistoryFixture(dbPath());
+    const dir = join(box.dir, 'csv-blocked');
+    // groups.csv is a folder: the tables are staged beside their files, and its rename fails.
+    mkdirSync(join(dir, 'groups.csv'), { recursive: true });
+    writeFileSync(join(dir, 'groups.csv', 'keep'), 'x');
+    const r = await box.pairbot('export', '--format', 'csv', '--out', dir, '--date', '2026-12-01');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('groups.csv');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('CSV cells that a spreadsheet would run as a formula are written as text', async () => {
