@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { count, listItem } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectWaiting } from '../core/round.js';
 import { exitCodeFor } from '../delivery.js';
-import { getMember, listPreferences } from '../store/members.js';
+import { applyRosterSync, getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
 import {
@@ -19,12 +19,14 @@ import {
 } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import {
+  activeOf,
   addressee,
   introText,
   queueRoundMessages,
   readOptOuts,
+  logRosterSync,
+  readRosterSync,
   runEngine,
-  syncRoster,
   toRosterEntry,
   type RoundOptions,
   deliver,
@@ -61,7 +63,9 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       );
     return exitCodeFor(delivery);
   }
-  const active = await syncRoster(ctx, options);
+  // Read: the roster sync is computed here and written with the new groups.
+  const sync = await readRosterSync(ctx, options);
+  const active = activeOf(sync);
   const stillActive = new Set(active.map((m) => m.userId));
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
   const onPurpose = new Set(
@@ -108,6 +112,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
 
   const createdAt = ctx.config.now.toISOString();
   writeTransaction(ctx.db, () => {
+    applyRosterSync(ctx.db, ctx.program.id, sync);
     for (const members of formed) insertGroup(ctx.db, ctx.program.id, round.id, ctx.today, 'catch-up', members, createdAt);
     for (const j of joined) {
       addToGroup(ctx.db, j.groupId, [j.userId]);
@@ -128,6 +133,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     // The new groups' intros are committed with them.
     queueRoundMessages(ctx, round);
   });
+  logRosterSync(ctx, sync);
   const delivery = await deliver(ctx);
 
   const name = (id: string): string => getMember(ctx.db, ctx.program.id, id)?.name ?? id;

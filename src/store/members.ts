@@ -20,16 +20,29 @@ export interface Member {
   lastSatOut?: number;
 }
 
-/** The members table's columns in the order `toMember` reads them (rows are read as arrays: a 100,000-member program is read several times a round). */
-const MEMBER_COLUMNS =
-  'user_id, name, timezone, timezone_override, attributes, state, frequency, pause_until, joined_on, left_on, sit_outs, last_sat_out';
+/**
+ * A member row as a JSON array, the columns in the order `toMember` reads them, attributes as an object.
+ * Many rows are read as one JSON document SQLite builds (`json_group_array`): a 100,000-member
+ * program is read in half the time it takes better-sqlite3 to convert 1,200,000 values one by one.
+ */
+const MEMBER_JSON =
+  'json_array(user_id, name, timezone, timezone_override, json(attributes), state, frequency, pause_until, joined_on, left_on, sit_outs, last_sat_out)';
+
+/** Members of the program as JSON rows, in list order (name ignoring ASCII case, then id). */
+function memberRows(db: DB, programId: number): MemberDbRow[] {
+  const json = db
+    .prepare(`SELECT json_group_array(${MEMBER_JSON} ORDER BY name COLLATE NOCASE, user_id) FROM members WHERE program_id = ?`)
+    .pluck()
+    .get(programId) as string;
+  return JSON.parse(json) as MemberDbRow[];
+}
 
 type MemberDbRow = [
   userId: string,
   name: string,
   timezone: string | null,
   timezoneOverride: string | null,
-  attributes: string,
+  attributes: Record<string, string>,
   state: MemberState,
   frequency: number,
   pauseUntil: string | null,
@@ -58,7 +71,7 @@ function toMember([
   const tz = timezoneOverride ?? timezone;
   if (tz) m.timezone = tz;
   if (timezoneOverride) m.timezoneOverride = timezoneOverride;
-  m.attributes = JSON.parse(attributes) as Record<string, string>;
+  m.attributes = attributes;
   m.state = state;
   m.frequency = frequency;
   if (pauseUntil) m.pauseUntil = pauseUntil;
@@ -70,11 +83,7 @@ function toMember([
 }
 
 export function listMembers(db: DB, programId: number): Member[] {
-  const rows = db
-    .prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`)
-    .raw()
-    .all(programId) as MemberDbRow[];
-  return rows.map(toMember);
+  return memberRows(db, programId).map(toMember);
 }
 
 /** How a member is named and addressed in a message. */
@@ -127,10 +136,10 @@ export function memberNamesAndStates(db: DB, programId: number): Map<string, Pic
 }
 
 export function getMember(db: DB, programId: number, userId: string): Member | undefined {
-  const row = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? AND user_id = ?`).raw().get(programId, userId) as
-    | MemberDbRow
+  const row = db.prepare(`SELECT ${MEMBER_JSON} FROM members WHERE program_id = ? AND user_id = ?`).pluck().get(programId, userId) as
+    | string
     | undefined;
-  return row && toMember(row);
+  return row === undefined ? undefined : toMember(JSON.parse(row) as MemberDbRow);
 }
 
 interface SyncResult {
@@ -147,11 +156,7 @@ export interface StoredMember {
 
 /** Every member of the program with the platform's time zone: what a roster sync compares against. */
 export function listStoredMembers(db: DB, programId: number): StoredMember[] {
-  const rows = db
-    .prepare(`SELECT ${MEMBER_COLUMNS} FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`)
-    .raw()
-    .all(programId) as MemberDbRow[];
-  return rows.map((row) => (row[2] ? { member: toMember(row), platformTimezone: row[2] } : { member: toMember(row) }));
+  return memberRows(db, programId).map((row) => (row[2] ? { member: toMember(row), platformTimezone: row[2] } : { member: toMember(row) }));
 }
 
 /** The members table as a roster sync leaves it, computed before anything is written (a dry run writes nothing). */
@@ -174,19 +179,20 @@ export interface RosterSync extends SyncResult {
  */
 export function planRosterSync(stored: readonly StoredMember[], users: readonly PlatformUser[], today: string): RosterSync {
   const sync: RosterSync = { joined: [], rejoined: [], left: [], members: [], listed: 0, inserted: [], changed: [] };
-  const byId = new Map<string, StoredMember>();
-  for (const s of stored) byId.set(s.member.userId, s);
-  /** Each user the roster lists: as the sync leaves the stored member, or NEW. */
-  const listed = new Map<string, Member>();
-  const joined: Member[] = [];
+  /** Where each stored member is in `stored`, and NEW for a roster user not stored (one map: 100,000 members are looked up once each). */
+  const index = new Map<string, number>();
+  for (let i = 0; i < stored.length; i++) index.set(stored[i]!.member.userId, i);
+  /** Each stored member the roster lists, as the sync leaves them (by index in `stored`). */
+  const listed: (Member | undefined)[] = new Array(stored.length);
   for (const u of users) {
-    if (listed.has(u.id)) continue;
+    const i = index.get(u.id);
+    if (i === NEW || (i !== undefined && listed[i] !== undefined)) continue;
+    sync.listed++;
     const attributes = u.attributes ?? {};
     const name = cleanName(u.name) || u.id;
     const timezone = u.timezone || undefined;
-    const s = byId.get(u.id);
-    if (!s) {
-      listed.set(u.id, NEW);
+    if (i === undefined) {
+      index.set(u.id, NEW);
       const member = { userId: u.id, name } as Member;
       if (timezone) member.timezone = timezone;
       member.attributes = attributes;
@@ -195,10 +201,10 @@ export function planRosterSync(stored: readonly StoredMember[], users: readonly 
       member.joinedOn = today;
       member.sitOuts = 0;
       sync.inserted.push(timezone ? { member, platformTimezone: timezone } : { member });
-      joined.push(member);
       sync.joined.push(u.id);
       continue;
     }
+    const s = stored[i]!;
     const m = s.member;
     let next = m;
     // What the roster sets, as stored: a member whose name, time zone and attributes did not change is not rewritten.
@@ -213,33 +219,29 @@ export function planRosterSync(stored: readonly StoredMember[], users: readonly 
       sync.rejoined.push(u.id);
     }
     if (next !== m) sync.changed.push(timezone ? { member: next, platformTimezone: timezone } : { member: next });
-    listed.set(u.id, next);
+    listed[i] = next;
   }
   // In the stored order, then the newcomers: sorting a list that is mostly in order already is linear.
-  for (const s of stored) {
+  for (let i = 0; i < stored.length; i++) {
+    const s = stored[i]!;
     const m = s.member;
-    const next = listed.get(m.userId);
-    if (next) {
-      sync.members.push(next);
-      continue;
+    const next = listed[i];
+    if (next !== undefined) sync.members.push(next);
+    else if (m.leftOn) sync.members.push(m);
+    else {
+      const gone = reorder({ ...m, state: m.state === 'active' ? 'left' : m.state, leftOn: today });
+      if (m.state === 'active') sync.left.push(m.userId);
+      sync.changed.push({ ...s, member: gone });
+      sync.members.push(gone);
     }
-    if (m.leftOn) {
-      sync.members.push(m);
-      continue;
-    }
-    const gone = reorder({ ...m, state: m.state === 'active' ? 'left' : m.state, leftOn: today });
-    if (m.state === 'active') sync.left.push(m.userId);
-    sync.changed.push({ ...s, member: gone });
-    sync.members.push(gone);
   }
-  for (const m of joined) sync.members.push(m);
+  for (const { member } of sync.inserted) sync.members.push(member);
   sync.members.sort(byListOrder);
-  sync.listed = listed.size;
   return sync;
 }
 
-/** Marks a roster user not stored yet (placed with the newcomers). */
-const NEW = {} as Member;
+/** Marks a roster user not stored yet in planRosterSync's index. */
+const NEW = -1;
 
 /** Whether two attribute sets are the same, keys in the same order (as their stored JSON would be). */
 function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
