@@ -243,7 +243,9 @@ const MESSAGES_PER_COMMIT = 100;
  * spares it. On a platform that remembers keys (local) the records wait in memory and the
  * records of up to MESSAGES_PER_COMMIT messages are written in one transaction: a kill
  * loses at most those records, and the next run's sends under the same keys come back as
- * the same posts, so nothing is sent twice and nothing is lost.
+ * the same posts, so nothing is sent twice and nothing is lost. Records are written only
+ * after the platform made its sends permanent (commitSends: the local platform commits its
+ * posts a batch at a time), so a record never names a post that a kill took back.
  */
 class DeliveryRecords {
   private readonly waiting: (() => void)[] = [];
@@ -257,9 +259,8 @@ class DeliveryRecords {
   /** What `sendToGroup` calls for each delivered part of `message`. */
   recorder(message: OutboxMessage): DeliveryRecorder {
     return (memberIds, post) => {
-      const record = (): void => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions);
-      if (this.perCommit > 1) this.waiting.push(record);
-      else record();
+      this.waiting.push(() => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions));
+      if (this.perCommit === 1) this.write();
     };
   }
 
@@ -269,11 +270,12 @@ class DeliveryRecords {
     if (++this.messages >= this.perCommit) this.write();
   }
 
-  /** Writes every record still waiting, in one transaction. */
+  /** Writes every record still waiting, in one transaction, once the platform's sends are permanent. */
   write(): void {
     this.messages = 0;
     if (this.waiting.length === 0) return;
     const writes = this.waiting.splice(0);
+    this.ctx.platform.commitSends?.();
     writeTransaction(this.ctx.db, () => {
       for (const write of writes) write();
     });
@@ -307,7 +309,10 @@ function groupThread(
   const id = threads.get(groupId);
   return {
     thread: {
-      name: policy.threadName(message),
+      // Composed only where the platform reads it (Discord opening a thread), not for every message of a round.
+      get name() {
+        return policy.threadName(message);
+      },
       ...(id ? { id } : {}),
       onOpened: (threadId) => {
         recordThread(ctx.db, groupId, threadId);

@@ -249,9 +249,17 @@ export class LocalPlatform implements ChatPlatform {
     this.state.close();
   }
 
-  /** A retry with the key of a message stored before gets that post back: nothing is posted twice. */
+  /** The bot's posts since the last call are in the state file (they are written a batch at a time). */
+  commitSends(): void {
+    this.state.commitPosts();
+  }
+
+  /**
+   * A retry with the key of a message stored before gets that post back: nothing is posted
+   * twice. Held until commitSends (or any other write, or close).
+   */
   private post(conversation: string, recipients: string[], message: ChannelMessage): PostRef {
-    const stored = this.state.addPost({
+    const stored = this.state.addHeldPost({
       ...(message.key !== undefined ? { key: message.key } : {}),
       conversation,
       recipients,

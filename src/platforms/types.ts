@@ -159,6 +159,12 @@ export interface ChatPlatform {
    */
   readonly remembersKeys?: boolean;
   /**
+   * Where a platform keeps its sends back to write them together (the local platform commits
+   * its state file once per batch of posts): makes every send so far permanent. Delivery calls
+   * it before it records anything as delivered, so no record names a post a kill undid.
+   */
+  commitSends?(): void;
+  /**
    * `pairbot doctor`'s probes, in SPEC §9's order (reachable, token, place, may post and
    * react, Discord's Members Intent, the permissions prune and join/leave need). Stops at
    * the first failure that leaves the later checks meaningless. Never throws for what it

@@ -81,6 +81,15 @@ export function reusePreparedStatements(db: DB): DB {
 }
 
 /**
+ * Pages the WAL may hold before a commit copies them into the database (SQLite's default is
+ * 1,000). Each such checkpoint syncs both files; with one commit per message (the local
+ * platform's posts) SQLite's default made one every ~500 messages and cost a 5,000-post
+ * delivery ~60 µs a post more (190 against 120 µs wall on a busy machine). At most ~40 MB of
+ * WAL; the last connection to close copies the rest and removes it.
+ */
+const WAL_CHECKPOINT_PAGES = 10_000;
+
+/**
  * Opens a SQLite file for writing, creating it (and its directory) when missing, in WAL
  * mode: a commit survives a killed process, and readers never block the writer.
  * `check` runs before anything is changed in the file.
@@ -96,6 +105,7 @@ export function openSqliteFile(path: string, check: (db: DB) => void = () => {},
     check(db);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   } catch (err) {
     db.close();
     throw err;
@@ -247,14 +257,29 @@ export function writeTransaction<T>(db: DB, body: () => T): T {
   try {
     return runTransaction(db, body);
   } catch (err) {
-    if (isDatabaseBusy(err)) {
-      throw new StoreError(
-        `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`,
-        { cause: err },
-      );
-    }
-    throw err;
+    throw lockedTooLong(db, err);
   }
+}
+
+/**
+ * Opens a write transaction that stays open across calls until the caller runs COMMIT: for
+ * writes that come one at a time but are committed together (the local platform's posts of a
+ * delivery batch). Waits for another process's write transaction as writeTransaction does.
+ */
+export function beginWrite(db: DB): void {
+  try {
+    db.prepare('BEGIN IMMEDIATE').run();
+  } catch (err) {
+    throw lockedTooLong(db, err);
+  }
+}
+
+function lockedTooLong(db: DB, err: unknown): unknown {
+  if (!isDatabaseBusy(err)) return err;
+  return new StoreError(
+    `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`,
+    { cause: err },
+  );
 }
 
 interface TransactionStatements {

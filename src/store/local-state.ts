@@ -1,12 +1,13 @@
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { applyMigrations, openMemory, openSqliteFile, reusePreparedStatements, writeTransaction, type DB } from './db.js';
+import { applyMigrations, beginWrite, openMemory, openSqliteFile, reusePreparedStatements, writeTransaction, type DB } from './db.js';
 
 /**
  * The local platform's own SQLite file: its posts, reactions and removed members.
  * Each change is one small transaction (O(1) per message, whatever the size of the
- * community), and a `local react` run beside a `pair` run is serialised by SQLite
- * instead of being overwritten by a read-modify-write of a whole file.
+ * community; a delivery's posts share one per batch), and a `local react` run beside a
+ * `pair` run is serialised by SQLite instead of being overwritten by a read-modify-write
+ * of a whole file.
  */
 
 interface LocalReaction {
@@ -85,6 +86,8 @@ export class LocalStateStore {
   private db?: DB;
   /** Whether `db` is the file itself (false: an in-memory view of a missing or JSON file). */
   private onFile = false;
+  /** Whether a transaction of addHeldPost's is open. */
+  private holding = false;
 
   /**
    * @param path the state file (PAIRBOT_LOCAL_STATE)
@@ -142,22 +145,46 @@ export class LocalStateStore {
 
   /** Stores a post, or returns the one stored earlier under the same key. */
   addPost(post: NewLocalPost): LocalPost {
-    return this.transaction(() => {
-      const db = this.writer();
-      if (post.key !== undefined) {
-        const seq = db.prepare('SELECT seq FROM posts WHERE key = ?').pluck().get(post.key) as number | undefined;
-        if (seq !== undefined) return this.findPost(postId(seq))!;
-      }
-      const seq = Number(
-        db
-          .prepare('INSERT INTO posts (key, author, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(post.key ?? null, post.from ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
-      );
-      const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
-      for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
-      const { key: _key, ...stored } = post;
-      return { id: postId(seq), ...stored };
-    });
+    return this.transaction(() => this.insertPost(post));
+  }
+
+  /**
+   * Stores a post as addPost does, in a write transaction left open for the next posts until
+   * `commitPosts` (any other write, or `close`, commits it first): a delivery writes the state
+   * file once per batch of posts, not once per post. Another process's write (a `local react`)
+   * waits for that commit, as for any transaction.
+   */
+  addHeldPost(post: NewLocalPost): LocalPost {
+    const db = this.writer();
+    if (!db.inTransaction) {
+      beginWrite(db);
+      this.holding = true;
+    }
+    return this.insertPost(post);
+  }
+
+  /** Commits the posts addHeldPost stored since the last commit. */
+  commitPosts(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.db?.inTransaction) this.db.prepare('COMMIT').run();
+  }
+
+  private insertPost(post: NewLocalPost): LocalPost {
+    const db = this.writer();
+    if (post.key !== undefined) {
+      const seq = db.prepare('SELECT seq FROM posts WHERE key = ?').pluck().get(post.key) as number | undefined;
+      if (seq !== undefined) return this.findPost(postId(seq))!;
+    }
+    const seq = Number(
+      db
+        .prepare('INSERT INTO posts (key, author, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(post.key ?? null, post.from ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
+    );
+    const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
+    for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
+    const { key: _key, ...stored } = post;
+    return { id: postId(seq), ...stored };
   }
 
   /** Adds a reaction (moving it last, as a fresh click would) or takes it back. */
@@ -178,6 +205,7 @@ export class LocalStateStore {
 
   /** Marks a member as taken out of (or back in) the local channel; returns whether anything changed. */
   setRemoved(userId: string, removed: boolean): boolean {
+    this.commitPosts();
     const db = this.writer();
     const statement = removed ? 'INSERT OR IGNORE INTO removed (user_id) VALUES (?)' : 'DELETE FROM removed WHERE user_id = ?';
     return db.prepare(statement).run(userId).changes > 0;
@@ -188,12 +216,14 @@ export class LocalStateStore {
    * process before it commits, and when it throws nothing is written.
    */
   transaction<T>(change: () => T): T {
+    this.commitPosts();
     const db = this.writer();
     if (db.inTransaction) return change();
     return writeTransaction(db, change);
   }
 
   close(): void {
+    this.commitPosts();
     this.db?.close();
     this.db = undefined;
     this.onFile = false;

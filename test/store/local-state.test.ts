@@ -100,6 +100,41 @@ describe('local platform state (SQLite)', () => {
     expect(fresh.removed()).toEqual(['u9']);
   });
 
+  it('held posts reach the file together: when committed, before any other write, or at close', () => {
+    const pair = store();
+    pair.addPost(post('announcement'));
+    expect(pair.addHeldPost(post('intro 1', 'outbox-1')).id).toBe('p2');
+    expect(pair.addHeldPost(post('intro 2', 'outbox-2')).id).toBe('p3');
+    expect(pair.addHeldPost(post('intro 1', 'outbox-1')).id).toBe('p2');
+    expect(pair.findPost('p3')?.text).toBe('intro 2');
+    expect(
+      store()
+        .posts()
+        .map((p) => p.id),
+    ).toEqual(['p1']);
+    pair.commitPosts();
+    expect(
+      store()
+        .posts()
+        .map((p) => p.id),
+    ).toEqual(['p1', 'p2', 'p3']);
+
+    pair.addHeldPost(post('intro 3'));
+    pair.setReaction('p1', 'u1', 'x', true);
+    expect(
+      store()
+        .posts()
+        .map((p) => p.id),
+    ).toEqual(['p1', 'p2', 'p3', 'p4']);
+    pair.addHeldPost(post('intro 4'));
+    pair.close();
+    expect(
+      store()
+        .posts()
+        .map((p) => p.id),
+    ).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+  });
+
   it('a failed change inside a transaction writes nothing', () => {
     const s = store();
     s.addPost(post('one'));
