@@ -65,15 +65,21 @@ export interface RoundOptions {
 
 /** What the engine weighs besides the candidates, read from the store before it runs. */
 export interface PairingHistory {
-  /** The period index of each member's last group. */
+  /** The period index of the last group of each member paired less often than every round (frequency > 1). */
   lastIndex: Map<string, number>;
   preferences: PreferenceEntry[];
   meetings: DatedMeeting[];
 }
 
-export function readPairingHistory(ctx: Context): PairingHistory {
+/**
+ * The history a new round weighs. A new round comes after every stored one, so a member paired
+ * every round (frequency 1) is due whenever they were last paired: only the last round of members
+ * paired less often is read (the whole program's took 0.2-0.5 s at 100,000 members).
+ */
+export function readPairingHistory(ctx: Context, active: readonly Member[]): PairingHistory {
+  const spaced = active.filter((m) => m.frequency > 1).map((m) => m.userId);
   return {
-    lastIndex: lastGroupedIndex(ctx.db, ctx.program.id),
+    lastIndex: spaced.length > 0 ? lastGroupedIndex(ctx.db, ctx.program.id, spaced) : new Map(),
     preferences: listPreferences(ctx.db, ctx.program.id),
     meetings: meetingsOnPlatform(ctx.db, ctx.program.platform),
   };

@@ -148,7 +148,7 @@ async function readRound(ctx: Context, options: RoundOptions): Promise<RoundInpu
   const active = activeOf(sync);
   warnIdleAttributeRule(ctx, active);
   const optedOut = await readOptOuts(ctx);
-  const history = readPairingHistory(ctx);
+  const history = readPairingHistory(ctx, active);
   const recent = ctx.dryRun
     ? new Map<string, GivenPrompt[]>()
     : readRecentIcebreakers(

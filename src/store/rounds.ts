@@ -139,16 +139,21 @@ export function exclusionsOfRound(db: DB, roundId: number): { userId: string; re
   return db.prepare('SELECT user_id AS userId, reason FROM round_exclusions WHERE round_id = ? ORDER BY user_id').all(roundId) as never;
 }
 
-/** Period index of each member's last paired round in the program (the due rule's input). */
-export function lastGroupedIndex(db: DB, programId: number): Map<string, number> {
+/**
+ * Period index of each member's last paired round in the program (the due rule's input), of
+ * everyone or only of the members named in `only`.
+ */
+export function lastGroupedIndex(db: DB, programId: number, only?: readonly string[]): Map<string, number> {
+  const which = only ? 'AND gm.user_id IN (SELECT value FROM json_each(?))' : '';
   const rows = db
     .prepare(
-      `SELECT gm.user_id AS userId, MAX(r.period_index) AS idx FROM group_members gm
+      `SELECT gm.user_id, MAX(r.period_index) FROM group_members gm
        JOIN groups g ON g.id = gm.group_id JOIN rounds r ON r.id = g.round_id
-       WHERE g.program_id = ? GROUP BY gm.user_id`,
+       WHERE g.program_id = ? ${which} GROUP BY gm.user_id`,
     )
-    .all(programId) as { userId: string; idx: number }[];
-  return new Map(rows.map((r) => [r.userId, r.idx]));
+    .raw()
+    .all(...(only ? [programId, JSON.stringify(only)] : [programId])) as [string, number][];
+  return new Map(rows);
 }
 
 export interface PairMeeting {
