@@ -39,6 +39,9 @@ export interface StagedFile {
   discard(): void;
 }
 
+const encoder = new TextEncoder();
+const bytes = new Uint8Array(1 << 20);
+
 /**
  * Starts writing `path` atomically, for a file too large to hold as one string: each
  * `write` goes to the file at once (so give it pieces of some size, not a word at a time).
@@ -56,8 +59,12 @@ export function stageFile(path: string): StagedFile {
   };
   return {
     write(text) {
-      const bytes = Buffer.from(text);
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd!, bytes, done);
+      // Encoded into one reused buffer: a new buffer per piece of a large file costs more than the encoding.
+      for (let rest = text; rest.length > 0; ) {
+        const { read, written } = encoder.encodeInto(rest, bytes);
+        for (let done = 0; done < written; ) done += writeSync(fd!, bytes, done, written - done);
+        rest = rest.slice(read);
+      }
     },
     commit() {
       try {
