@@ -74,50 +74,70 @@ export interface NewMessage {
   threadId?: string;
 }
 
-interface Row {
-  id: number;
-  kind: MessageKind;
-  period: string | null;
-  group_id: number | null;
-  recipients: string;
-  body: string;
-  own_bodies: string | null;
-  reactions: string;
-  status: OutboxMessage['status'];
-  delivered: string;
-  unreachable: string;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  sent_at: string | null;
-  send_started_at: string | null;
-  conversation_id: string | null;
-  reply_to: string | null;
-  thread_id: string | null;
-}
+/**
+ * The outbox columns in the order `toMessage` reads them. Rows are read as arrays: a round's
+ * delivery reads 50,000 of them at once, and better-sqlite3 builds an object per row slower
+ * than the arrays.
+ */
+const MESSAGE_COLUMNS =
+  'id, kind, period, group_id, recipients, body, own_bodies, reactions, status, delivered, unreachable, attempts, last_error, created_at, sent_at, send_started_at, conversation_id, reply_to, thread_id';
+
+type Row = [
+  id: number,
+  kind: MessageKind,
+  period: string | null,
+  groupId: number | null,
+  recipients: string,
+  body: string,
+  ownBodies: string | null,
+  reactions: string,
+  status: OutboxMessage['status'],
+  delivered: string,
+  unreachable: string,
+  attempts: number,
+  lastError: string | null,
+  createdAt: string,
+  sentAt: string | null,
+  sendStartedAt: string | null,
+  conversationId: string | null,
+  replyTo: string | null,
+  threadId: string | null,
+];
+
+/** A JSON list column; most are empty (`[]`), which needs no parsing. */
+const list = <T>(json: string): T[] => (json === '[]' ? [] : (JSON.parse(json) as T[]));
 
 function toMessage(r: Row): OutboxMessage {
   return {
-    id: r.id,
-    kind: r.kind,
-    period: r.period,
-    groupId: r.group_id,
-    recipients: JSON.parse(r.recipients) as string[],
-    body: r.body,
-    ownBodies: r.own_bodies === null ? null : (JSON.parse(r.own_bodies) as Record<string, string>),
-    reactions: JSON.parse(r.reactions) as Reaction[],
-    status: r.status,
-    delivered: JSON.parse(r.delivered) as string[],
-    unreachable: JSON.parse(r.unreachable) as string[],
-    attempts: r.attempts,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    sentAt: r.sent_at,
-    sendStartedAt: r.send_started_at,
-    conversationId: r.conversation_id,
-    replyTo: r.reply_to,
-    threadId: r.thread_id,
+    id: r[0],
+    kind: r[1],
+    period: r[2],
+    groupId: r[3],
+    recipients: list<string>(r[4]),
+    body: r[5],
+    ownBodies: r[6] === null ? null : (JSON.parse(r[6]) as Record<string, string>),
+    reactions: list<Reaction>(r[7]),
+    status: r[8],
+    delivered: list<string>(r[9]),
+    unreachable: list<string>(r[10]),
+    attempts: r[11],
+    lastError: r[12],
+    createdAt: r[13],
+    sentAt: r[14],
+    sendStartedAt: r[15],
+    conversationId: r[16],
+    replyTo: r[17],
+    threadId: r[18],
   };
+}
+
+/** The program's messages that `where` selects (with `params` after the program id), oldest first. */
+function messagesWhere(db: DB, programId: number, where: string, ...params: unknown[]): OutboxMessage[] {
+  const rows = db
+    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM outbox WHERE program_id = ? AND ${where} ORDER BY id`)
+    .raw()
+    .all(programId, ...params) as Row[];
+  return rows.map(toMessage);
 }
 
 /** Stores a message to send; returns false when its dedupe key was stored before. */
@@ -146,18 +166,16 @@ export function enqueue(db: DB, m: NewMessage): boolean {
 }
 
 export function findByKey(db: DB, dedupeKey: string): OutboxMessage | undefined {
-  const row = db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?').get(dedupeKey) as Row | undefined;
+  const row = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM outbox WHERE dedupe_key = ?`).raw().get(dedupeKey) as Row | undefined;
   return row && toMessage(row);
 }
 
 export function pendingMessages(db: DB, programId: number): OutboxMessage[] {
-  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status = 'pending' ORDER BY id").all(programId) as Row[]).map(
-    toMessage,
-  );
+  return messagesWhere(db, programId, "status = 'pending'");
 }
 
 export function messagesOfKind(db: DB, programId: number, kind: MessageKind): OutboxMessage[] {
-  return (db.prepare('SELECT * FROM outbox WHERE program_id = ? AND kind = ? ORDER BY id').all(programId, kind) as Row[]).map(toMessage);
+  return messagesWhere(db, programId, 'kind = ?', kind);
 }
 
 /**
@@ -215,7 +233,7 @@ export function postsOf(db: DB, messageId: number): (PostRef & { recipients: str
 
 /** Messages not delivered yet (pending) or given up on (failed), oldest first. */
 export function undeliveredMessages(db: DB, programId: number): OutboxMessage[] {
-  return (db.prepare("SELECT * FROM outbox WHERE program_id = ? AND status <> 'sent' ORDER BY id").all(programId) as Row[]).map(toMessage);
+  return messagesWhere(db, programId, "status <> 'sent'");
 }
 
 /** Members no message of a round could reach (DMs closed, account gone), as recorded when it was sent. */
