@@ -79,7 +79,8 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
   });
 
   it('kill -9 while intros are posted but not yet recorded as sent: the next run sends none of them again', async () => {
-    bigRoster(400);
+    // Enough groups that the run is still delivering when the test takes the lock (100 intros a batch).
+    bigRoster(2000);
     const run = startCli(['pair', '--date', '2026-11-23', '--seed', '3'], { cwd: box.dir, env: box.env });
     let exited = false;
     void run.done.then(() => (exited = true));
@@ -104,7 +105,7 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     const last = await box.pairbot('pair', '--json', '--date', '2026-11-23', '--seed', '3');
     expect(last.code, last.stderr).toBe(0);
     const report = JSON.parse(last.stdout) as PairReport;
-    expect(report.groups).toHaveLength(200);
+    expect(report.groups).toHaveLength(1000);
     const sentTo = (await posts()).map((p) => [...p.recipients].sort().join(','));
     expect(new Set(sentTo).size).toBe(sentTo.length);
     expect(sentTo.sort()).toEqual(
@@ -118,7 +119,7 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
         .sort(),
     );
     const status = await box.json('status', '--date', '2026-11-24');
-    expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: 200 });
+    expect(status.deliveries).toMatchObject({ pending: 0, failed: 0, sent: 1000 });
   });
 
   it('local react while a pair delivers is kept', async () => {
