@@ -42,6 +42,21 @@ describe('readRoster', () => {
     );
   });
 
+  it('names the first problem in the file when there are several', () => {
+    expect(() => readRoster(file('p.csv', 'id,name,timezone\nu1,a,UTC\nu1,b,Mars/Base\n'))).toThrow(
+      /^p.csv: line 3: duplicate id "u1" \(first on line 2\)$/,
+    );
+    expect(() => readRoster(file('q.csv', 'id,name,timezone\nu1,a,UTC\nu1,b,UTC\nu3,,UTC\n'))).toThrow(
+      /^q.csv: line 3: duplicate id "u1" \(first on line 2\)$/,
+    );
+    expect(() => readRoster(file('r.csv', 'id,name,timezone\nu1,a,UTC\nu2,,UTC\nu1,b,UTC\n'))).toThrow(
+      /^r.csv: line 3: empty name for id "u2"$/,
+    );
+    expect(() => readRoster(file('s.json', '[{"id": "u1", "name": "a"},\n {"id": "u1", "name": "b"},\n {"id": 3}]'))).toThrow(
+      /^s.json: line 2: duplicate id "u1" \(first on line 1\)$/,
+    );
+  });
+
   it('reads a JSON array', () => {
     expect(readRoster(file('r.json', '[{"id":"u1","name":"ann","timezone":"UTC","cohort":3}]'))).toEqual([
       { id: 'u1', name: 'ann', timezone: 'UTC', attributes: { cohort: '3' } },
