@@ -40,7 +40,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     if (inPlace) return reusePreparedStatements(inPlace);
   }
   try {
-    db = options.scratch || options.readOnly ? openScratchCopy(path) : openSqliteFile(path, (opened) => refuseNewer(opened, path));
+    const check = (opened: DB): void => refuseNewer(opened, path);
+    db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, check);
   } catch (err) {
     if (err instanceof StoreError) throw err;
     throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
@@ -161,16 +162,19 @@ const SCRATCH_MMAP_BYTES = 2 ** 30;
  * A private copy of the file in a temporary directory, removed when the database is closed
  * (or the process exits). A file and not memory: peak memory stays the same however much
  * history the database holds, where an in-memory copy held all of it (twice, while loading).
+ * Nothing beside the file is created, changed or removed: what a killed run left in its
+ * journal is read into the copy, not folded into the file. A missing or empty file (a first
+ * run killed as it created it) is an empty database. `check` runs on the file's content first.
  */
-function openScratchCopy(path: string): DB {
-  if (!existsSync(path)) return openMemory();
+export function openScratchCopy(path: string, check: (db: DB) => void = () => {}): DB {
+  if (!existsSync(path) || statSync(path).size === 0) return openMemory();
   const dir = mkdtempSync(join(tmpdir(), 'pairbot-scratch-'));
   const copy = join(dir, 'scratch.db');
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   process.once('exit', remove);
   let db: DB | undefined;
   try {
-    if (hasWalContent(path)) snapshotWithWal(path, copy);
+    if (hasWalContent(path)) snapshotWithWal(path, copy, check);
     else copyFileSync(path, copy);
     // Bytes 18-19 say "WAL mode": the copy uses a rollback journal, in memory, and is never synced.
     const fd = openSync(copy, 'r+');
@@ -187,7 +191,7 @@ function openScratchCopy(path: string): DB {
     // of 100,000 members from a fresh copy costs half the CPU (0.31-0.37 s instead of 0.62-0.79 s).
     // The copy is private to this process, so nothing can truncate it under the mapping.
     db.pragma(`mmap_size = ${SCRATCH_MMAP_BYTES}`);
-    refuseNewer(db, path);
+    check(db);
     const close = db.close.bind(db);
     db.close = (() => {
       close();
@@ -208,12 +212,15 @@ function hasWalContent(path: string): boolean {
   return existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
 }
 
-/** A run died without checkpointing: copy through SQLite so the WAL's pages are included. */
-function snapshotWithWal(path: string, copy: string): void {
-  const source = new Database(path, { fileMustExist: true });
+/**
+ * A run died without checkpointing (or one is writing now): copy through SQLite so the WAL's pages
+ * are included. Read-only, so closing it never checkpoints the WAL into the file nor removes it.
+ */
+function snapshotWithWal(path: string, copy: string, check: (db: DB) => void): void {
+  const source = new Database(path, { readonly: true, fileMustExist: true });
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    refuseNewer(source, path);
+    check(source);
     source.prepare('VACUUM INTO ?').run(copy);
   } finally {
     source.close();

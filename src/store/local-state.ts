@@ -1,6 +1,15 @@
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { applyMigrations, beginWrite, openMemory, openSqliteFile, reusePreparedStatements, writeTransaction, type DB } from './db.js';
+import {
+  applyMigrations,
+  beginWrite,
+  openMemory,
+  openScratchCopy,
+  openSqliteFile,
+  reusePreparedStatements,
+  writeTransaction,
+  type DB,
+} from './db.js';
 
 /**
  * The local platform's own SQLite file: its posts, reactions and removed members.
@@ -229,11 +238,18 @@ export class LocalStateStore {
     this.onFile = false;
   }
 
-  /** Reading never creates nor converts the file: a missing or JSON file is read into memory. */
+  /**
+   * Reading never creates, converts, migrates nor touches the file (a dry run, `members` and
+   * `local messages` work for a user who may only read it): a SQLite file is read from a
+   * scratch copy until the first write, a missing or JSON file into memory.
+   */
   private reader(): DB {
     if (this.db) return this.db;
     const format = fileFormat(this.path);
-    if (format === 'sqlite') return this.openFile();
+    if (format === 'sqlite') {
+      this.db = migrated(openScratchCopy(this.path), this.path);
+      return this.db;
+    }
     const db = openMemory();
     applyMigrations(db, ':memory:', LOCAL_STATE_MIGRATIONS);
     const legacy =
@@ -256,17 +272,22 @@ export class LocalStateStore {
   }
 
   private openFile(): DB {
-    const db = reusePreparedStatements(openSqliteFile(this.path));
-    try {
-      applyMigrations(db, this.path, LOCAL_STATE_MIGRATIONS);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = migrated(openSqliteFile(this.path), this.path);
     this.db = db;
     this.onFile = true;
     return db;
   }
+}
+
+/** The state file `path` opened as `db`, migrated to this version's schema (closed if that fails). */
+function migrated(db: DB, path: string): DB {
+  try {
+    applyMigrations(db, path, LOCAL_STATE_MIGRATIONS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return reusePreparedStatements(db);
 }
 
 function toPost(row: PostRow, reactions: LocalReaction[]): LocalPost {

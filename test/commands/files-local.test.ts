@@ -37,6 +37,19 @@ describe('files pairbot writes (built CLI)', () => {
     expect(mode(db())).toBe(0o666);
   });
 
+  it.runIf(asRoot)('dry runs and listings only read: they work for a user who may read the data but not write it', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    chmodSync(box.dir, 0o755);
+    chmodSync(join(box.dir, 'data'), 0o755);
+    chmodSync(db(), 0o644);
+    chmodSync(state(), 0o644);
+    chmodSync(join(box.dir, 'roster.csv'), 0o644);
+    for (const args of [['pair', '--dry-run', '--date', '2026-11-30'], ['members'], ['local', 'messages'], ['status']]) {
+      const r = await runCli(args, { cwd: box.dir, env: box.env, uid: NOBODY });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+  });
+
   it.runIf(asRoot)('says the directory must be writable when SQLite cannot write its journal beside the database', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     chmodSync(box.dir, 0o755);

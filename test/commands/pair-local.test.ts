@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -47,6 +49,52 @@ describe('pair on the local platform (built CLI)', () => {
     expect(r.stdout).toMatch(/Round 2026-W49 .*dry run/);
     expect(readFileSync(db).equals(before[0]!)).toBe(true);
     expect(readFileSync(state).equals(before[1]!)).toBe(true);
+  });
+
+  it('dry runs and readers after a killed run change no file: what its journals hold is read, not folded into the files', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const data = join(box.dir, 'data');
+    // A run killed mid-write leaves committed pages in the journals (-wal) of both files, with no connection to fold them in.
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const killed = spawnSync(process.execPath, [
+      '-e',
+      `const Database = require(${JSON.stringify(sqlite)});
+       new Database(${JSON.stringify(join(data, 'pairbot.db'))}).exec("UPDATE members SET frequency = 2 WHERE user_id = 'u01'");
+       new Database(${JSON.stringify(join(data, 'local-state.db'))}).exec("UPDATE posts SET text = text || ' (edited)' WHERE seq = 1");
+       process.kill(process.pid, 'SIGKILL');`,
+    ]);
+    expect(killed.signal).toBe('SIGKILL');
+    for (const f of ['pairbot.db-wal', 'local-state.db-wal']) expect(statSync(join(data, f)).size).toBeGreaterThan(0);
+    // The -shm files are SQLite's shared memory, where every reader marks what it reads: only their presence is compared.
+    const files = (): Record<string, string> =>
+      Object.fromEntries(
+        readdirSync(data).map((f) => [f, f.endsWith('-shm') ? 'present' : readFileSync(join(data, f)).toString('base64')]),
+      );
+    const before = files();
+    for (const args of [
+      ['pair', '--dry-run', '--date', '2026-11-30'],
+      ['pair', '--catch-up', '--dry-run', '--date', '2026-11-24'],
+      ['members'],
+      ['local', 'messages'],
+      ['member', 'show', 'u01', '--json'],
+    ]) {
+      const r = await pairbot(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(files(), args.join(' ')).toEqual(before);
+      if (args[0] === 'local') expect(r.stdout).toContain('(edited)');
+      if (args[0] === 'member') expect(JSON.parse(r.stdout).frequency).toBe(2);
+    }
+  });
+
+  it('a dry run reads an empty database file (a first run killed as it created it) as a new database', async () => {
+    const data = join(box.dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'pairbot.db'), '');
+    const r = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '7');
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as PairReport).groups).toHaveLength(6);
+    expect(readdirSync(data)).toEqual(['pairbot.db']);
+    expect(statSync(join(data, 'pairbot.db')).size).toBe(0);
   });
 
   it('stores the round, DMs each group once, and a re-run in the period pairs nobody new', async () => {
