@@ -6,7 +6,8 @@ import {
   markAttemptFailed,
   markReactionsAdded,
   markSendStarted,
-  markSent,
+  recordSent,
+  type DeliveredPart,
   pendingMessages,
   postsAwaitingReactions,
   recordDelivery,
@@ -188,21 +189,14 @@ async function deliverOne(
       `${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`,
     );
   const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
-  const sentAt = ctx.config.now.toISOString();
   if (message.conversationId !== null) {
     const post = await deliverReply(ctx, message, target);
-    records.done(() => {
-      recordDelivery(ctx.db, message.id, message.recipients, post, []);
-      markSent(ctx.db, message.id, [], sentAt);
-    });
+    records.done(message, { parts: [{ memberIds: message.recipients, post }] });
     return [];
   }
   if (message.recipients.length === 0) {
     const post = await ctx.platform.postToChannel(target);
-    records.done(() => {
-      recordDelivery(ctx.db, message.id, [], post, message.reactions);
-      markSent(ctx.db, message.id, [], sentAt);
-    });
+    records.done(message, { parts: [{ memberIds: [], post }] });
     return [];
   }
   const delivered = new Set(message.delivered);
@@ -224,10 +218,7 @@ async function deliverOne(
   const notReached = [...skipped.map(([userId, reason]) => ({ userId, reason })), ...result.unreachable];
   const unreachable = notReached.map((u) => u.userId);
   for (const u of notReached) ctx.log.warn(`could not message ${policy.describe(u.userId)}: ${u.reason}`);
-  records.done(() => {
-    markSent(ctx.db, message.id, unreachable, sentAt);
-    policy.afterSent(message, unreachable);
-  });
+  records.done(message, { unreachable, after: () => policy.afterSent(message, unreachable) });
   report.unreachable.push(...unreachable);
   return unreachable;
 }
@@ -251,30 +242,51 @@ class DeliveryRecords {
   private readonly waiting: (() => void)[] = [];
   private messages = 0;
   private readonly perCommit: number;
+  /** Parts of the message being sent that wait for its record (a platform that remembers keys). */
+  private readonly parts: (DeliveredPart & { message: OutboxMessage })[] = [];
+  private readonly sentAt: string;
 
   constructor(private readonly ctx: Context) {
     this.perCommit = ctx.platform.remembersKeys ? MESSAGES_PER_COMMIT : 1;
+    this.sentAt = ctx.config.now.toISOString();
   }
 
   /** What `sendToGroup` calls for each delivered part of `message`. */
   recorder(message: OutboxMessage): DeliveryRecorder {
     return (memberIds, post) => {
-      this.waiting.push(() => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions));
-      if (this.perCommit === 1) this.write();
+      if (this.perCommit > 1) this.parts.push({ message, memberIds, post });
+      else this.writeNow([() => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions)]);
     };
   }
 
-  /** A message is delivered: `write` records it, now or with the next messages. */
-  done(write: () => void): void {
-    this.waiting.push(write);
+  /**
+   * `message` is delivered: recorded as sent with its parts not recorded yet and `unreachable`,
+   * in the transaction where `after` writes what follows it; now, or with the next messages.
+   */
+  done(
+    message: OutboxMessage,
+    { parts = [], unreachable = [], after }: { parts?: DeliveredPart[]; unreachable?: string[]; after?: () => void },
+  ): void {
+    const unrecorded = [...this.parts.splice(0).map(({ memberIds, post }) => ({ memberIds, post })), ...parts];
+    this.waiting.push(() => {
+      recordSent(this.ctx.db, message, unrecorded, unreachable, this.sentAt);
+      after?.();
+    });
     if (++this.messages >= this.perCommit) this.write();
   }
 
-  /** Writes every record still waiting, in one transaction, once the platform's sends are permanent. */
+  /** Writes every record still waiting, with the parts of a message a fault interrupted. */
   write(): void {
     this.messages = 0;
-    if (this.waiting.length === 0) return;
-    const writes = this.waiting.splice(0);
+    // Parts left here were delivered before the send of their message failed: it stays pending.
+    for (const { message, memberIds, post } of this.parts.splice(0))
+      this.waiting.push(() => recordDelivery(this.ctx.db, message.id, memberIds, post, message.reactions));
+    this.writeNow(this.waiting.splice(0));
+  }
+
+  /** Writes in one transaction, once the platform's sends are permanent. */
+  private writeNow(writes: (() => void)[]): void {
+    if (writes.length === 0) return;
     this.ctx.platform.commitSends?.();
     writeTransaction(this.ctx.db, () => {
       for (const write of writes) write();

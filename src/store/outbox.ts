@@ -208,12 +208,34 @@ export function recordDelivery(
   });
 }
 
-export function markSent(db: DB, messageId: number, unreachable: readonly string[], at: string): void {
-  db.prepare("UPDATE outbox SET status = 'sent', unreachable = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(
-    JSON.stringify(unreachable),
-    at,
-    messageId,
+/** A part of a message the platform delivered: the post it made and whom it reached. */
+export interface DeliveredPart {
+  memberIds: readonly string[];
+  post: PostRef;
+}
+
+/**
+ * Records a message as sent, with whom it could not reach and the parts of it delivered since
+ * its row was read (`message.delivered`) that are not recorded yet (recordDelivery records
+ * the others as they come): one statement for the message and one per post, the bot's
+ * reactions still to add on each.
+ */
+export function recordSent(
+  db: DB,
+  message: Pick<OutboxMessage, 'id' | 'delivered' | 'reactions'>,
+  parts: readonly DeliveredPart[],
+  unreachable: readonly string[],
+  at: string,
+): void {
+  const reactions = JSON.stringify(message.reactions);
+  const insert = db.prepare(
+    'INSERT INTO posts (outbox_id, platform_post_id, conversation_id, recipients, reactions_pending) VALUES (?, ?, ?, ?, ?)',
   );
+  for (const { memberIds, post } of parts) insert.run(message.id, post.id, post.conversationId, JSON.stringify(memberIds), reactions);
+  const delivered = parts.length === 0 ? null : JSON.stringify([...new Set([...message.delivered, ...parts.flatMap((p) => p.memberIds)])]);
+  db.prepare(
+    "UPDATE outbox SET status = 'sent', delivered = COALESCE(?, delivered), unreachable = ?, sent_at = ?, last_error = NULL WHERE id = ?",
+  ).run(delivered, JSON.stringify(unreachable), at, message.id);
 }
 
 export function markAttemptFailed(db: DB, messageId: number, error: string, giveUp: boolean): void {
