@@ -193,13 +193,47 @@ const CSV_OPTIONS = {
  * csv-parse. The field count is checked by the caller so the message can name it.
  */
 function parseCsv(file: string, text: string): string[][] {
+  let records: string[][];
   try {
-    return parse(text, CSV_OPTIONS) as string[][];
+    records = parse(text, CSV_OPTIONS) as string[][];
   } catch (err) {
-    const e = err as Error & { lines?: number };
+    const e = err as Error & { lines?: number; code?: string };
     const reason = e.message.replace(/^Invalid \w+:\s*/, '').replace(/\s*at line \d+.*$/, '');
-    throw new UsageError(`${file}: line ${e.lines ?? '?'}: not valid CSV: ${reason}`, { cause: err });
+    const line = e.code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuoteLine(text) : e.lines;
+    throw new UsageError(`${file}: line ${line ?? '?'}: not valid CSV: ${reason}`, { cause: err });
   }
+  // With relax_quotes (a quote inside an unquoted field is kept, as in `Jo "JJ" Smith`), csv-parse also
+  // reads a quoted field whose closing quote is missing, or followed by text, as plain text up to the next
+  // delimiter after a quote: from another line, that swallows the lines between, members included. Such a
+  // field keeps its opening quote; a field that truly starts with a quote and spans lines is not a roster's.
+  for (let row = 0; row < records.length; row++) {
+    for (const f of records[row]!) {
+      if (f.charCodeAt(0) === 34 && /[\r\n]/.test(f)) {
+        const start = f.slice(1).split(/\r\n|\r|\n/)[0];
+        throw new UsageError(
+          `${file}: line ${recordLines(records)[row]}: not valid CSV: the quoted field "${start} … is not closed on its line (a closing quote is missing, or text follows it), so the lines after it would be read into it`,
+        );
+      }
+    }
+  }
+  return records;
+}
+
+/** The line a record with a quote never closed starts on: the line after the records before it. */
+function unclosedQuoteLine(text: string): number {
+  const complete: string[][] = [];
+  try {
+    parse(text, {
+      ...CSV_OPTIONS,
+      on_record: (record: string[]) => {
+        complete.push(record);
+        return record;
+      },
+    });
+  } catch {
+    // The same error again: the records before it are what counts.
+  }
+  return recordLines([...complete, []])[complete.length]!;
 }
 
 /**

@@ -31,6 +31,24 @@ describe('readRoster', () => {
     );
   });
 
+  it('names the line a quote left open starts on, not the end of the file', () => {
+    const text = 'id,name,timezone\nu1,ann,\n\nu2,"Smith, John,UTC\nu3,cy,\nu4,dee,\n';
+    expect(() => readRoster(file('p.csv', text))).toThrow(/^p.csv: line 4: not valid CSV: Quote Not Closed/);
+  });
+
+  it('refuses a quoted field whose closing quote is missing instead of reading the next lines into it', () => {
+    // Without its closing quote, "Smith, John would take in the next line up to the next quote: u3 would vanish.
+    const text = 'id,name,timezone\r\nu1,ann,\r\nu2,"Smith, John,\r\nu3,"cy",\r\nu4,"dee",\r\n';
+    expect(() => readRoster(file('s.csv', text))).toThrow(
+      /^s.csv: line 3: not valid CSV: the quoted field "Smith, John, … is not closed on its line/,
+    );
+    // A quoted field may still hold a line break, and a quote inside an unquoted field is kept.
+    expect(readRoster(file('t.csv', 'id,name,timezone\nu1,"ann\nof two lines",\nu2,Jo "JJ" Smith,\n')).map((u) => u.name)).toEqual([
+      'ann of two lines',
+      'Jo "JJ" Smith',
+    ]);
+  });
+
   it('names the lines of a duplicate id and of an unknown time zone after quoted newlines and blank lines', () => {
     const text = 'id,name,timezone\nu1,"ann\nof two lines",UTC\n\nu2,ben,\nu1,cy,\n';
     expect(() => readRoster(file('dup.csv', text))).toThrow(/^dup.csv: line 6: duplicate id "u1" \(first on line 2\)$/);
