@@ -41,10 +41,11 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   const requestedSeed = options.seed;
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
   if (!round) {
-    ctx.log.info(`no round for ${ctx.period.key} yet: catch-up has nothing to add to (run \`pairbot pair\` first)`);
     // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
     const delivery = await deliver(ctx);
-    if (options.json)
+    // The result line, --quiet included: a cron log gets a line a run.
+    if (!options.json) ctx.print(`Catch-up for ${ctx.period.key}: no round yet, so nothing to add to (run \`pairbot pair\` first).`);
+    else
       ctx.print(
         JSON.stringify(
           {

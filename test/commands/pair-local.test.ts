@@ -162,6 +162,14 @@ describe('pair on the local platform (built CLI)', () => {
     expect(JSON.parse(again.stdout)).toEqual({ ...JSON.parse(real.stdout), existing: true });
   });
 
+  it('catch-up before the period has a round says so on stdout, --quiet included: a cron log gets a line a run', async () => {
+    for (const quiet of [[], ['--quiet']]) {
+      const r = await pairbot('pair', '--catch-up', ...quiet, '--date', '2026-11-24');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('Catch-up for 2026-W48: no round yet, so nothing to add to (run `pairbot pair` first).\n');
+    }
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
