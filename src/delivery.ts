@@ -96,11 +96,10 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
       try {
         const unreachable = await deliverOne(ctx, policy, message, { report, records, threads });
         report.sent++;
-        const reached = message.recipients.filter((id) => !unreachable.includes(id));
-        ctx.log.debug(
-          () =>
-            `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map(policy.nameOf).join(', ') || 'nobody' : 'the channel'}`,
-        );
+        ctx.log.debug(() => {
+          const reached = message.recipients.filter((id) => !unreachable.includes(id));
+          return `delivered ${message.kind} #${message.id} to ${message.recipients.length ? reached.map(policy.nameOf).join(', ') || 'nobody' : 'the channel'}`;
+        });
       } catch (err) {
         // What was delivered before the fault is on disk before anything else happens.
         records.write();

@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import {
   applyMigrations,
   beginWrite,
@@ -95,8 +95,10 @@ export class LocalStateStore {
   private db?: DB;
   /** Whether `db` is the file itself (false: an in-memory view of a missing or JSON file). */
   private onFile = false;
-  /** Whether a transaction of addHeldPost's is open. */
+  /** Whether addHeldPost opened a transaction not committed yet. */
   private holding = false;
+  /** Why a held post failed, which rolled back the posts held with it. */
+  private lostPosts: unknown;
 
   /**
    * @param path the state file (PAIRBOT_LOCAL_STATE)
@@ -165,18 +167,38 @@ export class LocalStateStore {
    */
   addHeldPost(post: NewLocalPost): LocalPost {
     const db = this.writer();
-    if (!db.inTransaction) {
+    if (!this.holding) {
       beginWrite(db);
       this.holding = true;
     }
-    return this.insertPost(post);
+    try {
+      if (!db.inTransaction) throw new Error('SQLite rolled the transaction back');
+      return this.insertPost(post);
+    } catch (err) {
+      // Held posts are committed together or not at all: those before this one are given up
+      // too, and commitPosts says so, so that nobody records them as sent.
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
+      this.lostPosts ??= err;
+      throw err;
+    }
   }
 
-  /** Commits the posts addHeldPost stored since the last commit. */
+  /**
+   * Commits the posts addHeldPost stored since the last commit; throws when they were not
+   * all written (a failed post rolls back the ones held with it).
+   */
   commitPosts(): void {
     if (!this.holding) return;
     this.holding = false;
-    if (this.db?.inTransaction) this.db.prepare('COMMIT').run();
+    const lost = this.lostPosts ?? (this.db?.inTransaction ? undefined : new Error('SQLite rolled the transaction back'));
+    this.lostPosts = undefined;
+    if (lost !== undefined) {
+      const why = (lost as Error).message;
+      throw new StoreError(`${this.path}: the local platform's latest posts were not written (${why}); the next run sends them`, {
+        cause: lost,
+      });
+    }
+    this.db!.prepare('COMMIT').run();
   }
 
   private insertPost(post: NewLocalPost): LocalPost {
@@ -232,10 +254,13 @@ export class LocalStateStore {
   }
 
   close(): void {
-    this.commitPosts();
-    this.db?.close();
-    this.db = undefined;
-    this.onFile = false;
+    try {
+      this.commitPosts();
+    } finally {
+      this.db?.close();
+      this.db = undefined;
+      this.onFile = false;
+    }
   }
 
   /**

@@ -135,6 +135,24 @@ describe('local platform state (SQLite)', () => {
     ).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
   });
 
+  it('a held post that fails takes the posts held with it back, and committing them says so', () => {
+    const pair = store();
+    pair.addHeldPost(post('intro 1', 'outbox-1'));
+    expect(() => pair.addHeldPost({ ...post('intro 2', 'outbox-2'), conversation: null as unknown as string })).toThrow(/NOT NULL/);
+    expect(() => pair.commitPosts()).toThrow(
+      /state\.db: the local platform's latest posts were not written \(NOT NULL.*the next run sends them/,
+    );
+    expect(store().posts()).toEqual([]);
+    // The next batch starts afresh.
+    expect(pair.addHeldPost(post('intro 1', 'outbox-1')).id).toBe('p1');
+    pair.commitPosts();
+    expect(
+      store()
+        .posts()
+        .map((p) => p.text),
+    ).toEqual(['intro 1']);
+  });
+
   it('a failed change inside a transaction writes nothing', () => {
     const s = store();
     s.addPost(post('one'));
