@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -346,8 +346,13 @@ function runTransaction<T>(db: DB, body: () => T): T {
   }
 }
 
-/** The schema version of an existing database file, read without changing it (for `doctor`). */
+/**
+ * The schema version of an existing database file, read without changing it (for `doctor`).
+ * Without a -wal file nothing is in the journal, so the file's header holds the version: a
+ * read-only connection would create -wal and -shm files beside the database and leave them.
+ */
 export function schemaVersionOf(path: string): number {
+  if (!existsSync(`${path}-wal`)) return headerUserVersion(path);
   let db: DB | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -358,4 +363,25 @@ export function schemaVersionOf(path: string): number {
   } finally {
     db?.close();
   }
+}
+
+/** `PRAGMA user_version` as the file's header stores it (bytes 60-63, big-endian); an empty file is a new database. */
+function headerUserVersion(path: string): number {
+  const header = Buffer.alloc(100);
+  let length: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      length = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new StoreError(`cannot read database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (length === 0) return 0;
+  if (length < header.length || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') {
+    throw new StoreError(`cannot read database ${path}: file is not a database`);
+  }
+  return header.readUInt32BE(60);
 }

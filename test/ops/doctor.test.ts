@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -228,6 +229,26 @@ describe('pairbot doctor on the local platform', () => {
     expect(r.code).toBe(0);
     expect(names(r.report)).toEqual(['settings valid', 'database writable', 'roster readable', 'local state usable', 'templates valid']);
     expect(r.report.checks[2]!.detail).toMatch(/13 people/);
+  });
+
+  it('writes nothing: the data folder keeps its files and bytes (no journal files left beside the database)', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const data = join(box.dir, 'data');
+    const files = (): Record<string, string> =>
+      Object.fromEntries(
+        readdirSync(data).map((f) => [
+          f,
+          createHash('sha256')
+            .update(readFileSync(join(data, f)))
+            .digest('hex'),
+        ]),
+      );
+    const before = files();
+    expect(Object.keys(before).sort()).toEqual(['local-state.db', 'pairbot.db']);
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(0);
+    expect(r.report.checks[1]!.detail).toMatch(/schema version \d+, current/);
+    expect(files()).toEqual(before);
   });
 
   it('a bad template is exit 2 as the last check, naming the file and the placeholder', async () => {
