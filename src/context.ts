@@ -58,7 +58,7 @@ export interface ContextOptions {
 export async function withContext(flags: CommonFlags, options: ContextOptions, body: (ctx: Context) => Promise<number>): Promise<number> {
   const config = loadConfig(options.env ?? process.env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
-  const platform = await createPlatform(config, log);
+  const platform = await createPlatform(config, log, options.mode === 'write');
   const dryRun = options.mode === 'dry-run';
   let botUserId: Promise<string> | undefined;
   const connect = (): Promise<string> => (botUserId ??= platform.connect().then((r) => r.botUserId));

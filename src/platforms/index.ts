@@ -4,10 +4,11 @@ import { createLocalPlatform } from './local.js';
 import type { ChatPlatform } from './types.js';
 
 /** Builds the configured platform adapter; nothing connects until `connect()`. */
-export async function createPlatform(config: Config, log: Logger): Promise<ChatPlatform> {
+/** `writes`: the run may write and send (not a dry run nor a reader). */
+export async function createPlatform(config: Config, log: Logger, writes = false): Promise<ChatPlatform> {
   switch (config.platform) {
     case 'local':
-      return createLocalPlatform(config);
+      return createLocalPlatform(config, writes);
     case 'mattermost': {
       const { createMattermostPlatform } = await import('./mattermost.js');
       return createMattermostPlatform(config, log);

@@ -56,10 +56,11 @@ const TOKEN_OF: Record<string, ReactionToken> = { x: 'cross', white_check_mark: 
 /** Where earlier versions kept their JSON state, beside the database. */
 const LEGACY_STATE_FILE = 'local-state.json';
 
-export function createLocalPlatform(config: Pick<Config, 'roster' | 'localState'>): LocalPlatform {
+/** `writes`: the run may write (see LocalStateStore). */
+export function createLocalPlatform(config: Pick<Config, 'roster' | 'localState'>, writes = false): LocalPlatform {
   // The JSON state of an earlier version, at the old default place, is converted on the first write.
   const legacy = basename(config.localState) === DEFAULT_LOCAL_STATE ? join(dirname(config.localState), LEGACY_STATE_FILE) : undefined;
-  return new LocalPlatform(config.roster, new LocalStateStore(config.localState, legacy));
+  return new LocalPlatform(config.roster, new LocalStateStore(config.localState, legacy, writes));
 }
 
 /** `@pairbot` anywhere, as a word. */

@@ -104,9 +104,14 @@ export class LocalStateStore {
    * @param path the state file (PAIRBOT_LOCAL_STATE)
    * @param legacyPath a JSON state file of an earlier version, converted into `path` on the first write when `path` does not exist
    */
+  /**
+   * `writes`: the run may write (not a dry run nor a reader): an existing state file is then read in
+   * place rather than from a scratch copy, which would copy the whole file on every real run.
+   */
   constructor(
     readonly path: string,
     private readonly legacyPath?: string,
+    private readonly writes = false,
   ) {}
 
   posts(): LocalPost[] {
@@ -266,11 +271,13 @@ export class LocalStateStore {
   /**
    * Reading never creates, converts, migrates nor touches the file (a dry run, `members` and
    * `local messages` work for a user who may only read it): a SQLite file is read from a
-   * scratch copy until the first write, a missing or JSON file into memory.
+   * scratch copy until the first write (in place by a run that writes), a missing or JSON file
+   * into memory.
    */
   private reader(): DB {
     if (this.db) return this.db;
     const format = fileFormat(this.path);
+    if (format === 'sqlite' && this.writes) return this.openFile();
     if (format === 'sqlite') {
       this.db = migrated(openScratchCopy(this.path), this.path);
       return this.db;
