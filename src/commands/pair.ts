@@ -83,11 +83,10 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     );
   }
 
-  // Read, then compute: what is read goes straight into the computation (planRound), so the
-  // engine's history and members' recent prompts are garbage before the messages are composed.
-  const inputs = await readRound(ctx, options);
-  const { sync } = inputs;
-  const plan = planRound(ctx, inputs, requestedSeed);
+  // Read, then compute: what is read goes straight into the computation (planRound), which keeps
+  // only the roster sync and members' recent prompts, so the engine's history is garbage before
+  // the messages are composed.
+  const { sync, recent, ...plan } = planRound(ctx, await readRound(ctx, options), requestedSeed);
   const members = new Map(sync.members.map((m) => [m.userId, m]));
   const report = (delivery?: DeliveryReport): PairReport =>
     roundReport(ctx, { period: ctx.period.key, seed: String(plan.seed) }, plan.result.groups, plan.exclusions, members, false, delivery);
@@ -118,7 +117,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
       ctx,
       String(plan.seed),
       groupIds.map((id, i) => ({ id, memberIds: plan.result.groups[i]! })),
-      plan.recent,
+      recent,
     );
     for (const [groupId, prompt] of prompts) recordIcebreaker(ctx.db, groupId, prompt);
     const groups = plan.result.groups.map((memberIds, i) => ({ id: groupIds[i]!, memberIds }));
@@ -158,7 +157,7 @@ async function readRound(ctx: Context, options: RoundOptions): Promise<RoundInpu
   return { sync, optedOut, history, recent };
 }
 
-/** Who is paired now (the engine, once), and who is left out of the round and why; of the inputs only what choosing prompts needs is kept. */
+/** Who is paired now (the engine, once), and who is left out of the round and why; of the inputs, what writing the round needs. */
 function planRound(ctx: Context, { sync, optedOut, history, recent }: RoundInputs, requestedSeed: number | undefined) {
   const active = activeOf(sync);
   const { candidates, excluded } = selectCandidates(
@@ -176,14 +175,14 @@ function planRound(ctx: Context, { sync, optedOut, history, recent }: RoundInput
   const leftOut = [
     ...result.satOut.map((userId) => ({ userId, reason: 'satOut' as const })),
     ...result.unpaired.map((userId) => ({ userId, reason: 'unpaired' as const })),
-  ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  ].sort((a, b) => compareIds(a.userId, b.userId));
   const exclusions: { userId: string; reason: ExclusionReason }[] = [
     ...excluded.optedOut.map((userId) => ({ userId, reason: 'optedOut' as const })),
     ...excluded.paused.map((userId) => ({ userId, reason: 'paused' as const })),
     ...excluded.notDue.map((userId) => ({ userId, reason: 'notDue' as const })),
     ...leftOut,
   ];
-  return { result, exclusions, leftOut, seed, recent };
+  return { sync, recent, result, exclusions, leftOut, seed };
 }
 
 /** A rule on a column nobody has a value in changes nothing: most likely a typo, so name the columns there are. */
