@@ -27,7 +27,6 @@ import {
   listPreferences,
   listStoredMembers,
   memberAddresses,
-  memberNamesAndStates,
   planRosterSync,
   type Member,
   type MemberAddress,
@@ -389,7 +388,7 @@ export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
   const memberOf = (userId: string): Pick<Member, 'name' | 'state'> | undefined => {
     if (everyone) return everyone.get(userId);
     if (known.size >= LOOKUPS_ONE_BY_ONE) {
-      everyone = memberNamesAndStates(ctx.db, ctx.program.id);
+      everyone = memberAddresses(ctx.db, ctx.program.id);
       return everyone.get(userId);
     }
     if (!known.has(userId)) known.set(userId, getMember(ctx.db, ctx.program.id, userId));

@@ -86,7 +86,6 @@ export function listMembers(db: DB, programId: number): Member[] {
   return memberRows(db, programId).map(toMember);
 }
 
-/** How a member is named and addressed in a message. */
 /** How many members are in each state; `active` leaves out the paused (paused until after `today`), counted apart. */
 export interface MemberCounts {
   active: number;
@@ -107,31 +106,21 @@ export function countMembers(members: readonly Member[], today: string): MemberC
   return counts;
 }
 
-export type MemberAddress = Pick<Member, 'name' | 'timezone'>;
+/** How a member is named and addressed in a message, and whether they are still in the program. */
+export type MemberAddress = Pick<Member, 'name' | 'timezone' | 'state'>;
 
 /**
- * Name and effective time zone of every member of the program by id, for commands that
- * address thousands of them (a round's messages, its report): two columns, not whole members.
+ * Name, effective time zone and state of every member of the program by id, for commands that
+ * address or deliver to thousands of them (a round's messages, its report): three columns, not
+ * whole members.
  */
 export function memberAddresses(db: DB, programId: number): Map<string, MemberAddress> {
   const rows = db
-    .prepare('SELECT user_id, name, COALESCE(timezone_override, timezone) FROM members WHERE program_id = ?')
+    .prepare('SELECT user_id, name, COALESCE(timezone_override, timezone), state FROM members WHERE program_id = ?')
     .raw()
-    .all(programId) as [string, string, string | null][];
+    .all(programId) as [string, string, string | null, MemberState][];
   const out = new Map<string, MemberAddress>();
-  for (const [userId, name, timezone] of rows) out.set(userId, timezone ? { name, timezone } : { name });
-  return out;
-}
-
-/** Name and state of every member of the program by id, for delivering a round's thousands of messages: two columns, not whole members. */
-export function memberNamesAndStates(db: DB, programId: number): Map<string, Pick<Member, 'name' | 'state'>> {
-  const rows = db.prepare('SELECT user_id, name, state FROM members WHERE program_id = ?').raw().all(programId) as [
-    string,
-    string,
-    MemberState,
-  ][];
-  const out = new Map<string, Pick<Member, 'name' | 'state'>>();
-  for (const [userId, name, state] of rows) out.set(userId, { name, state });
+  for (const [userId, name, timezone, state] of rows) out.set(userId, timezone ? { name, timezone, state } : { name, state });
   return out;
 }
 
