@@ -286,7 +286,7 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(member('u01')!.state).toBe('active');
   });
 
-  it("the moderator's status counts members as \`pairbot status\` does", async () => {
+  it("the moderator's status counts members as `pairbot status` does", async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'pause @bob 2 weeks');
     await say('alice', 'kick @carol');

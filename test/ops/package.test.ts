@@ -1,16 +1,24 @@
-import { copyFileSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runProgram } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = dirname(dirname(BIN));
+/** What the copy that `npm pack` builds in leaves out: its own build, and what is linked or not packed. */
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', 'data', 'test-results']);
 
 /** npm with the user's HOME (its cache), asynchronously so the test runner keeps answering. */
-function npm(args: string[], cwd: string) {
+function npm(args: string[], cwd: string, extraEnv: Record<string, string> = {}) {
   return runProgram('npm', args, {
     cwd,
-    env: { HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+    env: {
+      HOME: process.env.HOME ?? cwd,
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+      ...extraEnv,
+    },
   });
 }
 
@@ -30,8 +38,22 @@ describe('the npm package', () => {
   let files: string[];
   beforeAll(async () => {
     ({ dir, cleanup } = tempDir('pairbot-pack-'));
-    const packed = await npm(['pack', '--json', '--pack-destination', dir], ROOT);
+    // npm pack builds (prepack) in a copy of the checkout: building in place would rewrite
+    // the dist/ that every other test runs while they run (seen: a command's module read
+    // half-written, "inbox is not a function").
+    const checkout = join(dir, 'checkout');
+    cpSync(ROOT, checkout, {
+      recursive: true,
+      filter: (src) => src === ROOT || !(dirname(src) === ROOT && NOT_COPIED.has(basename(src))),
+    });
+    symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    const builtAt = statSync(BIN).mtimeMs;
+    // The copy has no .git: its build takes the commit as a Docker build does.
+    const commit = await runProgram('git', ['rev-parse', 'HEAD'], { cwd: ROOT });
+    expect(commit.code, commit.stderr).toBe(0);
+    const packed = await npm(['pack', '--json', '--pack-destination', dir], checkout, { PAIRBOT_COMMIT: commit.stdout.trim() });
     expect(packed.code, packed.stderr).toBe(0);
+    expect(statSync(BIN).mtimeMs, 'npm pack rebuilt the dist/ the other tests run').toBe(builtAt);
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     files = info!.files.map((f) => f.path);
     app = join(dir, 'app');
