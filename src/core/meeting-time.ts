@@ -6,6 +6,7 @@
  */
 
 import { tzOffset } from '@date-fns/tz';
+import { Memo } from './memo.js';
 
 /** Local working hours, minutes after midnight; `start < end`. */
 export interface WorkingHours {
@@ -84,32 +85,17 @@ interface Window {
   starts: number[];
 }
 
-/**
- * Memos: a round of 50,000 groups has only a few dozen distinct sets of offsets, and
- * working out one takes about a millisecond. The window depends on the set, not its order.
- * Cleared when full, so they stay small whatever the community.
- */
-const MEMO_SIZE = 10_000;
-const windows = new Map<string, Window>();
-const offsetsAt = new Map<string, number>();
-
-function remember<V>(memo: Map<string, V>, key: string, compute: () => V): V {
-  let value = memo.get(key);
-  if (value === undefined) {
-    if (memo.size >= MEMO_SIZE) memo.clear();
-    value = compute();
-    memo.set(key, value);
-  }
-  return value;
-}
+/** Working out a window takes about a millisecond; it depends on the set of offsets, not their order. */
+const windows = new Memo<Window>();
+const offsetsAt = new Memo<number>();
 
 function offsetAt(timezone: string, reference: Date): number {
-  return remember(offsetsAt, `${timezone} ${reference.getTime()}`, () => tzOffset(timezone, reference));
+  return offsetsAt.get(`${timezone} ${reference.getTime()}`, () => tzOffset(timezone, reference));
 }
 
 function windowFor(offsets: readonly number[], hours: WorkingHours): Window {
   const key = `${hours.start}-${hours.end}:${[...offsets].sort((a, b) => a - b).join(',')}`;
-  return remember(windows, key, () => computeWindow(offsets, hours));
+  return windows.get(key, () => computeWindow(offsets, hours));
 }
 
 function computeWindow(offsets: readonly number[], hours: WorkingHours): Window {
@@ -122,7 +108,11 @@ function computeWindow(offsets: readonly number[], hours: WorkingHours): Window 
     return at;
   });
   const together = new Uint8Array(WEEK);
-  for (let t = 0; t < WEEK; t++) together[t] = working.every((w) => w[t] === 1) ? 1 : 0;
+  for (let t = 0; t < WEEK; t++) {
+    let all = 1;
+    for (const w of working) all &= w[t]!;
+    together[t] = all;
+  }
 
   const runs = maximalRuns(together);
   if (runs.length > 0) {

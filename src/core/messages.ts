@@ -7,6 +7,7 @@
 import { clock, dayRange, duration, offsetLabel, suggestMeetingTime, type MeetingSuggestion, type WorkingHours } from './meeting-time.js';
 import type { Cadence, Period } from './periods.js';
 
+import { Memo } from './memo.js';
 import { neutraliseMentions } from './mentions.js';
 import { renderTemplate, type TemplateOverrides } from './templates.js';
 import type { PlatformKind } from './types.js';
@@ -77,12 +78,35 @@ function meetingWord(size: number): string {
  */
 function meetingTimeText(members: readonly Addressee[], hours: WorkingHours, period: Period, reader?: string): string {
   const known = members.filter((m): m is Addressee & { timezone: string } => !!m.timezone);
+  const readerAt = reader === undefined ? -1 : known.findIndex((m) => m.mention === reader);
+  const parts = meetingTexts.get(JSON.stringify([hours.start, hours.end, period.start, readerAt, known.map((m) => m.timezone)]), () =>
+    meetingTimeParts(
+      known.map((m) => m.timezone),
+      hours,
+      period,
+      readerAt,
+    ),
+  );
+  return parts.map((part, i) => (i % 2 === 1 ? known[Number(part)]!.mention : part)).join('');
+}
+
+/**
+ * The text depends on the members' time zones, not on who they are: a round of 50,000 groups
+ * has a few dozen distinct sets. It is kept with each member's mention left out, as text and
+ * member numbers alternating (["overlap for 7 h: ", "0", " Mon–Fri …"]).
+ */
+const meetingTexts = new Memo<string[]>();
+const PLACE = '\u0000';
+
+function meetingTimeParts(timezones: readonly string[], hours: WorkingHours, period: Period, readerAt: number): string[] {
+  const placeholder = (i: number): string => `${PLACE}${i}${PLACE}`;
   const suggestion = suggestMeetingTime(
-    known.map((m) => ({ key: m.mention, timezone: m.timezone })),
+    timezones.map((timezone, i) => ({ key: placeholder(i), timezone })),
     hours,
     new Date(`${period.start}T12:00:00Z`),
   );
-  return suggestion ? describeMeetingTime(suggestion, hours, reader) : '';
+  // Only the placeholders hold PLACE: the rest is pairbot's own words, clocks and offsets.
+  return suggestion ? describeMeetingTime(suggestion, hours, readerAt === -1 ? undefined : placeholder(readerAt)).split(PLACE) : [''];
 }
 
 type LocalWindow = MeetingSuggestion['members'][number];
