@@ -7,6 +7,7 @@ import {
   markReactionsAdded,
   markSendStarted,
   recordSent,
+  countPending,
   type DeliveredPart,
   pendingMessages,
   postsAwaitingReactions,
@@ -20,6 +21,9 @@ import type { ChannelMessage, DeliveryRecorder, GroupMessage } from './platforms
 
 /** Long deliveries (rate limits!) report progress about every tenth of the way. */
 const PROGRESS_FROM = 50;
+
+/** Pending messages are read this many at a time: a round's 50,000 are never all in memory at once. */
+const PAGE = 500;
 
 /** After this many failed attempts across runs a message is given up on and reported. */
 const MAX_ATTEMPTS = 10;
@@ -75,24 +79,31 @@ export function exitCodeFor(delivery: DeliveryReport | undefined): number {
  */
 export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [], reactionsPending: 0 };
-  const tried = new Set<number>();
   const records = new DeliveryRecords(ctx);
   let transientFailures = 0;
-  // Loop because delivering can queue more (the policy's follow-ups): send those in this run too.
+  const total = countPending(ctx.db, ctx.program.id);
+  const progressEvery = total >= PROGRESS_FROM ? Math.ceil(total / 10) : Infinity;
+  let tried = 0;
+  // In id order, a page at a time, each message tried once. What delivering queues (the
+  // policy's follow-ups, written with the records) comes later in that order, so it is sent
+  // in this run too.
+  let after = 0;
   for (;;) {
-    const queue = pendingMessages(ctx.db, ctx.program.id).filter((m) => !tried.has(m.id));
-    if (queue.length === 0) break;
+    records.write();
+    // When the platform keeps failing, stop hammering it: the next run retries.
+    if (transientFailures >= 3) {
+      report.pending += countPending(ctx.db, ctx.program.id, after);
+      break;
+    }
+    const page = pendingMessages(ctx.db, ctx.program.id, after, PAGE);
+    if (page.length === 0) break;
     await ctx.connect();
-    const threads = threadsOf(ctx.db, [...new Set(queue.flatMap((m) => (m.groupId === null ? [] : [m.groupId])))]);
-    const progressEvery = queue.length >= PROGRESS_FROM ? Math.ceil(queue.length / 10) : Infinity;
-    for (const [i, message] of queue.entries()) {
-      if (i > 0 && i % progressEvery === 0) ctx.log.info(`delivering: ${i} of ${queue.length} messages done`);
-      tried.add(message.id);
-      // When the platform keeps failing, stop hammering it: the next run retries.
-      if (transientFailures >= 3) {
-        report.pending++;
-        continue;
-      }
+    const threads = threadsOf(ctx.db, [...new Set(page.flatMap((m) => (m.groupId === null ? [] : [m.groupId])))]);
+    for (const message of page) {
+      if (transientFailures >= 3) break;
+      after = message.id;
+      if (tried > 0 && tried % progressEvery === 0) ctx.log.info(`delivering: ${tried} of ${Math.max(total, tried)} messages done`);
+      tried++;
       try {
         const unreachable = await deliverOne(ctx, policy, message, { report, records, threads });
         report.sent++;
@@ -104,7 +115,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
         // What was delivered before the fault is on disk before anything else happens.
         records.write();
         if (!(err instanceof PlatformError)) throw err;
-        if (!err.transient) throw stopped(ctx, err, queue.length - i);
+        if (!err.transient) throw stopped(ctx, err, countPending(ctx.db, ctx.program.id, message.id) + 1);
         transientFailures++;
         const giveUp = message.attempts + 1 >= MAX_ATTEMPTS;
         markAttemptFailed(ctx.db, message.id, err.message, giveUp);
@@ -117,7 +128,6 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
         }
       }
     }
-    records.write();
   }
   if (transientFailures < 3) await addMissingReactions(ctx, report);
   else report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
@@ -131,7 +141,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
 
 /** A fault that ends the run mid-delivery: the round is stored and the rest stays pending (exit 3). */
 function stopped(ctx: Context, err: PlatformError, left: number): DeliveryStoppedError {
-  const pending = pendingMessages(ctx.db, ctx.program.id).length;
+  const pending = countPending(ctx.db, ctx.program.id);
   const rest =
     pending > 0
       ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}`

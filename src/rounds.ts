@@ -380,11 +380,12 @@ export function lastAskedRound(ctx: Pick<Context, 'db' | 'program'>): RoundRow |
  * members table knows them, a group's conversation titled after the round and its members,
  * and an intro some members could not receive followed by a note telling the rest.
  */
-export function deliver(ctx: Context): Promise<DeliveryReport | undefined> {
+export function deliver(ctx: Context, members?: ReadonlyMap<string, Pick<Member, 'name' | 'state'>>): Promise<DeliveryReport | undefined> {
   if (ctx.dryRun) return Promise.resolve(undefined);
-  // A few messages look their recipients up one by one; a round's thousands read every member once.
+  // A few messages look their recipients up one by one; a round's thousands read every member
+  // once, or use `members`, every member of the program as the caller has just written them.
   const known = new Map<string, Pick<Member, 'name' | 'state'> | undefined>();
-  let everyone: Map<string, Pick<Member, 'name' | 'state'>> | undefined;
+  let everyone = members;
   const memberOf = (userId: string): Pick<Member, 'name' | 'state'> | undefined => {
     if (everyone) return everyone.get(userId);
     if (known.size >= LOOKUPS_ONE_BY_ONE) {

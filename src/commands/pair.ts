@@ -128,7 +128,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
   warnUnplaced(ctx, plan.result, members);
 
   // Deliver, then say what was done.
-  const delivery = await deliver(ctx);
+  const delivery = await deliver(ctx, members);
   printReport(ctx, report(delivery), options.json, members);
   return exitCodeFor(delivery);
 }

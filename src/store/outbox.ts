@@ -131,12 +131,12 @@ function toMessage(r: Row): OutboxMessage {
   };
 }
 
-/** The program's messages that `where` selects (with `params` after the program id), oldest first. */
-function messagesWhere(db: DB, programId: number, where: string, ...params: unknown[]): OutboxMessage[] {
+/** The program's messages that `where` selects (with `params` after the program id), oldest first; the first `limit` of them when given. */
+function messagesWhere(db: DB, programId: number, where: string, params: unknown[] = [], limit = -1): OutboxMessage[] {
   const rows = db
-    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM outbox WHERE program_id = ? AND ${where} ORDER BY id`)
+    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM outbox WHERE program_id = ? AND ${where} ORDER BY id LIMIT ?`)
     .raw()
-    .all(programId, ...params) as Row[];
+    .all(programId, ...params, limit) as Row[];
   return rows.map(toMessage);
 }
 
@@ -170,12 +170,21 @@ export function findByKey(db: DB, dedupeKey: string): OutboxMessage | undefined 
   return row && toMessage(row);
 }
 
-export function pendingMessages(db: DB, programId: number): OutboxMessage[] {
-  return messagesWhere(db, programId, "status = 'pending'");
+/** Up to `limit` pending messages with an id above `afterId`, oldest first: a round's delivery reads them a page at a time. */
+export function pendingMessages(db: DB, programId: number, afterId: number, limit: number): OutboxMessage[] {
+  return messagesWhere(db, programId, "status = 'pending' AND id > ?", [afterId], limit);
+}
+
+/** How many messages are pending with an id above `afterId`. */
+export function countPending(db: DB, programId: number, afterId = 0): number {
+  return db
+    .prepare("SELECT COUNT(*) FROM outbox WHERE program_id = ? AND status = 'pending' AND id > ?")
+    .pluck()
+    .get(programId, afterId) as number;
 }
 
 export function messagesOfKind(db: DB, programId: number, kind: MessageKind): OutboxMessage[] {
-  return messagesWhere(db, programId, 'kind = ?', kind);
+  return messagesWhere(db, programId, 'kind = ?', [kind]);
 }
 
 /**
