@@ -99,22 +99,29 @@ export function chooseIcebreakers(
   if (prompts.length === 0) return chosen;
   const holders = new Map<string, number>();
   for (const p of taken) holders.set(p, (holders.get(p) ?? 0) + 1);
-  const held = (p: string): number => holders.get(p) ?? 0;
   for (const group of groups) {
-    // When any member of the group last got each prompt (-Infinity: not in their recent rounds).
+    // When any member of the group last got each prompt (absent: not in their recent rounds).
     const lastGiven = new Map<string, number>();
     for (const id of group.memberIds) {
       for (const g of recent.get(id) ?? []) lastGiven.set(g.prompt, Math.max(lastGiven.get(g.prompt) ?? -Infinity, g.order));
     }
-    const age = (p: string): number => lastGiven.get(p) ?? -Infinity;
-    // Loops, not Math.min(...list): a long file would overflow the call's arguments.
-    const oldest = prompts.reduce((min, p) => Math.min(min, age(p)), Infinity);
-    const freshest = prompts.filter((p) => age(p) === oldest);
-    const fewest = freshest.reduce((min, p) => Math.min(min, held(p)), Infinity);
-    const pool = freshest.filter((p) => held(p) === fewest);
+    // One pass: the prompts given longest ago (or never), and of those the ones fewest groups hold.
+    let oldest = Infinity;
+    let fewest = Infinity;
+    const pool: string[] = [];
+    for (const p of prompts) {
+      const age = lastGiven.get(p) ?? -Infinity;
+      const held = holders.get(p) ?? 0;
+      if (age < oldest || (age === oldest && held < fewest)) {
+        oldest = age;
+        fewest = held;
+        pool.length = 0;
+      }
+      if (age === oldest && held === fewest) pool.push(p);
+    }
     const pick = pool[Math.floor(random() * pool.length)]!;
     chosen.set(group.id, pick);
-    holders.set(pick, held(pick) + 1);
+    holders.set(pick, fewest + 1);
   }
   return chosen;
 }
