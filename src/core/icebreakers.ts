@@ -101,16 +101,22 @@ export function chooseIcebreakers(
   for (const p of taken) holders.set(p, (holders.get(p) ?? 0) + 1);
   for (const group of groups) {
     // When any member of the group last got each prompt (absent: not in their recent rounds).
-    const lastGiven = new Map<string, number>();
+    let lastGiven: Map<string, number> | undefined;
     for (const id of group.memberIds) {
-      for (const g of recent.get(id) ?? []) lastGiven.set(g.prompt, Math.max(lastGiven.get(g.prompt) ?? -Infinity, g.order));
+      for (const g of recent.get(id) ?? []) {
+        lastGiven ??= new Map();
+        lastGiven.set(g.prompt, Math.max(lastGiven.get(g.prompt) ?? -Infinity, g.order));
+      }
     }
-    // One pass: the prompts given longest ago (or never), and of those the ones fewest groups hold.
+    // One pass: the prompts given longest ago (or never), and of those the ones fewest groups
+    // hold. Indexed: a round runs this for every group before the code is optimised, and an
+    // unoptimised for-of allocates a result object per prompt.
     let oldest = Infinity;
     let fewest = Infinity;
     const pool: string[] = [];
-    for (const p of prompts) {
-      const age = lastGiven.get(p) ?? -Infinity;
+    for (let i = 0; i < prompts.length; i++) {
+      const p = prompts[i]!;
+      const age = lastGiven?.get(p) ?? -Infinity;
       const held = holders.get(p) ?? 0;
       if (age < oldest || (age === oldest && held < fewest)) {
         oldest = age;
