@@ -208,15 +208,15 @@ export class LocalStateStore {
 
   private insertPost(post: NewLocalPost): LocalPost {
     const db = this.writer();
-    if (post.key !== undefined) {
-      const seq = db.prepare('SELECT seq FROM posts WHERE key = ?').pluck().get(post.key) as number | undefined;
-      if (seq !== undefined) return this.findPost(postId(seq))!;
+    const inserted = db
+      .prepare('INSERT INTO posts (key, author, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+      .run(post.key ?? null, post.from ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at);
+    if (inserted.changes === 0) {
+      // Stored before under this key (a send again after a kill): that post, as it was.
+      const seq = db.prepare('SELECT seq FROM posts WHERE key = ?').pluck().get(post.key) as number;
+      return this.findPost(postId(seq))!;
     }
-    const seq = Number(
-      db
-        .prepare('INSERT INTO posts (key, author, conversation, recipients, text, at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(post.key ?? null, post.from ?? null, post.conversation, JSON.stringify(post.recipients), post.text, post.at).lastInsertRowid,
-    );
+    const seq = Number(inserted.lastInsertRowid);
     const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
     for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
     const { key: _key, ...stored } = post;
