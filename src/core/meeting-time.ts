@@ -85,7 +85,7 @@ interface Window {
   starts: number[];
 }
 
-/** Working out a window takes about a millisecond; it depends on the set of offsets, not their order. */
+/** A window depends on the set of offsets, not their order: it is worked out once per set. */
 const windows = new Memo<Window>();
 const offsetsAt = new Memo<number>();
 
@@ -98,45 +98,48 @@ function windowFor(offsets: readonly number[], hours: WorkingHours): Window {
   return windows.get(key, () => computeWindow(offsets, hours));
 }
 
-function computeWindow(offsets: readonly number[], hours: WorkingHours): Window {
-  // Minute t of the week is Monday 00:00 UTC + t; member i works at local minute t + offset.
-  const working = offsets.map((offset) => {
-    const at = new Uint8Array(WEEK);
-    for (let day = 0; day < 5; day++) {
-      for (let local = day * DAY + hours.start; local < day * DAY + hours.end; local++) at[mod(local - offset, WEEK)] = 1;
-    }
-    return at;
-  });
-  const together = new Uint8Array(WEEK);
-  for (let t = 0; t < WEEK; t++) {
-    let all = 1;
-    for (const w of working) all &= w[t]!;
-    together[t] = all;
-  }
+/** A stretch of minutes of the week (UTC), `start` included, `end` excluded; `start < end`. */
+interface Interval {
+  start: number;
+  end: number;
+}
 
-  const runs = maximalRuns(together);
+/**
+ * The window of a set of offsets: the longest stretch of the week when all members
+ * work, at the starts where it recurs at the same time of day; when there is none,
+ * the least-bad slot on the STEP grid.
+ */
+export function computeWindow(offsets: readonly number[], hours: WorkingHours): Window {
+  // Minute t of the week is Monday 00:00 UTC + t; member i works at local minute t + offset.
+  const working = offsets.map((offset) => workingIntervals(offset, hours));
+  const runs = circularRuns(working.reduce(intersect));
   if (runs.length > 0) {
-    const longest = Math.max(...runs.map((r) => r.length));
-    return { overlap: true, minutes: longest, starts: recurring(runs.filter((r) => r.length === longest).map((r) => r.start)) };
+    const longest = Math.max(...runs.map((r) => r.end - r.start));
+    return { overlap: true, minutes: longest, starts: recurring(runs.filter((r) => r.end - r.start === longest).map((r) => r.start)) };
   }
 
   const slot = Math.min(FALLBACK_SLOT, hours.end - hours.start);
-  const distance = working.map(distanceToWork);
-  let bestScore: [number, number] | undefined;
+  // Each member's gaps, and the first that does not end before the slot: slots only move forward.
+  const members = working.map((w) => ({ gaps: gapsAround(w), first: 0 }));
+  // Any slot is better than none; plain loops below, as this runs cold (interpreted) in a short CLI process.
+  let best = { worst: Infinity, total: Infinity };
   let bestStarts: number[] = [];
   for (let start = 0; start < WEEK; start += STEP) {
     // A slot on someone's weekend is no slot at all.
-    if (offsets.some((o) => Math.floor(mod(start + o, WEEK) / DAY) >= 5)) continue;
-    const bad = distance.map((d) => {
-      let worst = 0;
-      for (let t = start; t < start + slot; t++) worst = Math.max(worst, d[mod(t, WEEK)]!);
-      return worst;
-    });
+    if (!onWeekdays(start, offsets)) continue;
+    let worst = 0;
+    let total = 0;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      while (m.gaps[m.first]!.end <= start) m.first++;
+      const bad = worstDistance(m.gaps, m.first, start, start + slot);
+      worst = Math.max(worst, bad);
+      total += bad;
+    }
     // Fairness first (nobody far outside their day), then the least total strain.
-    const score: [number, number] = [Math.max(...bad), bad.reduce((a, b) => a + b, 0)];
-    const cmp = bestScore ? score[0] - bestScore[0] || score[1] - bestScore[1] : -1;
+    const cmp = worst - best.worst || total - best.total;
     if (cmp < 0) {
-      bestScore = score;
+      best = { worst, total };
       bestStarts = [start];
     } else if (cmp === 0) bestStarts.push(start);
   }
@@ -147,21 +150,85 @@ function mod(n: number, m: number): number {
   return ((n % m) + m) % m;
 }
 
-/** Maximal runs of 1s on the week's circle. */
-function maximalRuns(on: Uint8Array): { start: number; length: number }[] {
-  const off = on.indexOf(0);
-  if (off === -1) return [{ start: 0, length: WEEK }];
-  const runs: { start: number; length: number }[] = [];
-  let start = -1;
-  for (let i = 1; i <= WEEK; i++) {
-    const t = mod(off + i, WEEK);
-    if (on[t] === 1 && start === -1) start = t;
-    if (on[t] !== 1 && start !== -1) {
-      runs.push({ start, length: mod(t - start, WEEK) });
-      start = -1;
-    }
+/** Is minute `start` of the UTC week a weekday (Monday to Friday) in every member's time zone? */
+function onWeekdays(start: number, offsets: readonly number[]): boolean {
+  for (let i = 0; i < offsets.length; i++) if (mod(start + offsets[i]!, WEEK) >= 5 * DAY) return false;
+  return true;
+}
+
+/** A member's working hours Monday to Friday in their time zone, as sorted intervals of the UTC week; one that crosses Monday 00:00 UTC is cut in two. */
+function workingIntervals(offset: number, hours: WorkingHours): Interval[] {
+  const intervals: Interval[] = [];
+  for (let day = 0; day < 5; day++) {
+    const start = mod(day * DAY + hours.start - offset, WEEK);
+    const end = start + hours.end - hours.start;
+    if (end <= WEEK) intervals.push({ start, end });
+    else intervals.push({ start, end: WEEK }, { start: 0, end: end - WEEK });
+  }
+  return intervals.sort((a, b) => a.start - b.start);
+}
+
+/** The minutes in both sorted lists of disjoint intervals, as such a list (neighbours may touch). */
+function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const both: Interval[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const start = Math.max(a[i]!.start, b[j]!.start);
+    const end = Math.min(a[i]!.end, b[j]!.end);
+    if (start < end) both.push({ start, end });
+    // The interval that ends first meets nothing further in the other list.
+    if (a[i]!.end < b[j]!.end) i++;
+    else j++;
+  }
+  return both;
+}
+
+/**
+ * Maximal runs of a sorted list of disjoint intervals on the week's circle: touching
+ * intervals are joined, and a run through Monday 00:00 UTC starts at its start in the
+ * week before and ends past WEEK. (Nobody works the weekend, so no run is the whole week.)
+ */
+function circularRuns(intervals: readonly Interval[]): Interval[] {
+  const runs: Interval[] = [];
+  for (const { start, end } of intervals) {
+    const last = runs[runs.length - 1];
+    if (last && last.end === start) last.end = end;
+    else runs.push({ start, end });
+  }
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  if (runs.length > 1 && first!.start === 0 && last!.end === WEEK) {
+    runs.shift();
+    last!.end = WEEK + first!.end;
   }
   return runs;
+}
+
+/**
+ * The gaps between a member's working intervals, each from the end of one to the start
+ * of the next, sorted. A slot starts in this week and may run past its end, so the
+ * intervals are laid out over this week and the ones before and after: each minute of
+ * a slot then has working minutes on both sides.
+ */
+function gapsAround(working: readonly Interval[]): Interval[] {
+  const around = [-WEEK, 0, WEEK].flatMap((shift) => working.map((w) => ({ start: w.start + shift, end: w.end + shift })));
+  const gaps: Interval[] = [];
+  for (let i = 1; i < around.length; i++) {
+    if (around[i - 1]!.end < around[i]!.start) gaps.push({ start: around[i - 1]!.end, end: around[i]!.start });
+  }
+  return gaps;
+}
+
+function worstDistance(gaps: readonly Interval[], first: number, from: number, to: number): number {
+  let worst = 0;
+  for (let i = first; i < gaps.length; i++) {
+    const gap = gaps[i]!;
+    if (gap.start >= to) break;
+    const lo = Math.max(from, gap.start);
+    const hi = Math.min(to, gap.end) - 1;
+    if (lo > hi) continue;
+    worst = Math.max(worst, Math.min(hi - gap.start + 1, gap.end - lo, Math.floor((gap.end - gap.start + 1) / 2)));
+  }
+  return worst;
 }
 
 /** The starts that recur at the same time of day most often (earliest such time on ties): one window on several days. */
@@ -175,23 +242,6 @@ function recurring(starts: readonly number[]): number[] {
   let best: number[] = [];
   for (const list of byTime.values()) if (list.length > best.length) best = list;
   return best;
-}
-
-/** Minutes from each minute of the week to the nearest working minute, on the circle. */
-function distanceToWork(working: Uint8Array): Int32Array {
-  const d = new Int32Array(WEEK).fill(WEEK);
-  // Two turns of the circle each way, so a gap that wraps past Monday 00:00 is measured too.
-  for (let i = 0, last = WEEK; i < 2 * WEEK; i++) {
-    const t = i % WEEK;
-    last = working[t] ? 0 : last + 1;
-    d[t] = Math.min(d[t]!, last);
-  }
-  for (let i = 2 * WEEK - 1, last = WEEK; i >= 0; i--) {
-    const t = i % WEEK;
-    last = working[t] ? 0 : last + 1;
-    d[t] = Math.min(d[t]!, last);
-  }
-  return d;
 }
 
 function describe(
