@@ -218,6 +218,15 @@ function gapsAround(working: readonly Interval[]): Interval[] {
   return gaps;
 }
 
+/**
+ * The largest distance, over the minutes from..to-1, to the member's nearest working
+ * minute (0 for a working minute), looking at `gaps` from index `first` on. A minute t
+ * of a gap is t - gap.start + 1 after the last working minute and gap.end - t before
+ * the next one, and its distance is the smaller: over the part lo..hi of the gap inside
+ * the slot the largest is at most the rising side's value at hi, the falling side's at
+ * lo, and half of the gap's length + 1 (rounded down, at its middle); the smallest of
+ * the three is reached.
+ */
 function worstDistance(gaps: readonly Interval[], first: number, from: number, to: number): number {
   let worst = 0;
   for (let i = first; i < gaps.length; i++) {
