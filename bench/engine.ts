@@ -4,7 +4,7 @@
  * issue's targets marked met or missed. Seeded: every run prints the same quality figures.
  */
 import { spawnSync } from 'node:child_process';
-import { comparePairingWithExact, pairingOnly } from '../src/core/matching/diagnostics.js';
+import { comparePairingWithExact, pairingOnly } from './diagnostics.js';
 import { formGroups, type MatchRequest } from '../src/core/matching/index.js';
 import { BLOSSOM_MAX } from '../src/core/matching/strategy.js';
 import { meetingCost } from '../src/core/matching/model.js';

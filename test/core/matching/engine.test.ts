@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePairingWithExact, pairingOnly } from '../../../src/core/matching/diagnostics.js';
+import { comparePairingWithExact, pairingOnly } from '../../../bench/diagnostics.js';
 import { computeGroupSizes, formGroups, type MatchRequest, type MatchResult } from '../../../src/core/matching/index.js';
 import { meetingCost, workingHoursOverlap } from '../../../src/core/matching/model.js';
 import type { Candidate, Meeting } from '../../../src/core/matching-types.js';

@@ -1,11 +1,11 @@
 /**
- * Diagnostics for the benchmarks and tests, not used by pairbot itself: run the pairing
+ * Diagnostics for the benchmarks and tests, kept out of the package: run the pairing
  * step alone, or compare it with the exact matching of the complete graph.
  */
-import type { MatchRequest } from '../matching-types.js';
-import { buildModel } from './model.js';
-import { exactPairs, type Pairing, pairUp, spareRuleFor } from './pairs.js';
-import { type PairingMethod, pairingMethod } from './strategy.js';
+import type { MatchRequest } from '../src/core/matching-types.js';
+import { buildModel } from '../src/core/matching/model.js';
+import { exactPairs, type Pairing, pairUp, spareRuleFor } from '../src/core/matching/pairs.js';
+import { type PairingMethod, pairingMethod } from '../src/core/matching/strategy.js';
 
 /** The engine's pairing and the exact maximum-weight matching of the complete graph (quadratic: small n only). */
 export function comparePairingWithExact(req: MatchRequest): { engine: Pairing; exact: Pairing } {
