@@ -1,7 +1,7 @@
 import { maxWeightMatching } from './blossom.js';
 import type { PairModel } from './model.js';
 import { candidateNeighbours } from './pairs.js';
-import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET, SWAP_PASSES } from './strategy.js';
+import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, LEFTOVER_WINDOW, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET, SWAP_PASSES } from './strategy.js';
 
 /**
  * Group sizes for n people and target size k ≥ 3: as many groups as keeps sizes closest
@@ -225,7 +225,7 @@ function assignLayer(
     const members = groups[open[gi]!]!;
     let v = -1;
     let best = -Infinity;
-    for (let t = cursor; t < free.length && t < cursor + 64; t++) {
+    for (let t = cursor; t < free.length && t < cursor + LEFTOVER_WINDOW; t++) {
       const u = free[t]!;
       if (where[u] !== -1) continue;
       const gg = groupGain(u, members);

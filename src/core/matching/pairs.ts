@@ -6,6 +6,7 @@ import {
   BUCKET_SAMPLES,
   CERTIFY_ROUNDS,
   FULL_SCAN_MAX,
+  LEFTOVER_WINDOW,
   type PairingMethod,
   RANDOM_PER_MEMBER,
   SAMPLED_PER_MEMBER,
@@ -417,7 +418,7 @@ function greedyPairs(model: PairModel, graph: SparseGraph, spare: SpareRule): Pa
         bestGain = g;
         best = u;
       }
-      if (t - s > 64) break;
+      if (t - s > LEFTOVER_WINDOW) break;
     }
     if (best >= 0) {
       mate[v] = best;

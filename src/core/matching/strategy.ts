@@ -99,6 +99,13 @@ export const RANDOM_SWAP_PARTNERS = 12;
  */
 export const TRIO_PASSES = 4;
 
+/**
+ * Members left over after the matching (no partner, or a group short of one) take the best of
+ * the next this-many left-over members rather than all of them, so the fill stays linear in n.
+ * Only members the matching could not place come here.
+ */
+export const LEFTOVER_WINDOW = 64;
+
 export type PairingMethod = 'blossom' | 'greedy-2opt';
 
 /** The pairing algorithm for n candidates. */
