@@ -52,7 +52,7 @@ interface LocalWindow {
   /** Local start and end, minutes after midnight (end may be 1440). */
   start: number;
   end: number;
-  /** Minutes the window lies outside this member's working hours: before their day starts (<0) or after it ends (>0); 0 inside. */
+  /** Minutes the window lies outside this member's working hours, from the nearer working day: before it starts (<0) or after it ends (>0); 0 inside. */
   outside: number;
 }
 
@@ -75,7 +75,7 @@ export function suggestMeetingTime(attendees: readonly Attendee[], hours: Workin
   attendees = known.map((k) => k.a);
   const offsets = known.map((k) => k.offset);
   const { overlap, minutes, starts } = windowFor(offsets, hours);
-  return { overlap, minutes, members: describe(attendees, offsets, starts, minutes, hours) };
+  return { overlap, minutes, members: describe(attendees, offsets, starts, minutes, hours, overlap) };
 }
 
 /** The window of a set of offsets, in minutes of the week (UTC): its length and the starts it recurs at. */
@@ -259,23 +259,37 @@ function describe(
   starts: readonly number[],
   length: number,
   hours: WorkingHours,
+  overlap: boolean,
 ): LocalWindow[] {
   return attendees.map((a, i) => {
     const offset = offsets[i]!;
     const locals = starts.map((s) => mod(s + offset, WEEK));
     const start = locals[0]! % DAY;
     const end = start + length;
-    const outside = start < hours.start ? start - hours.start : end > hours.end ? end - hours.end : 0;
-    return {
-      key: a.key,
-      timezone: a.timezone,
-      offset,
-      days: [...new Set(locals.map((l) => Math.floor(l / DAY)))].sort((x, y) => x - y),
-      start,
-      end,
-      outside,
-    };
+    const days = [...new Set(locals.map((l) => Math.floor(l / DAY)))].sort((x, y) => x - y);
+    // An overlap lies in everyone's working hours, however long it is (with 00:00–24:00 it spans days).
+    return { key: a.key, timezone: a.timezone, offset, days, start, end, outside: overlap ? 0 : outside(start, end, days, hours) };
   });
+}
+
+/**
+ * How far the window start..end lies outside working hours, from the nearer working day:
+ * a slot before the day starts may be nearer the end of the day before (02:00 is 4 h after
+ * a 22:00–23:00 evening, not 20 h before the next), and one after it ends nearer the start
+ * of the next, when that day is a weekday on each of `days`.
+ */
+function outside(start: number, end: number, days: readonly number[], hours: WorkingHours): number {
+  if (start < hours.start) {
+    const before = start - hours.start;
+    const afterDayBefore = end + DAY - hours.end;
+    return days.every((d) => d >= 1 && d <= 5) && afterDayBefore < -before ? afterDayBefore : before;
+  }
+  if (end > hours.end) {
+    const after = end - hours.end;
+    const beforeDayAfter = start - DAY - hours.start;
+    return days.every((d) => d <= 3) && -beforeDayAfter < after ? beforeDayAfter : after;
+  }
+  return 0;
 }
 
 /** "09:30" */

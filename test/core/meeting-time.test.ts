@@ -92,6 +92,24 @@ describe('meeting time', () => {
     expect(s.members.map((m) => m.outside)).toEqual([75, -75]);
   });
 
+  it('measures a least-bad slot from the nearer working day: 02:00 is 4 h after a 22:00–23:00 evening, not 20 h before the next', () => {
+    const s = suggest(['America/Los_Angeles', 'Asia/Tokyo'], '2026-03-09', parseWorkingHours('22:00-23:00')!);
+    expect(s.overlap).toBe(false);
+    expect(windows(s)).toEqual([
+      [[1, 2, 3, 4], hm(2), hm(3)],
+      [[1, 2, 3, 4], hm(18), hm(19)],
+    ]);
+    // Tue–Fri 02:00 in Los Angeles follows a working evening (Mon–Thu); Tokyo's 18:00 is 4 h before its 22:00.
+    expect(s.members.map((m) => m.outside)).toEqual([240, -240]);
+  });
+
+  it('says an overlap is inside everyone’s working hours, also one that spans days (00:00–24:00)', () => {
+    const s = suggest(['America/Los_Angeles', 'Asia/Tokyo'], '2026-11-23', parseWorkingHours('00:00-24:00')!);
+    expect(s.overlap).toBe(true);
+    expect(s.minutes).toBeGreaterThan(24 * 60);
+    expect(s.members.map((m) => m.outside)).toEqual([0, 0]);
+  });
+
   it('takes the window all members of a trio share', () => {
     const s = suggest(['Europe/London', 'America/New_York', 'Europe/Warsaw'], '2026-11-23');
     expect(s.minutes).toBe(180);
