@@ -130,6 +130,22 @@ describe('messages', () => {
     ).not.toContain('When to meet');
   });
 
+  it('names the first and last day of an overlap that spans days (working hours 00:00–24:00)', () => {
+    const text = renderIntro(
+      [
+        { mention: '@erin', timezone: 'America/Los_Angeles' },
+        { mention: '@grace', timezone: 'Asia/Tokyo' },
+      ],
+      week,
+      'weekly',
+      { workingHours: { start: 0, end: 1440 } },
+    );
+    // Los Angeles works Mon 08:00 to Sat 08:00 UTC, Tokyo Sun 15:00 to Fri 15:00 UTC.
+    expect(text).toContain(
+      'your working hours (00:00–24:00) overlap for 103 h: @erin Mon 00:00 – Fri 07:00 (UTC−8) and @grace Mon 17:00 – Fri 24:00 (UTC+9).',
+    );
+  });
+
   it("tells the meeting time in the reader's own local time first in a copy of their own", () => {
     const hours = { start: 540, end: 1080 };
     const group = [
