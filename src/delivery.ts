@@ -26,7 +26,7 @@ const PROGRESS_FROM = 50;
 const PAGE = 500;
 
 /** After this many failed attempts across runs a message is given up on and reported. */
-const MAX_ATTEMPTS = 10;
+export const MAX_ATTEMPTS = 10;
 
 export interface DeliveryReport {
   sent: number;

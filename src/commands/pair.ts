@@ -5,7 +5,7 @@ import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import type { GivenPrompt } from '../core/icebreakers.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
-import { exitCodeFor, type DeliveryReport } from '../delivery.js';
+import { exitCodeFor, MAX_ATTEMPTS, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
 import { applyRosterSync, compareIds, memberAddresses, recordSitOut, type Member, type RosterSync } from '../store/members.js';
@@ -72,7 +72,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
     if (!ctx.dryRun && countByStatus(ctx.db, ctx.program.id).pending > 0) await syncRoster(ctx, options);
     const delivery = await deliver(ctx);
     const members = memberAddresses(ctx.db, ctx.program.id);
-    printReport(ctx, storedRoundReport(ctx, existing, members, delivery), options.json, members);
+    printReport(ctx, storedRoundReport(ctx, existing, members, delivery), options.json, members, delivery);
     return exitCodeFor(delivery);
   }
   // A round for an earlier period would find everyone "not due" and stand, empty, for ever.
@@ -129,7 +129,7 @@ export async function pair(ctx: Context, options: RoundOptions): Promise<number>
 
   // Deliver, then say what was done.
   const delivery = await deliver(ctx, members);
-  printReport(ctx, report(delivery), options.json, members);
+  printReport(ctx, report(delivery), options.json, members, delivery);
   return exitCodeFor(delivery);
 }
 
@@ -256,7 +256,25 @@ function roundReport(
   };
 }
 
-function printReport(ctx: Context, report: PairReport, json: boolean | undefined, members: ReadonlyMap<string, { name: string }>): void {
+/** What `--quiet` hides in warnings and a cron log still needs: why the run exits 3. */
+function undelivered(delivery: DeliveryReport | undefined): string {
+  if (!delivery) return '';
+  const { pending, failed, unreachable, reactionsPending } = delivery;
+  return [
+    pending ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : '',
+    failed ? `; ${count(failed, 'message')} given up after ${MAX_ATTEMPTS} attempts` : '',
+    unreachable.length ? `; could not message ${count(new Set(unreachable).size, 'member')}` : '',
+    reactionsPending ? `; the bot's reactions missing on ${count(reactionsPending, 'post')}, the next run adds them` : '',
+  ].join('');
+}
+
+function printReport(
+  ctx: Context,
+  report: PairReport,
+  json: boolean | undefined,
+  members: ReadonlyMap<string, { name: string }>,
+  delivery?: DeliveryReport,
+): void {
   if (json) {
     ctx.print(JSON.stringify(report, null, 2));
     return;
@@ -270,7 +288,7 @@ function printReport(ctx: Context, report: PairReport, json: boolean | undefined
     // A cron log gets one line a run, not a line per group.
     const { optedOut, paused, notDue } = report.excluded;
     ctx.print(
-      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}`,
+      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}${undelivered(delivery)}`,
     );
     return;
   }

@@ -60,6 +60,18 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
     expect(box.fake.botMessages()).toHaveLength(2);
   });
 
+  it('pair --quiet that leaves intros pending says so on its one line (a cron log shows why it exited 3)', async () => {
+    box.fake.inject({ kind: 'status', status: 503 }, { method: 'POST', path: /^\/api\/v4\/posts$/, times: 1000 });
+    const run = await pairbot('pair', '--quiet', '--date', '2026-11-23', '--seed', '1');
+    expect(run.code, run.stderr).toBe(3);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^Round 2026-W48 of program .*: 2 groups, 4 members, seed 1; .*; 2 messages not delivered yet, the next run retries them$/,
+    );
+    expect(run.stderr).toBe('');
+  });
+
   it('an announcement whose ❌ is refused (token revoked) is posted once; the rerun adds the ❌ and pair reads it', async () => {
     box.fake.inject({ kind: 'status', status: 401 }, { method: 'POST', path: /^\/api\/v4\/reactions$/ });
     const first = await pairbot('optout', '--date', '2026-11-21');
