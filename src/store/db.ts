@@ -291,7 +291,7 @@ export function beginWrite(db: DB): void {
 function lockedTooLong(db: DB, err: unknown): unknown {
   if (!isDatabaseBusy(err)) return err;
   return new StoreError(
-    `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; nothing was written, run again`,
+    `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; this change was not made (nothing is half-written): run again`,
     { cause: err },
   );
 }
