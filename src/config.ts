@@ -376,6 +376,43 @@ function integer(s: Sourced | undefined, name: string, fallback: number, min: nu
 /** Zones checked so far: building a DateTimeFormat costs ~0.1 ms, and a roster of 100,000 repeats a few dozen zones. */
 const checkedZones = new Map<string, boolean>();
 
+/** IANA's spelling of every zone Node lists, by its lower case. */
+let zoneSpellings: Map<string, string> | undefined;
+
+/**
+ * The zone as IANA spells it (`europe/berlin` → `Europe/Berlin`), or undefined when this Node
+ * does not know it. A link Node accepts but does not list (Asia/Kolkata, which ICU resolves to
+ * the older Asia/Calcutta) keeps its name, with each part capitalised when that names the same zone.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  let spelled = canonicalZones.get(tz);
+  if (spelled === undefined) {
+    spelled = spell(tz) ?? '';
+    canonicalZones.set(tz, spelled);
+  }
+  return spelled || undefined;
+}
+
+/** Spellings worked out so far: a roster of 100,000 repeats a few dozen zones. */
+const canonicalZones = new Map<string, string>();
+
+function spell(tz: string): string | undefined {
+  if (!isValidTimeZone(tz)) return undefined;
+  zoneSpellings ??= new Map(['UTC', ...Intl.supportedValuesOf('timeZone')].map((z) => [z.toLowerCase(), z]));
+  const listed = zoneSpellings.get(tz.toLowerCase());
+  if (listed) return listed;
+  const titled = tz
+    .toLowerCase()
+    .split('/')
+    .map((part) => part.replace(/(^|[_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase()))
+    .join('/');
+  return isValidTimeZone(titled) && resolvedZone(titled) === resolvedZone(tz) ? titled : tz;
+}
+
+function resolvedZone(tz: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+}
+
 export function isValidTimeZone(tz: string): boolean {
   let valid = checkedZones.get(tz);
   if (valid === undefined) {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, redact } from '../src/config.js';
+import { canonicalTimeZone, loadConfig, redact } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -155,5 +155,21 @@ describe('loadConfig', () => {
     );
     expect((error as Error).message).not.toContain('abcd');
     refuses({ DISCORD_TOKEN: 'abc def' }, /DISCORD_TOKEN: the token holds/);
+  });
+});
+
+describe('canonicalTimeZone', () => {
+  it('spells a zone as IANA does, whatever the case it was typed in, and keeps the name typed for a link', () => {
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    expect(canonicalTimeZone('america/port-au-prince')).toBe('America/Port-au-Prince');
+    expect(canonicalTimeZone('america/argentina/buenos_aires')).toBe('America/Argentina/Buenos_Aires');
+    // Links ICU resolves to an older name stay as IANA writes them today.
+    expect(canonicalTimeZone('asia/kolkata')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('Europe/Kyiv')).toBe('Europe/Kyiv');
+    expect(canonicalTimeZone('Asia/Calcutta')).toBe('Asia/Calcutta');
+    expect(canonicalTimeZone('Mars/Olympus_Mons')).toBeUndefined();
+    expect(canonicalTimeZone('')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { isValidTimeZone } from '../config.js';
+import { canonicalTimeZone } from '../config.js';
 import { isModeratorCommand, parseInboxMessage, type InboxCommand, type ParsedMessage, type Target } from '../core/inbox-commands.js';
 import * as reply from '../core/inbox-replies.js';
 import { dueConversations } from '../core/inbox-scan.js';
@@ -333,7 +333,7 @@ class Handler {
         return { ok: true, reply: text, write };
       }
       case 'timezone': {
-        const zone = canonicalZone(c.zone);
+        const zone = canonicalTimeZone(c.zone);
         if (!zone) return { ok: false, reply: reply.replyBadTimezone(c.zone) };
         return {
           ok: true,
@@ -522,10 +522,4 @@ function pauseUntil(day: string, span: { days: number } | { months: number } | {
   if ('until' in span) return addDays(span.until, 1);
   if ('days' in span) return addDays(day, span.days);
   return addMonths(day, span.months);
-}
-
-/** `europe/berlin` → `Europe/Berlin`; undefined for anything that is not a time zone. */
-function canonicalZone(zone: string): string | undefined {
-  if (!isValidTimeZone(zone)) return undefined;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }

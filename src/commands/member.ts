@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { isValidTimeZone } from '../config.js';
+import { canonicalTimeZone } from '../config.js';
 import { listItem } from '../core/messages.js';
 import { isIsoDate } from '../core/periods.js';
 import { ruledOutByAvoids } from '../core/round.js';
@@ -45,9 +45,10 @@ export function validateSet(options: SetOptions): MemberChanges {
   }
   if (options.resume) changes.pauseUntil = null;
   if (options.timezone !== undefined) {
-    if (!isValidTimeZone(options.timezone))
+    const zone = canonicalTimeZone(options.timezone);
+    if (!zone)
       throw new UsageError(`--timezone: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(options.timezone)}`);
-    changes.timezoneOverride = options.timezone;
+    changes.timezoneOverride = zone;
   }
   const anything = Object.keys(changes).length > 0 || options.prefer !== undefined || options.avoid !== undefined || options.resume;
   if (!anything)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { fileProblem, UsageError } from '../errors.js';
-import { isValidTimeZone } from '../config.js';
+import { canonicalTimeZone, isValidTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from './types.js';
 
@@ -49,7 +49,7 @@ class Users {
     if (!id) this.fail(`${this.where(row)}: empty id`);
     if (!name) this.fail(`${this.where(row)}: empty name for id "${id}"`);
     const user: PlatformUser = { id, name };
-    if (timezone) user.timezone = timezone;
+    if (timezone) user.timezone = canonicalTimeZone(timezone) ?? timezone;
     if (attributes) user.attributes = attributes;
     this.list.push(user);
     this.rows.push(row);

@@ -75,6 +75,13 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(round.excluded.paused).toEqual(['u03']);
   });
 
+  it('stores a time zone as IANA spells it today, not as the older name ICU knows it by', async () => {
+    await say('grace', 'timezone asia/kolkata');
+    await inbox();
+    expect(member('u07')!.tz).toBe('Asia/Kolkata');
+    expect((await repliesTo('u07')).at(-1)!.text).toContain('Asia/Kolkata');
+  });
+
   it('answers in a shared conversation only what mentions the bot, pinging only the sender', async () => {
     await box.pairbot('pair', '--date', '2026-11-23');
     const intro = (await posts()).find((p) => p.recipients.includes('u01') && p.text.startsWith('👋'))!;

@@ -22,6 +22,11 @@ describe('readRoster', () => {
     ]);
   });
 
+  it('spells a time zone as IANA does, whatever its case in the file', () => {
+    const users = readRoster(file('z.csv', 'id,name,timezone\nu1,ann,europe/berlin\nu2,ben,ASIA/KOLKATA\nu3,cy,utc\n'));
+    expect(users.map((u) => u.timezone)).toEqual(['Europe/Berlin', 'Asia/Kolkata', 'UTC']);
+  });
+
   it('counts lines across quoted newlines and mixed line endings, and names a quote left open', () => {
     const text = 'id,name,timezone\r\nu1,"ann\nof two lines",UTC\r\n\r\nu2,ben,\nu3,cy\n';
     expect(() => readRoster(file('m.csv', text))).toThrow(/^m.csv: line 6: expected 3 fields, found 2$/);
