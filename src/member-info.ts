@@ -3,7 +3,8 @@ import { UsageError } from './errors.js';
 import { consecutiveMisses } from './core/feedback.js';
 import { resolveWho } from './core/who.js';
 import { answersOf } from './store/feedback.js';
-import { getMember, listMembers, type Member } from './store/members.js';
+import { getMember, listMembers } from './store/members.js';
+import type { Member } from './core/members.js';
 import { groupsOfMember } from './store/rounds.js';
 import { syncRoster } from './rounds.js';
 

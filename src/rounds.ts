@@ -21,17 +21,8 @@ import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
 import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type PreferenceEntry, type RosterEntry } from './core/round.js';
 import { answersOf } from './store/feedback.js';
-import {
-  applyRosterSync,
-  getMember,
-  listPreferences,
-  listStoredMembers,
-  memberAddresses,
-  planRosterSync,
-  type Member,
-  type MemberAddress,
-  type RosterSync,
-} from './store/members.js';
+import { applyRosterSync, getMember, listPreferences, listStoredMembers, memberAddresses } from './store/members.js';
+import { planRosterSync, type Member, type MemberAddress, type RosterSync } from './core/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
 import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type NewMessage, type OutboxMessage } from './store/outbox.js';
 import { deliverPending, type DeliveryPolicy, type DeliveryReport } from './delivery.js';

@@ -25,7 +25,6 @@ import {
 } from '../store/inbox.js';
 import {
   forgetPerson,
-  countMembers,
   getMember,
   joinMember,
   listMembers,
@@ -35,9 +34,9 @@ import {
   storedAbout,
   syncMembers,
   updateMember,
-  type Member,
   type MemberChanges,
 } from '../store/members.js';
+import { countMembers, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
 import { findRound, groupsOfMember, lastRound, groupsOfRound } from '../store/rounds.js';
 

@@ -11,9 +11,9 @@ import {
   listPreferences,
   setPreference,
   updateMember,
-  type Member,
   type MemberChanges,
 } from '../store/members.js';
+import type { Member } from '../core/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { FORGOTTEN } from '../core/inbox-replies.js';

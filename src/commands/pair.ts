@@ -8,7 +8,8 @@ import { currentGroups, selectCandidates, type Exclusions } from '../core/round.
 import { exitCodeFor, MAX_ATTEMPTS, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
-import { applyRosterSync, compareIds, memberAddresses, recordSitOut, type Member, type RosterSync } from '../store/members.js';
+import { applyRosterSync, memberAddresses, recordSitOut } from '../store/members.js';
+import { compareIds, type Member, type RosterSync } from '../core/members.js';
 import {
   exclusionsOfRound,
   findRound,

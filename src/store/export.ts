@@ -2,7 +2,7 @@ import { groupOutcome, type Answer, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
 import { ASK_PREFIX } from './outbox.js';
 import type { ExclusionReason, GroupSource } from './rounds.js';
-import type { MemberState } from './members.js';
+import type { MemberState } from '../core/members.js';
 
 /** Exclusion reasons in the order they are shown and exported. */
 export const EXCLUSION_REASONS: readonly ExclusionReason[] = ['optedOut', 'paused', 'notDue', 'satOut', 'unpaired'];

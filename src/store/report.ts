@@ -1,7 +1,7 @@
 import { type Answer, type GroupAnswers, groupOutcome, missRunAfter, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
 import { ASK_PREFIX } from './outbox.js';
-import type { MemberState } from './members.js';
+import type { MemberState } from '../core/members.js';
 import type { ExclusionReason } from './rounds.js';
 
 /** One round's participation and the answers of its asked groups. */

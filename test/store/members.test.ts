@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlatformUser } from '../../src/core/types.js';
 import { openDatabase, writeTransaction, type DB } from '../../src/store/db.js';
-import { applyRosterSync, listMembers, listStoredMembers, planRosterSync, updateMember } from '../../src/store/members.js';
+import { applyRosterSync, listMembers, listStoredMembers, updateMember } from '../../src/store/members.js';
+import { planRosterSync } from '../../src/core/members.js';
 import { ensureProgram } from '../../src/store/programs.js';
 import { tempDir } from '../helpers/tmp.js';
 
