@@ -3,7 +3,8 @@ import { DEFAULT_LOCAL_STATE, type Config } from '../config.js';
 import { firstUnwritable } from '../files.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
-import { LocalStateStore } from '../store/local-state.js';
+import { LocalStateStore, type LocalPost } from '../store/local-state.js';
+import { isDatabaseBusy, PlatformError, StoreError } from '../errors.js';
 import { readRoster } from './roster.js';
 import { membersReactions, PeopleNames, SetupChecks } from './api-calls.js';
 import type {
@@ -181,8 +182,13 @@ export class LocalPlatform implements ChatPlatform {
     const found = this.state.findPost(post.id);
     if (!found) return;
     for (const emoji of new Set(tokens.map((t) => EMOJI_OF[t]))) {
-      if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji))
-        this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
+      if (!found.reactions.some((r) => r.userId === LOCAL_BOT_ID && r.emoji === emoji)) {
+        try {
+          this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
+        } catch (err) {
+          throw this.busyState(err);
+        }
+      }
     }
   }
 
@@ -260,14 +266,36 @@ export class LocalPlatform implements ChatPlatform {
    * twice. Held until commitSends (or any other write, or close).
    */
   private post(conversation: string, recipients: string[], message: ChannelMessage): PostRef {
-    const stored = this.state.addHeldPost({
-      ...(message.key !== undefined ? { key: message.key } : {}),
-      conversation,
-      recipients,
-      text: message.text,
-      at: new Date().toISOString(),
-      reactions: [],
-    });
+    let stored: LocalPost;
+    try {
+      stored = this.state.addHeldPost({
+        ...(message.key !== undefined ? { key: message.key } : {}),
+        conversation,
+        recipients,
+        text: message.text,
+        at: new Date().toISOString(),
+        reactions: [],
+      });
+    } catch (err) {
+      throw this.busyState(err);
+    }
     return { id: stored.id, conversationId: stored.conversation };
+  }
+
+  /**
+   * The state file kept locked past the busy timeout by another process (another pairbot run, a
+   * `local` command) is the local platform not answering: a transient fault, so what was being
+   * sent stays pending for the next run, as with a server that times out.
+   */
+  private busyState(err: unknown): unknown {
+    if (!(err instanceof StoreError) || !isDatabaseBusy(err.cause)) return err;
+    return new PlatformError(
+      'local',
+      `the local state file ${this.state.path} stayed locked by another process (another pairbot run or a \`local\` command)`,
+      {
+        cause: err,
+        transient: true,
+      },
+    );
   }
 }

@@ -149,6 +149,33 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     expect(announcement.reactions.filter((r) => r.userId !== 'pairbot').map((r) => r.userId)).toEqual(reacted);
   });
 
+  it('a state file another process keeps locked past the busy timeout: that intro stays pending, exit 3, the rerun sends it once', async () => {
+    bigRoster(6);
+    // The state file exists (an announcement made it); another process then holds its write lock.
+    expect((await box.pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
+    const holder = new Database(statePath());
+    holder.exec('BEGIN IMMEDIATE');
+    const run = startCli(['pair', '--date', '2026-11-23', '--seed', '1'], { cwd: box.dir, env: box.env });
+    let stderr = '';
+    run.child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Released once the first intro gave up waiting (30 s): the other two go through.
+      if (stderr.includes('not delivered yet') && holder.inTransaction) holder.exec('ROLLBACK');
+    });
+    const first = await run.done;
+    holder.close();
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toMatch(
+      /intro message #\d+ not delivered yet \(\[local\] the local state file .* stayed locked by another process/,
+    );
+    expect(first.stderr).toContain('delivered 2 messages, 1 still pending (the next run retries)');
+    const again = await box.pairbot('pair', '--date', '2026-11-23');
+    expect(again.code, again.stderr).toBe(0);
+    const intros = (await posts()).filter((p) => p.conversation.startsWith('group:'));
+    expect(intros).toHaveLength(3);
+    expect(new Set(intros.map((p) => p.conversation)).size).toBe(3);
+  }, 90_000);
+
   it('reads the JSON state file of an earlier version, and converts it on the first write', async () => {
     const legacy = join(box.dir, 'data', 'local-state.json');
     const old: { version: 1; nextId: number; posts: LocalPost[]; removed: string[] } = {
