@@ -26,7 +26,7 @@ const PROGRESS_FROM = 50;
 const PAGE = 500;
 
 /** After this many failed attempts across runs a message is given up on and reported. */
-export const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 10;
 
 export interface DeliveryReport {
   sent: number;
@@ -64,6 +64,18 @@ export interface DeliveryPolicy {
 export function exitCodeFor(delivery: DeliveryReport | undefined): number {
   if (!delivery) return EXIT.ok;
   return delivery.pending > 0 || delivery.failed > 0 || delivery.reactionsPending > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** What `--quiet` hides in warnings and a cron log still needs: why the run exits 3. */
+export function undeliveredSummary(delivery: DeliveryReport | undefined): string {
+  if (!delivery) return '';
+  const { pending, failed, unreachable, reactionsPending } = delivery;
+  return [
+    pending ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : '',
+    failed ? `; ${count(failed, 'message')} given up after ${MAX_ATTEMPTS} attempts` : '',
+    unreachable.length ? `; could not message ${count(new Set(unreachable).size, 'member')}` : '',
+    reactionsPending ? `; the bot's reactions missing on ${count(reactionsPending, 'post')}, the next run adds them` : '',
+  ].join('');
 }
 
 /**

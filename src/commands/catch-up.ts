@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectWaiting } from '../core/round.js';
-import { exitCodeFor } from '../delivery.js';
+import { exitCodeFor, undeliveredSummary } from '../delivery.js';
 import { applyRosterSync, getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
@@ -44,7 +44,10 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     // Still deliver what earlier runs left pending, so an hourly catch-up is also the retry job.
     const delivery = await deliver(ctx);
     // The result line, --quiet included: a cron log gets a line a run.
-    if (!options.json) ctx.print(`Catch-up for ${ctx.period.key}: no round yet, so nothing to add to (run \`pairbot pair\` first).`);
+    if (!options.json)
+      ctx.print(
+        `Catch-up for ${ctx.period.key}: no round yet, so nothing to add to (run \`pairbot pair\` first)${undeliveredSummary(delivery)}.`,
+      );
     else
       ctx.print(
         JSON.stringify(
@@ -170,7 +173,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     if (report.unreachable.length) lines.push(`Could not be messaged: ${report.unreachable.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
     // A cron log gets one line a run, not a line per group.
-    ctx.print(ctx.config.quiet ? `${headline}; ${left.length} still waiting.` : lines.join('\n'));
+    ctx.print(ctx.config.quiet ? `${headline}; ${left.length} still waiting${undeliveredSummary(delivery)}.` : lines.join('\n'));
   }
   return exitCodeFor(delivery);
 }

@@ -5,7 +5,7 @@ import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import type { GivenPrompt } from '../core/icebreakers.js';
 import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
-import { exitCodeFor, MAX_ATTEMPTS, type DeliveryReport } from '../delivery.js';
+import { exitCodeFor, undeliveredSummary, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
 import { applyRosterSync, memberAddresses, recordSitOut } from '../store/members.js';
@@ -257,18 +257,6 @@ function roundReport(
   };
 }
 
-/** What `--quiet` hides in warnings and a cron log still needs: why the run exits 3. */
-function undelivered(delivery: DeliveryReport | undefined): string {
-  if (!delivery) return '';
-  const { pending, failed, unreachable, reactionsPending } = delivery;
-  return [
-    pending ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : '',
-    failed ? `; ${count(failed, 'message')} given up after ${MAX_ATTEMPTS} attempts` : '',
-    unreachable.length ? `; could not message ${count(new Set(unreachable).size, 'member')}` : '',
-    reactionsPending ? `; the bot's reactions missing on ${count(reactionsPending, 'post')}, the next run adds them` : '',
-  ].join('');
-}
-
 function printReport(
   ctx: Context,
   report: PairReport,
@@ -289,7 +277,7 @@ function printReport(
     // A cron log gets one line a run, not a line per group.
     const { optedOut, paused, notDue } = report.excluded;
     ctx.print(
-      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}${undelivered(delivery)}`,
+      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}${undeliveredSummary(delivery)}`,
     );
     return;
   }

@@ -70,6 +70,12 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
       /^Round 2026-W48 of program .*: 2 groups, 4 members, seed 1; .*; 2 messages not delivered yet, the next run retries them$/,
     );
     expect(run.stderr).toBe('');
+    // The hourly catch-up, which retries them, says the same while the server still refuses.
+    const catchUp = await pairbot('pair', '--catch-up', '--quiet', '--date', '2026-11-23');
+    expect(catchUp.code, catchUp.stderr).toBe(3);
+    expect(catchUp.stdout.trim()).toMatch(
+      /^Catch-up for round 2026-W48: .*; 0 still waiting; 2 messages not delivered yet, the next run retries them\.$/,
+    );
   });
 
   it('an announcement whose ❌ is refused (token revoked) is posted once; the rerun adds the ❌ and pair reads it', async () => {
