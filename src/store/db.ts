@@ -130,11 +130,21 @@ function requireWritable(path: string): void {
   }
 }
 
-/** The file opened read-only, or undefined when a scratch copy must do (schema to migrate, WAL index not creatable). */
+/**
+ * The file opened to be read in place, or undefined when a scratch copy must do (schema to
+ * migrate, WAL index not creatable). With no write-ahead log beside it and the right to write
+ * there, it is opened read-write and only read: the last connection to close then removes the
+ * -wal and -shm files that reading a WAL database creates, as a writer's does. Otherwise it is
+ * opened read-only, and what a killed run left in its log is read, never folded into the file.
+ */
 function openInPlace(path: string): DB | undefined {
   let db: DB | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    const logged = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+    const cleansUp = !logged && isWritable(path) && isWritable(dirname(path));
+    db = new Database(path, { readonly: !cleansUp, fileMustExist: true });
+    // Read-write only to clean up at close: SQLite refuses any write as it would on a read-only file.
+    if (cleansUp) db.pragma('query_only = ON');
     db.pragma('busy_timeout = 5000');
     refuseNewer(db, path);
     if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return db;

@@ -21,6 +21,8 @@ describe('report (built CLI)', () => {
     const html = await report();
     const expected = fixtureExpectations();
     expect(statSync(dbPath()).mtimeMs, 'report only reads').toBe(before);
+    // Nothing left beside the database either: the -wal and -shm that reading a WAL database creates are removed again.
+    expect(existsSync(`${dbPath()}-wal`) || existsSync(`${dbPath()}-shm`)).toBe(false);
     // Self-contained: no script, nothing fetched; the only URLs are SVG's namespace names.
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
     expect((html.match(/https?:\/\/[^"'\s)]+/g) ?? []).filter((u) => !u.startsWith('http://www.w3.org/'))).toEqual([]);
