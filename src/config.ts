@@ -7,6 +7,7 @@ import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
 import { isTemplateName, TEMPLATE_NAMES, templateProblem, type TemplateName, type TemplateOverrides } from './core/templates.js';
+import { Memo } from './core/memo.js';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
 
 type PlatformKind = 'local' | 'mattermost' | 'discord';
@@ -372,12 +373,19 @@ function integer(s: Sourced | undefined, name: string, fallback: number, min: nu
   return Number(v);
 }
 
-/** Is `tz` an IANA time zone this Node knows? */
-/** Zones checked so far: building a DateTimeFormat costs ~0.1 ms, and a roster of 100,000 repeats a few dozen zones. */
-const checkedZones = new Map<string, boolean>();
+/**
+ * Each zone asked about, as IANA spells it ('' when this Node does not know it): a roster of
+ * 100,000 repeats a few dozen zones, and building a DateTimeFormat costs ~0.1 ms.
+ */
+const zones = new Memo<string>();
 
 /** IANA's spelling of every zone Node lists, by its lower case. */
-let zoneSpellings: Map<string, string> | undefined;
+let listedZones: Map<string, string> | undefined;
+
+/** Is `tz` an IANA time zone this Node knows? */
+export function isValidTimeZone(tz: string): boolean {
+  return canonicalTimeZone(tz) !== undefined;
+}
 
 /**
  * The zone as IANA spells it (`europe/berlin` → `Europe/Berlin`), or undefined when this Node
@@ -385,46 +393,31 @@ let zoneSpellings: Map<string, string> | undefined;
  * the older Asia/Calcutta) keeps its name, with each part capitalised when that names the same zone.
  */
 export function canonicalTimeZone(tz: string): string | undefined {
-  let spelled = canonicalZones.get(tz);
-  if (spelled === undefined) {
-    spelled = spell(tz) ?? '';
-    canonicalZones.set(tz, spelled);
-  }
-  return spelled || undefined;
+  return zones.get(tz, () => spell(tz) ?? '') || undefined;
 }
 
-/** Spellings worked out so far: a roster of 100,000 repeats a few dozen zones. */
-const canonicalZones = new Map<string, string>();
-
 function spell(tz: string): string | undefined {
-  if (!isValidTimeZone(tz)) return undefined;
-  zoneSpellings ??= new Map(['UTC', ...Intl.supportedValuesOf('timeZone')].map((z) => [z.toLowerCase(), z]));
-  const listed = zoneSpellings.get(tz.toLowerCase());
+  const resolved = resolvedZone(tz);
+  if (resolved === undefined) return undefined;
+  listedZones ??= new Map(['UTC', ...Intl.supportedValuesOf('timeZone')].map((z) => [z.toLowerCase(), z]));
+  const listed = listedZones.get(tz.toLowerCase());
   if (listed) return listed;
   const titled = tz
     .toLowerCase()
     .split('/')
     .map((part) => part.replace(/(^|[_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase()))
     .join('/');
-  return isValidTimeZone(titled) && resolvedZone(titled) === resolvedZone(tz) ? titled : tz;
+  return resolvedZone(titled) === resolved ? titled : tz;
 }
 
-function resolvedZone(tz: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
-}
-
-export function isValidTimeZone(tz: string): boolean {
-  let valid = checkedZones.get(tz);
-  if (valid === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      valid = tz.length > 0;
-    } catch {
-      valid = false;
-    }
-    checkedZones.set(tz, valid);
+/** The zone ICU takes `tz` for, or undefined when it knows no such zone. */
+function resolvedZone(tz: string): string | undefined {
+  if (tz === '') return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
   }
-  return valid;
 }
 
 function timeZone(s: Sourced | undefined, name: string): string | undefined {

@@ -66,12 +66,17 @@ export function exitCodeFor(delivery: DeliveryReport | undefined): number {
   return delivery.pending > 0 || delivery.failed > 0 || delivery.reactionsPending > 0 ? EXIT.partial : EXIT.ok;
 }
 
+/** "; 2 messages not delivered yet, the next run retries them" */
+function notDeliveredYet(pending: number): string {
+  return `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}`;
+}
+
 /** What `--quiet` hides in warnings and a cron log still needs: why the run exits 3. */
 export function undeliveredSummary(delivery: DeliveryReport | undefined): string {
   if (!delivery) return '';
   const { pending, failed, unreachable, reactionsPending } = delivery;
   return [
-    pending ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}` : '',
+    pending ? notDeliveredYet(pending) : '',
     failed ? `; ${count(failed, 'message')} given up after ${MAX_ATTEMPTS} attempts` : '',
     unreachable.length ? `; could not message ${count(new Set(unreachable).size, 'member')}` : '',
     reactionsPending ? `; the bot's reactions missing on ${count(reactionsPending, 'post')}, the next run adds them` : '',
@@ -154,10 +159,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
 /** A fault that ends the run mid-delivery: the round is stored and the rest stays pending (exit 3). */
 function stopped(ctx: Context, err: PlatformError, left: number): DeliveryStoppedError {
   const pending = countPending(ctx.db, ctx.program.id);
-  const rest =
-    pending > 0
-      ? `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}`
-      : `; ${count(left, 'message')} left`;
+  const rest = pending > 0 ? notDeliveredYet(pending) : `; ${count(left, 'message')} left`;
   return new DeliveryStoppedError(`${err.message}${rest}`, { cause: err });
 }
 

@@ -16,7 +16,7 @@ export interface WorkingHours {
 
 export const DEFAULT_WORKING_HOURS: WorkingHours = { start: 9 * 60, end: 18 * 60 };
 
-const DAY = 24 * 60;
+export const DAY = 24 * 60;
 const WEEK = 7 * DAY;
 /** Length of the least-bad slot offered when working hours do not overlap. */
 const FALLBACK_SLOT = 60;

@@ -4,7 +4,16 @@
  * the adapter and passed in ready-made.
  */
 
-import { clock, dayRange, duration, offsetLabel, suggestMeetingTime, type MeetingSuggestion, type WorkingHours } from './meeting-time.js';
+import {
+  clock,
+  DAY,
+  dayRange,
+  duration,
+  offsetLabel,
+  suggestMeetingTime,
+  type MeetingSuggestion,
+  type WorkingHours,
+} from './meeting-time.js';
 import type { Cadence, Period } from './periods.js';
 
 import { Memo } from './memo.js';
@@ -113,9 +122,8 @@ type LocalWindow = MeetingSuggestion['members'][number];
 
 /** "Mon–Thu 16:00–18:00"; an overlap of a day or more (working hours 00:00–24:00) "Mon 17:00 – Fri 24:00". */
 function localWindow(m: LocalWindow): string {
-  const day = 24 * 60;
-  if (m.days.length === 1 && m.end - m.start >= day) {
-    const last = m.days[0]! + Math.floor((m.end - 1) / day);
+  if (m.days.length === 1 && m.end - m.start >= DAY) {
+    const last = m.days[0]! + Math.floor((m.end - 1) / DAY);
     return `${dayRange(m.days)} ${clock(m.start)} – ${dayRange([last])} ${clock(m.end)}`;
   }
   return `${dayRange(m.days)} ${clock(m.start)}–${clock(m.end)}`;

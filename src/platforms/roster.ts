@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { fileProblem, UsageError } from '../errors.js';
-import { canonicalTimeZone, isValidTimeZone } from '../config.js';
+import { canonicalTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from './types.js';
 
@@ -48,12 +48,13 @@ class Users {
     const timezone = rawZone.trim();
     if (!id) this.fail(`${this.where(row)}: empty id`);
     if (!name) this.fail(`${this.where(row)}: empty name for id "${id}"`);
+    const zone = timezone ? canonicalTimeZone(timezone) : undefined;
     const user: PlatformUser = { id, name };
-    if (timezone) user.timezone = canonicalTimeZone(timezone) ?? timezone;
+    if (zone) user.timezone = zone;
     if (attributes) user.attributes = attributes;
     this.list.push(user);
     this.rows.push(row);
-    if (timezone && !isValidTimeZone(timezone))
+    if (timezone && !zone)
       this.fail(`${this.where(row)}: unknown time zone "${timezone}" for ${id} (expected an IANA zone such as Europe/Berlin)`);
   }
 
