@@ -211,7 +211,8 @@ async function deliverOne(
     ctx.log.debug(
       `${message.kind} message #${message.id}: an attempt since ${uncertainSince} was not recorded; looking for it before sending`,
     );
-  const target = { text: message.body, key, ...(uncertainSince ? { uncertainSince } : {}) };
+  // Object literals, not spreads, on this per-message path: V8 copies a spread's properties generically.
+  const target: ChannelMessage = { text: message.body, key, uncertainSince };
   if (message.conversationId !== null) {
     const post = await deliverReply(ctx, message, target);
     records.done(message, { parts: [{ memberIds: message.recipients, post }] });
@@ -229,10 +230,12 @@ async function deliverOne(
   const result = memberIds.some((id) => !delivered.has(id))
     ? await ctx.platform.sendToGroup(
         {
-          ...target,
+          text: target.text,
+          key,
+          uncertainSince,
           memberIds,
-          ...(message.ownBodies ? { ownTexts: message.ownBodies } : {}),
-          ...groupThread(ctx, policy, message, threads),
+          ownTexts: message.ownBodies ?? undefined,
+          thread: groupThread(ctx, policy, message, threads),
         },
         delivered,
         records.recorder(message),
@@ -333,26 +336,18 @@ function deliverReply(ctx: Context, message: OutboxMessage, target: ChannelMessa
 /** Messages to a whole group go to its own conversation where the platform opens one (SPEC §10); messages to one person stay DMs. */
 const GROUP_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'feedback-ask'];
 
-function groupThread(
-  ctx: Context,
-  policy: DeliveryPolicy,
-  message: OutboxMessage,
-  threads: Map<number, string>,
-): Pick<GroupMessage, 'thread'> {
+function groupThread(ctx: Context, policy: DeliveryPolicy, message: OutboxMessage, threads: Map<number, string>): GroupMessage['thread'] {
   const groupId = message.groupId;
-  if (groupId === null || !GROUP_KINDS.includes(message.kind)) return {};
-  const id = threads.get(groupId);
+  if (groupId === null || !GROUP_KINDS.includes(message.kind)) return undefined;
   return {
-    thread: {
-      // Composed only where the platform reads it (Discord opening a thread), not for every message of a round.
-      get name() {
-        return policy.threadName(message);
-      },
-      ...(id ? { id } : {}),
-      onOpened: (threadId) => {
-        recordThread(ctx.db, groupId, threadId);
-        threads.set(groupId, threadId);
-      },
+    // Composed only where the platform reads it (Discord opening a thread), not for every message of a round.
+    get name() {
+      return policy.threadName(message);
+    },
+    id: threads.get(groupId),
+    onOpened: (threadId) => {
+      recordThread(ctx.db, groupId, threadId);
+      threads.set(groupId, threadId);
     },
   };
 }

@@ -269,7 +269,7 @@ export class LocalPlatform implements ChatPlatform {
     let stored: LocalPost;
     try {
       stored = this.state.addHeldPost({
-        ...(message.key !== undefined ? { key: message.key } : {}),
+        key: message.key,
         conversation,
         recipients,
         text: message.text,

@@ -219,8 +219,15 @@ export class LocalStateStore {
     const seq = Number(inserted.lastInsertRowid);
     const react = db.prepare('INSERT OR IGNORE INTO reactions (post_seq, user_id, emoji) VALUES (?, ?, ?)');
     for (const r of post.reactions) react.run(seq, r.userId, r.emoji);
-    const { key: _key, ...stored } = post;
-    return { id: postId(seq), ...stored };
+    return {
+      id: postId(seq),
+      conversation: post.conversation,
+      from: post.from,
+      recipients: post.recipients,
+      text: post.text,
+      at: post.at,
+      reactions: post.reactions,
+    };
   }
 
   /** Adds a reaction (moving it last, as a fresh click would) or takes it back. */
