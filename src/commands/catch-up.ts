@@ -106,8 +106,12 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   const formed: string[][] = result.groups;
   const joined: { userId: string; groupId: number }[] = [];
   const left: string[] = [];
+  // Joining a group makes it one larger: what PAIRBOT_ODD=triad does with the odd one out. Under
+  // sit-out they wait for someone to pair with (a late joiner) or the next round, which gives
+  // whoever sat out priority.
+  const mayJoin = ctx.config.odd === 'triad';
   for (const id of [...result.satOut, ...result.unpaired]) {
-    const target = groupToJoin(id, current, stillActive, avoid, history, ctx.config.groupSize + 1);
+    const target = mayJoin ? groupToJoin(id, current, stillActive, avoid, history, ctx.config.groupSize + 1) : undefined;
     if (target) {
       joined.push({ userId: id, groupId: target.id });
       (target.memberIds as string[]).push(id);

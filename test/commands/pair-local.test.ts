@@ -170,6 +170,26 @@ describe('pair on the local platform (built CLI)', () => {
     }
   });
 
+  it('with PAIRBOT_ODD=sit-out, catch-up never grows a group past its size: who sat out waits, or pairs with a late joiner', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e']);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    expect(round.satOut).toHaveLength(1);
+    const [sat] = round.satOut as string[];
+    // Alone, they wait: joining a pair would make the trio the program chose not to have.
+    const alone = await box.json('pair', '--catch-up', '--date', '2026-11-24');
+    expect(alone.joined).toEqual([]);
+    expect(alone.groups).toEqual([]);
+    expect(alone.unpaired).toEqual([sat]);
+    // A late joiner is someone to pair with: a new pair, and no existing group changes.
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-25');
+    expect(caught.groups.map((g: { members: { id: string }[] }) => g.members.map((m) => m.id).sort())).toEqual([[sat, 'f'].sort()]);
+    expect(caught.joined).toEqual([]);
+    const after = await box.json('pair', '--date', '2026-11-25');
+    expect(after.groups.every((g: { members: unknown[] }) => g.members.length === 2)).toBe(true);
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
