@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem } from '../core/messages.js';
-import { activeConstraints, ageMeetings, currentGroups, groupToJoin, selectWaiting } from '../core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
 import { applyRosterSync, getMember, listPreferences } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
@@ -106,12 +106,11 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   const formed: string[][] = result.groups;
   const joined: { userId: string; groupId: number }[] = [];
   const left: string[] = [];
-  // Joining a group makes it one larger: what PAIRBOT_ODD=triad does with the odd one out. Under
-  // sit-out they wait for someone to pair with (a late joiner) or the next round, which gives
-  // whoever sat out priority.
-  const mayJoin = ctx.config.odd === 'triad';
+  // Pairs under PAIRBOT_ODD=sit-out never grow into a trio: a lone one waits for someone to pair
+  // with (a late joiner) or the next round, which gives whoever sat out priority.
+  const maxSize = joinLimit(ctx.config.groupSize, ctx.config.odd);
   for (const id of [...result.satOut, ...result.unpaired]) {
-    const target = mayJoin ? groupToJoin(id, current, stillActive, avoid, history, ctx.config.groupSize + 1) : undefined;
+    const target = groupToJoin(id, current, stillActive, avoid, history, maxSize);
     if (target) {
       joined.push({ userId: id, groupId: target.id });
       (target.memberIds as string[]).push(id);

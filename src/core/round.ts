@@ -1,5 +1,5 @@
 import { tzOffset } from '@date-fns/tz';
-import type { Candidate, Meeting } from './matching-types.js';
+import type { Candidate, Meeting, OddPolicy } from './matching-types.js';
 import { isDue, periodsSince, type Cadence, type Period } from './periods.js';
 
 /** What the round planner needs to know about a member. */
@@ -154,6 +154,16 @@ export function selectWaiting(
     const now = byId.get(placement.get(m.id) ?? -1);
     return !now || now.memberIds.every((id) => id === m.id || !stillActive.has(id) || placement.get(id) !== now.id);
   });
+}
+
+/**
+ * The largest group a lone waiting member may join at catch-up (0: none). One over the target
+ * size, as a round places whoever the count leaves over; but pairs under PAIRBOT_ODD=sit-out
+ * never grow into a trio: that member waits for someone to pair with. PAIRBOT_ODD applies to
+ * pairs only, as in the engine: with larger groups a round grows one by a member.
+ */
+export function joinLimit(groupSize: number, odd: OddPolicy): number {
+  return groupSize <= 2 && odd === 'sit-out' ? 0 : groupSize + 1;
 }
 
 /**

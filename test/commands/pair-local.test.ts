@@ -190,6 +190,21 @@ describe('pair on the local platform (built CLI)', () => {
     expect(after.groups.every((g: { members: unknown[] }) => g.members.length === 2)).toBe(true);
   });
 
+  it('PAIRBOT_ODD applies to pairs only: with groups of 4 and sit-out, catch-up adds a lone late joiner to a group, as pair would', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.env.PAIRBOT_GROUP_SIZE = '4';
+    const eight = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    box.writeRoster(eight);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    expect(round.groups.map((g: { members: unknown[] }) => g.members.length)).toEqual([4, 4]);
+    // Nine members make groups of 4 and 5 in a round (nobody sits out), so a ninth arriving mid-week joins a group.
+    box.writeRoster([...eight, 'i']);
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '1');
+    expect(caught.unpaired).toEqual([]);
+    expect(caught.joined.map((j: { id: string }) => j.id)).toEqual(['i']);
+    expect(caught.joined[0].group).toHaveLength(5);
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');

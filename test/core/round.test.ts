@@ -4,6 +4,7 @@ import {
   ageMeetings,
   currentGroups,
   groupToJoin,
+  joinLimit,
   ruledOutByAvoids,
   selectCandidates,
   selectWaiting,
@@ -133,6 +134,15 @@ describe('catch-up rules', () => {
         3,
       ),
     ).toBeUndefined();
+  });
+
+  it('a lone member may make a group one larger, except a pair under sit-out (PAIRBOT_ODD applies to pairs only)', () => {
+    expect(joinLimit(2, 'triad')).toBe(3);
+    expect(joinLimit(2, 'sit-out')).toBe(0);
+    expect(joinLimit(4, 'sit-out')).toBe(5);
+    expect(joinLimit(4, 'triad')).toBe(5);
+    const still = new Set(['a', 'b', 'c', 'd', 'e', 'x']);
+    expect(groupToJoin('x', groups, still, [], [], joinLimit(2, 'sit-out'))).toBeUndefined();
   });
 });
 
