@@ -5,12 +5,11 @@ import { TZDate } from '@date-fns/tz';
 import { fileProblem, UsageError } from './errors.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
+import type { PlatformKind } from './core/types.js';
 import { BUILT_IN_ICEBREAKERS, parseIcebreakers } from './core/icebreakers.js';
 import { isTemplateName, TEMPLATE_NAMES, templateProblem, type TemplateName, type TemplateOverrides } from './core/templates.js';
 import { Memo } from './core/memo.js';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours, type WorkingHours } from './core/meeting-time.js';
-
-type PlatformKind = 'local' | 'mattermost' | 'discord';
 
 interface MattermostSettings {
   url?: string;

@@ -127,7 +127,7 @@ async function readAnswers(ctx: Context, ask: OutboxMessage, at: string): Promis
 
 /** Only groups whose intro went out are asked: they have a conversation to answer in. */
 function wasIntroduced(ctx: Context, group: StoredGroup): boolean {
-  return group.memberIds.length >= 2 && findByKey(ctx.db, `intro:${group.id}`)?.status === 'sent';
+  return group.memberIds.length >= 2 && findByKey(ctx.db, outboxKey.intro(group.id))?.status === 'sent';
 }
 
 function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boolean {
