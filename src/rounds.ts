@@ -424,10 +424,11 @@ const LOOKUPS_ONE_BY_ONE = 100;
 
 /**
  * A round's messages go only to members still in the program when they are sent: someone who
- * left (deactivated, lost the role, kicked) after the round was formed gets nothing, and the
- * rest of their group is told, as for someone the platform will not let the bot message.
+ * left (deactivated, lost the role, kicked) after the round was formed gets nothing, neither the
+ * intro nor the feedback ask, and the rest of their group gets the intro and a note, as for
+ * someone the platform will not let the bot message.
  */
-const ROUND_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'sit-out', 'unpaired'];
+const ROUND_KINDS: readonly OutboxMessage['kind'][] = ['intro', 'sit-out', 'unpaired', 'feedback-ask'];
 
 /** Tells the rest of a group that a partner could not be messaged, so they reach out themselves. */
 function queueUnreachableNote(ctx: Context, message: OutboxMessage, unreachable: readonly string[], nameOf: (id: string) => string): void {

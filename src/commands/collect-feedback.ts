@@ -8,7 +8,15 @@ import { exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember } from '../store/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
-import { groupsOfRound, lastRound, lastRoundBefore, roundsSince, type RoundRow, type StoredGroup } from '../store/rounds.js';
+import {
+  currentGroupsOfRound,
+  groupsOfRound,
+  lastRound,
+  lastRoundBefore,
+  roundsSince,
+  type RoundRow,
+  type StoredGroup,
+} from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import { tallyRound, deliver } from '../rounds.js';
 
@@ -45,7 +53,9 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   const last = lastRoundBefore(db, program.id, ctx.today);
   let asked = 0;
   let reminded = 0;
-  const groupsByRound = new Map(recent.map((r) => [r.id, groupsOfRound(db, r.id)]));
+  // The groups as they stand: someone catch-up moved is asked about the group they are in now,
+  // not also about the one it dissolved.
+  const groupsByRound = new Map(recent.map((r) => [r.id, currentGroupsOfRound(db, r.id)]));
   writeTransaction(db, () => {
     for (const round of recent) {
       const groups = groupsByRound.get(round.id)!;
@@ -62,7 +72,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
           reminded++;
       }
     }
-    if (last) for (const g of groupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
+    if (last) for (const g of currentGroupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
   });
   const delivery = await deliver(ctx);
 

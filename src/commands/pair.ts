@@ -4,19 +4,18 @@ import { EXIT, UsageError } from '../errors.js';
 import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import type { GivenPrompt } from '../core/icebreakers.js';
-import { currentGroups, selectCandidates, type Exclusions } from '../core/round.js';
+import { selectCandidates, type Exclusions } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
 import { applyRosterSync, memberAddresses, recordSitOut } from '../store/members.js';
 import { compareIds, type Member, type RosterSync } from '../core/members.js';
 import {
+  currentGroupsOfRound,
   exclusionsOfRound,
   findRound,
-  groupsOfRound,
   insertRound,
   lastRound,
-  placementsOfRound,
   type ExclusionReason,
   type RoundRow,
 } from '../store/rounds.js';
@@ -216,7 +215,7 @@ function storedRoundReport(
   members: ReadonlyMap<string, { name: string }>,
   delivery: DeliveryReport | undefined,
 ): PairReport {
-  const groups = currentGroups(groupsOfRound(ctx.db, round.id), placementsOfRound(ctx.db, round.id)).map((g) => g.memberIds);
+  const groups = currentGroupsOfRound(ctx.db, round.id).map((g) => g.memberIds);
   return roundReport(ctx, round, groups, exclusionsOfRound(ctx.db, round.id), members, true, delivery);
 }
 

@@ -1,3 +1,4 @@
+import { currentGroups } from '../core/round.js';
 import type { DB } from './db.js';
 
 export type GroupSource = 'pair' | 'catch-up' | 'manual';
@@ -133,6 +134,11 @@ export function placementsOfRound(db: DB, roundId: number): Map<string, number> 
     .raw()
     .all(roundId) as [string, number][];
   return new Map(rows);
+}
+
+/** A round's groups as they stand: catch-up may have moved members since (see currentGroups). */
+export function currentGroupsOfRound(db: DB, roundId: number): StoredGroup[] {
+  return currentGroups(groupsOfRound(db, roundId), placementsOfRound(db, roundId));
 }
 
 export function exclusionsOfRound(db: DB, roundId: number): { userId: string; reason: ExclusionReason }[] {

@@ -178,5 +178,14 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     const welcome = (await posts()).filter((p) => p.text.includes('joins your group'));
     expect(welcome).toHaveLength(1);
     expect([...welcome[0]!.recipients].sort()).toEqual(['d', 'e', 'f']);
+
+    // The round's groups as they stand are asked whether they met: d once, in the group catch-up
+    // moved them to, not also about the pair it dissolved; the kicked partner is asked nothing.
+    const feedback = await json('collect-feedback', '--date', '2027-01-02');
+    const asks = (await posts()).filter((p) => p.text.includes('for round 2026-W53 happen?'));
+    expect(asks.map((p) => [...p.recipients].sort().join('+')).sort()).toEqual(
+      [otherGroup(before.groups, 'd').sort().join('+'), 'd+e+f'].sort(),
+    );
+    expect(feedback.asked).toBe(2);
   });
 });
