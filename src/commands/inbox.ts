@@ -38,7 +38,7 @@ import {
 } from '../store/members.js';
 import { countMembers, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
-import { findRound, groupsOfMember, lastRound, groupsOfRound } from '../store/rounds.js';
+import { findRound, groupsOfMember, lastRound, groupsOfRound, placementOf } from '../store/rounds.js';
 
 export interface InboxOptions {
   dryRun?: boolean;
@@ -342,10 +342,9 @@ class Handler {
       }
       case 'partner': {
         const round = findRound(ctx.db, pid, m.period.key);
-        const group = round ? groupsOfMember(ctx.db, pid, me.userId).filter((g) => g.roundId === round.id) : [];
-        const partners = group.length
-          ? group.flatMap((g) => g.memberIds.filter((id) => id !== me.userId)).map((id) => this.nameOf(id))
-          : undefined;
+        // The group as it stands, as `member show` tells it: not one catch-up moved them out of.
+        const placed = round ? placementOf(ctx.db, round.id, me.userId) : undefined;
+        const partners = placed?.partners.map((id) => this.nameOf(id));
         return { ok: true, reply: reply.replyPartner(m.period.key, partners, !!round) };
       }
       case 'history': {

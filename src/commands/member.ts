@@ -14,7 +14,7 @@ import {
   type MemberChanges,
 } from '../store/members.js';
 import type { Member } from '../core/members.js';
-import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementsOfRound } from '../store/rounds.js';
+import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementOf } from '../store/rounds.js';
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { FORGOTTEN } from '../core/inbox-replies.js';
 import { writeTransaction } from '../store/db.js';
@@ -148,12 +148,11 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
   const groups = groupsOfMember(ctx.db, ctx.program.id, member.userId);
   const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
   // This round's group as it is now: catch-up may have moved them, or moved their partners on.
-  const placement = round ? placementsOfRound(ctx.db, round.id) : new Map<string, number>();
-  const placedIn = groups.find((g) => g.id === placement.get(member.userId));
-  const partnersNow = placedIn ? placedIn.memberIds.filter((id) => id !== member.userId && placement.get(id) === placedIn.id) : [];
-  const current = partnersNow.length > 0 ? placedIn : undefined;
+  const placed = round ? placementOf(ctx.db, round.id, member.userId) : undefined;
+  const partnersNow = placed?.partners ?? [];
+  const current = partnersNow.length > 0 ? placed?.group : undefined;
   const partners = groups
-    .filter((g) => g !== current)
+    .filter((g) => g.id !== current?.id)
     .slice(0, 10)
     .map((g) => ({
       on: g.formedOn,

@@ -141,6 +141,24 @@ export function currentGroupsOfRound(db: DB, roundId: number): StoredGroup[] {
   return currentGroups(groupsOfRound(db, roundId), placementsOfRound(db, roundId));
 }
 
+/**
+ * A member's group in a round as it stands: the group they were placed in last, with who is
+ * placed there with them now (catch-up may have moved them, or moved their partners on; a
+ * partner deleted since is gone). Undefined when they have no group in the round.
+ */
+export function placementOf(db: DB, roundId: number, userId: string): { group: StoredGroup; partners: string[] } | undefined {
+  // Only the member's group and its members are read (an inbox `partner` asks this per message).
+  const latest = db
+    .prepare(
+      'SELECT gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? AND gm.user_id = ? ORDER BY gm.rowid DESC LIMIT 1',
+    )
+    .pluck();
+  const groupId = latest.get(roundId, userId) as number | undefined;
+  if (groupId === undefined) return undefined;
+  const [group] = collectGroups(db.prepare(`${GROUP_SELECT} WHERE g.id = ? ORDER BY gm.rowid`).raw().all(groupId) as GroupMemberRow[]);
+  return { group: group!, partners: group!.memberIds.filter((id) => id !== userId && latest.get(roundId, id) === groupId) };
+}
+
 export function exclusionsOfRound(db: DB, roundId: number): { userId: string; reason: ExclusionReason }[] {
   return db.prepare('SELECT user_id AS userId, reason FROM round_exclusions WHERE round_id = ? ORDER BY user_id').all(roundId) as never;
 }

@@ -234,6 +234,21 @@ describe('inbox on the local platform (built CLI)', () => {
     );
   });
 
+  it('partner names the group a member is in now, as member show does, after catch-up moved them', async () => {
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    const [gone, moved] = (round.groups[0].members as { id: string }[]).map((m) => m.id);
+    expect((await box.pairbot('member', 'kick', gone!, '--date', '2026-11-24')).code).toBe(0);
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '1');
+    expect(caught.joined.map((j: { id: string }) => j.id)).toEqual([moved]);
+    const others = (caught.joined[0].group as { id: string }[]).map((m) => m.id).filter((id) => id !== moved);
+    await say(moved!, 'partner');
+    await inbox();
+    expect((await repliesTo(moved!)).at(-1)!.text).toBe(`Round 2026-W48: you are with ${others.join(', ')}.`);
+    const shown = await box.json('member', 'show', moved!, '--date', '2026-11-24');
+    expect(shown.currentGroup.with.map((m: { id: string }) => m.id)).toEqual(others);
+  });
+
   it("a moderator's resume of someone neither paused nor out says that nothing changed", async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'resume @mallory');
