@@ -1,7 +1,17 @@
 import { maxWeightMatching } from './blossom.js';
 import type { PairModel } from './model.js';
 import { candidateNeighbours } from './pairs.js';
-import { BLOSSOM_MAX, FULL_NEIGHBOURHOOD_MAX, LEFTOVER_WINDOW, RANDOM_SWAP_PARTNERS, SEARCH_BUDGET, SWAP_PASSES } from './strategy.js';
+import {
+  BLOSSOM_MAX,
+  FLEXIBLE_SEARCH_BUDGET,
+  FLEXIBLE_SEARCH_ITERATIONS,
+  FULL_NEIGHBOURHOOD_MAX,
+  groupSearch,
+  LEFTOVER_WINDOW,
+  RANDOM_SWAP_PARTNERS,
+  SEARCH_BUDGET,
+  SWAP_PASSES,
+} from './strategy.js';
 
 /**
  * Group sizes for n people and target size k ≥ 3: as many groups as keeps sizes closest
@@ -34,7 +44,9 @@ export interface Grouping {
  * Groups of size k > 2 minimising repeated pairs (and maximising soft preferences):
  * seed one member per group, fill the groups layer by layer with a bipartite
  * maximum-weight matching of open groups to unassigned members (weight = gain with the
- * group's members so far), then improve by swapping members between groups.
+ * group's members so far), then improve by swapping members between groups. With few
+ * members, the last search also breaks ties between equally good groupings in favour of
+ * the later rounds (keepFutureRoundsOpen).
  */
 export function formLargeGroups(model: PairModel, k: number): Grouping {
   const n = model.n;
@@ -98,7 +110,9 @@ export function formLargeGroups(model: PairModel, k: number): Grouping {
     }
   }
 
-  improveBySwaps(model, groups, where, neighbours);
+  const search = groupSearch(n);
+  improveBySwaps(model, groups, where, neighbours, search === 'repeats-tabu');
+  if (search === 'flexible') keepFutureRoundsOpen(model, groups, where, k);
   return { groups: groups.filter((grp) => grp.length > 0), unplaced };
 }
 
@@ -242,10 +256,16 @@ function assignLayer(
 }
 
 /**
- * Swap members between groups while the total gain improves; with few members, a tabu
- * search continues from local optima while repeated pairs remain. Bounded effort.
+ * Swap members between groups while the total gain improves; with `tabu`, a tabu search
+ * continues from local optima while repeated pairs remain. Bounded effort.
  */
-function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array, neighbours: (v: number) => Int32Array): void {
+function improveBySwaps(
+  model: PairModel,
+  groups: number[][],
+  where: Int32Array,
+  neighbours: (v: number) => Int32Array,
+  tabu: boolean,
+): void {
   const n = model.n;
   const g = groups.length;
   if (g < 2) return;
@@ -324,7 +344,7 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
     }
     if (!improved) break;
   }
-  if (!fullScan) return;
+  if (!tabu) return;
 
   // Tabu search on the members still in a repeated pair.
   let current = 0;
@@ -366,10 +386,169 @@ function improveBySwaps(model: PairModel, groups: number[][], where: Int32Array,
       bestWhere = Int32Array.from(where);
     }
   }
-  // Restore the best grouping seen.
-  for (let gi = 0; gi < g; gi++) groups[gi]!.length = 0;
-  for (let v = 0; v < n; v++) {
-    where[v] = bestWhere[v]!;
+  restoreGrouping(groups, where, bestWhere);
+}
+
+/** Set the groups (and `where`) to the grouping `saved` records: the best a search saw. */
+function restoreGrouping(groups: number[][], where: Int32Array, saved: Int32Array): void {
+  for (const grp of groups) grp.length = 0;
+  for (let v = 0; v < where.length; v++) {
+    where[v] = saved[v]!;
     if (where[v] !== -1) groups[where[v]!]!.push(v);
   }
+}
+
+/**
+ * What grouping a pair takes from later rounds: the groups of min(k, 4) that could still
+ * hold the pair without a repeat, i.e. the cliques through it in the graph of pairs that
+ * neither met nor avoid each other (k = 3: the partners both have yet to meet; k ≥ 4: the
+ * unmet pairs among those). 0 for a pair that met or avoids each other.
+ */
+function futureValues(model: PairModel, k: number): Int32Array {
+  const n = model.n;
+  const words = (n + 31) >>> 5;
+  // Row v: the members v may still meet without a repeat, as a bitset.
+  const open = new Uint32Array(n * words);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++)
+      if (!model.haveMet(i, j) && !model.avoids(i, j)) {
+        open[i * words + (j >>> 5)]! |= 1 << (j & 31);
+        open[j * words + (i >>> 5)]! |= 1 << (i & 31);
+      }
+  const value = new Int32Array(n * n);
+  const common = new Uint32Array(words);
+  for (let x = 0; x < n; x++)
+    for (let y = x + 1; y < n; y++) {
+      if (((open[x * words + (y >>> 5)]! >>> (y & 31)) & 1) === 0) continue;
+      let v = 0;
+      for (let w = 0; w < words; w++) {
+        common[w] = open[x * words + w]! & open[y * words + w]!;
+        v += bitCount(common[w]!);
+      }
+      if (k >= 4) {
+        let twice = 0; // unmet pairs among the common partners, each seen from both ends
+        for (let w = 0; w < words; w++)
+          for (let bits = common[w]!; bits !== 0; bits &= bits - 1) {
+            const z = (w << 5) | (31 - Math.clz32(bits & -bits));
+            for (let u = 0; u < words; u++) twice += bitCount(open[z * words + u]! & common[u]!);
+          }
+        v = twice / 2;
+      }
+      value[x * n + y] = value[y * n + x] = v;
+    }
+  return value;
+}
+
+function bitCount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * Tabu search over swaps of any two members, comparing groupings by gain first and, at
+ * equal gain, by what they take from later rounds (futureValues, least first). Chosen one
+ * round at a time, a grouping that spends the pairs with few groups left in them leaves
+ * the next rounds repeat-free for longer. Keeps the best grouping seen, so the gain never
+ * falls below what the earlier steps found.
+ */
+function keepFutureRoundsOpen(model: PairModel, groups: number[][], where: Int32Array, k: number): void {
+  const n = model.n;
+  const g = groups.length;
+  if (g < 2) return;
+  const gain = new Float64Array(n * n);
+  const avoid = new Uint8Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      if (model.avoids(i, j)) avoid[i * n + j] = avoid[j * n + i] = 1;
+      else gain[i * n + j] = gain[j * n + i] = model.gain(i, j);
+    }
+  const future = futureValues(model, k);
+  // Per member and group: its gain and future value with the group's members, and how many of them it avoids.
+  const gainWith = new Float64Array(n * g);
+  const futureWith = new Float64Array(n * g);
+  const avoidsIn = new Int32Array(n * g);
+  const join = (v: number, gi: number, sign: number): void => {
+    for (let u = 0; u < n; u++) {
+      gainWith[u * g + gi]! += sign * gain[u * n + v]!;
+      futureWith[u * g + gi]! += sign * future[u * n + v]!;
+      avoidsIn[u * g + gi]! += sign * avoid[u * n + v]!;
+    }
+  };
+  const members: number[] = [];
+  for (let v = 0; v < n; v++)
+    if (where[v] !== -1) {
+      members.push(v);
+      join(v, where[v]!, 1);
+    }
+  let gainNow = 0;
+  let usedNow = 0;
+  for (const v of members) {
+    gainNow += gainWith[v * g + where[v]!]! / 2;
+    usedNow += futureWith[v * g + where[v]!]! / 2;
+  }
+  let bestGain = gainNow;
+  let bestUsed = usedNow;
+  let bestWhere = Int32Array.from(where);
+  const better = (g1: number, u1: number, g2: number, u2: number): boolean => g1 > g2 || (g1 === g2 && u1 < u2);
+  const tabuUntil = new Int32Array(n * g);
+  const random = model.random;
+  const swaps = (members.length * (members.length - 1)) / 2;
+  const iterations = Math.min(FLEXIBLE_SEARCH_ITERATIONS, Math.floor(FLEXIBLE_SEARCH_BUDGET / swaps));
+  for (let iter = 1; iter <= iterations; iter++) {
+    let mx = -1;
+    let my = -1;
+    let mg = -Infinity;
+    let mu = 0;
+    let ties = 0;
+    for (let xi = 0; xi < members.length; xi++) {
+      const x = members[xi]!;
+      const a = where[x]!;
+      const xa = x * g + a;
+      for (let yi = xi + 1; yi < members.length; yi++) {
+        const y = members[yi]!;
+        const b = where[y]!;
+        if (a === b) continue;
+        const xb = x * g + b;
+        const ya = y * g + a;
+        const xy = x * n + y;
+        if (avoidsIn[ya]! - avoid[xy]! > 0 || avoidsIn[xb]! - avoid[xy]! > 0) continue;
+        const yb = y * g + b;
+        const dg = gainWith[ya]! + gainWith[xb]! - 2 * gain[xy]! - gainWith[xa]! - gainWith[yb]!;
+        const du = futureWith[ya]! + futureWith[xb]! - 2 * future[xy]! - futureWith[xa]! - futureWith[yb]!;
+        if ((tabuUntil[xb]! >= iter || tabuUntil[ya]! >= iter) && !better(gainNow + dg, usedNow + du, bestGain, bestUsed)) continue;
+        if (better(dg, du, mg, mu)) {
+          mg = dg;
+          mu = du;
+          mx = x;
+          my = y;
+          ties = 1;
+        } else if (dg === mg && du === mu && random() * ++ties < 1) {
+          mx = x;
+          my = y;
+        }
+      }
+    }
+    if (mx < 0) break;
+    const a = where[mx]!;
+    const b = where[my]!;
+    join(mx, a, -1);
+    join(my, b, -1);
+    groups[a]![groups[a]!.indexOf(mx)] = my;
+    groups[b]![groups[b]!.indexOf(my)] = mx;
+    where[mx] = b;
+    where[my] = a;
+    join(mx, b, 1);
+    join(my, a, 1);
+    tabuUntil[mx * g + a] = iter + 3 + Math.floor(random() * 8);
+    tabuUntil[my * g + b] = iter + 3 + Math.floor(random() * 8);
+    gainNow += mg;
+    usedNow += mu;
+    if (better(gainNow, usedNow, bestGain, bestUsed)) {
+      bestGain = gainNow;
+      bestUsed = usedNow;
+      bestWhere = Int32Array.from(where);
+    }
+  }
+  restoreGrouping(groups, where, bestWhere);
 }

@@ -10,8 +10,9 @@
  *   n ≤ BLOSSOM_MAX         blossom on a sampled sparse graph (not certified);
  *   n > BLOSSOM_MAX         greedy matching + 2-opt on the sampled sparse graph.
  * Groups (k ≥ 3): layer-by-layer bipartite matchings (blossom while the layer has at most
- * BLOSSOM_MAX vertices), then member swaps within SEARCH_BUDGET; tabu search over everyone
- * up to FULL_NEIGHBOURHOOD_MAX members.
+ * BLOSSOM_MAX vertices), then member swaps within SEARCH_BUDGET; then (groupSearch) up to
+ * FLEXIBLE_SEARCH_MAX members a tabu search over all swaps that also keeps later rounds
+ * open, up to FULL_NEIGHBOURHOOD_MAX one on the members in repeated pairs.
  */
 
 /**
@@ -74,16 +75,17 @@ export const BUCKET_SAMPLES = 8;
 export const SEARCH_BUDGET = 6_000_000;
 /**
  * Descent passes of member swaps. 200 members in groups of 4 over 52 rounds needed up to 6
- * (2 rounds of 52 used the sixth); the tabu search below continues from there. At 10,000
+ * (2 rounds of 52 used the sixth); the searches of groupSearch continue from there. At 10,000
  * members SEARCH_BUDGET ends the first pass.
  */
 export const SWAP_PASSES = 6;
 /**
- * Up to this many members, a member in a repeated pair is tried against everyone, with tabu
- * search. The bench's 200 members in groups of 4 over 52 rounds end with 19 repeats with it
- * and 141 without (target ≤ 100). Raising it to 1,200 changed nothing measured (600 members
- * × 52 rounds: 0 repeats either way; 1,000 members with 150 rounds of history: 1 either
- * way): 600 caps the scans of everyone, it is not a tuned optimum.
+ * Up to this many members (and above FLEXIBLE_SEARCH_MAX), a member in a repeated pair is
+ * tried against everyone, with tabu search. Measured when it also covered 200 members: the
+ * bench's 200 in groups of 4 over 52 rounds ended with 19 repeats with it and 141 without.
+ * Raising it to 1,200 changed nothing measured (600 members × 52 rounds: 0 repeats either
+ * way; 1,000 members with 150 rounds of history: 1 either way): 600 caps the scans of
+ * everyone, it is not a tuned optimum.
  */
 export const FULL_NEIGHBOURHOOD_MAX = 600;
 /**
@@ -92,6 +94,36 @@ export const FULL_NEIGHBOURHOOD_MAX = 600;
  * history: 1; 3,000 with 400: 2; 10,000 with 12: 0): not shown to matter, and cheap.
  */
 export const RANDOM_SWAP_PARTNERS = 12;
+
+/**
+ * Up to this many members, groups of three or more finish with keepFutureRoundsOpen's
+ * search instead of the tabu search on repeated pairs: it finds rounds of equal gain that
+ * leave the next rounds more repeat-free groups. Over rounds chosen one at a time (groups
+ * of 4, means of 9 seeds) it cut the repeats of 32 members × 10 rounds from 34.3 to 29.2,
+ * 45 × 11 from 10.4 to 3.1, and 20 × 5 from 4.2 to 0; 30 × 14 in groups of 3 from 15.8 to
+ * 10.3; 128 × 42 from 364 to 255 (2 seeds) and the bench's 200 × 52 from 19 to 14. It costs
+ * 0.1–0.3 s a round at 200–256 members (the tabu search: 5–80 ms), 50 ms at 32 (the tabu
+ * search, busy with unavoidable repeats: 400 ms).
+ */
+const FLEXIBLE_SEARCH_MAX = 256;
+/**
+ * Iterations (one best swap each) of that search. 32 members × 10 rounds in groups of 4,
+ * mean of 9 seeds: 200 gave 30.2 repeats, 1,000 29.2, 2,000 29.1, 5,000 29.2.
+ */
+export const FLEXIBLE_SEARCH_ITERATIONS = 1000;
+/**
+ * Swap evaluations of that search in one round (each O(1)): fewer iterations from 110
+ * members up, about 0.1 s. 200 members get 301 iterations: 14 repeats over the bench's
+ * 52 rounds; 1,000 iterations gave 8 in 2.5 times the time.
+ */
+export const FLEXIBLE_SEARCH_BUDGET = 6_000_000;
+
+export type GroupSearch = 'flexible' | 'repeats-tabu' | 'descent';
+
+/** The local search for groups of three or more among n members. */
+export function groupSearch(n: number): GroupSearch {
+  return n <= FLEXIBLE_SEARCH_MAX ? 'flexible' : n <= FULL_NEIGHBOURHOOD_MAX ? 'repeats-tabu' : 'descent';
+}
 
 /**
  * Odd count with a trio: passes re-splitting the trio and each pair into a better trio and
