@@ -6,7 +6,8 @@ import { addDays, localDate, periodFromIndex } from '../core/periods.js';
 import { reactionMeaning } from '../core/reactions.js';
 import { exitCodeFor } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
-import { getMember } from '../store/members.js';
+import { getMember, memberAddresses } from '../store/members.js';
+import type { MemberAddress } from '../core/members.js';
 import { enqueue, findByKey, messagesOfKind, postsOf, type OutboxMessage, outboxKey } from '../store/outbox.js';
 import {
   currentGroupsOfRound,
@@ -56,6 +57,8 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   // The groups as they stand: someone catch-up moved is asked about the group they are in now,
   // not also about the one it dissolved.
   const groupsByRound = new Map(recent.map((r) => [r.id, currentGroupsOfRound(db, r.id)]));
+  // Every member is read once, not looked up per member of each ask.
+  const members = memberAddresses(db, program.id);
   writeTransaction(db, () => {
     for (const round of recent) {
       const groups = groupsByRound.get(round.id)!;
@@ -67,12 +70,12 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
         const askedOn = (asksByGroup.get(g.id) ?? []).map((m) => localDate(new Date(m.createdAt), ctx.config.timezone));
         if (
           needsReminder(groupOutcome(answers.get(g.id)!), askedOn, ctx.today) &&
-          queueAsk(ctx, round, g, outboxKey.reminder(g.id, ctx.today), true)
+          queueAsk(ctx, members, round, g, outboxKey.reminder(g.id, ctx.today), true)
         )
           reminded++;
       }
     }
-    if (last) for (const g of currentGroupsOfRound(db, last.id)) if (queueFirstAsk(ctx, last, g)) asked++;
+    if (last) for (const g of currentGroupsOfRound(db, last.id)) if (queueFirstAsk(ctx, members, last, g)) asked++;
   });
   const delivery = await deliver(ctx);
 
@@ -140,16 +143,16 @@ function wasIntroduced(ctx: Context, group: StoredGroup): boolean {
   return group.memberIds.length >= 2 && findByKey(ctx.db, outboxKey.intro(group.id))?.status === 'sent';
 }
 
-function queueFirstAsk(ctx: Context, round: RoundRow, group: StoredGroup): boolean {
+type Members = ReadonlyMap<string, MemberAddress>;
+
+function queueFirstAsk(ctx: Context, members: Members, round: RoundRow, group: StoredGroup): boolean {
   if (group.formedOn >= ctx.today || !wasIntroduced(ctx, group)) return false;
-  return queueAsk(ctx, round, group, outboxKey.ask(group.id), false);
+  return queueAsk(ctx, members, round, group, outboxKey.ask(group.id), false);
 }
 
-function queueAsk(ctx: Context, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {
+function queueAsk(ctx: Context, members: Members, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {
   const period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const addressees = group.memberIds.map((id) => ({
-    mention: ctx.platform.mention({ id, name: getMember(ctx.db, ctx.program.id, id)?.name ?? id }),
-  }));
+  const addressees = group.memberIds.map((id) => ({ mention: ctx.platform.mention({ id, name: members.get(id)?.name ?? id }) }));
   return enqueue(ctx.db, {
     programId: ctx.program.id,
     dedupeKey,
