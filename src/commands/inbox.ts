@@ -38,7 +38,7 @@ import {
 } from '../store/members.js';
 import { countMembers, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
-import { findRound, groupsOfMember, lastRound, groupsOfRound, placementOf } from '../store/rounds.js';
+import { findRound, groupsOfMember, lastRound, currentGroupsOfRound, placementOf } from '../store/rounds.js';
 
 export interface InboxOptions {
   dryRun?: boolean;
@@ -392,7 +392,7 @@ class Handler {
           active: counts.active,
           paused: counts.paused,
           out: counts.left + counts.removed + counts.kicked,
-          ...(last ? { lastRound: { round: last.period, groups: groupsOfRound(ctx.db, last.id).length } } : {}),
+          ...(last ? { lastRound: { round: last.period, groups: currentGroupsOfRound(ctx.db, last.id).length } } : {}),
           nextRound: this.nextUnpaired(m.period).key,
           pending: this.pendingAtStart,
         }),

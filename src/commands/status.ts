@@ -6,7 +6,7 @@ import { activeConstraints, ruledOutByAvoids } from '../core/round.js';
 import { listMembers, listPreferences } from '../store/members.js';
 import { countMembers } from '../core/members.js';
 import { countByStatus, undeliveredMessages, unreachableInRound } from '../store/outbox.js';
-import { exclusionsOfRound, groupsOfRound, lastRound } from '../store/rounds.js';
+import { exclusionsOfRound, currentGroupsOfRound, lastRound } from '../store/rounds.js';
 import { lastAskedRound, tallyRound } from '../rounds.js';
 
 export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
@@ -55,7 +55,7 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
     database: config.db,
     members: counts,
     lastRound: last
-      ? { round: last.period, groups: groupsOfRound(db, last.id).length, createdAt: last.createdAt, unplaced, unreachable }
+      ? { round: last.period, groups: currentGroupsOfRound(db, last.id).length, createdAt: last.createdAt, unplaced, unreachable }
       : null,
     unpairable,
     nextRound: { round: next.key, starts: next.start },

@@ -167,6 +167,9 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     expect(regroup.joined).toHaveLength(1);
     expect(regroup.joined[0].id).toBe('d');
     expect(regroup.joined[0].group.map((m: { id: string }) => m.id).sort()).toEqual(['d', 'e', 'f']);
+    // The round as it stands everywhere: the pair catch-up dissolved is not counted as a group.
+    const standing = (await json('pair', '--date', '2026-12-31')).groups.length;
+    expect((await json('status', '--date', '2026-12-31')).lastRound.groups).toBe(standing);
     expect((await json('pair', '--catch-up', '--date', '2027-01-01')).joined).toEqual([]);
     expect((await run('pair', '--catch-up', '--quiet', '--date', '2027-01-01')).stdout).toBe(
       'Catch-up for round 2026-W53: 0 new groups, 0 joined an existing group; 0 still waiting.\n',
