@@ -329,7 +329,14 @@ export function introText(
   if (form === 'shared') return { body, ownBodies: undefined };
   const ownBodies: Record<string, string> = {};
   memberIds.forEach((id, i) => {
-    const own = renderIntro(addressees, period, ctx.config.cadence, { ...options, shared: false, reader: addressees[i]!.mention });
+    const own = renderIntro(addressees, period, ctx.config.cadence, {
+      icebreaker: options.icebreaker,
+      joined: options.joined,
+      shared: false,
+      reader: addressees[i]!.mention,
+      workingHours: options.workingHours,
+      templates: options.templates,
+    });
     if (own !== body) ownBodies[id] = own;
   });
   return { body, ownBodies: Object.keys(ownBodies).length > 0 ? ownBodies : undefined };
