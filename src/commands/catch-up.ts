@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { count, listItem } from '../core/messages.js';
+import { count, listItem, renderPartnerLeft } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
-import { applyRosterSync, getMember, listPreferences } from '../store/members.js';
+import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
 import {
@@ -116,6 +116,8 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       (target.memberIds as string[]).push(id);
     } else left.push(id);
   }
+  // Waiting because their partner left (they have a group this round, the others had none): told once.
+  const partnerLeft = maxSize === 0 ? left.filter((id) => placement.has(id)) : [];
 
   const createdAt = ctx.config.now.toISOString();
   writeTransaction(ctx.db, () => {
@@ -137,6 +139,19 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       });
     }
     for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
+    for (const id of partnerLeft) {
+      const told = enqueue(ctx.db, {
+        programId: ctx.program.id,
+        dedupeKey: outboxKey.leftOut('partnerLeft', round.id, id),
+        kind: 'sit-out',
+        period: round.period,
+        recipients: [id],
+        body: renderPartnerLeft(addressee(ctx, id), ctx.period, ctx.config.cadence, ctx.config.templates),
+        createdAt,
+      });
+      // The priority a sit-out gives, once: catch-up runs hourly.
+      if (told) recordSitOut(ctx.db, ctx.program.id, id, round.periodIndex);
+    }
     // The new groups' intros are committed with them.
     queueRoundMessages(ctx, round);
   });

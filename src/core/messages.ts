@@ -205,6 +205,23 @@ export function renderSitOut(member: Addressee, period: Period, cadence: Cadence
 }
 
 /**
+ * To a member whose partner left the program after the round was formed, when no pair may grow
+ * into a trio (PAIRBOT_ODD=sit-out): they wait, with a sit-out's priority. Only pairs get here.
+ */
+export function renderPartnerLeft(member: Addressee, period: Period, cadence: Cadence, templates?: TemplateOverrides): string {
+  return renderTemplate(
+    'sit-out.md',
+    {
+      member: member.mention,
+      round: period.key,
+      reason: 'your partner is no longer in the program, so you sit out the rest of this round.',
+      next: `Sorry about that: you have priority ${nextWord[cadence]}, and if someone joins before then I pair you with them.`,
+    },
+    templates,
+  );
+}
+
+/**
  * Says nothing about why beyond "the only one available": the reason may be
  * someone's avoid, which is never revealed, and it promises no priority, which
  * the engine does not give.

@@ -205,6 +205,36 @@ describe('pair on the local platform (built CLI)', () => {
     expect(caught.joined[0].group).toHaveLength(5);
   });
 
+  it('with PAIRBOT_ODD=sit-out, a member whose partner left is told once that they wait, with the priority of a sit-out', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    const partner = (round.groups as { members: { id: string }[] }[])
+      .find((g) => g.members.some((m) => m.id === 'a'))!
+      .members.map((m) => m.id)
+      .find((id) => id !== 'a')!;
+    expect((await pairbot('member', 'kick', partner, '--date', '2026-11-24')).code).toBe(0);
+    const notices = async (): Promise<{ text: string; recipients: string[] }[]> =>
+      ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter((p) =>
+        p.text.includes('no longer in the program'),
+      );
+    for (const day of ['2026-11-24', '2026-11-25']) {
+      const caught = await box.json('pair', '--catch-up', '--date', day);
+      expect(caught.joined).toEqual([]);
+      expect(caught.unpaired).toEqual(['a']);
+    }
+    const told = await notices();
+    expect(told).toHaveLength(1);
+    expect(told[0]!.recipients).toEqual(['a']);
+    expect(told[0]!.text).toMatch(/priority next week/);
+    // Five left next week: whoever sits out, it is never a (without that priority, seeds 7 to 9 pick a).
+    for (let seed = 1; seed <= 10; seed++) {
+      const next = await box.json('pair', '--dry-run', '--date', '2026-11-30', '--seed', String(seed));
+      expect(next.satOut).toHaveLength(1);
+      expect(next.satOut).not.toContain('a');
+    }
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
