@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
-import { count, listItem, renderPartnerLeft } from '../core/messages.js';
+import { count, listItem, renderWaiting, type WaitReason } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
 import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
@@ -116,8 +116,12 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       (target.memberIds as string[]).push(id);
     } else left.push(id);
   }
-  // Waiting because their partner left (they have a group this round, the others had none): told once.
-  const partnerLeft = maxSize === 0 ? left.filter((id) => placement.has(id)) : [];
+  // No pair grows into a trio: who waits is told why, once a round (who sat out was told by pair).
+  const satOutNow = new Set(waiting.filter((w) => w.lastSatOut === round.periodIndex).map((w) => w.id));
+  const told: { id: string; why: WaitReason }[] =
+    maxSize === 0
+      ? left.filter((id) => placement.has(id) || !satOutNow.has(id)).map((id) => ({ id, why: placement.has(id) ? 'partnerLeft' : 'late' }))
+      : [];
 
   const createdAt = ctx.config.now.toISOString();
   writeTransaction(ctx.db, () => {
@@ -139,18 +143,18 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
       });
     }
     for (const id of [...formed.flat(), ...joined.map((j) => j.userId)]) clearExclusion(ctx.db, round.id, id);
-    for (const id of partnerLeft) {
-      const told = enqueue(ctx.db, {
+    for (const { id, why } of told) {
+      const queued = enqueue(ctx.db, {
         programId: ctx.program.id,
-        dedupeKey: outboxKey.leftOut('partnerLeft', round.id, id),
-        kind: 'sit-out',
+        dedupeKey: outboxKey.leftOut(why, round.id, id),
+        kind: why === 'partnerLeft' ? 'sit-out' : 'unpaired',
         period: round.period,
         recipients: [id],
-        body: renderPartnerLeft(addressee(ctx, id), ctx.period, ctx.config.cadence, ctx.config.templates),
+        body: renderWaiting(addressee(ctx, id), ctx.period, ctx.config.cadence, why, ctx.config.templates),
         createdAt,
       });
-      // The priority a sit-out gives, once: catch-up runs hourly.
-      if (told) recordSitOut(ctx.db, ctx.program.id, id, round.periodIndex);
+      // Someone whose partner left gets the priority a sit-out gives, once: catch-up runs hourly.
+      if (queued && why === 'partnerLeft') recordSitOut(ctx.db, ctx.program.id, id, round.periodIndex);
     }
     // The new groups' intros are committed with them.
     queueRoundMessages(ctx, round);

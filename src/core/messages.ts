@@ -204,18 +204,29 @@ export function renderSitOut(member: Addressee, period: Period, cadence: Cadence
   );
 }
 
+/** Why a member waits at catch-up when no pair may grow into a trio (PAIRBOT_ODD=sit-out; pairs only). */
+export type WaitReason = 'partnerLeft' | 'late';
+
 /**
- * To a member whose partner left the program after the round was formed, when no pair may grow
- * into a trio (PAIRBOT_ODD=sit-out): they wait, with a sit-out's priority. Only pairs get here.
+ * To a member catch-up leaves waiting under PAIRBOT_ODD=sit-out: their partner left the program
+ * after the round was formed (they get a sit-out's priority), or the round was paired before they
+ * were available (joined, came back or ended a pause since) and nobody else is waiting.
  */
-export function renderPartnerLeft(member: Addressee, period: Period, cadence: Cadence, templates?: TemplateOverrides): string {
+export function renderWaiting(member: Addressee, period: Period, cadence: Cadence, why: WaitReason, templates?: TemplateOverrides): string {
+  const meanwhile = 'if someone joins before then I pair you with them.';
   return renderTemplate(
     'sit-out.md',
     {
       member: member.mention,
       round: period.key,
-      reason: 'your partner is no longer in the program, so you sit out the rest of this round.',
-      next: `Sorry about that: you have priority ${nextWord[cadence]}, and if someone joins before then I pair you with them.`,
+      reason:
+        why === 'partnerLeft'
+          ? 'your partner is no longer in the program, so you sit out the rest of this round.'
+          : 'it was paired before you were available, and nobody else is waiting for a partner.',
+      next:
+        why === 'partnerLeft'
+          ? `Sorry about that: you have priority ${nextWord[cadence]}, and ${meanwhile}`
+          : `You are in ${nextWord[cadence]}'s round; ${meanwhile}`,
     },
     templates,
   );

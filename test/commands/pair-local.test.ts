@@ -235,6 +235,20 @@ describe('pair on the local platform (built CLI)', () => {
     }
   });
 
+  it('with PAIRBOT_ODD=sit-out, a late joiner with nobody to pair with is told once when they will be paired', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd']);
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    box.writeRoster(['a', 'b', 'c', 'd', 'e']);
+    for (const day of ['2026-11-24', '2026-11-25']) expect((await box.json('pair', '--catch-up', '--date', day)).unpaired).toEqual(['e']);
+    const told = ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter((p) =>
+      p.recipients.includes('e'),
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).toMatch(/no group for round 2026-W48: it was paired before you were available/);
+    expect(told[0]!.text).toMatch(/next week/);
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
