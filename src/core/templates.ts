@@ -59,7 +59,8 @@ export const TEMPLATES = {
     placeholders: {
       member: 'mention of the member',
       round: ROUND,
-      reason: 'why: the odd one out, the only one available, no partner possible (never whose avoid), or (catch-up) a partner who left mid-round or a round paired before they were available',
+      reason:
+        'why: the odd one out, the only one available, no partner possible (never whose avoid), or (catch-up) a partner who left mid-round or a round paired before they were available',
       next: 'what happens next: priority next time (odd one out, partner left) or staying in the rotation',
     },
     text: 'Hi {{member}}, you have no group for round {{round}}: {{reason}}\n{{next}}\nNeed a break? Write `skip` or `pause 3 weeks` to me (`help` lists the rest).',
