@@ -117,10 +117,17 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     } else left.push(id);
   }
   // No pair grows into a trio: who waits is told why, once a round (who sat out was told by pair).
+  // Their partner left when someone placed with them is out of the program now; otherwise they were
+  // the one away (joined, came back, ended a pause) while the round, their partner included, was paired.
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const partnerLeft = (id: string): boolean =>
+    byId.get(placement.get(id) ?? -1)?.memberIds.some((other) => other !== id && !stillActive.has(other)) ?? false;
   const satOutNow = new Set(waiting.filter((w) => w.lastSatOut === round.periodIndex).map((w) => w.id));
   const told: { id: string; why: WaitReason }[] =
     maxSize === 0
-      ? left.filter((id) => placement.has(id) || !satOutNow.has(id)).map((id) => ({ id, why: placement.has(id) ? 'partnerLeft' : 'late' }))
+      ? left
+          .map((id) => ({ id, why: partnerLeft(id) ? ('partnerLeft' as const) : ('late' as const) }))
+          .filter(({ id, why }) => why === 'partnerLeft' || !satOutNow.has(id))
       : [];
 
   const createdAt = ctx.config.now.toISOString();

@@ -16,6 +16,13 @@ const pairsOf = (report: PairReport): Set<string> => {
   return out;
 };
 
+/** Who a member of a round of pairs is paired with. */
+const partnerOf = (report: PairReport, id: string): string =>
+  report.groups
+    .find((g) => g.members.some((m) => m.id === id))!
+    .members.map((m) => m.id)
+    .find((other) => other !== id)!;
+
 describe('pair on the local platform (built CLI)', () => {
   const box = useLocalSandbox();
   const { pairbot } = box;
@@ -209,10 +216,7 @@ describe('pair on the local platform (built CLI)', () => {
     box.env.PAIRBOT_ODD = 'sit-out';
     box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
     const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
-    const partner = (round.groups as { members: { id: string }[] }[])
-      .find((g) => g.members.some((m) => m.id === 'a'))!
-      .members.map((m) => m.id)
-      .find((id) => id !== 'a')!;
+    const partner = partnerOf(round, 'a');
     expect((await pairbot('member', 'kick', partner, '--date', '2026-11-24')).code).toBe(0);
     const notices = async (): Promise<{ text: string; recipients: string[] }[]> =>
       ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter((p) =>
@@ -233,6 +237,29 @@ describe('pair on the local platform (built CLI)', () => {
       expect(next.satOut).toHaveLength(1);
       expect(next.satOut).not.toContain('a');
     }
+  });
+
+  it('with PAIRBOT_ODD=sit-out, a member who comes back after their partner was paired with someone else is not told their partner left', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    const partner = partnerOf(round, 'a');
+    expect((await pairbot('member', 'kick', 'a', '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).unpaired).toEqual([partner]);
+    // A late joiner pairs with the partner a left behind; then a comes back, alone.
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).groups).toHaveLength(1);
+    expect((await pairbot('member', 'set', 'a', '--resume', '--date', '2026-11-25')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-25')).unpaired).toEqual(['a']);
+    const told = ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter(
+      (p) => p.recipients.length === 1 && p.recipients[0] === 'a',
+    );
+    // Their partner is in the program (with g): a was the one away, and is told so, with no sit-out's priority.
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).not.toMatch(/no longer in the program/);
+    expect(told[0]!.text).toMatch(/it was paired before you were available/);
+    const exported = JSON.parse((await pairbot('export')).stdout) as { members: { id: string; sitOuts: number }[] };
+    expect(exported.members.find((m) => m.id === 'a')!.sitOuts).toBe(0);
   });
 
   it('with PAIRBOT_ODD=sit-out, a late joiner with nobody to pair with is told once when they will be paired', async () => {
