@@ -211,7 +211,11 @@ export function addressee(ctx: Context, userId: string, members?: ReadonlyMap<st
 export function queueRoundMessages(ctx: Context, round: RoundRow): void {
   writeTransaction(ctx.db, () => {
     const groups = groupsOfRound(ctx.db, round.id);
-    const leftOut = exclusionsOfRound(ctx.db, round.id).filter((e): e is LeftOut => e.reason === 'satOut' || e.reason === 'unpaired');
+    // Someone left out with a group in the round was taken out of it by catch-up, which told them why.
+    const grouped = new Set(groups.flatMap((g) => g.memberIds));
+    const leftOut = exclusionsOfRound(ctx.db, round.id).filter(
+      (e): e is LeftOut => (e.reason === 'satOut' || e.reason === 'unpaired') && !grouped.has(e.userId),
+    );
     const prompts = icebreakersOfRound(
       ctx,
       round,

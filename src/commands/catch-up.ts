@@ -9,6 +9,7 @@ import { enqueue, outboxKey } from '../store/outbox.js';
 import {
   addToGroup,
   clearExclusion,
+  excludeFromRound,
   exclusionsOfRound,
   findRound,
   groupsOfRound,
@@ -160,8 +161,12 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
         body: renderWaiting(addressee(ctx, id), ctx.period, ctx.config.cadence, why, ctx.config.templates),
         createdAt,
       });
-      // Someone whose partner left gets the priority a sit-out gives, once: catch-up runs hourly.
-      if (queued && why === 'partnerLeft') recordSitOut(ctx.db, ctx.program.id, id, round.periodIndex);
+      if (why !== 'partnerLeft') continue;
+      // Someone whose partner left is out of that group: not asked about it, and not silently back in
+      // it if the partner returns (the two are paired anew). The priority a sit-out gives, once:
+      // catch-up runs hourly.
+      excludeFromRound(ctx.db, round.id, id, 'satOut');
+      if (queued) recordSitOut(ctx.db, ctx.program.id, id, round.periodIndex);
     }
     // The new groups' intros are committed with them.
     queueRoundMessages(ctx, round);

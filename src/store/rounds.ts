@@ -123,13 +123,20 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
 }
 
 /**
+ * Members of a round's groups who are in none now: excluded since (catch-up told them their
+ * partner left and they sit out the rest of the round), until catch-up places them again.
+ */
+const NOT_EXCLUDED = 'gm.user_id NOT IN (SELECT user_id FROM round_exclusions WHERE round_id = g.round_id)';
+
+/**
  * Each member's group in a round now: the group they were placed in last (rows of
- * group_members are numbered in insertion order, so a catch-up join comes last).
+ * group_members are numbered in insertion order, so a catch-up join comes last); none for
+ * someone excluded since.
  */
 export function placementsOfRound(db: DB, roundId: number): Map<string, number> {
   const rows = db
     .prepare(
-      'SELECT gm.user_id, gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? ORDER BY gm.rowid',
+      `SELECT gm.user_id, gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? AND ${NOT_EXCLUDED} ORDER BY gm.rowid`,
     )
     .raw()
     .all(roundId) as [string, number][];
@@ -150,7 +157,7 @@ export function placementOf(db: DB, roundId: number, userId: string): { group: S
   // Only the member's group and its members are read (an inbox `partner` asks this per message).
   const latest = db
     .prepare(
-      'SELECT gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? AND gm.user_id = ? ORDER BY gm.rowid DESC LIMIT 1',
+      `SELECT gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.round_id = ? AND gm.user_id = ? AND ${NOT_EXCLUDED} ORDER BY gm.rowid DESC LIMIT 1`,
     )
     .pluck();
   const groupId = latest.get(roundId, userId) as number | undefined;
@@ -218,6 +225,11 @@ export function roundsSince(db: DB, programId: number, fromIndex: number): Round
   return db
     .prepare(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE program_id = ? AND period_index >= ? ORDER BY period_index DESC`)
     .all(programId, fromIndex) as RoundRow[];
+}
+
+/** A member catch-up takes out of their group (their partner left): they sit out the rest of the round. */
+export function excludeFromRound(db: DB, roundId: number, userId: string, reason: ExclusionReason): void {
+  db.prepare('INSERT OR REPLACE INTO round_exclusions (round_id, user_id, reason) VALUES (?, ?, ?)').run(roundId, userId, reason);
 }
 
 /** A member placed by catch-up is no longer excluded from the round. */

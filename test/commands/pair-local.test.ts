@@ -262,6 +262,28 @@ describe('pair on the local platform (built CLI)', () => {
     expect(exported.members.find((m) => m.id === 'a')!.sitOuts).toBe(0);
   });
 
+  it('with PAIRBOT_ODD=sit-out, a member told their partner left is out of that pair: not asked about it, and paired anew if the partner comes back', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const partner = partnerOf(await box.json('pair', '--date', '2026-11-23', '--seed', '1'), 'a');
+    expect((await pairbot('member', 'kick', partner, '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).unpaired).toEqual(['a']);
+    const toA = async (): Promise<string[]> =>
+      ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[])
+        .filter((p) => p.recipients.includes('a'))
+        .map((p) => p.text);
+    // Told they sit out the rest of the round, a is not asked whether the 1-on-1 with the partner who left happened.
+    expect((await pairbot('collect-feedback', '--date', '2026-11-26')).code).toBe(0);
+    expect((await toA()).filter((t) => t.includes('Quick check'))).toEqual([]);
+    expect((await box.json('status', '--date', '2026-11-26')).lastRound.groups).toBe(2);
+    // The partner comes back: the two are paired anew, and a hears so (the pair a was told was over is not silently back).
+    expect((await pairbot('member', 'set', partner, '--resume', '--date', '2026-11-27')).code).toBe(0);
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-27');
+    expect(caught.groups.map((g: { members: { id: string }[] }) => g.members.map((m) => m.id).sort())).toEqual([['a', partner].sort()]);
+    const texts = await toA();
+    expect(texts.at(-1)).toMatch(/You are paired/);
+  });
+
   it('with PAIRBOT_ODD=sit-out, a late joiner with nobody to pair with is told once when they will be paired', async () => {
     box.env.PAIRBOT_ODD = 'sit-out';
     box.writeRoster(['a', 'b', 'c', 'd']);
