@@ -210,7 +210,9 @@ export type WaitReason = 'partnerLeft' | 'late';
 /**
  * To a member catch-up leaves waiting under PAIRBOT_ODD=sit-out: their partner left the program
  * after the round was formed (they get a sit-out's priority), or the round was paired before they
- * were available (joined, came back or ended a pause since) and nobody else is waiting.
+ * were available (joined, came back or ended a pause since) and nobody is left to pair them with:
+ * not "nobody else is waiting", which an avoid between two late joiners makes untrue (and the
+ * avoid is never said).
  */
 export function renderWaiting(member: Addressee, period: Period, cadence: Cadence, why: WaitReason, templates?: TemplateOverrides): string {
   const meanwhile = 'if someone joins before then I pair you with them.';
@@ -222,7 +224,7 @@ export function renderWaiting(member: Addressee, period: Period, cadence: Cadenc
       reason:
         why === 'partnerLeft'
           ? 'your partner is no longer in the program, so you sit out the rest of this round.'
-          : 'it was paired before you were available, and nobody else is waiting for a partner.',
+          : 'it was paired before you were available, and there is nobody to pair you with yet.',
       next:
         why === 'partnerLeft'
           ? `Sorry about that: you have priority ${nextWord[cadence]}, and ${meanwhile}`

@@ -298,6 +298,26 @@ describe('pair on the local platform (built CLI)', () => {
     expect(told[0]!.text).toMatch(/next week/);
   });
 
+  it('with PAIRBOT_ODD=sit-out, two late joiners one of whom avoids the other are each told they wait, with nothing untrue and no avoid revealed', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd']);
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect((await pairbot('local', 'say', 'e', 'avoid', '@f')).code).toBe(0);
+    expect((await pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).unpaired).toEqual(['e', 'f']);
+    const told = ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter((p) =>
+      p.text.includes('no group for round'),
+    );
+    expect(told.map((p) => p.recipients)).toEqual([['e'], ['f']]);
+    for (const { text, recipients } of told) {
+      // Each other is waiting too: "nobody else is waiting" would be untrue, and the real reason (an avoid) is never said.
+      expect(text).not.toMatch(/nobody else is waiting|avoid/);
+      expect(text).not.toContain(recipients[0] === 'e' ? '@f' : '@e');
+      expect(text).toMatch(/it was paired before you were available/);
+    }
+  });
+
   it('the same seed replays the same groups', async () => {
     const a = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
     const b = await pairbot('pair', '--dry-run', '--json', '--date', '2026-11-23', '--seed', '42');
