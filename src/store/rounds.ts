@@ -125,8 +125,10 @@ export function groupsOfMember(db: DB, programId: number, userId: string): Store
 /**
  * Members of a round's groups who are in none now: excluded since (catch-up told them their
  * partner left and they sit out the rest of the round), until catch-up places them again.
+ * NOT EXISTS is one primary-key look-up a row, where NOT IN (a correlated list) read every
+ * exclusion of the round for each row.
  */
-const NOT_EXCLUDED = 'gm.user_id NOT IN (SELECT user_id FROM round_exclusions WHERE round_id = g.round_id)';
+const NOT_EXCLUDED = 'NOT EXISTS (SELECT 1 FROM round_exclusions e WHERE e.round_id = g.round_id AND e.user_id = gm.user_id)';
 
 /**
  * Each member's group in a round now: the group they were placed in last (rows of
