@@ -287,7 +287,7 @@ function printReport(
   lines.push(
     `Opted out: ${listed(report.excluded.optedOut)}; paused: ${listed(report.excluded.paused)}; not due: ${listed(report.excluded.notDue)}`,
   );
-  if (report.satOut.length) lines.push(`Sitting out (odd count): ${listed(report.satOut)}`);
+  if (report.satOut.length) lines.push(`Sitting out (odd count or partner left): ${listed(report.satOut)}`);
   if (blocked.length) lines.push(`Could not be placed (avoid constraints): ${listed(blocked)}`);
   if (report.unreachable.length) lines.push(`Could not be messaged: ${listed(report.unreachable)}`);
   ctx.print(lines.join('\n'));

@@ -276,6 +276,9 @@ describe('pair on the local platform (built CLI)', () => {
     expect((await pairbot('collect-feedback', '--date', '2026-11-26')).code).toBe(0);
     expect((await toA()).filter((t) => t.includes('Quick check'))).toEqual([]);
     expect((await box.json('status', '--date', '2026-11-26')).lastRound.groups).toBe(2);
+    // The round as pair prints it again: a sits out, and not for an odd count (six were paired).
+    const rerun = await pairbot('pair', '--date', '2026-11-26');
+    expect(rerun.stdout).toMatch(/^Sitting out \(odd count or partner left\): a$/m);
     // The partner comes back: the two are paired anew, and a hears so (the pair a was told was over is not silently back).
     expect((await pairbot('member', 'set', partner, '--resume', '--date', '2026-11-27')).code).toBe(0);
     const caught = await box.json('pair', '--catch-up', '--date', '2026-11-27');
