@@ -119,7 +119,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   }
   // No pair grows into a trio: who waits is told why, once a round (who sat out was told by pair).
   // Their partner left when someone placed with them is out of the program now; otherwise they were
-  // the one away (joined, came back, ended a pause) while the round, their partner included, was paired.
+  // the one away (joined or came back) while the round, their partner included, was paired.
   const byId = new Map(groups.map((g) => [g.id, g]));
   const partnerLeft = (id: string): boolean =>
     byId.get(placement.get(id) ?? -1)?.memberIds.some((other) => other !== id && !stillActive.has(other)) ?? false;

@@ -210,7 +210,7 @@ export type WaitReason = 'partnerLeft' | 'late';
 /**
  * To a member catch-up leaves waiting under PAIRBOT_ODD=sit-out: their partner left the program
  * after the round was formed (they get a sit-out's priority), or the round was paired before they
- * were available (joined, came back or ended a pause since) and nobody is left to pair them with:
+ * were available (joined or came back since; a pause over mid-round waits for the next round) and nobody is left to pair them with:
  * not "nobody else is waiting", which an avoid between two late joiners makes untrue (and the
  * avoid is never said).
  */
