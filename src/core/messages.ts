@@ -210,9 +210,9 @@ export type WaitReason = 'partnerLeft' | 'late';
 /**
  * To a member catch-up leaves waiting under PAIRBOT_ODD=sit-out: their partner left the program
  * after the round was formed (they get a sit-out's priority), or the round was paired before they
- * were available (joined or came back since; a pause over mid-round waits for the next round) and nobody is left to pair them with:
- * not "nobody else is waiting", which an avoid between two late joiners makes untrue (and the
- * avoid is never said).
+ * were available (joined or came back since; a pause over mid-round waits for the next round)
+ * and nobody is left to pair them with: not "nobody else is waiting", which an avoid between two
+ * late joiners makes untrue (and the avoid is never said).
  */
 export function renderWaiting(member: Addressee, period: Period, cadence: Cadence, why: WaitReason, templates?: TemplateOverrides): string {
   const meanwhile = 'if someone joins before then I pair you with them.';
