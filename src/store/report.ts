@@ -224,6 +224,20 @@ export function readReportFacts(db: DB, programId: number, since: { date: string
     }
   }
   for (const [roundId, inRound] of placed) rounds.get(roundId)!.paired = inRound.count;
+  // Someone placed and also sitting out in a round is one whose partner left, whom catch-up told
+  // they sit out the rest of it (PAIRBOT_ODD=sit-out): counted once, as sitting out. Sit-outs are a
+  // few a round, so this reads a handful of rows.
+  const satOut = db
+    .prepare(
+      `SELECT e.round_id, e.user_id FROM round_exclusions e JOIN rounds r ON r.id = e.round_id
+       WHERE r.program_id = ? AND r.period_index >= ? AND e.reason = 'satOut'`,
+    )
+    .raw()
+    .all(programId, fromIndex) as [number, string][];
+  for (const [roundId, userId] of satOut) {
+    const i = personIndex.get(userId);
+    if (i !== undefined && placed.get(roundId)?.has(i)) rounds.get(roundId)!.paired--;
+  }
   const neverGrouped: string[] = [];
   const missesInARow = new Map<string, number>();
   members.forEach((m, i) => {

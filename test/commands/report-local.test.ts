@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE, fixtureExpectations, writeHistoryFixture } from '../helpers/history-fixture.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
+import { readReportFacts } from '../../src/store/report.js';
 
 describe('report (built CLI)', () => {
   const box = useLocalSandbox();
@@ -14,6 +15,26 @@ describe('report (built CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     return readFileSync(out, 'utf8');
   };
+
+  it('counts each member once per round: one whose partner left, told by catch-up they sit out, is not also paired', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '1');
+    const partner = (round.groups as { members: { id: string }[] }[])
+      .find((g) => g.members.some((m) => m.id === 'a'))!
+      .members.map((m) => m.id)
+      .find((id) => id !== 'a')!;
+    expect((await box.pairbot('member', 'kick', partner, '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).unpaired).toEqual(['a']);
+    const db = new Database(dbPath(), { readonly: true });
+    try {
+      const [w48] = readReportFacts(db, 1, undefined).rounds;
+      expect(w48!.excluded.satOut).toBe(1);
+      expect(w48!.paired + w48!.excluded.satOut).toBe(6);
+    } finally {
+      db.close();
+    }
+  });
 
   it('writes one self-contained page: header, charts, graph and tables from the stored history', async () => {
     writeHistoryFixture(dbPath());
