@@ -138,7 +138,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     for (const j of joined) {
       addToGroup(ctx.db, j.groupId, [j.userId]);
       const group = current.find((g) => g.id === j.groupId)!;
-      const icebreaker = icebreakerOf(ctx.db, j.groupId);
+      const extra = { joined: addressee(ctx, j.userId), icebreaker: icebreakerOf(ctx.db, j.groupId) };
       enqueue(ctx.db, {
         programId: ctx.program.id,
         dedupeKey: outboxKey.join(j.groupId, j.userId),
@@ -146,7 +146,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
         period: round.period,
         groupId: j.groupId,
         recipients: group.memberIds,
-        ...introText(ctx, group.memberIds, ctx.period, { joined: addressee(ctx, j.userId), ...(icebreaker ? { icebreaker } : {}) }),
+        ...introText(ctx, group.memberIds, ctx.period, extra),
         createdAt,
       });
     }
