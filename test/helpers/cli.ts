@@ -77,6 +77,11 @@ function startProgram(file: string, args: string[], options: RunOptions): CliRun
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
+    // A program that exits without reading its input (e.g. on a usage error) closes the pipe:
+    // that EPIPE is not the test's failure, the exit code and output are what the test checks.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
   child.stdin.end(options.input ?? '');
