@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { count, listItem, renderWaiting, type WaitReason } from '../core/messages.js';
 import { activeConstraints, ageMeetings, currentGroups, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
+import { nextDuePeriod } from '../core/periods.js';
 import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
@@ -131,6 +132,13 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
           .filter(({ id, why }) => why === 'partnerLeft' || !satOutNow.has(id))
       : [];
 
+  // The round a waiting member is in next: who was grouped this round (then away) and meets every few
+  // rounds is not due in the next one.
+  const waitingById = new Map(waiting.map((w) => [w.id, w]));
+  const dueIn = (id: string) => {
+    const entry = waitingById.get(id)!;
+    return { round: nextDuePeriod(entry.lastGroupedIndex, entry.frequency, ctx.period, ctx.config.cadence), every: entry.frequency };
+  };
   const createdAt = ctx.config.now.toISOString();
   writeTransaction(ctx.db, () => {
     applyRosterSync(ctx.db, ctx.program.id, sync);
@@ -158,7 +166,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
         kind: why === 'partnerLeft' ? 'sit-out' : 'unpaired',
         period: round.period,
         recipients: [id],
-        body: renderWaiting(addressee(ctx, id), ctx.period, ctx.config.cadence, why, ctx.config.templates),
+        body: renderWaiting(addressee(ctx, id), ctx.period, ctx.config.cadence, why, dueIn(id), ctx.config.templates),
         createdAt,
       });
       if (why !== 'partnerLeft') continue;

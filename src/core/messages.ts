@@ -56,6 +56,7 @@ export interface Addressee {
 const cadenceWord: Record<Cadence, string> = { daily: "today's", weekly: "this week's", monthly: "this month's" };
 const nextWord: Record<Cadence, string> = { daily: 'tomorrow', weekly: 'next week', monthly: 'next month' };
 const unitWord: Record<Cadence, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
+const thisWord: Record<Cadence, string> = { daily: 'today', weekly: 'this week', monthly: 'this month' };
 
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -212,10 +213,19 @@ export type WaitReason = 'partnerLeft' | 'late';
  * after the round was formed (they get a sit-out's priority), or the round was paired before they
  * were available (joined or came back since; a pause over mid-round waits for the next round)
  * and nobody is left to pair them with: not "nobody else is waiting", which an avoid between two
- * late joiners makes untrue (and the avoid is never said).
+ * late joiners makes untrue (and the avoid is never said). `dueIn` is the round they are in next:
+ * not the next one for someone grouped this round (then away) who meets every few rounds.
  */
-export function renderWaiting(member: Addressee, period: Period, cadence: Cadence, why: WaitReason, templates?: TemplateOverrides): string {
+export function renderWaiting(
+  member: Addressee,
+  period: Period,
+  cadence: Cadence,
+  why: WaitReason,
+  dueIn: { round: Period; every: number },
+  templates?: TemplateOverrides,
+): string {
   const meanwhile = 'if someone joins before then I pair you with them.';
+  const later = `You are in round ${dueIn.round.key}, as you meet every ${dueIn.every} ${unitWord[cadence]}s; if someone joins ${thisWord[cadence]} I pair you with them.`;
   return renderTemplate(
     'sit-out.md',
     {
@@ -228,7 +238,9 @@ export function renderWaiting(member: Addressee, period: Period, cadence: Cadenc
       next:
         why === 'partnerLeft'
           ? `Sorry about that: you have priority ${nextWord[cadence]}, and ${meanwhile}`
-          : `You are in ${nextWord[cadence]}'s round; ${meanwhile}`,
+          : dueIn.round.index === period.index + 1
+            ? `You are in ${nextWord[cadence]}'s round; ${meanwhile}`
+            : later,
     },
     templates,
   );

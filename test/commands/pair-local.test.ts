@@ -301,6 +301,29 @@ describe('pair on the local platform (built CLI)', () => {
     expect(told[0]!.text).toMatch(/next week/);
   });
 
+  it('with PAIRBOT_ODD=sit-out, a member back mid-round who meets every 2 weeks is told the round they are in, not next week', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect((await pairbot('member', 'set', 'a', '--frequency', '2', '--date', '2026-11-20')).code).toBe(0);
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '1')).code).toBe(0);
+    expect((await pairbot('member', 'kick', 'a', '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).unpaired).toHaveLength(1);
+    // A late joiner pairs with the partner a left behind; then a comes back, alone.
+    box.writeRoster(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-24')).groups).toHaveLength(1);
+    expect((await pairbot('member', 'set', 'a', '--resume', '--date', '2026-11-25')).code).toBe(0);
+    expect((await box.json('pair', '--catch-up', '--date', '2026-11-25')).unpaired).toEqual(['a']);
+    const told = ((await box.json('local', 'messages')).posts as { text: string; recipients: string[] }[]).filter(
+      (p) => p.recipients.length === 1 && p.recipients[0] === 'a' && p.text.includes('before you were available'),
+    );
+    expect(told).toHaveLength(1);
+    // Paired in week 48 and every 2 weeks: next week's round (W49) does not include a; W50's does.
+    expect(told[0]!.text).not.toMatch(/next week/);
+    expect(told[0]!.text).toMatch(/round 2026-W50/);
+    expect((await box.json('pair', '--dry-run', '--date', '2026-11-30', '--seed', '1')).excluded.notDue).toEqual(['a']);
+    expect((await box.json('pair', '--dry-run', '--date', '2026-12-07', '--seed', '1')).excluded.notDue).toEqual([]);
+  });
+
   it('with PAIRBOT_ODD=sit-out, two late joiners one of whom avoids the other are each told they wait, with nothing untrue and no avoid revealed', async () => {
     box.env.PAIRBOT_ODD = 'sit-out';
     box.writeRoster(['a', 'b', 'c', 'd']);
