@@ -318,7 +318,7 @@ class Handler {
           const had = listPreferences(ctx.db, pid).some((p) => p.userId === me.userId && p.otherId === other.userId && p.kind === 'avoid');
           return {
             ok: true,
-            reply: reply.replyUnavoid(had),
+            reply: reply.replyUnavoid(had, m.message.shared),
             write: () => void removePreference(ctx.db, pid, me.userId, other.userId, 'avoid'),
           };
         }
@@ -371,6 +371,7 @@ class Handler {
             },
             ctx.config.cadence,
             m.day,
+            m.message.shared,
           ),
         };
       }

@@ -122,7 +122,9 @@ export function replyAvoid(shared: boolean, replacedPreference = false): string 
   return `Noted; you will never be paired with them${replacedPreference ? ' (this replaces your wish to meet them)' : ''}. This stays private: they are not told.`;
 }
 
-export function replyUnavoid(found: boolean): string {
+/** `shared`: others read the reply, so it says the same whether there was an avoid or not. */
+export function replyUnavoid(found: boolean, shared: boolean): string {
+  if (shared) return 'Done: you do not avoid them. Avoids are private: next time, write them to me in a direct message.';
   return found ? 'Done: that avoid is lifted.' : 'You were not avoiding them; nothing changed.';
 }
 
@@ -173,14 +175,19 @@ export interface MemberSettings {
   skips: readonly string[];
 }
 
-export function replyMe(s: MemberSettings, cadence: Cadence, today: string): string {
+/** `shared`: others read the reply, so whom the member avoids (and whether anyone) is left to a direct message. */
+export function replyMe(s: MemberSettings, cadence: Cadence, today: string, shared: boolean): string {
   return [
     `You are ${s.state === 'active' ? 'in the program' : 'out of the program'}, paired ${every(s.frequency)} (${cadence} rounds).`,
     s.pausedThrough ? `Paused until ${humanDate(s.pausedThrough, today)}.` : '',
     s.skips.length ? `Sitting out round ${s.skips.join(', ')}.` : '',
     `Time zone: ${s.timezone ?? 'not set (write `timezone Europe/Berlin`)'}.`,
     s.prefers.length ? `You prefer: ${s.prefers.map(shown).join(', ')}.` : '',
-    s.avoids.length ? `You avoid (private): ${s.avoids.map(shown).join(', ')}.` : '',
+    shared
+      ? 'Avoids are private: write `me` to me in a direct message to see yours.'
+      : s.avoids.length
+        ? `You avoid (private): ${s.avoids.map(shown).join(', ')}.`
+        : '',
   ]
     .filter(Boolean)
     .join('\n');

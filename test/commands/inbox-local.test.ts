@@ -184,6 +184,37 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel.text).toMatch(/^@dave Noted: I will try to pair you with erin soon\.$/);
   });
 
+  it('me and unavoid written in a shared conversation say nothing of whom the sender avoids', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const intro = (await posts()).find((p) => p.recipients.includes('u08') && p.text.startsWith('👋'))!;
+    const partner = intro.recipients.find((id) => id !== 'u08')!;
+    const partnerName = (await box.json('members')).members.find((m: { id: string }) => m.id === partner).name as string;
+    await say('heidi', `avoid @${partnerName}`);
+    await say('heidi', 'avoid @bob');
+    await inbox();
+    // In the group's conversation the partner reads the reply.
+    await say('heidi', '@pairbot me', '--in', intro.id);
+    await say('heidi', `@pairbot unavoid @${partnerName}`, '--in', intro.id);
+    await say('frank', '@pairbot unavoid @bob', '--in', 'channel');
+    await inbox();
+    const shared = (await posts()).filter(
+      (p) => p.from === undefined && p.conversation !== 'channel' && p.conversation === intro.conversation,
+    );
+    const [me, unavoid] = shared.slice(-2).map((p) => p.text);
+    expect(me).toMatch(/^@heidi You are in the program/);
+    expect(me).not.toContain(partnerName);
+    expect(me).not.toContain('bob');
+    expect(me).toContain('direct message');
+    // Lifting an avoid and lifting none read the same where others read them.
+    const frank = (await posts()).filter((p) => p.from === undefined && p.conversation === 'channel').at(-1)!.text;
+    expect(unavoid!.replace('@heidi ', '')).toBe(frank.replace('@frank ', ''));
+    expect(unavoid).toContain('direct message');
+    // The unavoid was applied; in a direct message `me` lists the avoid left.
+    await say('heidi', 'me');
+    await inbox();
+    expect((await repliesTo('u08')).at(-1)!.text).toMatch(/^You avoid \(private\): bob\.$/m);
+  });
+
   it('resume, unavoid, leave and join, history, and forget me after a confirmation', async () => {
     await say('bob', 'pause 2 weeks');
     await say('bob', 'skip');
