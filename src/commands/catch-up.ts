@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem, renderWaiting, type WaitReason } from '../core/messages.js';
-import { activeConstraints, ageMeetings, currentGroups, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
+import { activeConstraints, ageMeetings, currentGroups, firstRoundFrom, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
-import { nextDuePeriod } from '../core/periods.js';
+import { nextPeriod } from '../core/periods.js';
 import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
@@ -137,7 +137,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   const waitingById = new Map(waiting.map((w) => [w.id, w]));
   const dueIn = (id: string) => {
     const entry = waitingById.get(id)!;
-    return { round: nextDuePeriod(entry.lastGroupedIndex, entry.frequency, ctx.period, ctx.config.cadence), every: entry.frequency };
+    return { round: firstRoundFrom(entry, nextPeriod(ctx.period, ctx.config.cadence), ctx.config.cadence), every: entry.frequency };
   };
   const createdAt = ctx.config.now.toISOString();
   writeTransaction(ctx.db, () => {

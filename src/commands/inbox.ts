@@ -38,7 +38,8 @@ import {
 } from '../store/members.js';
 import { countMembers, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
-import { findRound, groupsOfMember, lastRound, currentGroupsOfRound, placementOf } from '../store/rounds.js';
+import { findRound, groupsOfMember, lastGroupedIndex, lastRound, currentGroupsOfRound, placementOf } from '../store/rounds.js';
+import { firstRoundFrom } from '../core/round.js';
 
 export interface InboxOptions {
   dryRun?: boolean;
@@ -293,9 +294,10 @@ class Handler {
         const from = this.nextUnpaired(m.period).key;
         const paused = me.pauseUntil !== undefined && me.pauseUntil > m.day;
         const skipping = pendingSkips(ctx.db, pid, me.userId, from).length > 0;
+        const standing = this.standing({ ...me, pauseUntil: undefined }, m, new Set());
         return {
           ok: true,
-          reply: reply.replyResumed(paused || skipping),
+          reply: reply.replyResumed(paused || skipping, standing, ctx.config.cadence),
           write: () => {
             updateMember(ctx.db, pid, me.userId, { pauseUntil: null });
             clearSkips(ctx.db, pid, me.userId, from);
@@ -462,7 +464,16 @@ class Handler {
     const change: PlaceChange = this.ctx.scratch ? 'done' : await this.platform.addMember(m.message.fromId);
     if (change === 'not-permitted') return { ok: false, reply: reply.replyJoinNeedsPlace(place.joinHowTo) };
     const user = { id: m.message.fromId, name: m.message.fromName };
-    return { ok: true, reply: reply.replyJoined(), write: () => joinMember(this.ctx.db, this.ctx.program.id, user, m.day) };
+    // A member who comes back keeps their frequency, pause and skips.
+    const from = this.nextUnpaired(m.period).key;
+    const standing = me
+      ? this.standing(me, m, new Set(pendingSkips(this.ctx.db, this.ctx.program.id, me.userId, from)))
+      : { next: true as const };
+    return {
+      ok: true,
+      reply: reply.replyJoined(standing, this.ctx.config.cadence, m.day),
+      write: () => joinMember(this.ctx.db, this.ctx.program.id, user, m.day),
+    };
   }
 
   private async leave(m: Incoming): Promise<Outcome> {
@@ -484,6 +495,20 @@ class Handler {
     if (!confirmed) return { ok: true, reply: reply.replyForgetAsk() };
     const stillIn = m.sender?.state === 'active';
     return { ok: true, reply: reply.replyForgotten(stillIn), write: () => forgetPerson(this.ctx.db, m.message.fromId) };
+  }
+
+  /** When `me` is paired next, as the next rounds will select them (selectCandidates). */
+  private standing(me: Member, m: Incoming, skipped: ReadonlySet<string>): reply.Standing {
+    if (me.pauseUntil !== undefined && me.pauseUntil > m.day) return { pausedThrough: addDays(me.pauseUntil, -1) };
+    const from = this.nextUnpaired(m.period);
+    const last = lastGroupedIndex(this.ctx.db, this.ctx.program.id, [me.userId]).get(me.userId);
+    const facts = {
+      frequency: me.frequency,
+      ...(last !== undefined ? { lastGroupedIndex: last } : {}),
+      ...(me.lastSatOut !== undefined ? { lastSatOut: me.lastSatOut } : {}),
+    };
+    const round = firstRoundFrom(facts, from, this.ctx.config.cadence, skipped);
+    return round.key === from.key ? { next: true } : { round: round.key, every: me.frequency };
   }
 
   /** This period when it has no round yet, otherwise the next one. */

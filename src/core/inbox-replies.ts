@@ -64,7 +64,17 @@ export function replyNotYourself(command: string): string {
   return `You cannot ${command} yourself; nothing changed.`;
 }
 
-export function replyJoined(): string {
+/** When a member is paired next: the next round, a later one (their frequency, their skips), or after a pause. */
+export type Standing = { next: true } | { round: string; every: number } | { pausedThrough: string };
+
+function laterRound(s: { round: string; every: number }, cadence: Cadence): string {
+  return `round ${s.round}, as you meet every ${s.every} ${unitOf[cadence]}s`;
+}
+
+export function replyJoined(s: Standing, cadence: Cadence, today: string): string {
+  if ('pausedThrough' in s)
+    return `Welcome! You are in the program; you are paused until ${humanDate(s.pausedThrough, today)} (write \`resume\` to come back earlier).`;
+  if ('round' in s) return `Welcome! You are in the program, and in ${laterRound(s, cadence)}.`;
   return 'Welcome! You are in the program and in the next round.';
 }
 
@@ -101,7 +111,9 @@ export function replyPaused(lastDay: string, today: string): string {
   return `Paused until ${humanDate(lastDay, today)}; write \`resume\` to come back earlier.`;
 }
 
-export function replyResumed(changed: boolean): string {
+/** `s` is never a pause: `resume` ends it. */
+export function replyResumed(changed: boolean, s: Standing, cadence: Cadence): string {
+  if ('round' in s) return `${changed ? 'Welcome back' : 'You were not paused'}: you are in ${laterRound(s, cadence)}.`;
   return changed ? 'Welcome back: you are in the next round again.' : 'You were not paused; you are in the next round.';
 }
 

@@ -90,12 +90,6 @@ export function isDue(lastGroupedIndex: number | undefined, frequency: number, c
   return lastGroupedIndex === undefined || current.index - lastGroupedIndex >= frequency;
 }
 
-/** The first period after `after` in which the due rule makes the member due. */
-export function nextDuePeriod(lastGroupedIndex: number | undefined, frequency: number, after: Period, cadence: Cadence): Period {
-  const index = lastGroupedIndex === undefined ? after.index + 1 : Math.max(after.index + 1, lastGroupedIndex + frequency);
-  return periodFromIndex(index, cadence);
-}
-
 /** Is `value` a real calendar date written YYYY-MM-DD? */
 export function isIsoDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;

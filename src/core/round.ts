@@ -1,6 +1,6 @@
 import { tzOffset } from '@date-fns/tz';
 import type { Candidate, Meeting, OddPolicy } from './matching-types.js';
-import { isDue, periodsSince, type Cadence, type Period } from './periods.js';
+import { isDue, nextPeriod, periodsSince, type Cadence, type Period } from './periods.js';
 
 /** What the round planner needs to know about a member. */
 export interface RosterEntry {
@@ -37,10 +37,30 @@ export function selectCandidates(
   for (const m of members) {
     if (optedOut.has(m.id)) excluded.optedOut.push(m.id);
     else if (m.pauseUntil !== undefined && today < m.pauseUntil) excluded.paused.push(m.id);
-    else if (!isDue(m.lastGroupedIndex, m.frequency, period) && m.lastSatOut !== period.index - 1) excluded.notDue.push(m.id);
+    else if (!isDueIn(m, period)) excluded.notDue.push(m.id);
     else candidates.push(m);
   }
   return { candidates, excluded };
+}
+
+type DueFacts = Pick<RosterEntry, 'lastGroupedIndex' | 'frequency' | 'lastSatOut'>;
+
+/** The due rule of a round: its frequency's periods since the last group, or sat out the period before (priority). */
+function isDueIn(m: DueFacts, period: Period): boolean {
+  return isDue(m.lastGroupedIndex, m.frequency, period) || m.lastSatOut === period.index - 1;
+}
+
+/**
+ * The first round from `from` on that a member not paused is in: the due rule's, past the
+ * rounds they skip. What the bot tells a member who comes back or asks when they are next paired.
+ */
+export function firstRoundFrom(m: DueFacts, from: Period, cadence: Cadence, skipped: ReadonlySet<string> = new Set()): Period {
+  let period = from;
+  // Due at the latest `frequency` periods after the last group; skips are a few periods each.
+  for (let i = 0; i <= m.frequency + skipped.size && (skipped.has(period.key) || !isDueIn(m, period)); i++) {
+    period = nextPeriod(period, cadence);
+  }
+  return period;
 }
 
 export interface DatedMeeting {

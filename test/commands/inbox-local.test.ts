@@ -280,6 +280,35 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(shown.currentGroup.with.map((m: { id: string }) => m.id)).toEqual(others);
   });
 
+  it('resume and join name the round the member is really in: not the next one when their frequency or a pause leaves them out', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('bob', 'frequency 2');
+    await say('bob', 'resume');
+    await say('carol', 'frequency 3');
+    await say('carol', 'skip');
+    await say('carol', 'resume');
+    await say('dave', 'pause 3 weeks');
+    await say('dave', 'leave');
+    await say('erin', 'resume');
+    await inbox();
+    await box.pairbot('local', 'say', 'dave', 'join', '--date', '2026-11-25');
+    await inbox('--date', '2026-11-25');
+    expect((await repliesTo('u02')).at(-1)!.text).toBe('You were not paused: you are in round 2026-W50, as you meet every 2 weeks.');
+    expect((await repliesTo('u03')).at(-1)!.text).toBe('Welcome back: you are in round 2026-W51, as you meet every 3 weeks.');
+    expect((await repliesTo('u04')).at(-1)!.text).toBe(
+      'Welcome! You are in the program; you are paused until Monday 14 December (write `resume` to come back earlier).',
+    );
+    expect((await repliesTo('u05')).at(-1)!.text).toBe('You were not paused; you are in the next round.');
+    // What they were told happens.
+    const w49 = await box.json('pair', '--date', '2026-11-30', '--seed', '7');
+    expect(w49.excluded.notDue).toEqual(['u02', 'u03']);
+    expect(w49.excluded.paused).toEqual(['u04']);
+    const w50 = await box.json('pair', '--date', '2026-12-07', '--seed', '7');
+    expect(w50.excluded.notDue).toEqual(['u03']);
+    const w51 = await box.json('pair', '--date', '2026-12-14', '--seed', '7');
+    expect(w51.excluded).toEqual({ optedOut: [], paused: ['u04'], notDue: ['u02'] });
+  });
+
   it("a moderator's resume of someone neither paused nor out says that nothing changed", async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'resume @mallory');
