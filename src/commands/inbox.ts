@@ -511,9 +511,14 @@ class Handler {
     return round.key === from.key ? { next: true } : { round: round.key, every: me.frequency };
   }
 
-  /** This period when it has no round yet, otherwise the next one. */
+  /**
+   * This period when it has no round yet, otherwise the first one after it without a round: a
+   * message written before a round and read after it was paired is for the round after.
+   */
   private nextUnpaired(period: Period): Period {
-    return findRound(this.ctx.db, this.ctx.program.id, period.key) ? nextPeriod(period, this.ctx.config.cadence) : period;
+    let next = period;
+    while (findRound(this.ctx.db, this.ctx.program.id, next.key)) next = nextPeriod(next, this.ctx.config.cadence);
+    return next;
   }
 
   private nameOf(userId: string): string {

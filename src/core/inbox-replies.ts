@@ -67,8 +67,9 @@ export function replyNotYourself(command: string): string {
 /** When a member is paired next: the next round, a later one (their frequency, their skips), or after a pause. */
 export type Standing = { next: true } | { round: string; every: number } | { pausedThrough: string };
 
+/** A round after the next one: by the member's frequency, or past the rounds they skip. */
 function laterRound(s: { round: string; every: number }, cadence: Cadence): string {
-  return `round ${s.round}, as you meet every ${s.every} ${unitOf[cadence]}s`;
+  return `round ${s.round}${s.every > 1 ? `, as you meet every ${s.every} ${unitOf[cadence]}s` : ''}`;
 }
 
 export function replyJoined(s: Standing, cadence: Cadence, today: string): string {

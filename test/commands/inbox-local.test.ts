@@ -309,6 +309,19 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(w51.excluded).toEqual({ optedOut: [], paused: ['u04'], notDue: ['u02'] });
   });
 
+  it('a skip written before a round but read after it was paired is for the next round, as the reply says', async () => {
+    await box.pairbot('pair', '--date', '2026-11-16', '--seed', '7');
+    await inbox('--date', '2026-11-21');
+    await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-22');
+    await box.pairbot('local', 'say', 'carol', 'resume', '--date', '2026-11-22');
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await inbox('--date', '2026-11-23');
+    expect((await repliesTo('u02')).at(-1)!.text).toMatch(/^Done: you sit out round 2026-W49 \(from Monday 30 November\)/);
+    expect((await repliesTo('u03')).at(-1)!.text).toBe('You were not paused; you are in the next round.');
+    const w49 = await box.json('pair', '--date', '2026-11-30', '--seed', '7');
+    expect(w49.excluded.optedOut).toEqual(['u02']);
+  });
+
   it("a moderator's resume of someone neither paused nor out says that nothing changed", async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'resume @mallory');
