@@ -268,7 +268,7 @@ class Handler {
     if (!me) return { ok: false, reply: reply.replyNotInProgram() };
     // Changing one's rounds means nothing while out of the program.
     if (me.state !== 'active' && (c.name === 'skip' || c.name === 'pause' || c.name === 'resume' || c.name === 'frequency')) {
-      return { ok: false, reply: reply.replyOutOfProgram() };
+      return { ok: false, reply: reply.replyOutOfProgram(me.state === 'kicked') };
     }
     switch (c.name) {
       case 'skip': {
@@ -478,7 +478,7 @@ class Handler {
 
   private async leave(m: Incoming): Promise<Outcome> {
     const me = m.sender;
-    if (me?.state !== 'active') return { ok: true, reply: reply.replyNotIn() };
+    if (me?.state !== 'active') return { ok: true, reply: reply.replyNotIn(me?.state === 'kicked') };
     const place = this.platform.place();
     const change = this.ctx.scratch ? 'removed' : await this.platform.removeMember(me.userId);
     const removed = change === 'removed';

@@ -52,8 +52,13 @@ export function replyNotInProgram(): string {
   return 'You are not in the pairing program, so there is nothing to change. Write `join` to join it.';
 }
 
-export function replyOutOfProgram(): string {
-  return 'You are not taking part in the pairing program at the moment. Write `join` to come back.';
+/** How someone out of the program comes back: by `join`, unless a moderator took them out (`join` refuses them). */
+function comeBack(kicked: boolean): string {
+  return kicked ? 'a moderator took you out; ask a moderator to let you back in.' : 'write `join` to come back.';
+}
+
+export function replyOutOfProgram(kicked: boolean): string {
+  return `You are not taking part in the pairing program at the moment: ${comeBack(kicked)}`;
 }
 
 export function replyUnknownPerson(who: string): string {
@@ -96,8 +101,8 @@ export function replyLeft(placeRemoved: boolean, placeName: string, howTo: strin
   return `Done: you are out of the program and won't be paired any more; your history is kept.${place} Write \`join\` to come back any time.`;
 }
 
-export function replyNotIn(): string {
-  return 'You are not in the program. Write `join` to join it.';
+export function replyNotIn(kicked: boolean): string {
+  return kicked ? `You are not in the program: ${comeBack(true)}` : 'You are not in the program. Write `join` to join it.';
 }
 
 export function replySkip(round: string, start: string, today: string): string {
@@ -191,7 +196,9 @@ export interface MemberSettings {
 /** `shared`: others read the reply, so whom the member avoids (and whether anyone) is left to a direct message. */
 export function replyMe(s: MemberSettings, cadence: Cadence, today: string, shared: boolean): string {
   return [
-    `You are ${s.state === 'active' ? 'in the program' : 'out of the program'}, paired ${every(s.frequency)} (${cadence} rounds).`,
+    s.state === 'active'
+      ? `You are in the program, paired ${every(s.frequency)} (${cadence} rounds).`
+      : `You are out of the program: ${comeBack(s.state === 'kicked')}`,
     s.pausedThrough ? `Paused until ${humanDate(s.pausedThrough, today)}.` : '',
     s.skips.length ? `Sitting out round ${s.skips.join(', ')}.` : '',
     `Time zone: ${s.timezone ?? 'not set (write `timezone Europe/Berlin`)'}.`,

@@ -322,6 +322,24 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(w49.excluded.optedOut).toEqual(['u02']);
   });
 
+  it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('alice', 'kick @mallory');
+    await say('ivan', 'leave');
+    await inbox();
+    for (const text of ['skip', 'resume', 'leave', 'me', 'join']) await say('mallory', text);
+    await say('ivan', 'me');
+    await inbox();
+    const replies = (await repliesTo('u11')).map((p) => p.text);
+    expect(replies).toHaveLength(5);
+    for (const text of replies) {
+      expect(text).not.toContain('`join`');
+      expect(text).toMatch(/ask a moderator/);
+    }
+    expect(replies[3]).toMatch(/^You are out of the program: a moderator took you out; ask a moderator to let you back in\.\n/);
+    expect((await repliesTo('u09')).at(-1)!.text).toMatch(/^You are out of the program: write `join` to come back\.\n/);
+  });
+
   it("a moderator's resume of someone neither paused nor out says that nothing changed", async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'resume @mallory');
