@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -188,6 +189,29 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     expect(existsSync(path)).toBe(true);
   });
+
+  it.runIf(existsSync('/proc/self/stat'))(
+    'takes over a lock whose pid now belongs to a process started after the lock was taken (a pid reused after a reboot)',
+    async () => {
+      await pairbot('member', 'set', 'alice', '--frequency', '1');
+      // A killed run's lock, an hour old; its pid is reused by another program that is alive now.
+      const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        const db = new Database(join(box.dir, 'data', 'pairbot.db'));
+        db.prepare('INSERT INTO locks (program, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(
+          'default',
+          other.pid,
+          hostname(),
+          new Date(Date.now() - 3600_000).toISOString(),
+        );
+        db.close();
+        const r = await pairbot('pair', '--date', '2026-11-23');
+        expect(r.code, r.stderr).toBe(0);
+      } finally {
+        other.kill();
+      }
+    },
+  );
 
   it('collect-feedback on the day of pair says when that round will be asked about', async () => {
     expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
