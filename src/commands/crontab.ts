@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CommonFlags, Config } from '../config.js';
 import { scheduledJobs } from '../core/schedule.js';
 import { UsageError } from '../errors.js';
+import { isWritable } from '../files.js';
 
 export interface CrontabOptions {
   /** The folder cron changes to before each run: where .env (and data/) live. */
@@ -55,4 +57,27 @@ export function renderCrontab(config: Pick<Config, 'cadence' | 'timezone'>, flag
 export function checkLogOption(log: string): string {
   if (log.trim() === '') throw new UsageError("--log: expected a file, or '-' for no log file");
   return log;
+}
+
+/**
+ * Why cron's shell could not open the log for appending as this user (the user whose
+ * crontab `pairbot crontab | crontab -` replaces), or undefined. `>> FILE` that fails stops
+ * the whole line before pairbot starts, so no job would run and nothing would say so.
+ */
+export function logProblem(log: string): string | undefined {
+  if (log === '-') return undefined;
+  const file = resolve(log);
+  const folder = dirname(file);
+  const why = existsSync(file)
+    ? isWritable(file)
+      ? undefined
+      : `${file} is not writable by this user`
+    : !existsSync(folder)
+      ? `the folder ${folder} does not exist, and cron's shell does not create it`
+      : isWritable(folder)
+        ? undefined
+        : `${folder} is not writable by this user, so the file cannot be created`;
+  return why === undefined
+    ? undefined
+    : `--log ${file}: ${why}: no job would run (the shell stops a line whose log it cannot open). Create the file for the user whose crontab this is (sudo install -m 600 -o "$USER" /dev/null ${file}), give --log a file that user may write, or --log - for none`;
 }

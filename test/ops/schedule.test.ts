@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -53,6 +53,28 @@ describe('pairbot crontab', () => {
       'pair',
       'inbox',
     ]);
+  });
+
+  it('warns when cron could not open the log file, since the shell would then run no job at all', async () => {
+    // `>> FILE` in a cron line: /bin/sh creates no folder, and a file this user may not write stops the line before pairbot starts.
+    const missing = join(box.dir, 'no-such-folder', 'pairbot.log');
+    const r = await runCli(['crontab', '--log', missing], { cwd: box.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`>> ${missing} 2>&1`);
+    expect(r.stderr).toContain(
+      `[pairbot] warning: --log ${missing}: the folder ${join(box.dir, 'no-such-folder')} does not exist, and cron's shell does not create it`,
+    );
+    expect(r.stderr).toMatch(/no job would run/);
+    const fine = await runCli(['crontab', '--log', join(box.dir, 'pairbot.log')], { cwd: box.dir });
+    expect(fine.stderr).toBe('');
+  });
+
+  it.runIf(process.getuid?.() === 0)('warns when this user may not write the log file (as a user other than root)', async () => {
+    chmodSync(box.dir, 0o755);
+    const r = await runCli(['crontab', '--log', join(box.dir, 'pairbot.log')], { cwd: box.dir, uid: 65534 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: --log .*pairbot\.log: .* is not writable by this user/);
+    expect(r.stderr).toMatch(/no job would run/);
   });
 
   it('a bad setting is exit 2 naming it, printing no crontab', async () => {
