@@ -277,7 +277,7 @@ class Handler {
           return { ok: true, reply: reply.replySkipAgain(period.key) };
         return {
           ok: true,
-          reply: reply.replySkip(period.key, period.start, m.day),
+          reply: reply.replySkip(period.key, period.start, m.day) + this.pairedMeanwhile(m, me),
           write: () => void addSkip(ctx.db, pid, me.userId, period.key, ctx.config.now.toISOString()),
         };
       }
@@ -286,7 +286,7 @@ class Handler {
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
         return {
           ok: true,
-          reply: reply.replyPaused(addDays(until, -1), m.day),
+          reply: reply.replyPaused(addDays(until, -1), m.day) + this.pairedMeanwhile(m, me),
           write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }),
         };
       }
@@ -509,6 +509,16 @@ class Handler {
     };
     const round = firstRoundFrom(facts, from, this.ctx.config.cadence, skipped);
     return round.key === from.key ? { next: true } : { round: round.key, every: me.frequency };
+  }
+
+  /** A note for a member in a round paired after they wrote and before this run read it (a late-read skip or pause). */
+  private pairedMeanwhile(m: Incoming, me: Member): string {
+    for (let p = m.period; ; p = nextPeriod(p, this.ctx.config.cadence)) {
+      const round = findRound(this.ctx.db, this.ctx.program.id, p.key);
+      if (!round) return '';
+      if (round.createdAt > m.message.at && placementOf(this.ctx.db, round.id, me.userId))
+        return ` ${reply.pairedBeforeRead(round.period)}`;
+    }
   }
 
   /**

@@ -113,6 +113,11 @@ export function replySkipAgain(round: string): string {
   return `You already sit out round ${round}. Write \`resume\` to take part after all.`;
 }
 
+/** Added to a skip or pause read after a round that has the member was paired. */
+export function pairedBeforeRead(round: string): string {
+  return `Round ${round} was paired before I read your message, and you are in it: tell your partner if you cannot make it.`;
+}
+
 export function replyPaused(lastDay: string, today: string): string {
   return `Paused until ${humanDate(lastDay, today)}; write \`resume\` to come back earlier.`;
 }

@@ -314,9 +314,16 @@ describe('inbox on the local platform (built CLI)', () => {
     await inbox('--date', '2026-11-21');
     await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-22');
     await box.pairbot('local', 'say', 'carol', 'resume', '--date', '2026-11-22');
+    await box.pairbot('local', 'say', 'dave', 'pause 1 week', '--date', '2026-11-22');
     await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
     await inbox('--date', '2026-11-23');
+    // They are told that the round paired meanwhile has them, and what to do about it.
+    const meanwhile = ' Round 2026-W48 was paired before I read your message, and you are in it: tell your partner if you cannot make it.';
     expect((await repliesTo('u02')).at(-1)!.text).toMatch(/^Done: you sit out round 2026-W49 \(from Monday 30 November\)/);
+    expect((await repliesTo('u02')).at(-1)!.text.endsWith(meanwhile)).toBe(true);
+    expect((await repliesTo('u04')).at(-1)!.text).toBe(
+      `Paused until Saturday 28 November; write \`resume\` to come back earlier.${meanwhile}`,
+    );
     expect((await repliesTo('u03')).at(-1)!.text).toBe('You were not paused; you are in the next round.');
     const w49 = await box.json('pair', '--date', '2026-11-30', '--seed', '7');
     expect(w49.excluded.optedOut).toEqual(['u02']);
