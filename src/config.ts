@@ -401,10 +401,14 @@ function spell(tz: string): string | undefined {
   listedZones ??= new Map(['UTC', ...Intl.supportedValuesOf('timeZone')].map((z) => [z.toLowerCase(), z]));
   const listed = listedZones.get(tz.toLowerCase());
   if (listed) return listed;
+  // A zone ICU knows by this very name but does not list (Etc/GMT+5): its spelling.
+  if (resolved.toLowerCase() === tz.toLowerCase()) return resolved;
+  // A link: each part written in lower case is capitalised, one with capitals (EST, US) kept as typed.
   const titled = tz
-    .toLowerCase()
     .split('/')
-    .map((part) => part.replace(/(^|[_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase()))
+    .map((part) =>
+      part !== part.toLowerCase() ? part : part.replace(/(^|[_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase()),
+    )
     .join('/');
   return resolvedZone(titled) === resolved ? titled : tz;
 }

@@ -169,6 +169,12 @@ describe('canonicalTimeZone', () => {
     expect(canonicalTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
     expect(canonicalTimeZone('Europe/Kyiv')).toBe('Europe/Kyiv');
     expect(canonicalTimeZone('Asia/Calcutta')).toBe('Asia/Calcutta');
+    // ICU's own spelling of a zone it does not list (Etc/…), and a link's capitals as the member typed them.
+    expect(canonicalTimeZone('etc/gmt+5')).toBe('Etc/GMT+5');
+    expect(canonicalTimeZone('Etc/GMT-14')).toBe('Etc/GMT-14');
+    expect(canonicalTimeZone('EST')).toBe('EST');
+    expect(canonicalTimeZone('US/Eastern')).toBe('US/Eastern');
+    expect(canonicalTimeZone('PST8PDT')).toBe('PST8PDT');
     expect(canonicalTimeZone('Mars/Olympus_Mons')).toBeUndefined();
     expect(canonicalTimeZone('')).toBeUndefined();
   });

@@ -268,12 +268,13 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     case 'timezone':
     case 'tz':
     case 'zone': {
-      const zone = words[i + 1]?.replace(/[,;!?]+$/, '');
+      // No zone name ends in punctuation: a sentence's full stop is not part of it.
+      const zone = words[i + 1]?.replace(/[,.;:!?]+$/, '');
       if (!zone) return bad('timezone', 'give an IANA time zone, e.g. `timezone Europe/Berlin`');
       return { name: 'timezone', zone };
     }
     case 'time':
-      if (args[0] === 'zone' && words[i + 2]) return { name: 'timezone', zone: words[i + 2]!.replace(/[,;!?]+$/, '') };
+      if (args[0] === 'zone' && words[i + 2]) return { name: 'timezone', zone: words[i + 2]!.replace(/[,.;:!?]+$/, '') };
       return { name: 'unknown' };
     case 'partner':
     case 'partners':

@@ -60,6 +60,9 @@ describe('parseInboxMessage', () => {
     expect(parse('every other week')).toEqual({ name: 'frequency', every: 2 });
     expect(parse('My Data')).toEqual({ name: 'my data' });
     expect(parse('timezone america/new_york')).toEqual({ name: 'timezone', zone: 'america/new_york' });
+    // The end of a sentence is not part of the zone.
+    expect(parse('timezone Europe/Berlin.')).toEqual({ name: 'timezone', zone: 'Europe/Berlin' });
+    expect(parse('time zone Europe/Berlin.')).toEqual({ name: 'timezone', zone: 'Europe/Berlin' });
   });
 
   it('says what is wrong with a malformed command, and reads anything else as unknown', () => {
