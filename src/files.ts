@@ -11,7 +11,8 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from './errors.js';
 
 /**
  * Writes a whole file or nothing: the text goes to a temporary file beside it,
@@ -100,10 +101,31 @@ export function firstUnwritable(path: string): string | undefined {
 
 /** May this user write to `path` (a file, or a folder's entries)? */
 export function isWritable(path: string): boolean {
+  return whyNotWritable(path) === undefined;
+}
+
+/** whyNotWritable's words for a read-only mount. */
+export const READ_ONLY = 'is on a read-only file system';
+
+/**
+ * Why this user may not write to `path`, as words following it ("… is not writable by this
+ * user"); undefined when they may. A read-only mount is said as such: no permission fixes it.
+ */
+export function whyNotWritable(path: string): string | undefined {
   try {
     accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EROFS' ? READ_ONLY : 'is not writable by this user';
   }
+}
+
+/**
+ * `flag` (an output path: a file, or with `folder` a folder of files) must be one this user
+ * can write, checked before anything is read: a usage error naming the flag and what stops it.
+ */
+export function requireWritableOutput(flag: string, path: string, { folder = false } = {}): void {
+  const target = resolve(path);
+  const blocked = firstUnwritable(folder ? join(target, 'file') : target);
+  if (blocked !== undefined) throw new UsageError(`${flag}: cannot write ${target}: ${blocked} ${whyNotWritable(blocked)}`);
 }

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { CommonFlags, Config } from '../config.js';
 import { scheduledJobs } from '../core/schedule.js';
 import { UsageError } from '../errors.js';
-import { isWritable } from '../files.js';
+import { whyNotWritable } from '../files.js';
 
 export interface CrontabOptions {
   /** The folder cron changes to before each run: where .env (and data/) live. */
@@ -68,15 +68,12 @@ export function logProblem(log: string): string | undefined {
   if (log === '-') return undefined;
   const file = resolve(log);
   const folder = dirname(file);
-  const why = existsSync(file)
-    ? isWritable(file)
-      ? undefined
-      : `${file} is not writable by this user`
-    : !existsSync(folder)
+  const blocked = existsSync(file) ? file : existsSync(folder) ? folder : undefined;
+  const denied = blocked === undefined ? undefined : whyNotWritable(blocked);
+  const why =
+    blocked === undefined
       ? `the folder ${folder} does not exist, and cron's shell does not create it`
-      : isWritable(folder)
-        ? undefined
-        : `${folder} is not writable by this user, so the file cannot be created`;
+      : denied && `${blocked} ${denied}${blocked === folder ? ', so the file cannot be created' : ''}`;
   return why === undefined
     ? undefined
     : `--log ${file}: ${why}: no job would run (the shell stops a line whose log it cannot open). Create the file for the user whose crontab this is (sudo install -m 600 -o "$USER" /dev/null ${file}), give --log a file that user may write, or --log - for none`;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { knownSecrets, loadConfig, readTemplates, redact, type CommonFlags, type Config } from '../config.js';
 import { TEMPLATE_NAMES } from '../core/templates.js';
 import { EXIT } from '../errors.js';
-import { firstUnwritable } from '../files.js';
+import { firstUnwritable, READ_ONLY, whyNotWritable } from '../files.js';
 import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
@@ -114,11 +114,15 @@ function checkDatabase(path: string): SetupCheck {
   const name = 'database writable';
   const blocked = firstUnwritable(path) ?? (existsSync(path) ? firstUnwritable(`${path}-wal`) : undefined);
   if (blocked) {
+    const why = whyNotWritable(blocked);
     return {
       name,
       ok: false,
-      detail: `${blocked} is not writable by this user (SQLite also writes -wal and -shm files beside the database)`,
-      fix: `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere`,
+      detail: `${blocked} ${why}${why === READ_ONLY ? '' : ' (SQLite also writes -wal and -shm files beside the database)'}`,
+      fix:
+        why === READ_ONLY
+          ? `mount it read-write, or set PAIRBOT_DB to a file on a writable disk`
+          : `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere`,
     };
   }
   if (!existsSync(path)) return { name, ok: true, detail: `${path} does not exist yet; the first run creates it (mode 0600)` };

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { count } from '../core/messages.js';
 import { EXIT, UsageError } from '../errors.js';
-import { isFolder, stageFile, type StagedFile } from '../files.js';
+import { isFolder, requireWritableOutput, stageFile, type StagedFile } from '../files.js';
 import type { ReadContext } from '../reader.js';
 import type { DB } from '../store/db.js';
 import {
@@ -39,6 +39,7 @@ export function validateExport(options: { format?: string; out?: string }): Expo
     throw new UsageError('--format csv writes one file per table: give the folder with --out DIR');
   if (format === 'json' && options.out !== undefined && isFolder(options.out))
     throw new UsageError(`--out: ${resolve(options.out)} is a folder; give a file name (or --format csv for a folder of files)`);
+  if (options.out !== undefined) requireWritableOutput('--out', options.out, { folder: format === 'csv' });
   return { format, ...(options.out !== undefined ? { out: options.out } : {}) };
 }
 

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { count } from '../core/messages.js';
 import { isIsoDate, periodOfDate } from '../core/periods.js';
 import { EXIT, UsageError } from '../errors.js';
-import { isFolder, writeFileAtomic } from '../files.js';
+import { isFolder, requireWritableOutput, writeFileAtomic } from '../files.js';
 import type { ReadContext } from '../reader.js';
 import { buildReportModel } from '../report/model.js';
 import { renderReportPage } from '../report/page.js';
@@ -18,6 +18,7 @@ export function validateReport(options: { out?: string; since?: string }): Repor
   const out = options.out ?? './pairbot-report.html';
   if (out === '') throw new UsageError('--out: expected a file name, got an empty value');
   if (isFolder(out)) throw new UsageError(`--out: ${resolve(out)} is a folder; give a file name, e.g. ${join(out, 'pairbot-report.html')}`);
+  requireWritableOutput('--out', out);
   if (options.since !== undefined && !isIsoDate(options.since))
     throw new UsageError(`--since: expected a date YYYY-MM-DD, got ${JSON.stringify(options.since)}`);
   return { out, ...(options.since !== undefined ? { since: options.since } : {}) };

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_LOCAL_STATE, type Config } from '../config.js';
-import { firstUnwritable } from '../files.js';
+import { firstUnwritable, READ_ONLY, whyNotWritable } from '../files.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
 import { LocalStateStore, type LocalPost } from '../store/local-state.js';
@@ -118,12 +118,14 @@ export class LocalPlatform implements ChatPlatform {
       return checks.fail('local state usable', (err as Error).message, 'point PAIRBOT_LOCAL_STATE at a new file, or move the file aside');
     }
     const blocked = firstUnwritable(this.state.path);
-    if (blocked)
+    if (blocked) {
+      const why = whyNotWritable(blocked);
       return checks.fail(
         'local state usable',
-        `${blocked} is not writable by this user`,
-        `give this user write permission on ${blocked}, or set PAIRBOT_LOCAL_STATE elsewhere`,
+        `${blocked} ${why}`,
+        `${why === READ_ONLY ? 'mount it read-write' : `give this user write permission on ${blocked}`}, or set PAIRBOT_LOCAL_STATE elsewhere`,
       );
+    }
     checks.pass('local state usable', this.state.path);
     return checks.list;
   }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isDatabaseBusy, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isWritable } from '../files.js';
+import { isWritable, READ_ONLY, whyNotWritable } from '../files.js';
 
 export type DB = Database.Database;
 
@@ -121,11 +121,13 @@ export function openMemory(): DB {
 
 /** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
 function requireWritable(path: string): void {
-  const denied = (target: string): boolean => !isWritable(target);
-  if (denied(path)) throw new StoreError(`database ${path} is not writable by this user; give it write permission (or run as its owner)`);
-  if (denied(dirname(path))) {
+  const file = whyNotWritable(path);
+  if (file === READ_ONLY) throw new StoreError(`database ${path} ${file}; mount it read-write (or set PAIRBOT_DB elsewhere)`);
+  if (file) throw new StoreError(`database ${path} ${file}; give it write permission (or run as its owner)`);
+  const dir = whyNotWritable(dirname(path));
+  if (dir) {
     throw new StoreError(
-      `the database's directory ${dirname(path)} is not writable by this user: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`,
+      `the database's directory ${dirname(path)} ${dir}: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`,
     );
   }
 }

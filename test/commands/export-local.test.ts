@@ -169,6 +169,22 @@ describe('export and member export (built CLI)', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it.runIf(process.getuid?.() === 0)(
+    'an --out this user may not write is exit 2 naming --out and the folder, with nothing written',
+    async () => {
+      expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+      for (const args of [
+        ['--out', join(box.dir, 'x.json')],
+        ['--format', 'csv', '--out', join(box.dir, 'csv')],
+      ]) {
+        const r = await box.asReader('export', ...args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`[pairbot] error: --out: cannot write ${args.at(-1)}: ${box.dir} is not writable by this user`);
+      }
+      expect(readdirSync(box.dir).sort()).toEqual(['data', 'roster.csv']);
+    },
+  );
+
   it('CSV cells that a spreadsheet would run as a formula are written as text', async () => {
     const roster = join(box.dir, 'formula.csv');
     writeFileSync(roster, 'id,name,timezone\nu1,"=HYPERLINK(""http://x"")",\nu2,+cmd,\nu3,ann,\nu4,ben,\n');

@@ -122,6 +122,21 @@ describe('report (built CLI)', () => {
     expect(onFolder.stderr).toContain(`--out: ${join(box.dir, 'reports')} is a folder; give a file name`);
     expect(readdirSync(box.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'an --out this user may not write is exit 2 naming --out and the folder, with nothing written',
+    async () => {
+      expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+      // A reader who may read the database but not write in the folder the report would go to.
+      for (const out of [join(box.dir, 'r.html'), join(box.dir, 'sub', 'r.html')]) {
+        const r = await box.asReader('report', '--out', out);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`[pairbot] error: --out: cannot write ${out}: ${box.dir} is not writable by this user`);
+        expect(r.stderr).not.toContain('.tmp');
+      }
+      expect(readdirSync(box.dir).sort()).toEqual(['data', 'roster.csv']);
+    },
+  );
 });
 
 /** The cells of a report table, as HTML text, by section id. */

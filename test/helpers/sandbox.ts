@@ -1,4 +1,4 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { EXAMPLE_ROSTER, runCli, type CliResult } from './cli.js';
@@ -15,6 +15,8 @@ export interface LocalSandbox {
   json(...args: string[]): Promise<any>;
   /** Replaces the roster with these ids (used as names too). */
   writeRoster(ids: string[]): void;
+  /** Runs the CLI as another user (uid 65534; needs root) who may read this sandbox's files and write none. */
+  asReader(...args: string[]): Promise<CliResult>;
 }
 
 /** Per test: a fresh temp directory holding a copy of the example roster, for the local platform. */
@@ -30,6 +32,13 @@ export function useLocalSandbox(): LocalSandbox {
       return JSON.parse(r.stdout);
     },
     writeRoster: (ids) => writeFileSync(join(box.dir, 'roster.csv'), `id,name,timezone\n${ids.map((id) => `${id},${id},`).join('\n')}\n`),
+    asReader: (...args) => {
+      const data = join(box.dir, 'data');
+      for (const dir of [box.dir, data]) if (existsSync(dir)) chmodSync(dir, 0o755);
+      for (const file of existsSync(data) ? readdirSync(data) : []) chmodSync(join(data, file), 0o644);
+      chmodSync(join(box.dir, 'roster.csv'), 0o644);
+      return runCli(args, { cwd: box.dir, env: box.env, uid: 65534 });
+    },
   };
   beforeEach(() => {
     const t = tempDir();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,9 @@ async function doctor(cwd: string, env: Record<string, string>, secret?: string)
 }
 
 const names = (r: DoctorReport) => r.checks.map((c) => c.name);
+
+/** A system program's exit code. */
+const runProgramSync = (program: string, args: string[]): number | null => spawnSync(program, args, { stdio: 'ignore' }).status;
 
 describe('pairbot doctor on Mattermost (fake server)', () => {
   const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
@@ -278,6 +282,26 @@ describe('pairbot doctor on the local platform', () => {
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['roster readable']);
     expect(r.first!.detail).toMatch(/PAIRBOT_ROSTER/);
+  });
+
+  it.runIf(process.getuid?.() === 0)('a database on a read-only mount is said to be so, by doctor and by a run', async (t) => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const data = join(box.dir, 'data');
+    // The data folder, bound onto itself read-only (needs the right to mount, as root in a container may lack).
+    if (runProgramSync('mount', ['--bind', data, data]) !== 0) return t.skip();
+    try {
+      expect(runProgramSync('mount', ['-o', 'remount,bind,ro', data])).toBe(0);
+      const r = await doctor(box.dir, box.env);
+      expect(r.code).toBe(2);
+      expect(r.failed).toEqual(['database writable', 'local state usable']);
+      expect(r.first!.detail).toBe(`${box.env.PAIRBOT_DB} is on a read-only file system`);
+      expect(r.first!.fix).toMatch(/mount it read-write/);
+      const pair = await box.pairbot('pair', '--date', '2026-11-30');
+      expect(pair.code).toBe(1);
+      expect(pair.stderr).toContain(`database ${box.env.PAIRBOT_DB} is on a read-only file system`);
+    } finally {
+      runProgramSync('umount', [data]);
+    }
   });
 
   it('a database from a newer pairbot is exit 2 and is left as it was', async () => {
