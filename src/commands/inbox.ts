@@ -38,7 +38,15 @@ import {
 } from '../store/members.js';
 import { countMembers, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
-import { findRound, groupsOfMember, lastGroupedIndex, lastRound, currentGroupsOfRound, placementOf } from '../store/rounds.js';
+import {
+  findRound,
+  groupsOfMember,
+  lastGroupedIndex,
+  lastRound,
+  currentGroupsOfRound,
+  placementOf,
+  type RoundRow,
+} from '../store/rounds.js';
 import { firstRoundFrom } from '../core/round.js';
 
 export interface InboxOptions {
@@ -286,7 +294,7 @@ class Handler {
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
         return {
           ok: true,
-          reply: reply.replyPaused(addDays(until, -1), m.day) + this.pairedMeanwhile(m, me),
+          reply: reply.replyPaused(addDays(until, -1), m.day) + this.pairedMeanwhile(m, me, true),
           write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }),
         };
       }
@@ -512,23 +520,32 @@ class Handler {
   }
 
   /** A note for a member in a round paired after they wrote and before this run read it (a late-read skip or pause). */
-  private pairedMeanwhile(m: Incoming, me: Member): string {
-    for (let p = m.period; ; p = nextPeriod(p, this.ctx.config.cadence)) {
-      const round = findRound(this.ctx.db, this.ctx.program.id, p.key);
-      if (!round) return '';
-      if (round.createdAt > m.message.at && placementOf(this.ctx.db, round.id, me.userId))
-        return ` ${reply.pairedBeforeRead(round.period)}`;
-    }
+  private pairedMeanwhile(m: Incoming, me: Member, pausing = false): string {
+    const placed = (round: RoundRow): boolean => placementOf(this.ctx.db, round.id, me.userId) !== undefined;
+    const { rounds } = this.roundsFrom(m.period);
+    const meanwhile = rounds.find((round) => round.createdAt > m.message.at && placed(round));
+    if (meanwhile) return ` ${reply.pairedBeforeRead(meanwhile.period)}`;
+    // A pause from mid-round on: the round's group stands.
+    const current = rounds.find((round) => round.period === m.period.key);
+    return pausing && current && placed(current) ? ` ${reply.stillInGroup(current.period)}` : '';
+  }
+
+  /** This period when it has no round yet, otherwise the first one after it without a round (see roundsFrom). */
+  private nextUnpaired(period: Period): Period {
+    return this.roundsFrom(period).next;
   }
 
   /**
-   * This period when it has no round yet, otherwise the first one after it without a round: a
-   * message written before a round and read after it was paired is for the round after.
+   * The rounds of `period` (a message's) and after, and the first period from now on without a
+   * round: a message written before a round and read after it was paired is for the round after.
    */
-  private nextUnpaired(period: Period): Period {
-    let next = period;
-    while (findRound(this.ctx.db, this.ctx.program.id, next.key)) next = nextPeriod(next, this.ctx.config.cadence);
-    return next;
+  private roundsFrom(period: Period): { rounds: RoundRow[]; next: Period } {
+    const rounds: RoundRow[] = [];
+    for (let p = period; ; p = nextPeriod(p, this.ctx.config.cadence)) {
+      const round = findRound(this.ctx.db, this.ctx.program.id, p.key);
+      if (round) rounds.push(round);
+      else if (p.index >= this.ctx.period.index) return { rounds, next: p };
+    }
   }
 
   private nameOf(userId: string): string {

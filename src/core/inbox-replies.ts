@@ -118,6 +118,11 @@ export function pairedBeforeRead(round: string): string {
   return `Round ${round} was paired before I read your message, and you are in it: tell your partner if you cannot make it.`;
 }
 
+/** Added to a pause from mid-round on: the round's group is not undone. */
+export function stillInGroup(round: string): string {
+  return `You are still in your group of round ${round}: tell your partner if you cannot make it.`;
+}
+
 export function replyPaused(lastDay: string, today: string): string {
   return `Paused until ${humanDate(lastDay, today)}; write \`resume\` to come back earlier.`;
 }

@@ -325,8 +325,24 @@ describe('inbox on the local platform (built CLI)', () => {
       `Paused until Saturday 28 November; write \`resume\` to come back earlier.${meanwhile}`,
     );
     expect((await repliesTo('u03')).at(-1)!.text).toBe('You were not paused; you are in the next round.');
+    // A pause from mid-round on leaves the group of that round as it is, and says so.
+    await say('erin', 'pause 2 weeks');
+    await inbox();
+    expect((await repliesTo('u05')).at(-1)!.text).toBe(
+      'Paused until Monday 7 December; write `resume` to come back earlier. You are still in your group of round 2026-W48: tell your partner if you cannot make it.',
+    );
     const w49 = await box.json('pair', '--date', '2026-11-30', '--seed', '7');
     expect(w49.excluded.optedOut).toEqual(['u02']);
+  });
+
+  it("a skip written in a week that had no round, read after the next week's round was paired, is for the week after", async () => {
+    await box.pairbot('local', 'say', 'bob', 'skip', '--date', '2026-11-22');
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await inbox('--date', '2026-11-23');
+    expect((await repliesTo('u02')).at(-1)!.text).toBe(
+      'Done: you sit out round 2026-W49 (from Monday 30 November). Changed your mind? Write `resume` before it is paired. Round 2026-W48 was paired before I read your message, and you are in it: tell your partner if you cannot make it.',
+    );
+    expect((await box.json('pair', '--date', '2026-11-30', '--seed', '7')).excluded.optedOut).toEqual(['u02']);
   });
 
   it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
