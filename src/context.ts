@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { loadConfig, type CommonFlags, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { openDatabase, type DB } from './store/db.js';
+import { diskWriteFailure, openDatabase, type DB } from './store/db.js';
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
 import { getMember } from './store/members.js';
 import { acquireLock } from './store/lock.js';
@@ -93,7 +93,10 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         scratch,
       };
       log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${scratch ? ' (read-only: scratch copy)' : ''}`);
-      return await body(ctx);
+      const code = await body(ctx);
+      release?.();
+      release = undefined;
+      return code;
     } catch (err) {
       // A usage error leaves nothing behind: not even the database this run created.
       if (err instanceof UsageError && created) {
@@ -103,9 +106,14 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
         if (dirCreated) rmSync(dirname(config.db), { recursive: true, force: true });
       }
-      throw err;
+      throw diskWriteFailure(err, config.db) ?? err;
     } finally {
-      release?.();
+      try {
+        release?.();
+      } catch {
+        // After the run failed: its own failure is the one reported (a full disk fails this write
+        // too), and the next run takes over the lock of a process that has exited.
+      }
       if (db.open) db.close();
     }
   } finally {

@@ -90,6 +90,8 @@ const FILE_PROBLEMS: Readonly<Record<string, string>> = {
   EPERM: 'permission denied',
   EISDIR: 'it is a folder, not a file',
   ENOTDIR: 'a part of the path is not a folder',
+  ENOSPC: 'no space left on the disk',
+  EROFS: 'a read-only file system',
 };
 
 /** Why a file could not be read, in words with the system's code: "no such file or folder (ENOENT)". */
@@ -97,4 +99,10 @@ export function fileProblem(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === undefined) return (err as Error).message;
   return FILE_PROBLEMS[code] ? `${FILE_PROBLEMS[code]} (${code})` : code;
+}
+
+/** SQLite could not write: the disk is full, or an I/O error (which a full disk also gives, creating the -shm file). */
+export function isDiskWriteError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR'));
 }

@@ -9,10 +9,11 @@ import {
   renameSync,
   rmSync,
   statSync,
+  statfsSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { fileProblem, StoreError, UsageError } from './errors.js';
 
 /**
  * Writes a whole file or nothing: the text goes to a temporary file beside it,
@@ -48,10 +49,17 @@ const bytes = new Uint8Array(1 << 20);
  * `write` goes to the file at once (so give it pieces of some size, not a word at a time).
  */
 export function stageFile(path: string): StagedFile {
-  mkdirSync(dirname(path), { recursive: true });
+  const failed = (err: unknown): StoreError => new StoreError(`cannot write ${path}: ${fileProblem(err)}`, { cause: err });
   const tmp = `${path}.${process.pid}.tmp`;
-  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
-  let fd: number | undefined = openSync(tmp, 'w', mode);
+  let fd: number | undefined;
+  let mode: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
+    fd = openSync(tmp, 'w', mode);
+  } catch (err) {
+    throw failed(err);
+  }
   const discard = (): void => {
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
@@ -60,11 +68,15 @@ export function stageFile(path: string): StagedFile {
   };
   return {
     write(text) {
-      // Encoded into one reused buffer: a new buffer per piece of a large file costs more than the encoding.
-      for (let rest = text; rest.length > 0; ) {
-        const { read, written } = encoder.encodeInto(rest, bytes);
-        for (let done = 0; done < written; ) done += writeSync(fd!, bytes, done, written - done);
-        rest = rest.slice(read);
+      try {
+        // Encoded into one reused buffer: a new buffer per piece of a large file costs more than the encoding.
+        for (let rest = text; rest.length > 0; ) {
+          const { read, written } = encoder.encodeInto(rest, bytes);
+          for (let done = 0; done < written; ) done += writeSync(fd!, bytes, done, written - done);
+          rest = rest.slice(read);
+        }
+      } catch (err) {
+        throw failed(err);
       }
     },
     commit() {
@@ -75,11 +87,30 @@ export function stageFile(path: string): StagedFile {
         renameSync(tmp, path);
       } catch (err) {
         discard();
-        throw err;
+        throw failed(err);
       }
     },
     discard,
   };
+}
+
+/** Below this much free space, a write that failed is put down to the disk being (nearly) full. */
+const LOW_SPACE_BYTES = 1 << 20;
+
+/**
+ * "the disk holding DIR is full (0 KB free)" when the disk that holds `path` has less than
+ * a megabyte free, else undefined: SQLite's own words for it ("disk I/O error") do not say.
+ */
+export function lowDiskSpace(path: string): string | undefined {
+  try {
+    const dir = dirname(path);
+    const { bavail, bsize } = statfsSync(dir);
+    const free = bavail * bsize;
+    if (free >= LOW_SPACE_BYTES) return undefined;
+    return `the disk holding ${dir} is ${free === 0 ? 'full' : 'nearly full'} (${Math.floor(free / 1024)} KB free)`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Is `path` an existing folder (where a file was asked for)? */

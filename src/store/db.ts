@@ -2,9 +2,9 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isDatabaseBusy, StoreError } from '../errors.js';
+import { isDatabaseBusy, isDiskWriteError, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isWritable, READ_ONLY, whyNotWritable } from '../files.js';
+import { isWritable, lowDiskSpace, READ_ONLY, whyNotWritable } from '../files.js';
 
 export type DB = Database.Database;
 
@@ -44,7 +44,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, check);
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+    throw diskWriteFailure(err, path) ?? new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
     db.pragma('foreign_keys = ON');
@@ -396,4 +396,17 @@ function headerUserVersion(path: string): number {
     throw new StoreError(`cannot read database ${path}: file is not a database`);
   }
   return header.readUInt32BE(60);
+}
+
+/**
+ * SQLite's failure to write the database at `path` for want of space, said so with the
+ * folder to free space in; undefined for any other error.
+ */
+export function diskWriteFailure(err: unknown, path: string): StoreError | undefined {
+  const low = isDiskWriteError(err) ? lowDiskSpace(path) : undefined;
+  if (low === undefined) return undefined;
+  return new StoreError(
+    `database ${path}: ${(err as Error).message}: ${low}. What was not committed is not stored; free space there and run again`,
+    { cause: err },
+  );
 }

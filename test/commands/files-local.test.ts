@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runProgram } from '../helpers/cli.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
 const NOBODY = 65534;
@@ -60,6 +60,33 @@ describe('files pairbot writes (built CLI)', () => {
     expect(r.stderr).toMatch(
       /directory .*data is not writable by this user: SQLite writes its journal files \(-wal, -shm\) beside the database/,
     );
+  });
+
+  it.runIf(asRoot)('on a full disk a run and a report say the disk is full, naming the path, and store nothing', async (t) => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const disk = join(box.dir, 'disk');
+    mkdirSync(disk);
+    // A small disk of its own (needs the right to mount, as root in a container may lack).
+    if ((await runProgram('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk], { cwd: box.dir })).code !== 0) return t.skip();
+    try {
+      for (const f of ['pairbot.db', 'local-state.db']) copyFileSync(join(box.dir, 'data', f), join(disk, f));
+      const env = { ...box.env, PAIRBOT_DB: join(disk, 'pairbot.db') };
+      await runProgram('dd', ['if=/dev/zero', `of=${join(disk, 'fill')}`, 'bs=4k'], { cwd: box.dir });
+      const pair = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env });
+      expect(pair.code).toBe(1);
+      expect(pair.stderr).toContain(`the disk holding ${disk} is full (0 KB free)`);
+      const out = join(disk, 'r.html');
+      const report = await runCli(['report', '--out', out], { cwd: box.dir, env });
+      expect(report.code).toBe(1);
+      expect(report.stderr).toContain(`[pairbot] error: cannot write ${out}: no space left on the disk (ENOSPC)`);
+      rmSync(join(disk, 'fill'));
+      // No report, no temporary file (SQLite may leave its empty journal files, which the next run uses).
+      expect(readdirSync(disk).filter((f) => !f.startsWith('pairbot.db-'))).toEqual(['local-state.db', 'pairbot.db']);
+      const status = await runCli(['status', '--json'], { cwd: box.dir, env });
+      expect(JSON.parse(status.stdout).lastRound.round).toBe('2026-W48');
+    } finally {
+      await runProgram('umount', [disk], { cwd: box.dir });
+    }
   });
 
   it('refuses --db "" as a usage error, creating nothing', async () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import type { DoctorReport } from '../../src/commands/doctor.js';
 import { FakeDiscord, newSnowflake } from '../fakes/discord.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { closeServer, listenOnLoopback, portOf } from '../fakes/http.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runProgram } from '../helpers/cli.js';
 import { useFakeServerSandbox, useLocalSandbox } from '../helpers/sandbox.js';
 
 /** `pairbot doctor --json` and its plain output, checked to agree; the exit code as well. */
@@ -36,9 +35,6 @@ async function doctor(cwd: string, env: Record<string, string>, secret?: string)
 }
 
 const names = (r: DoctorReport) => r.checks.map((c) => c.name);
-
-/** A system program's exit code. */
-const runProgramSync = (program: string, args: string[]): number | null => spawnSync(program, args, { stdio: 'ignore' }).status;
 
 describe('pairbot doctor on Mattermost (fake server)', () => {
   const box = useFakeServerSandbox(() => FakeMattermost.start({ teamName: 'community', channelName: 'coffee-pairs' }));
@@ -288,9 +284,9 @@ describe('pairbot doctor on the local platform', () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     const data = join(box.dir, 'data');
     // The data folder, bound onto itself read-only (needs the right to mount, as root in a container may lack).
-    if (runProgramSync('mount', ['--bind', data, data]) !== 0) return t.skip();
+    if ((await runProgram('mount', ['--bind', data, data], { cwd: box.dir })).code !== 0) return t.skip();
     try {
-      expect(runProgramSync('mount', ['-o', 'remount,bind,ro', data])).toBe(0);
+      expect((await runProgram('mount', ['-o', 'remount,bind,ro', data], { cwd: box.dir })).code).toBe(0);
       const r = await doctor(box.dir, box.env);
       expect(r.code).toBe(2);
       expect(r.failed).toEqual(['database writable', 'local state usable']);
@@ -300,7 +296,7 @@ describe('pairbot doctor on the local platform', () => {
       expect(pair.code).toBe(1);
       expect(pair.stderr).toContain(`database ${box.env.PAIRBOT_DB} is on a read-only file system`);
     } finally {
-      runProgramSync('umount', [data]);
+      await runProgram('umount', [data], { cwd: box.dir });
     }
   });
 
