@@ -185,10 +185,17 @@ export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>)
 
 /** Members who reacted ❌ on this round's announcement or wrote `skip` to the bot for it. */
 export async function readOptOuts(ctx: Context): Promise<Set<string>> {
-  const announcement = findByKey(ctx.db, outboxKey.optOut(ctx.program.id, ctx.period.key));
   const out = new Set<string>(skipsOfPeriod(ctx.db, ctx.program.id, ctx.period.key));
+  for (const id of await reactedOptOuts(ctx, ctx.period.key)) out.add(id);
+  return out;
+}
+
+/** Members who have ❌ on the opt-out announcement of `period` (nobody when none was posted). */
+export async function reactedOptOuts(ctx: Context, period: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const announcement = findByKey(ctx.db, outboxKey.optOut(ctx.program.id, period));
   if (!announcement) {
-    ctx.log.debug(`no opt-out announcement for ${ctx.period.key}: nobody opted out`);
+    ctx.log.debug(`no opt-out announcement for ${period}: nobody opted out`);
     return out;
   }
   for (const post of postsOf(ctx.db, announcement.id)) {

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { AuthError, PlatformError, UsageError } from '../errors.js';
 import { canonicalTimeZone } from '../config.js';
 import { isModeratorCommand, parseInboxMessage, type InboxCommand, type ParsedMessage, type Target } from '../core/inbox-commands.js';
 import * as reply from '../core/inbox-replies.js';
@@ -9,7 +9,7 @@ import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
 import { exitCodeFor } from '../delivery.js';
-import { deliver } from '../rounds.js';
+import { deliver, reactedOptOuts } from '../rounds.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
 import {
@@ -174,6 +174,8 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
 /** Applies commands; one per run, so lookups (roster sync, the bot's name) are made once. */
 class Handler {
   private synced = false;
+  /** Who has ❌ on each period's announcement, read once a run. */
+  private readonly reacted = new Map<string, Set<string>>();
   /** Messages waiting when the run began: a moderator's `status` must not count this run's own replies. */
   private readonly pendingAtStart: number;
 
@@ -302,10 +304,12 @@ class Handler {
         const from = this.nextUnpaired(m.period).key;
         const paused = me.pauseUntil !== undefined && me.pauseUntil > m.day;
         const skipping = pendingSkips(ctx.db, pid, me.userId, from).length > 0;
-        const standing = this.standing({ ...me, pauseUntil: undefined }, m, new Set());
+        // An ❌ on the announcement is the member's own to take back: resume cannot.
+        const reacted = await this.reactedOptOut(me, from);
+        const standing = this.standing({ ...me, pauseUntil: undefined }, m, new Set(reacted ? [from] : []));
         return {
           ok: true,
-          reply: reply.replyResumed(paused || skipping, standing, ctx.config.cadence),
+          reply: reply.replyResumed(paused || skipping, standing, ctx.config.cadence) + (reacted ? ` ${reply.reactedOptOut(from)}` : ''),
           write: () => {
             updateMember(ctx.db, pid, me.userId, { pauseUntil: null });
             clearSkips(ctx.db, pid, me.userId, from);
@@ -377,7 +381,7 @@ class Handler {
               prefers: mine.filter((p) => p.kind === 'prefer').map((p) => this.nameOf(p.otherId)),
               // Only one's own avoids: who avoids *you* is never said.
               avoids: mine.filter((p) => p.kind === 'avoid').map((p) => this.nameOf(p.otherId)),
-              skips: pendingSkips(ctx.db, pid, me.userId, this.nextUnpaired(m.period).key),
+              skips: await this.skipsOf(me, m),
             },
             ctx.config.cadence,
             m.day,
@@ -473,10 +477,7 @@ class Handler {
     if (change === 'not-permitted') return { ok: false, reply: reply.replyJoinNeedsPlace(place.joinHowTo) };
     const user = { id: m.message.fromId, name: m.message.fromName };
     // A member who comes back keeps their frequency, pause and skips.
-    const from = this.nextUnpaired(m.period).key;
-    const standing = me
-      ? this.standing(me, m, new Set(pendingSkips(this.ctx.db, this.ctx.program.id, me.userId, from)))
-      : { next: true as const };
+    const standing = me ? this.standing(me, m, new Set(await this.skipsOf(me, m))) : { next: true as const };
     return {
       ok: true,
       reply: reply.replyJoined(standing, this.ctx.config.cadence, m.day),
@@ -503,6 +504,32 @@ class Handler {
     if (!confirmed) return { ok: true, reply: reply.replyForgetAsk() };
     const stillIn = m.sender?.state === 'active';
     return { ok: true, reply: reply.replyForgotten(stillIn), write: () => forgetPerson(this.ctx.db, m.message.fromId) };
+  }
+
+  /** The rounds not paired yet that the member sits out: by `skip`, or by ❌ on the next one's announcement. */
+  private async skipsOf(me: Member, m: Incoming): Promise<string[]> {
+    const from = this.nextUnpaired(m.period).key;
+    const skips = pendingSkips(this.ctx.db, this.ctx.program.id, me.userId, from);
+    return !skips.includes(from) && (await this.reactedOptOut(me, from)) ? [from, ...skips] : skips;
+  }
+
+  /**
+   * Whether the member has ❌ on the announcement of `period`; each announcement is read once a run.
+   * Reactions the platform will not give leave the replies without them, not the run unanswered.
+   */
+  private async reactedOptOut(me: Member, period: string): Promise<boolean> {
+    let reacted = this.reacted.get(period);
+    if (!reacted) {
+      try {
+        reacted = await reactedOptOuts(this.ctx, period);
+      } catch (err) {
+        if (!(err instanceof PlatformError) || err instanceof AuthError) throw err;
+        this.ctx.log.warn(`could not read the reactions on the announcement of ${period}, so replies leave them out: ${err.message}`);
+        reacted = new Set();
+      }
+      this.reacted.set(period, reacted);
+    }
+    return reacted.has(me.userId);
   }
 
   /** When `me` is paired next, as the next rounds will select them (selectCandidates). */

@@ -113,6 +113,11 @@ export function replySkipAgain(round: string): string {
   return `You already sit out round ${round}. Write \`resume\` to take part after all.`;
 }
 
+/** Added to `resume` when the member has ❌ on the next round's announcement, which only they can take back. */
+export function reactedOptOut(round: string): string {
+  return `You reacted ❌ on the announcement of round ${round}: take the reaction back to be in that round too.`;
+}
+
 /** Added to a skip or pause read after a round that has the member was paired. */
 export function pairedBeforeRead(round: string): string {
   return `Round ${round} was paired before I read your message, and you are in it: tell your partner if you cannot make it.`;

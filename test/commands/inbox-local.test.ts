@@ -345,6 +345,22 @@ describe('inbox on the local platform (built CLI)', () => {
     expect((await box.json('pair', '--date', '2026-11-30', '--seed', '7')).excluded.optedOut).toEqual(['u02']);
   });
 
+  it('resume and me count an ❌ on the announcement, which resume cannot take back: the reply says how', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await box.pairbot('optout', '--date', '2026-11-28');
+    const announcement = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
+    expect((await box.pairbot('local', 'react', announcement.id, 'bob', '❌')).code).toBe(0);
+    await say('bob', 'resume', '--date', '2026-11-28');
+    await say('bob', 'me', '--date', '2026-11-28');
+    await inbox('--date', '2026-11-28');
+    const [resume, me] = (await repliesTo('u02')).slice(-2).map((p) => p.text);
+    expect(resume).toBe(
+      'You were not paused: you are in round 2026-W50. You reacted ❌ on the announcement of round 2026-W49: take the reaction back to be in that round too.',
+    );
+    expect(me).toContain('Sitting out round 2026-W49.');
+    expect((await box.json('pair', '--date', '2026-11-30', '--seed', '7')).excluded.optedOut).toEqual(['u02']);
+  });
+
   it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'kick @mallory');

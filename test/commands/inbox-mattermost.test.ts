@@ -146,4 +146,24 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
       db.close();
     }
   });
+  it("resume reads the ❌ on the next round's announcement, and reactions the server will not give leave the reply without them", async () => {
+    expect((await pairbot('pair', '--seed', '3')).code).toBe(0);
+    expect((await pairbot('optout')).code).toBe(0);
+    const announcement = botPostsIn(fake.channel.id).at(-1)!;
+    const a = people[0]!;
+    fake.react(a.id, announcement.id, 'x');
+    const aDm = await dmChannel(a);
+    await write(a, aDm, 'resume');
+    fake.inject({ kind: 'status', status: 500 }, { method: 'GET', path: /\/reactions$/, times: 100 });
+    const failed = await pairbot('inbox');
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stderr).toMatch(/could not read the reactions on the announcement of \d{4}-W\d\d, so replies leave them out/);
+    expect(botPostsIn(aDm).at(-1)!.message).toBe('You were not paused; you are in the next round.');
+    fake.clearFaults();
+    await write(a, aDm, 'resume');
+    expect((await pairbot('inbox')).code).toBe(0);
+    expect(botPostsIn(aDm).at(-1)!.message).toMatch(
+      /^You were not paused: you are in round \d{4}-W\d\d\. You reacted ❌ on the announcement of round \d{4}-W\d\d: take the reaction back/,
+    );
+  });
 });
