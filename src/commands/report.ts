@@ -43,7 +43,7 @@ export async function report(ctx: ReadContext, options: ReportOptions): Promise<
   ctx.log.info(
     model.covered
       ? `wrote ${out}: ${count(model.totals.rounds, 'round')} (${model.covered.first} to ${model.covered.last}), ${count(model.totals.activeMembers, 'active member')}, ${Math.round(html.length / 1024)} KB`
-      : `wrote ${out}: program "${model.program}" has no rounds yet, so the page says so`,
+      : `wrote ${out}: program "${model.program}" has no rounds ${model.since ? `from ${model.since} on` : 'yet'}, so the page says so`,
   );
   return EXIT.ok;
 }

@@ -73,7 +73,9 @@ ${body}
 function renderHeader(m: ReportModel): string {
   const period = m.covered
     ? `rounds <b>${esc(m.covered.first)}</b>${m.covered.first !== m.covered.last ? ` to <b>${esc(m.covered.last)}</b>` : ''}${m.covered.from ? ` (${esc(m.covered.from)} – ${esc(m.covered.to ?? m.covered.from)})` : ''}`
-    : 'no rounds yet';
+    : m.since
+      ? 'no rounds'
+      : 'no rounds yet';
   return `<header>
 <h1>${esc(m.program)}</h1>
 <p class="meta">Program <b>${esc(m.program)}</b> on <b>${esc(m.platform)}</b> · ${period}${m.since ? ` · from ${esc(m.since)} on` : ''} · generated <b>${esc(m.generatedAt.slice(0, 16).replace('T', ' '))} UTC</b></p>

@@ -87,6 +87,17 @@ describe('report (built CLI)', () => {
     expect(tableRows(html, 'repeated-pairs')).toEqual([['Smith, &quot;J&quot; &amp; frank', '2', '2026-11-23']]);
   });
 
+  it('--since after the last round says there is no round from that date on, not that the program has none yet', async () => {
+    writeHistoryFixture(dbPath());
+    const out = join(box.dir, 'report.html');
+    const r = await box.pairbot('report', '--out', out, '--date', '2026-12-01', '--since', '2026-11-30');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote ${out}: program "default" has no rounds from 2026-11-30 on, so the page says so`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toContain('no rounds yet');
+    expect(html).toContain('has no rounds from 2026-11-30 on in this database');
+  });
+
   it('names are text, never markup', async () => {
     writeHistoryFixture(dbPath());
     const db = new Database(dbPath());
