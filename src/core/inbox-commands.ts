@@ -209,7 +209,9 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
   // Mentions keep their case (ids, usernames); everything else is compared in lower case.
   const lower = words.map((w) => (isTargetWord(w) ? w : w.toLowerCase()));
   let i = 0;
-  while (i < lower.length && FILLER.has(lower[i]!.replace(/[,.;:!?]+$/, ''))) i++;
+  // Filler words, and an emoji or other symbol before the command ("👋 skip"), are passed over.
+  const passed = (w: string): boolean => FILLER.has(w.replace(/[,.;:!?]+$/, '')) || !/[\p{L}\p{N}]/u.test(w);
+  while (i < lower.length && passed(lower[i]!)) i++;
   const first = lower[i]?.replace(/^[!/]+/, '').replace(/[,.;:!?]+$/, '');
   if (!first) return { name: 'unknown' };
   const args = lower.slice(i + 1);

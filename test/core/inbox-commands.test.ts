@@ -54,6 +54,10 @@ describe('parseInboxMessage', () => {
     ]) {
       expect(parse(text), text).toEqual({ name: 'skip' });
     }
+    // An emoji before the command is a greeting, not the command.
+    expect(parse('👋 skip')).toEqual({ name: 'skip' });
+    expect(parse('🙏🏽 hi @pairbot, pause 2 weeks')).toEqual({ name: 'pause', span: { days: 14 } });
+    expect(parse('👋')).toEqual({ name: 'unknown' });
     expect(parse('Pause for 2 Weeks please')).toEqual({ name: 'pause', span: { days: 14 } });
     expect(parse('pause 10d')).toEqual({ name: 'pause', span: { days: 10 } });
     expect(parse('pause a month')).toEqual({ name: 'pause', span: { months: 1 } });
