@@ -12,18 +12,21 @@ export interface ScheduledJob {
 /**
  * The one list of what runs when, for each cadence: `pairbot crontab` prints it and the
  * container's scheduler runs it, so the two cannot drift apart. The order of a cycle is
- * announce (optout) → tally and re-ask (collect-feedback) → prune → pair → ask.
+ * announce (optout) → tally and re-ask (collect-feedback) → prune → pair → ask; no two jobs
+ * start in the same minute.
  */
 export function scheduledJobs(cadence: Cadence): ScheduledJob[] {
+  // No two jobs start in the same minute: the run that finds the program's lock held exits 75
+  // and does nothing, and a `pair` that lost to an inbox run would leave the period unpaired.
   const catchUp: ScheduledJob = {
-    cron: '0 10-20 * * *',
+    cron: '20 10-20 * * *',
     args: ['pair', '--catch-up'],
-    why: 'Hourly 10:00-20:00: pair late joiners and people whose partner left, and deliver anything an outage left pending (exit 3 = still pending). Catch-up never creates a round by itself.',
+    why: 'Hourly 10:20-20:20: pair late joiners and people whose partner left, and deliver anything an outage left pending (exit 3 = still pending). Catch-up never creates a round by itself.',
   };
   const inbox: ScheduledJob = {
-    cron: '*/5 * * * *',
+    cron: '2-59/5 * * * *',
     args: ['inbox'],
-    why: 'Every 5 minutes: answer what members and moderators wrote to the bot (skip, pause, help, …); a run finding another holding the lock exits 75 and the next one catches up.',
+    why: 'Every 5 minutes (2, 7, 12 … past the hour, apart from the other jobs): answer what members and moderators wrote to the bot (skip, pause, help, …); a run finding another holding the lock exits 75 and the next one catches up.',
   };
   switch (cadence) {
     case 'weekly':

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Cron } from 'croner';
 import { parse } from 'yaml';
+import { scheduledJobs } from '../../src/core/schedule.js';
 import { BIN, runCli, runProgram } from '../helpers/cli.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
@@ -83,6 +85,28 @@ describe('pairbot crontab', () => {
     expect(r.stderr).toMatch(/PAIRBOT_TIMEZONE/);
     expect(r.stdout).toBe('');
   });
+});
+
+describe('the schedule (core/schedule.ts)', () => {
+  it.each(['daily', 'weekly', 'monthly'] as const)(
+    '%s: no two jobs start in the same minute, since the one that loses the run lock exits 75 and does nothing',
+    (cadence) => {
+      // A pair (or optout) starting in the minute an inbox run holds the lock would leave the round unformed (or unannounced).
+      const starts = new Map<string, string>();
+      const clashes: string[] = [];
+      for (const job of scheduledJobs(cadence)) {
+        const cron = new Cron(job.cron, { timezone: 'UTC', paused: true });
+        // Two months of minutes, so every day of the month and of the week comes round.
+        for (let at = cron.nextRun(new Date('2026-11-01T00:00:00Z')); at && at < new Date('2027-01-01T00:00:00Z'); at = cron.nextRun(at)) {
+          const minute = at.toISOString().slice(0, 16);
+          const other = starts.get(minute);
+          if (other) clashes.push(`${minute} ${other} & ${job.args.join(' ')}`);
+          starts.set(minute, job.args.join(' '));
+        }
+      }
+      expect(clashes.slice(0, 5)).toEqual([]);
+    },
+  );
 });
 
 describe('the container schedules itself (checked without a Docker engine)', () => {
