@@ -220,7 +220,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dir <path>', 'directory each job runs in, where .env lives (default: the install directory)')
     .option('--log <file>', "file each job appends its output to; '-' for none", '/var/log/pairbot.log')
     .action(async (opts: CommonFlags & { dir?: string; log: string }) => {
-      const [{ loadConfig }, { renderCrontab, checkLogOption, logProblem }, { packageRoot }, { createLogger }] = await Promise.all([
+      const [{ loadConfig }, { renderCrontab, checkLogOption, crontabProblems }, { packageRoot }, { createLogger }] = await Promise.all([
         import('./config.js'),
         import('./commands/crontab.js'),
         import('./install.js'),
@@ -229,10 +229,10 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       const flags = { ...(program.opts() as CommonFlags), ...opts };
       const config = loadConfig(process.env, flags);
       const installDir = packageRoot() ?? process.cwd();
-      const log = checkLogOption(opts.log);
-      process.stdout.write(renderCrontab(config, flags, { dir: opts.dir ?? installDir, installDir, log }));
-      const problem = logProblem(log);
-      if (problem) createLogger(config.quiet ? 'quiet' : 'normal', config.secrets).warn(problem);
+      const where = { dir: opts.dir ?? installDir, log: checkLogOption(opts.log) };
+      process.stdout.write(renderCrontab(config, flags, { ...where, installDir }));
+      const logger = createLogger(config.quiet ? 'quiet' : 'normal', config.secrets);
+      for (const problem of crontabProblems(where)) logger.warn(problem);
       setExit(0);
     });
 

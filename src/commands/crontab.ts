@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { CommonFlags, Config } from '../config.js';
 import { scheduledJobs } from '../core/schedule.js';
 import { UsageError } from '../errors.js';
-import { whyNotWritable } from '../files.js';
+import { isFolder, whyNotWritable } from '../files.js';
 
 export interface CrontabOptions {
   /** The folder cron changes to before each run: where .env (and data/) live. */
@@ -60,11 +60,22 @@ export function checkLogOption(log: string): string {
 }
 
 /**
+ * What would stop every job of the crontab before pairbot starts, as warnings: a --dir that
+ * is not a folder (each line begins with `cd` there), a log the shell could not open.
+ */
+export function crontabProblems(options: Pick<CrontabOptions, 'dir' | 'log'>): string[] {
+  const dir = resolve(options.dir);
+  const problems = isFolder(dir) ? [] : [`--dir ${dir}: no such folder: every line's cd would fail, so no job would run`];
+  const log = logProblem(options.log);
+  return log === undefined ? problems : [...problems, log];
+}
+
+/**
  * Why cron's shell could not open the log for appending as this user (the user whose
  * crontab `pairbot crontab | crontab -` replaces), or undefined. `>> FILE` that fails stops
  * the whole line before pairbot starts, so no job would run and nothing would say so.
  */
-export function logProblem(log: string): string | undefined {
+function logProblem(log: string): string | undefined {
   if (log === '-') return undefined;
   const file = resolve(log);
   const folder = dirname(file);

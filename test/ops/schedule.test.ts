@@ -71,6 +71,15 @@ describe('pairbot crontab', () => {
     expect(fine.stderr).toBe('');
   });
 
+  it('warns when --dir is not a folder, since every line begins by going there', async () => {
+    const missing = join(box.dir, 'not-installed-here');
+    const r = await runCli(['crontab', '--dir', missing, '--log', '-'], { cwd: box.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`cd ${missing} && `);
+    expect(r.stderr).toContain(`[pairbot] warning: --dir ${missing}: no such folder: every line's cd would fail, so no job would run`);
+    expect((await runCli(['crontab', '--dir', box.dir, '--log', '-'], { cwd: box.dir })).stderr).toBe('');
+  });
+
   it.runIf(process.getuid?.() === 0)('warns when this user may not write the log file (as a user other than root)', async () => {
     chmodSync(box.dir, 0o755);
     const r = await runCli(['crontab', '--log', join(box.dir, 'pairbot.log')], { cwd: box.dir, uid: 65534 });
