@@ -341,8 +341,15 @@ class Handler {
         const mine = listPreferences(ctx.db, pid).filter((p) => p.userId === me.userId && p.otherId === other.userId);
         const replacing = mine.some((p) => p.kind !== kind);
         const write = (): void => void setPreference(ctx.db, pid, { userId: me.userId, otherId: other.userId, kind, createdOn: m.day });
+        // Said only in a direct message: in a shared conversation it would tell the group whom the avoid is of.
+        const together =
+          kind === 'avoid' && !m.message.shared
+            ? this.roundsFrom(m.period).rounds.find((r) => placementOf(ctx.db, r.id, me.userId)?.partners.includes(other.userId))
+            : undefined;
         const text =
-          kind === 'prefer' ? reply.replyPrefer(other.name, replacing && !m.message.shared) : reply.replyAvoid(m.message.shared, replacing);
+          kind === 'prefer'
+            ? reply.replyPrefer(other.name, replacing && !m.message.shared)
+            : reply.replyAvoid(m.message.shared, replacing, together?.period);
         return { ok: true, reply: text, write };
       }
       case 'timezone': {

@@ -149,10 +149,16 @@ export function replyPrefer(name: string, liftedAvoid = false): string {
   return `Noted: I will try to pair you with ${shown(name)} soon.${liftedAvoid ? ' That replaces your avoid: you no longer avoid them.' : ''}`;
 }
 
-/** Names nobody: the reply may be read by others, and an avoid is never revealed. */
-export function replyAvoid(shared: boolean, replacedPreference = false): string {
+/**
+ * Names nobody: the reply may be read by others, and an avoid is never revealed. `groupRound`:
+ * the member is in a group with them in that round, which the avoid does not undo (direct messages only).
+ */
+export function replyAvoid(shared: boolean, replacedPreference = false, groupRound?: string): string {
   if (shared) return 'Noted; you will not be paired with them. Avoids are private: next time, write them to me in a direct message.';
-  return `Noted; you will never be paired with them${replacedPreference ? ' (this replaces your wish to meet them)' : ''}. This stays private: they are not told.`;
+  const when = groupRound
+    ? `from the next round on you will never be paired with them; your group of round ${groupRound} stays as it is`
+    : 'you will never be paired with them';
+  return `Noted; ${when}${replacedPreference ? ' (this replaces your wish to meet them)' : ''}. This stays private: they are not told.`;
 }
 
 /** `shared`: others read the reply, so it says the same whether there was an avoid or not. */

@@ -361,6 +361,21 @@ describe('inbox on the local platform (built CLI)', () => {
     expect((await box.json('pair', '--date', '2026-11-30', '--seed', '7')).excluded.optedOut).toEqual(['u02']);
   });
 
+  it("an avoid of someone in the member's group this round says, in a direct message, that the group stands", async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const intro = (await posts()).find((p) => p.recipients.includes('u08') && p.text.startsWith('👋'))!;
+    const partner = intro.recipients.find((id) => id !== 'u08')!;
+    const partnerName = (await box.json('members')).members.find((m: { id: string }) => m.id === partner).name as string;
+    await say('heidi', `avoid @${partnerName}`);
+    await say('heidi', 'avoid @bob');
+    await inbox();
+    const [grouped, other] = (await repliesTo('u08')).slice(-2).map((p) => p.text);
+    expect(grouped).toBe(
+      'Noted; from the next round on you will never be paired with them; your group of round 2026-W48 stays as it is. This stays private: they are not told.',
+    );
+    expect(other).toBe('Noted; you will never be paired with them. This stays private: they are not told.');
+  });
+
   it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'kick @mallory');
