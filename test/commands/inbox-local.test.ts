@@ -184,7 +184,8 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel.text).toMatch(/^@dave Noted: I will try to pair you with erin soon\.$/);
   });
 
-  it('me and unavoid written in a shared conversation say nothing of whom the sender avoids', async () => {
+  /** W48 is paired (seed 7), then heidi avoids her partner in it and bob, by direct message. */
+  const heidiAvoidsPartnerAndBob = async () => {
     await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
     const intro = (await posts()).find((p) => p.recipients.includes('u08') && p.text.startsWith('👋'))!;
     const partner = intro.recipients.find((id) => id !== 'u08')!;
@@ -192,6 +193,11 @@ describe('inbox on the local platform (built CLI)', () => {
     await say('heidi', `avoid @${partnerName}`);
     await say('heidi', 'avoid @bob');
     await inbox();
+    return { intro, partnerName };
+  };
+
+  it('me and unavoid written in a shared conversation say nothing of whom the sender avoids', async () => {
+    const { intro, partnerName } = await heidiAvoidsPartnerAndBob();
     // In the group's conversation the partner reads the reply.
     await say('heidi', '@pairbot me', '--in', intro.id);
     await say('heidi', `@pairbot unavoid @${partnerName}`, '--in', intro.id);
@@ -362,13 +368,7 @@ describe('inbox on the local platform (built CLI)', () => {
   });
 
   it("an avoid of someone in the member's group this round says, in a direct message, that the group stands", async () => {
-    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
-    const intro = (await posts()).find((p) => p.recipients.includes('u08') && p.text.startsWith('👋'))!;
-    const partner = intro.recipients.find((id) => id !== 'u08')!;
-    const partnerName = (await box.json('members')).members.find((m: { id: string }) => m.id === partner).name as string;
-    await say('heidi', `avoid @${partnerName}`);
-    await say('heidi', 'avoid @bob');
-    await inbox();
+    await heidiAvoidsPartnerAndBob();
     const [grouped, other] = (await repliesTo('u08')).slice(-2).map((p) => p.text);
     expect(grouped).toBe(
       'Noted; from the next round on you will never be paired with them; your group of round 2026-W48 stays as it is. This stays private: they are not told.',
