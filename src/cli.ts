@@ -230,7 +230,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
       const config = loadConfig(process.env, flags);
       const installDir = packageRoot() ?? process.cwd();
       const where = { dir: opts.dir ?? installDir, log: checkLogOption(opts.log) };
-      process.stdout.write(renderCrontab(config, flags, { ...where, installDir }));
+      process.stdout.write(renderCrontab(config, flags, { ...where, installDir, node: process.execPath }));
       const logger = createLogger(config.quiet ? 'quiet' : 'normal', config.secrets);
       for (const problem of crontabProblems(where)) logger.warn(problem);
       setExit(0);

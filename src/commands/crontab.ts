@@ -12,7 +12,12 @@ export interface CrontabOptions {
   installDir: string;
   /** File each run appends its output to; '-' for none (cron mails it, or a container logs it). */
   log: string;
+  /** The node running this command (process.execPath): cron's PATH must find it. */
+  node: string;
 }
+
+/** cron's PATH: the usual folders, after the one holding the node pairbot runs on when it is elsewhere (nvm, /opt/node). */
+const CRON_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
 
 /** A word for /bin/sh, with cron's `%` (a newline to cron) escaped. */
 function shellWord(word: string): string {
@@ -42,7 +47,7 @@ export function renderCrontab(config: Pick<Config, 'cadence' | 'timezone'>, flag
     '# Each line goes to the install directory (where .env lives), runs one command and logs.',
     '# Every command is safe to re-run: it does its job once per round.',
     'SHELL=/bin/sh',
-    'PATH=/usr/local/bin:/usr/bin:/bin',
+    `PATH=${[...(CRON_PATH.includes(dirname(options.node)) ? [] : [dirname(options.node)]), ...CRON_PATH].join(':')}`,
     `CRON_TZ=${config.timezone}`,
     '',
   ];

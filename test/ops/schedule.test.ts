@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Cron } from 'croner';
@@ -69,6 +69,23 @@ describe('pairbot crontab', () => {
     expect(r.stderr).toMatch(/no job would run/);
     const fine = await runCli(['crontab', '--log', join(box.dir, 'pairbot.log')], { cwd: box.dir });
     expect(fine.stderr).toBe('');
+  });
+
+  it("puts the folder of the node it runs on in cron's PATH when that node is not in cron's default PATH (nvm, /opt/node)", async () => {
+    const bin = join(box.dir, 'node-elsewhere', 'bin');
+    mkdirSync(bin, { recursive: true });
+    const node = join(bin, 'node');
+    try {
+      linkSync(process.execPath, node);
+    } catch {
+      copyFileSync(process.execPath, node);
+    }
+    const r = await runProgram(node, [BIN, 'crontab', '--log', '-'], { cwd: box.dir, env: {} });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^PATH=${bin}:/usr/local/bin:/usr/bin:/bin$`, 'm'));
+    // The node of cron's PATH runs it as before: the PATH line is left as it was.
+    if (['/usr/local/bin', '/usr/bin', '/bin'].includes(dirname(process.execPath)))
+      expect((await runCli(['crontab'], { cwd: box.dir })).stdout).toMatch(/^PATH=\/usr\/local\/bin:\/usr\/bin:\/bin$/m);
   });
 
   it('warns when --dir is not a folder, since every line begins by going there', async () => {
