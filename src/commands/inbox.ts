@@ -365,7 +365,8 @@ class Handler {
         const round = findRound(ctx.db, pid, m.period.key);
         // The group as it stands, as `member show` tells it: not one catch-up moved them out of.
         const placed = round ? placementOf(ctx.db, round.id, me.userId) : undefined;
-        const partners = placed?.partners.map((id) => this.nameOf(id));
+        // One who left the program since (kicked, gone) is no partner to reach, until catch-up regroups.
+        const partners = placed?.partners.filter((id) => getMember(ctx.db, pid, id)?.state === 'active').map((id) => this.nameOf(id));
         return { ok: true, reply: reply.replyPartner(m.period.key, partners, !!round) };
       }
       case 'history': {

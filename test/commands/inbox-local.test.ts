@@ -376,6 +376,19 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(other).toBe('Noted; you will never be paired with them. This stays private: they are not told.');
   });
 
+  it('partner does not name a partner who left the program since the round, before catch-up regroups them', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    const round = await box.json('pair', '--date', '2026-11-23', '--seed', '7');
+    const pair = (round.groups as { members: { id: string; name: string }[] }[]).find((g) => g.members.length === 2)!.members;
+    const [stays, goes] = pair as [{ id: string; name: string }, { id: string; name: string }];
+    await say('alice', `kick @${goes.name}`);
+    await say(stays.name, 'partner');
+    await inbox();
+    expect((await repliesTo(stays.id)).at(-1)!.text).toBe(
+      'Round 2026-W48: your partner is no longer in the program; I will group you with someone else when I can.',
+    );
+  });
+
   it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'kick @mallory');
