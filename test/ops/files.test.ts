@@ -70,6 +70,24 @@ describe('systemd units', () => {
     expect(u.Install!.WantedBy).toEqual(['multi-user.target']);
   });
 
+  it("the install steps (README's and the unit's own) create each ReadWritePaths folder before enabling the service", () => {
+    // systemd refuses to start a unit whose ReadWritePaths folder is missing (226/NAMESPACE), and
+    // with ProtectSystem=strict pairbot could not create data/ itself.
+    const paths = unit(join(ROOT, 'systemd', 'pairbot.service')).Service!.ReadWritePaths!;
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readmeSteps = /### systemd[\s\S]*?```text\n([\s\S]*?)```/.exec(readme)![1]!;
+    const unitSteps = readFileSync(join(ROOT, 'systemd', 'pairbot.service'), 'utf8');
+    for (const steps of [readmeSteps, unitSteps]) {
+      const enable = steps.indexOf('systemctl enable');
+      expect(enable).toBeGreaterThan(0);
+      for (const path of paths) {
+        const created = new RegExp(`install -d [^\\n]*-o pairbot[^\\n]* ${path}\\b`).exec(steps);
+        expect(created, `${path} created in:\n${steps}`).not.toBeNull();
+        expect(created!.index).toBeLessThan(enable);
+      }
+    }
+  });
+
   it('pairbot.timer starts a unit that exists and runs doctor', () => {
     const timer = unit(join(ROOT, 'systemd', 'pairbot.timer'));
     const [target] = timer.Timer!.Unit!;
