@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildCli } from './cli.js';
-import { EXIT, exitCodeOf, isDatabaseBusy, PairbotError } from './errors.js';
+import { EXIT, exitCodeOf, fileProblem, isDatabaseBusy, PairbotError } from './errors.js';
 import { knownSecrets, redact } from './config.js';
 
 /** The one place that catches errors and sets the exit code. */
@@ -34,10 +34,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `pairbot members | head`: a closed stdout is the reader's choice, not a failure.
+// `pairbot members | head`: a closed stdout is the reader's choice, not a failure. Any other
+// (`export > file` on a full disk) is one error line, as every failure is, not a crash.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
-  throw err;
+  process.stderr.write(`[pairbot] error: cannot write the output (stdout): ${fileProblem(err)}\n`);
+  process.exit(EXIT.failed);
 });
 
 process.exitCode = await main(process.argv);

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { ExportDocument } from '../../src/commands/export.js';
 import type { PersonData } from '../../src/store/person.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli, runProgram } from '../helpers/cli.js';
 import { FIXTURE, writeHistoryFixture } from '../helpers/history-fixture.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
@@ -184,6 +184,14 @@ describe('export and member export (built CLI)', () => {
       expect(readdirSync(box.dir).sort()).toEqual(['data', 'roster.csv']);
     },
   );
+
+  it('stdout that cannot be written (a full disk) is one error line naming it, exit 1, not a crash', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    const r = await runProgram('sh', ['-c', `"${process.execPath}" "${BIN}" export > /dev/full`], { cwd: box.dir, env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('[pairbot] error: cannot write the output (stdout): no space left on the disk (ENOSPC)\n');
+  });
 
   it('CSV cells that a spreadsheet would run as a formula are written as text', async () => {
     const roster = join(box.dir, 'formula.csv');
