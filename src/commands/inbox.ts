@@ -348,7 +348,7 @@ class Handler {
             : undefined;
         const text =
           kind === 'prefer'
-            ? reply.replyPrefer(other.name, replacing && !m.message.shared)
+            ? reply.replyPrefer(other.name, replacing && !m.message.shared, other.state !== 'active')
             : reply.replyAvoid(m.message.shared, replacing, together?.period);
         return { ok: true, reply: text, write };
       }

@@ -145,8 +145,12 @@ export function replyFrequency(n: number, cadence: Cadence): string {
 }
 
 /** `liftedAvoid`: the preference replaced the member's own avoid (said only in a direct message). */
-export function replyPrefer(name: string, liftedAvoid = false): string {
-  return `Noted: I will try to pair you with ${shown(name)} soon.${liftedAvoid ? ' That replaces your avoid: you no longer avoid them.' : ''}`;
+/** `away`: they are out of the program (left, removed, kicked), so no meeting is soon. */
+export function replyPrefer(name: string, liftedAvoid = false, away = false): string {
+  const noted = away
+    ? `Noted: ${shown(name)} is not in the program at the moment; I will try to pair you with them if they come back.`
+    : `Noted: I will try to pair you with ${shown(name)} soon.`;
+  return `${noted}${liftedAvoid ? ' That replaces your avoid: you no longer avoid them.' : ''}`;
 }
 
 /**

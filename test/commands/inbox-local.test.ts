@@ -389,6 +389,17 @@ describe('inbox on the local platform (built CLI)', () => {
     );
   });
 
+  it('prefer of someone out of the program promises no meeting soon', async () => {
+    await say('ivan', 'leave');
+    await inbox();
+    await say('bob', 'prefer @ivan');
+    await say('bob', 'prefer @carol');
+    await inbox();
+    const [out, active] = (await repliesTo('u02')).slice(-2).map((p) => p.text);
+    expect(out).toBe('Noted: ivan is not in the program at the moment; I will try to pair you with them if they come back.');
+    expect(active).toBe('Noted: I will try to pair you with carol soon.');
+  });
+
   it('a kicked member is told to ask a moderator, never to write `join`, which would refuse them', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     await say('alice', 'kick @mallory');
