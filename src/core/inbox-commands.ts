@@ -156,12 +156,14 @@ function readCount(word: string | undefined): number | undefined {
 
 /** `3 weeks`, `3w`, `for 10 days`, `a month`, `until 2027-01-15`, `2027-01-15`. */
 function readPauseSpan(words: readonly string[]): PauseSpan | string {
-  const rest = words[0] === 'for' ? words.slice(1) : words;
+  // A sentence's punctuation is not part of a date or a unit ("pause until 2027-01-15.").
+  const rest = (words[0] === 'for' ? words.slice(1) : words).map((w) => w.replace(/[,.;:!?]+$/, ''));
   if (rest.length === 0) return 'say how long, e.g. `pause 3 weeks` or `pause until 2027-01-15`';
-  if (rest[0] === 'until' || rest[0] === 'till' || rest[0] === 'til' || isIsoDate(rest[0]!)) {
+  const shaped = (w: string | undefined): boolean => w !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(w);
+  if (rest[0] === 'until' || rest[0] === 'till' || rest[0] === 'til' || shaped(rest[0])) {
     const date = rest[0] === 'until' || rest[0] === 'till' || rest[0] === 'til' ? rest[1] : rest[0];
-    if (date === undefined || !isIsoDate(date)) return 'give the date as YYYY-MM-DD, e.g. `pause until 2027-01-15`';
-    return { until: date };
+    if (!shaped(date)) return 'give the date as YYYY-MM-DD, e.g. `pause until 2027-01-15`';
+    return isIsoDate(date!) ? { until: date! } : `${date} is not a date on the calendar`;
   }
   const glued = /^(\d{1,4})([a-z]+)$/.exec(rest[0]!);
   const [n, unit] = glued ? [Number(glued[1]), glued[2]] : [readCount(rest[0]), rest[1] ?? 'weeks'];
@@ -172,6 +174,7 @@ function readPauseSpan(words: readonly string[]): PauseSpan | string {
     return days > 366 ? 'a pause can last at most a year' : { days };
   }
   if (MONTH_UNITS.has(u)) return n > 12 ? 'a pause can last at most a year' : { months: n };
+  if (u === 'year' || u === 'years' || u === 'y') return n > 1 ? 'a pause can last at most a year' : { months: 12 };
   return 'say how long in days, weeks or months, e.g. `pause 3 weeks`';
 }
 

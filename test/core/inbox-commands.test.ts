@@ -74,6 +74,16 @@ describe('parseInboxMessage', () => {
     expect(parse('pause banana')).toMatchObject({ name: 'pause', malformed: true });
     expect(parse('pause until tomorrow')).toMatchObject({ name: 'pause', malformed: true });
     expect(parse('pause 5 years')).toMatchObject({ name: 'pause', malformed: true });
+    expect(parse('pause 1 year')).toEqual({ name: 'pause', span: { months: 12 } });
+    expect(parse('pause until 2027-01-15.')).toEqual({ name: 'pause', span: { until: '2027-01-15' } });
+    expect(parse('pause 2026-02-30')).toEqual({ name: 'pause', malformed: true, problem: '2026-02-30 is not a date on the calendar' });
+    expect(parse('pause a year')).toEqual({ name: 'pause', span: { months: 12 } });
+    // A date written right that is not on the calendar is said to be so, not asked for again in the same form.
+    expect(parse('pause until 2026-02-30')).toEqual({
+      name: 'pause',
+      malformed: true,
+      problem: '2026-02-30 is not a date on the calendar',
+    });
     expect(parse('frequency 0')).toMatchObject({ name: 'frequency', malformed: true });
     expect(parse('frequency 99')).toMatchObject({ name: 'frequency', malformed: true });
     expect(parse('every 2 months')).toMatchObject({ name: 'frequency', malformed: true });
