@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -52,6 +52,30 @@ describe.skipIf(!available)('the report in a real browser (headless Chromium)', 
       const shot = join('test-results', 'report.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(existsSync(shot)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+  it('never breaks a date in a table over two lines, even beside long names', async () => {
+    // Two members with long names meet every round: a repeated pair whose name fills the row.
+    writeFileSync(
+      join(box.dir, 'roster.csv'),
+      'id,name,timezone\nu1,Maximiliane Alexandra von Hohenberg-Wittelsbach,\nu2,Bartholomew Fitzwilliam Montgomery-Smythe,\n',
+    );
+    for (const date of ['2026-11-23', '2026-11-30']) expect((await box.pairbot('pair', '--date', date)).code).toBe(0);
+    const out = join(box.dir, 'report.html');
+    expect((await box.pairbot('report', '--out', out, '--date', '2026-12-01')).code).toBe(0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      await page.goto(pathToFileURL(out).href, { waitUntil: 'load' });
+      // A cell's text that the browser laid out as more than one line box (2026-11- / 23).
+      const broken = await page.evaluate(`Array.from(document.querySelectorAll('td'))
+        .filter((td) => /^\\d{4}-\\d{2}-\\d{2}$/.test(td.textContent.trim()))
+        .filter((td) => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length > 1; })
+        .map((td) => td.textContent.trim())`);
+      expect(broken).toEqual([]);
+      expect(await page.locator('#repeated-pairs td').count()).toBeGreaterThan(0);
     } finally {
       await browser.close();
     }

@@ -35,6 +35,8 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
 th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; }
+/* Only the first column (names) wraps: a date, count or offset never breaks at its hyphen. */
+td + td { white-space: nowrap; }
 .bar { display: inline-block; height: 10px; background: var(--accent); border-radius: 2px; vertical-align: middle; }
 .empty { text-align: center; padding: 48px 20px; }
 .empty p { color: var(--muted); }
