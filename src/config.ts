@@ -389,7 +389,7 @@ export function isValidTimeZone(tz: string): boolean {
 /**
  * The zone as IANA spells it (`europe/berlin` → `Europe/Berlin`), or undefined when this Node
  * does not know it. A link Node accepts but does not list (Asia/Kolkata, which ICU resolves to
- * the older Asia/Calcutta) keeps its name, with each part capitalised when that names the same zone.
+ * the older Asia/Calcutta) keeps its name, each word cased as IANA writes it (`us/eastern` → `US/Eastern`).
  */
 export function canonicalTimeZone(tz: string): string | undefined {
   return zones.get(tz, () => spell(tz) ?? '') || undefined;
@@ -403,15 +403,28 @@ function spell(tz: string): string | undefined {
   if (listed) return listed;
   // A zone ICU knows by this very name but does not list (Etc/GMT+5): its spelling.
   if (resolved.toLowerCase() === tz.toLowerCase()) return resolved;
-  // A link: each part written in lower case is capitalised, one with capitals (EST, US) kept as typed.
+  // A link (Asia/Kolkata, US/Eastern): IANA's casing of its words, whatever case it was typed in.
   const titled = tz
-    .split('/')
-    .map((part) =>
-      part !== part.toLowerCase() ? part : part.replace(/(^|[_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase()),
-    )
-    .join('/');
+    .toLowerCase()
+    .replace(
+      /[a-z0-9]+/g,
+      (word) => WORDS_SPELT.get(word) ?? (/\d/.test(word) ? word.toUpperCase() : word[0].toUpperCase() + word.slice(1)),
+    );
   return resolvedZone(titled) === resolved ? titled : tz;
 }
+
+/**
+ * The words of a link's name IANA does not simply capitalise (US/Eastern, GB-Eire, W-SU,
+ * America/Knox_IN, Australia/NSW, Chile/EasterIsland), by their lower case. Checked against
+ * every name in tzdata 2025c: each one typed in lower or upper case comes back as IANA spells it.
+ */
+const WORDS_SPELT = new Map(
+  [
+    ...['US', 'GB', 'NZ', 'CHAT', 'SU', 'W', 'IN', 'ACT', 'LHI', 'NSW', 'PRC', 'ROC', 'ROK'],
+    ...['EST', 'MST', 'HST', 'GMT', 'UTC', 'UCT', 'CET', 'MET', 'EET', 'WET'],
+    ...['ComodRivadavia', 'DeNoronha', 'EasterIsland', 'BajaNorte', 'BajaSur'],
+  ].map((word) => [word.toLowerCase(), word]),
+);
 
 /** The zone ICU takes `tz` for, or undefined when it knows no such zone. */
 function resolvedZone(tz: string): string | undefined {

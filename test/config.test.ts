@@ -169,12 +169,20 @@ describe('canonicalTimeZone', () => {
     expect(canonicalTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
     expect(canonicalTimeZone('Europe/Kyiv')).toBe('Europe/Kyiv');
     expect(canonicalTimeZone('Asia/Calcutta')).toBe('Asia/Calcutta');
-    // ICU's own spelling of a zone it does not list (Etc/…), and a link's capitals as the member typed them.
+    // ICU's own spelling of a zone it does not list (Etc/…), and a link's words as IANA writes them, however typed.
     expect(canonicalTimeZone('etc/gmt+5')).toBe('Etc/GMT+5');
     expect(canonicalTimeZone('Etc/GMT-14')).toBe('Etc/GMT-14');
     expect(canonicalTimeZone('EST')).toBe('EST');
     expect(canonicalTimeZone('US/Eastern')).toBe('US/Eastern');
     expect(canonicalTimeZone('PST8PDT')).toBe('PST8PDT');
+    expect(canonicalTimeZone('ASIA/KOLKATA')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('us/eastern')).toBe('US/Eastern');
+    expect(canonicalTimeZone('est')).toBe('EST');
+    expect(canonicalTimeZone('pst8pdt')).toBe('PST8PDT');
+    expect(canonicalTimeZone('america/knox_in')).toBe('America/Knox_IN');
+    expect(canonicalTimeZone('AUSTRALIA/NSW')).toBe('Australia/NSW');
+    expect(canonicalTimeZone('gb-eire')).toBe('GB-Eire');
+    expect(canonicalTimeZone('chile/easterisland')).toBe('Chile/EasterIsland');
     expect(canonicalTimeZone('Mars/Olympus_Mons')).toBeUndefined();
     expect(canonicalTimeZone('')).toBeUndefined();
   });
