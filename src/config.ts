@@ -408,7 +408,7 @@ function spell(tz: string): string | undefined {
     .toLowerCase()
     .replace(
       /[a-z0-9]+/g,
-      (word) => WORDS_SPELT.get(word) ?? (/\d/.test(word) ? word.toUpperCase() : word[0].toUpperCase() + word.slice(1)),
+      (word) => WORDS_SPELT.get(word) ?? (/\d/.test(word) ? word.toUpperCase() : word.charAt(0).toUpperCase() + word.slice(1)),
     );
   return resolvedZone(titled) === resolved ? titled : tz;
 }
