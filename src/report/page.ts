@@ -88,8 +88,17 @@ function renderEmpty(m: ReportModel): string {
   return `<section class="empty">
 <h2>Nothing to show yet</h2>
 <p>Program “${esc(m.program)}” has no rounds${m.since ? ` from ${esc(m.since)} on` : ''} in this database${m.totals.members ? ` (it knows ${plural(m.totals.members, 'member')})` : ''}.
-Once <code>pairbot pair</code> has formed a round, this page shows who takes part, whether meetings happen, who is drifting away and how the community is knitting together.</p>
-</section>`;
+${
+  m.since
+    ? `Rounds formed from then on will show here; a report without <code>--since</code> shows the earlier ones.</p>
+</section>
+<div class="tables">
+${renderAtRisk(m)}
+${renderNeverPaired(m)}
+</div>`
+    : `Once <code>pairbot pair</code> has formed a round, this page shows who takes part, whether meetings happen, who is drifting away and how the community is knitting together.</p>
+</section>`
+}`;
 }
 
 async function renderBody(m: ReportModel): Promise<string> {

@@ -96,6 +96,12 @@ describe('report (built CLI)', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).not.toContain('no rounds yet');
     expect(html).toContain('has no rounds from 2026-11-30 on in this database');
+    // Misses in a row and "never paired" are the whole story whatever --since says (README): still shown.
+    expect(tableRows(html, 'at-risk')).toEqual([
+      ['dave', '2 of 3'],
+      ['frank', '1 of 3'],
+    ]);
+    expect(tableRows(html, 'never-paired')).toEqual([['heidi', FIXTURE.late.joinedOn]]);
   });
 
   it('names are text, never markup', async () => {
