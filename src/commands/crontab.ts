@@ -28,7 +28,7 @@ function shellWord(word: string): string {
 /**
  * The crontab for the configured cadence and time zone (SPEC §9): every job of
  * core/schedule.ts, each going to `dir` and running the installed bin with --quiet.
- * Settings given as flags (--program, --db, --config) are passed on to every job.
+ * Settings given as flags (--program, --db, --config) are passed on to every job, files as absolute paths.
  */
 export function renderCrontab(config: Pick<Config, 'cadence' | 'timezone'>, flags: CommonFlags, options: CrontabOptions): string {
   const dir = resolve(options.dir);
@@ -36,8 +36,9 @@ export function renderCrontab(config: Pick<Config, 'cadence' | 'timezone'>, flag
   const bin = dir === installDir ? 'node bin/pairbot.js' : `node ${shellWord(`${installDir}/bin/pairbot.js`)}`;
   const passed = [
     ...(flags.program !== undefined ? ['--program', flags.program] : []),
-    ...(flags.db !== undefined ? ['--db', flags.db] : []),
-    ...(flags.config !== undefined ? ['--config', flags.config] : []),
+    // Files named here, where the command runs: cron runs each job after `cd` to another folder.
+    ...(flags.db !== undefined ? ['--db', resolve(flags.db)] : []),
+    ...(flags.config !== undefined ? ['--config', resolve(flags.config)] : []),
   ];
   const redirect = options.log === '-' ? '' : ` >> ${shellWord(resolve(options.log))} 2>&1`;
   const lines = [

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Cron } from 'croner';
@@ -55,6 +55,16 @@ describe('pairbot crontab', () => {
       'pair',
       'inbox',
     ]);
+  });
+
+  it('passes --db and --config on as the files they name here, not relative to the folder cron goes to', async () => {
+    writeFileSync(join(box.dir, 'team.json'), '{}\n');
+    const r = await runCli(['crontab', '--dir', '/srv/pairbot', '--log', '-', '--db', 'data/team.db', '--config', 'team.json'], {
+      cwd: box.dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    for (const [, args] of crontabJobs(r.stdout))
+      expect(args).toContain(`--db ${join(box.dir, 'data', 'team.db')} --config ${join(box.dir, 'team.json')}`);
   });
 
   it('warns when cron could not open the log file, since the shell would then run no job at all', async () => {
