@@ -42,7 +42,7 @@ export async function report(ctx: ReadContext, options: ReportOptions): Promise<
   writeFileAtomic(out, html);
   ctx.log.info(
     model.covered
-      ? `wrote ${out}: ${count(model.totals.rounds, 'round')} (${model.covered.first} to ${model.covered.last}), ${count(model.totals.activeMembers, 'active member')}, ${Math.round(html.length / 1024)} KB`
+      ? `wrote ${out}: ${count(model.totals.rounds, 'round')} (${model.covered.first}${model.covered.first !== model.covered.last ? ` to ${model.covered.last}` : ''}), ${count(model.totals.activeMembers, 'active member')}, ${Math.round(html.length / 1024)} KB`
       : `wrote ${out}: program "${model.program}" has no rounds ${model.since ? `from ${model.since} on` : 'yet'}, so the page says so`,
   );
   return EXIT.ok;

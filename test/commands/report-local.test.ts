@@ -87,6 +87,14 @@ describe('report (built CLI)', () => {
     expect(tableRows(html, 'repeated-pairs')).toEqual([['Smith, &quot;J&quot; &amp; frank', '2', '2026-11-23']]);
   });
 
+  it('names a single round once in its log line', async () => {
+    writeHistoryFixture(dbPath());
+    const out = join(box.dir, 'report.html');
+    const r = await box.pairbot('report', '--out', out, '--date', '2026-12-01', '--since', '2026-11-23');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`wrote ${out}: 1 round \\(2026-W48\\), \\d+ active members, \\d+ KB`));
+  });
+
   it('--since after the last round says there is no round from that date on, not that the program has none yet', async () => {
     writeHistoryFixture(dbPath());
     const out = join(box.dir, 'report.html');
