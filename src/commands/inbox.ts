@@ -227,6 +227,7 @@ class Handler {
 
   async handle(m: Incoming, parsed: ParsedMessage): Promise<Outcome> {
     if (parsed.name === 'unknown') return this.help(m, false);
+    if (parsed.name === 'thanks') return { ok: true, reply: reply.replyThanks() };
     if ('malformed' in parsed) return { ok: false, reply: reply.replyMalformed(parsed.name, parsed.problem) };
     const forSelf = await this.ownTarget(m, parsed);
     if (isModeratorCommand(forSelf)) {

@@ -49,13 +49,18 @@ interface UnknownCommand {
   name: 'unknown';
 }
 
-export type ParsedMessage = InboxCommand | MalformedCommand | UnknownCommand;
+/** A plain courtesy ("thanks!", "ok", 👍): the sender gets a one-line acknowledgement, not the help. */
+interface Courtesy {
+  name: 'thanks';
+}
+
+export type ParsedMessage = InboxCommand | MalformedCommand | UnknownCommand | Courtesy;
 
 /** Commands only moderators may give (SPEC §7), and member commands that become moderator ones with a target. */
 const MODERATOR_ONLY: readonly CommandName[] = ['kick', 'status', 'members'];
 
 export function isModeratorCommand(c: ParsedMessage): boolean {
-  if ('malformed' in c || c.name === 'unknown') return false;
+  if ('malformed' in c || c.name === 'unknown' || c.name === 'thanks') return false;
   return (
     MODERATOR_ONLY.includes(c.name) || ((c.name === 'pause' || c.name === 'resume' || c.name === 'frequency') && c.target !== undefined)
   );
@@ -125,6 +130,61 @@ const CADENCE_UNITS: Record<Cadence, readonly string[]> = {
   weekly: ['week', 'weeks', 'w', 'wk', 'wks'],
   monthly: ['month', 'months', 'm', 'mo'],
 };
+
+/** Words that make a message a courtesy on their own ("thanks", "ok"). */
+const COURTESY = new Set([
+  'thanks',
+  'thank',
+  'thankyou',
+  'thanx',
+  'thnx',
+  'thx',
+  'ty',
+  'tyvm',
+  'tysm',
+  'cheers',
+  'ok',
+  'okay',
+  'k',
+  'kk',
+  'cool',
+  'great',
+  'perfect',
+  'awesome',
+  'nice',
+  'noted',
+  'alright',
+  'gotcha',
+]);
+const THANKS = new Set(['thanks', 'thank', 'thankyou', 'thanx', 'thnx', 'thx', 'ty', 'tyvm', 'tysm', 'cheers']);
+/** Emoji that are a courtesy too (👍 🙏 👌 🙌 ❤️ 🙂 😊), with any skin tone or variation selector. */
+const COURTESY_EMOJI = /(?:👍|🙏|👌|🙌|❤|🙂|😊)[\u{1F3FB}-\u{1F3FF}\uFE0F]*/gu;
+/** Words that may go with them ("thank you so much", "ok got it") and change nothing. */
+const COURTESY_FILLER = new Set(['you', 'u', 'so', 'very', 'much', 'a', 'lot', 'many', 'again', 'all', 'for', 'the', 'your', 'it', 'got']);
+
+/**
+ * Whether the whole message is a courtesy: every word one of the above or a filler word (case and
+ * punctuation ignored), at least one a thank-you, an ok or such an emoji. "help" counts only with a
+ * thank-you ("thanks for the help"): "ok help" asks for the help.
+ */
+function isCourtesy(words: readonly string[]): boolean {
+  let emoji = false;
+  const bare = words
+    .map((w) =>
+      w
+        .toLowerCase()
+        .replace(COURTESY_EMOJI, () => {
+          emoji = true;
+          return '';
+        })
+        .replace(/^[!/]+|[,.;:!?)(]+$/g, ''),
+    )
+    .filter((w) => w !== '');
+  const thanked = bare.some((w) => THANKS.has(w)) || emoji;
+  const fits = (w: string): boolean =>
+    COURTESY.has(w) || COURTESY_FILLER.has(w) || FILLER.has(w) || (thanked && (w === 'help' || w === 'helping'));
+  return (emoji || bare.some((w) => COURTESY.has(w))) && bare.every(fits);
+}
 
 /** Removes the bot's own mention wherever it is, so `@pairbot skip` and `skip @pairbot` read the same. */
 function stripBotMention(text: string, bot: BotIdentity): string {
@@ -210,6 +270,7 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     .trim();
   const words = cleaned.split(/\s+/).filter((w) => w !== '' && !/^[,.;:!?-]+$/.test(w));
   // Mentions keep their case (ids, usernames); everything else is compared in lower case.
+  if (isCourtesy(words)) return { name: 'thanks' };
   const lower = words.map((w) => (isTargetWord(w) ? w : w.toLowerCase()));
   let i = 0;
   // Filler words, and an emoji or other symbol before the command ("👋 skip"), are passed over.

@@ -44,6 +44,11 @@ export function replyMalformed(command: string, problem: string): string {
   return `I did not get that \`${command}\`: ${problem}. Write \`help\` for everything I understand.`;
 }
 
+/** To a thank-you, an ok or a 👍: one line, not the whole help. */
+export function replyThanks(): string {
+  return "You're welcome! Write `help` to see what I can do.";
+}
+
 export function replyModeratorsOnly(what: string): string {
   return `Only moderators can ${what}; nothing changed.`;
 }

@@ -501,4 +501,20 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(real.ignored).toBe(1);
     expect(await repliesTo('u02')).toEqual([]);
   });
+  it('a thank-you or an ok gets a one-line acknowledgement, not the whole help; anything else still gets the help', async () => {
+    for (const text of ['thanks!', 'Thank you', 'ty', 'OK', '👍', 'thanks a lot @pairbot 🙏', 'Thanks.']) await say('bob', text);
+    await say('bob', 'what is this');
+    await say('carol', '@pairbot thank you!', '--in', 'channel');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([
+      ...Array.from({ length: 7 }, () => ['u02', 'thanks', true]),
+      ['u02', 'unknown', false],
+      ['u03', 'thanks', true],
+    ]);
+    const replies = (await repliesTo('u02')).map((p) => p.text);
+    for (const text of replies.slice(0, 7)) expect(text).toBe("You're welcome! Write `help` to see what I can do.");
+    expect(replies[7]).toContain('`skip`');
+    const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
+    expect(inChannel.text).toBe("@carol You're welcome! Write `help` to see what I can do.");
+  });
 });

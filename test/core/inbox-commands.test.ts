@@ -95,6 +95,35 @@ describe('parseInboxMessage', () => {
     expect(parse('')).toEqual({ name: 'unknown' });
     expect(parse('@pairbot')).toEqual({ name: 'unknown' });
   });
+
+  it('reads a plain thank-you or ok as a courtesy, and anything with a command or other words as before', () => {
+    for (const text of [
+      'thanks!',
+      'Thank you',
+      'thank you so much!!',
+      'ty',
+      'THX',
+      'ok',
+      'Okay.',
+      '👍',
+      '👍🏽',
+      '🙏',
+      'thanks 🙏',
+      '@pairbot thanks',
+      '<@900> ty!',
+      'Thanks for the help :)',
+      'ok, got it',
+      'cheers',
+    ])
+      expect(parse(text), text).toEqual({ name: 'thanks' });
+    expect(parse('ok skip')).toEqual({ name: 'skip' });
+    expect(parse('ok help')).toEqual({ name: 'help' });
+    expect(parse('👍 skip')).toEqual({ name: 'skip' });
+    expect(parse('thanks, pause 2 weeks')).toEqual({ name: 'unknown' });
+    expect(parse('👋')).toEqual({ name: 'unknown' });
+    expect(parse('hi')).toEqual({ name: 'unknown' });
+    expect(parse('thanks but what is this')).toEqual({ name: 'unknown' });
+  });
 });
 
 describe('inbox replies', () => {
