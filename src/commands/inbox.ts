@@ -442,7 +442,7 @@ class Handler {
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
         return {
           ok: true,
-          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day),
+          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day, this.groupedIn(m, target)),
           write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }),
         };
       }
@@ -564,6 +564,13 @@ class Handler {
     // A pause from mid-round on: the round's group stands.
     const current = rounds.find((round) => round.period === m.period.key);
     return pausing && current && placed(current) ? ` ${reply.stillInGroup(current.period)}` : '';
+  }
+
+  /** The latest round paired already, from the message's period on, that has `member` in a group (which a pause leaves as it is). */
+  private groupedIn(m: Incoming, member: Member): string | undefined {
+    return this.roundsFrom(m.period)
+      .rounds.filter((round) => placementOf(this.ctx.db, round.id, member.userId) !== undefined)
+      .at(-1)?.period;
   }
 
   /** This period when it has no round yet, otherwise the first one after it without a round (see roundsFrom). */

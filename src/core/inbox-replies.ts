@@ -277,8 +277,10 @@ export function replyKickSelf(): string {
   return 'You cannot kick yourself; nothing changed. Write `leave` to leave the program, or `pause 3 weeks` to sit out a while.';
 }
 
-export function replyModPaused(name: string, lastDay: string, today: string): string {
-  return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.`;
+/** `groupRound`: a round already paired that has them in a group, which the pause does not undo. */
+export function replyModPaused(name: string, lastDay: string, today: string, groupRound?: string): string {
+  const stands = groupRound ? ` Their group of round ${groupRound} stands: the pause applies to the rounds after it.` : '';
+  return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.${stands}`;
 }
 
 export function replyModResumed(name: string): string {

@@ -517,4 +517,20 @@ describe('inbox on the local platform (built CLI)', () => {
     const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
     expect(inChannel.text).toBe("@carol You're welcome! Write `help` to see what I can do.");
   });
+
+  it("a moderator's pause of someone in a group of this round says that group stands", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('bob', 'leave');
+    await inbox();
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('alice', 'pause @carol 2 weeks');
+    await say('alice', 'pause @bob 2 weeks');
+    await inbox();
+    const [carol, bob] = (await repliesTo('u01')).slice(-2).map((p) => p.text);
+    expect(carol).toBe(
+      'Done: carol is paused until Monday 7 December. Their group of round 2026-W48 stands: the pause applies to the rounds after it.',
+    );
+    expect(bob).toBe('Done: bob is paused until Monday 7 December.');
+    expect(carol).not.toMatch(/avoid/i);
+  });
 });
