@@ -79,6 +79,9 @@ function inboxPlatform(platform: ChatPlatform): InboxPlatform {
   return platform as InboxPlatform;
 }
 
+/** A name that matches several members, none of them exactly. */
+const AMBIGUOUS = Symbol('ambiguous');
+
 /** What handling one message does: the reply, and the change stored in the same transaction as "handled". */
 interface Outcome {
   ok: boolean;
@@ -194,19 +197,28 @@ class Handler {
 
   /** A stored member; someone in the place whom no run has stored yet is stored first. */
   private async member(who: string): Promise<Member | undefined> {
+    const found = await this.named(who);
+    return found === AMBIGUOUS ? undefined : found;
+  }
+
+  /** The member a command names; AMBIGUOUS when several match and none exactly (`@BOB` with `bob` and `Bob`). */
+  private async named(who: string): Promise<Member | typeof AMBIGUOUS | undefined> {
     const stored = this.stored(who);
     if (stored) return stored;
     await this.sync();
     return this.stored(who);
   }
 
-  /** The member `who` names, as every command reads `<who>`; a name several people share names nobody. */
-  private stored(who: string): Member | undefined {
+  /**
+   * The member `who` names, as every command reads `<who>`: an exact id or name wins, else one
+   * match whatever the case; a name several people share (and none exactly) names nobody.
+   */
+  private stored(who: string): Member | typeof AMBIGUOUS | undefined {
     const members = listMembers(this.ctx.db, this.ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m }));
     try {
       return resolveWho(who, members)?.member;
     } catch (err) {
-      if (err instanceof UsageError) return undefined;
+      if (err instanceof UsageError) return AMBIGUOUS;
       throw err;
     }
   }
@@ -326,7 +338,8 @@ class Handler {
       case 'prefer':
       case 'avoid':
       case 'unavoid': {
-        const other = await this.member(c.target.who);
+        const other = await this.named(c.target.who);
+        if (other === AMBIGUOUS) return { ok: false, reply: reply.replyAmbiguousPerson(c.target.who) };
         if (!other) return { ok: false, reply: reply.replyUnknownPerson(c.target.who) };
         if (other.userId === me.userId) return { ok: false, reply: reply.replyNotYourself(c.name) };
         if (c.name === 'unavoid') {
@@ -427,8 +440,9 @@ class Handler {
       return { ok: true, reply: reply.replyMembers(listMembers(ctx.db, pid).map((x) => ({ name: x.name, state: x.state }))) };
     }
     const named: Target | undefined = 'target' in c ? c.target : undefined;
-    const target = named ? await this.member(named.who) : undefined;
-    if (!named || !target) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
+    const target = named ? await this.named(named.who) : undefined;
+    if (named && target === AMBIGUOUS) return { ok: false, reply: reply.replyAmbiguousPerson(named.who) };
+    if (!named || !target || target === AMBIGUOUS) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
     switch (c.name) {
       case 'kick':
         if (target.userId === m.message.fromId) return { ok: false, reply: reply.replyKickSelf() };

@@ -70,6 +70,11 @@ export function replyUnknownPerson(who: string): string {
   return `I don't know anyone called ${quoted(who)} in this program. Use their username, e.g. \`@alice\`.`;
 }
 
+/** Names nobody (the reply may be read by others): only asks for the name as it is spelled. */
+export function replyAmbiguousPerson(who: string): string {
+  return `More than one member is called ${quoted(who)}: write the name exactly as it is spelled, upper and lower case included, e.g. \`@alice\`; nothing changed.`;
+}
+
 export function replyNotYourself(command: string): string {
   return `You cannot ${command} yourself; nothing changed.`;
 }

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -518,19 +519,41 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel.text).toBe("@carol You're welcome! Write `help` to see what I can do.");
   });
 
-  it("a moderator's pause of someone in a group of this round says that group stands", async () => {
+  it('a name two members share but for its case is ambiguous unless written exactly, and the reply pings nobody', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
-    await say('bob', 'leave');
-    await inbox();
-    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
-    await say('alice', 'pause @carol 2 weeks');
-    await say('alice', 'pause @bob 2 weeks');
-    await inbox();
-    const [carol, bob] = (await repliesTo('u01')).slice(-2).map((p) => p.text);
-    expect(carol).toBe(
-      'Done: carol is paused until Monday 7 December. Their group of round 2026-W48 stands: the pause applies to the rounds after it.',
-    );
-    expect(bob).toBe('Done: bob is paused until Monday 7 December.');
-    expect(carol).not.toMatch(/avoid/i);
+    appendFileSync(join(box.dir, 'roster.csv'), 'u14,Bob,Europe/Berlin,design\n');
+    await say('carol', 'prefer @Bob');
+    await say('dave', 'prefer @bob');
+    await say('erin', 'prefer @BOB');
+    await say('frank', 'avoid BOB');
+    await say('alice', 'pause @BOB 1 week');
+    await say('grace', '@pairbot prefer @BOB', '--in', 'channel');
+    const report = await inbox();
+    expect(report.handled.map((h) => [h.from, h.command, h.ok])).toEqual([
+      ['u03', 'prefer', true],
+      ['u04', 'prefer', true],
+      ['u05', 'prefer', false],
+      ['u06', 'avoid', false],
+      ['u01', 'pause', false],
+      ['u07', 'prefer', false],
+    ]);
+    const d = db();
+    try {
+      expect(d.prepare('SELECT user_id AS who, other_id AS other FROM preferences ORDER BY user_id').all()).toEqual([
+        { who: 'u03', other: 'u14' },
+        { who: 'u04', other: 'u02' },
+      ]);
+    } finally {
+      d.close();
+    }
+    expect(member('u02')!.pauseUntil).toBeNull();
+    expect(member('u14')!.pauseUntil).toBeNull();
+    const ambiguous =
+      'More than one member is called `BOB`: write the name exactly as it is spelled, upper and lower case included, e.g. `@alice`; nothing changed.';
+    for (const who of ['u05', 'u06', 'u01']) expect((await repliesTo(who)).at(-1)!.text.replace(/\u200b/g, '')).toBe(ambiguous);
+    const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!.text;
+    expect(inChannel.startsWith('@grace ')).toBe(true);
+    expect(inChannel.slice(7)).not.toMatch(/@[A-Za-z]/);
+    expect(inChannel).not.toMatch(/u02|u14/);
   });
 });
