@@ -19,7 +19,16 @@ import { reactionMeaning } from './core/reactions.js';
 import { chooseIcebreakers, ICEBREAKER_MEMORY, type GivenPrompt } from './core/icebreakers.js';
 import { seededRandom } from './core/random.js';
 import { suspiciousRosterLoss } from './core/roster-guard.js';
-import { activeConstraints, ageMeetings, toCandidates, type DatedMeeting, type PreferenceEntry, type RosterEntry } from './core/round.js';
+import {
+  activeConstraints,
+  ageMeetings,
+  currentGroups,
+  selectWaiting,
+  toCandidates,
+  type DatedMeeting,
+  type PreferenceEntry,
+  type RosterEntry,
+} from './core/round.js';
 import { answersOf } from './store/feedback.js';
 import { applyRosterSync, getMember, listPreferences, listStoredMembers, memberAddresses } from './store/members.js';
 import { planRosterSync, type Member, type MemberAddress, type RosterSync } from './core/members.js';
@@ -32,6 +41,7 @@ import {
   groupsOfRound,
   lastGroupedIndex,
   meetingsOnPlatform,
+  placementsOfRound,
   type RoundRow,
   type StoredGroup,
 } from './store/rounds.js';
@@ -188,6 +198,25 @@ export async function readOptOuts(ctx: Context): Promise<Set<string>> {
   const out = new Set<string>(skipsOfPeriod(ctx.db, ctx.program.id, ctx.period.key));
   for (const id of await reactedOptOuts(ctx, ctx.period.key)) out.add(id);
   return out;
+}
+
+/**
+ * This period's round as `pair --catch-up` finds it now: its groups as formed and as they stand,
+ * where each member is, and who among `active` waits for a group (what a late `join` is told too).
+ */
+export async function catchUpView(ctx: Context, round: RoundRow, active: readonly RosterEntry[]) {
+  const stillActive = new Set(active.map((m) => m.id));
+  const onPurpose = new Set(
+    exclusionsOfRound(ctx.db, round.id)
+      .filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue')
+      .map((e) => e.userId),
+  );
+  const groups = groupsOfRound(ctx.db, round.id);
+  const placement = placementsOfRound(ctx.db, round.id);
+  for (const id of await readOptOuts(ctx)) onPurpose.add(id);
+  const waiting = selectWaiting(active, groups, placement, onPurpose, stillActive, ctx.period, ctx.today);
+  // The round as it stands: a lone member joins a group as it is now, not as it was formed.
+  return { stillActive, groups, placement, current: currentGroups(groups, placement), waiting };
 }
 
 /** Members who have ❌ on the opt-out announcement of `period` (nobody when none was posted). */

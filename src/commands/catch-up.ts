@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem, renderWaiting, type WaitReason } from '../core/messages.js';
-import { activeConstraints, ageMeetings, currentGroups, firstRoundFrom, groupToJoin, joinLimit, selectWaiting } from '../core/round.js';
+import { activeConstraints, ageMeetings, firstRoundFrom, groupToJoin, joinLimit } from '../core/round.js';
 import { exitCodeFor, undeliveredSummary } from '../delivery.js';
 import { nextPeriod } from '../core/periods.js';
 import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
@@ -11,21 +11,18 @@ import {
   addToGroup,
   clearExclusion,
   excludeFromRound,
-  exclusionsOfRound,
   findRound,
-  groupsOfRound,
   insertGroup,
   lastGroupedIndex,
   meetingsOnPlatform,
-  placementsOfRound,
 } from '../store/rounds.js';
 import { writeTransaction } from '../store/db.js';
 import {
   activeOf,
   addressee,
+  catchUpView,
   introText,
   queueRoundMessages,
-  readOptOuts,
   logRosterSync,
   readRosterSync,
   runEngine,
@@ -72,27 +69,11 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
   // Read: the roster sync is computed here and written with the new groups.
   const sync = await readRosterSync(ctx, options);
   const active = activeOf(sync);
-  const stillActive = new Set(active.map((m) => m.userId));
   const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
-  const onPurpose = new Set(
-    exclusionsOfRound(ctx.db, round.id)
-      .filter((e) => e.reason === 'optedOut' || e.reason === 'paused' || e.reason === 'notDue')
-      .map((e) => e.userId),
-  );
-  const groups = groupsOfRound(ctx.db, round.id);
-  const placement = placementsOfRound(ctx.db, round.id);
-  // The round as it stands: a lone member joins a group as it is now, not as it was formed.
-  const current = currentGroups(groups, placement);
-  const optedOut = await readOptOuts(ctx);
-  for (const id of optedOut) onPurpose.add(id);
-  const waiting = selectWaiting(
+  const { stillActive, groups, placement, current, waiting } = await catchUpView(
+    ctx,
+    round,
     active.map((m) => toRosterEntry(m, lastIndex)),
-    groups,
-    placement,
-    onPurpose,
-    stillActive,
-    ctx.period,
-    ctx.today,
   );
 
   const seed = requestedSeed ?? randomInt(0, 0xffffffff);

@@ -9,7 +9,7 @@ import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
 import { exitCodeFor } from '../delivery.js';
-import { deliver, reactedOptOuts } from '../rounds.js';
+import { catchUpView, deliver, reactedOptOuts, toRosterEntry } from '../rounds.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
 import {
@@ -47,7 +47,7 @@ import {
   placementOf,
   type RoundRow,
 } from '../store/rounds.js';
-import { firstRoundFrom } from '../core/round.js';
+import { firstRoundFrom, groupToJoin, joinLimit, type RosterEntry } from '../core/round.js';
 
 export interface InboxOptions {
   dryRun?: boolean;
@@ -501,11 +501,43 @@ class Handler {
     const user = { id: m.message.fromId, name: m.message.fromName };
     // A member who comes back keeps their frequency, pause and skips.
     const standing = me ? this.standing(me, m, new Set(await this.skipsOf(me, m))) : { next: true as const };
+    const late = 'next' in standing ? await this.lateJoin(me ? { ...me, state: 'active' } : undefined, user.id) : undefined;
     return {
       ok: true,
-      reply: reply.replyJoined(standing, this.ctx.config.cadence, m.day),
+      reply: reply.replyJoined(standing, this.ctx.config.cadence, m.day, late),
       write: () => joinMember(this.ctx.db, this.ctx.program.id, user, m.day),
     };
+  }
+
+  /**
+   * For someone joining once this period's round is paired: whether `pair --catch-up` may still
+   * group them in it (they wait for a group, and someone else waits too or a group may take
+   * them), as catch-up decides. Undefined while this period has no round (its `pair` takes them).
+   */
+  private async lateJoin(me: Member | undefined, userId: string): Promise<reply.LateJoin | undefined> {
+    const { ctx } = this;
+    const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
+    if (!round) return undefined;
+    const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
+    const joiner: RosterEntry = me ? toRosterEntry(me, lastIndex) : { id: userId, frequency: 1, sitOuts: 0 };
+    const others = listMembers(ctx.db, ctx.program.id).filter((x) => x.state === 'active' && x.userId !== userId);
+    let view: Awaited<ReturnType<typeof catchUpView>>;
+    try {
+      view = await catchUpView(ctx, round, [...others.map((x) => toRosterEntry(x, lastIndex)), joiner]);
+    } catch (err) {
+      // Without the announcement's reactions nothing is promised for this period.
+      if (!(err instanceof PlatformError) || err instanceof AuthError) throw err;
+      ctx.log.warn(`could not read the reactions on the announcement of ${ctx.period.key}: ${err.message}`);
+      return 'next';
+    }
+    if (!view.waiting.some((w) => w.id === userId)) return 'next';
+    if (view.waiting.length >= 2) return 'may';
+    const avoid = listPreferences(ctx.db, ctx.program.id)
+      .filter((p) => p.kind === 'avoid')
+      .map((p) => [p.userId, p.otherId] as const);
+    const stillActive = new Set([...view.stillActive, userId]);
+    const maxSize = joinLimit(ctx.config.groupSize, ctx.config.odd);
+    return groupToJoin(userId, view.current, stillActive, avoid, [], maxSize) ? 'may' : 'next';
   }
 
   private async leave(m: Incoming): Promise<Outcome> {

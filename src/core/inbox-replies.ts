@@ -87,10 +87,26 @@ function laterRound(s: { round: string; every: number }, cadence: Cadence): stri
   return `round ${s.round}${s.every > 1 ? `, as you meet every ${s.every} ${unitOf[cadence]}s` : ''}`;
 }
 
-export function replyJoined(s: Standing, cadence: Cadence, today: string): string {
+/**
+ * A join once this period's round is paired: `pair --catch-up` may still group them in it
+ * (`may`), or they wait for the next round (`next`).
+ */
+export type LateJoin = 'may' | 'next';
+
+const thisPeriod: Record<Cadence, [string, string]> = {
+  daily: ["Today's", 'today'],
+  weekly: ["This week's", 'this week'],
+  monthly: ["This month's", 'this month'],
+};
+
+export function replyJoined(s: Standing, cadence: Cadence, today: string, late?: LateJoin): string {
   if ('pausedThrough' in s)
     return `Welcome! You are in the program; you are paused until ${humanDate(s.pausedThrough, today)} (write \`resume\` to come back earlier).`;
   if ('round' in s) return `Welcome! You are in the program, and in ${laterRound(s, cadence)}.`;
+  const [round, when] = thisPeriod[cadence];
+  if (late === 'may')
+    return `Welcome! You are in the program. ${round} round was paired already: I may still pair you with someone ${when}, otherwise you are in the next round.`;
+  if (late === 'next') return `Welcome! You are in the program. ${round} round was paired already, so you are in the next round.`;
   return 'Welcome! You are in the program and in the next round.';
 }
 

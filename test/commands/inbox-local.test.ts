@@ -519,6 +519,63 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(inChannel.text).toBe("@carol You're welcome! Write `help` to see what I can do.");
   });
 
+  /** alice leaves, W48 is paired without her (12 members: six pairs), then she writes `join`: the reply. */
+  const aliceJoinsAfterTheRound = async (): Promise<string> => {
+    await say('alice', 'leave');
+    await inbox();
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('alice', 'join');
+    await inbox();
+    return (await repliesTo('u01')).at(-1)!.text;
+  };
+
+  it('a join after the round was paired says catch-up may still pair them this week when it can, as it then does', async () => {
+    expect(await aliceJoinsAfterTheRound()).toBe(
+      "Welcome! You are in the program. This week's round was paired already: I may still pair you with someone this week, otherwise you are in the next round.",
+    );
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '7');
+    expect(caught.joined.map((j: { id: string }) => j.id)).toEqual(['u01']);
+  });
+
+  it('a join after the round was paired promises nothing this week when catch-up would not pair them (sit-out, nobody waiting)', async () => {
+    box.env.PAIRBOT_ODD = 'sit-out';
+    // Six pairs: nobody else waits, and no pair grows into a trio.
+    expect(await aliceJoinsAfterTheRound()).toBe(
+      "Welcome! You are in the program. This week's round was paired already, so you are in the next round.",
+    );
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '7');
+    expect([...caught.joined, ...caught.groups]).toEqual([]);
+    expect(caught.unpaired).toEqual(['u01']);
+
+    // With someone who sat out the round waiting, catch-up pairs the two: the reply says it may.
+    await say('bob', 'leave');
+    await say('carol', 'leave');
+    await inbox();
+    const satOut = (await box.json('pair', '--date', '2026-11-30', '--seed', '7')).unpaired as string[];
+    expect(satOut).toHaveLength(1);
+    await box.pairbot('local', 'say', 'bob', 'join', '--date', '2026-12-01');
+    await inbox('--date', '2026-12-01');
+    expect((await repliesTo('u02')).at(-1)!.text).toContain('I may still pair you with someone this week');
+    const w49 = await box.json('pair', '--catch-up', '--date', '2026-12-01', '--seed', '7');
+    expect(w49.groups.map((g: { members: { id: string }[] }) => g.members.map((m) => m.id).sort())).toEqual([['u02', satOut[0]].sort()]);
+  });
+
+  it("a moderator's pause of someone in a group of this round says that group stands", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('bob', 'leave');
+    await inbox();
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('alice', 'pause @carol 2 weeks');
+    await say('alice', 'pause @bob 2 weeks');
+    await inbox();
+    const [carol, bob] = (await repliesTo('u01')).slice(-2).map((p) => p.text);
+    expect(carol).toBe(
+      'Done: carol is paused until Monday 7 December. Their group of round 2026-W48 stands: the pause applies to the rounds after it.',
+    );
+    expect(bob).toBe('Done: bob is paused until Monday 7 December.');
+    expect(carol).not.toMatch(/avoid/i);
+  });
+
   it('a name two members share but for its case is ambiguous unless written exactly, and the reply pings nobody', async () => {
     box.env.PAIRBOT_ADMINS = 'alice';
     appendFileSync(join(box.dir, 'roster.csv'), 'u14,Bob,Europe/Berlin,design\n');
