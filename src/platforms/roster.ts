@@ -14,16 +14,43 @@ const REQUIRED = ['id', 'name', 'timezone'] as const;
  * A problem names the file, the line and what is wrong (exit 2).
  */
 export function readRoster(path: string): PlatformUser[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new UsageError(`PAIRBOT_ROSTER: cannot read roster ${path}: ${fileProblem(err)}`, {
       cause: err,
     });
   }
+  // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
+  const text = utf8Text(basename(path), bytes).replace(/^\uFEFF/, '');
   return extname(path).toLowerCase() === '.json' ? jsonUsers(path, text) : csvUsers(path, text);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The file as UTF-8 text. A file in another encoding (Windows-1252 from a spreadsheet) is
+ * refused with the first line that is not UTF-8: read anyway, its names would be stored with
+ * replacement characters, and ids differing only there would collide.
+ */
+function utf8Text(file: string, bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const end = bytes.indexOf(10, start);
+      const stop = end === -1 ? bytes.length : end;
+      try {
+        UTF8.decode(bytes.subarray(start, stop));
+      } catch {
+        break;
+      }
+      start = stop + 1;
+    }
+    throw new UsageError(`${file}: line ${line}: not UTF-8 text; save the roster as UTF-8 (in a spreadsheet program: CSV UTF-8)`);
+  }
 }
 
 /**
@@ -162,10 +189,16 @@ function csvUsers(path: string, text: string): PlatformUser[] {
   for (const col of REQUIRED) {
     if (!columns.includes(col)) throw new UsageError(`${file}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
   }
-  // A column named twice counts with its last value, listed where it first appears.
-  const last = new Map(columns.map((c, i) => [c, i]));
-  const [id, name, timezone] = REQUIRED.map((c) => last.get(c)!) as [number, number, number];
-  const extra = [...last].filter(([c]) => !isRequired(c));
+  const index = new Map<string, number>();
+  columns.forEach((c, i) => {
+    const first = index.get(c);
+    // Empty names (a header's trailing commas) are no column anyone meant.
+    if (first !== undefined && c !== '')
+      throw new UsageError(`${file}: line 1: column "${c}" is named twice (columns ${first + 1} and ${i + 1}); keep one of them`);
+    index.set(c, i);
+  });
+  const [id, name, timezone] = REQUIRED.map((c) => index.get(c)!) as [number, number, number];
+  const extra = [...index].filter(([c]) => !isRequired(c));
   let lines: number[] | undefined;
   const users = new Users(file, (row) => (lines ??= recordLines(records))[row]!);
   for (let row = 1; row < records.length; row++) {

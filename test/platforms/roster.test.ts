@@ -98,6 +98,29 @@ describe('readRoster', () => {
     );
   });
 
+  it('refuses a roster that is not UTF-8 (a spreadsheet saved as Windows-1252), naming the first line that is not', () => {
+    const latin1 = (name: string, text: string) => {
+      writeFileSync(join(dir, name), Buffer.from(text, 'latin1'));
+      return join(dir, name);
+    };
+    expect(() => readRoster(latin1('w.csv', 'id,name,timezone\nu1,ann,\nu2,J\u00fcrgen M\u00fcller,UTC\n'))).toThrow(
+      /w.csv: line 3: not UTF-8 text; save the roster as UTF-8 \(in a spreadsheet program: CSV UTF-8\)/,
+    );
+    // Two ids that differ only in such a byte are not read as one duplicate.
+    expect(() => readRoster(latin1('ids.json', '[{"id":"m\u00e4x","name":"a"},\n{"id":"m\u00f6x","name":"b"}]'))).toThrow(
+      /ids.json: line 1: not UTF-8 text/,
+    );
+  });
+
+  it('refuses a CSV header that names a column twice, which would hide one of them', () => {
+    expect(() => readRoster(file('dup.csv', 'id,name,timezone,ID\nu1,ann,UTC,x\n'))).toThrow(
+      /dup.csv: line 1: column "id" is named twice \(columns 1 and 4\)/,
+    );
+    expect(() => readRoster(file('dup2.csv', 'id,name,timezone,team,Team\nu1,ann,UTC,a,b\n'))).toThrow(
+      /dup2.csv: line 1: column "team" is named twice \(columns 4 and 5\)/,
+    );
+  });
+
   it('reads a CSV or JSON roster saved with a UTF-8 byte order mark', () => {
     expect(readRoster(file('bom.csv', '\uFEFFid,name,timezone\nu1,ann,\n'))).toEqual([{ id: 'u1', name: 'ann' }]);
     expect(readRoster(file('bom.json', '\uFEFF[{"id":"u1","name":"ann"}]'))).toEqual([{ id: 'u1', name: 'ann' }]);
