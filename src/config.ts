@@ -279,17 +279,42 @@ function readText(path: string): string {
 function readDotEnv(cwd: string): Record<string, string> {
   const path = join(cwd, '.env');
   if (!existsSync(path)) return {};
-  let values: Record<string, string>;
+  let text: string;
   try {
-    values = parseEnv(readText(path)) as Record<string, string>;
+    text = readText(path);
   } catch (err) {
     throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+  checkDotEnvLines(`.env: ${path}`, text);
+  const values = parseEnv(text) as Record<string, string>;
   // Other tools may share the file, so only our own prefix is checked for typos.
   for (const key of Object.keys(values)) {
-    if (key.startsWith('PAIRBOT_') && key !== 'PAIRBOT_CONFIG' && !isSetting(key)) throw unknownSetting(`.env: ${path}`, key);
+    if (key.toUpperCase().startsWith('PAIRBOT_') && key !== 'PAIRBOT_CONFIG' && !isSetting(key)) throw unknownSetting(`.env: ${path}`, key);
   }
   return values;
+}
+
+/**
+ * Refuses a line that sets nothing (`PAIRBOT_CADENCE fortnightly`, a stray sentence): Node's
+ * parser skips it, and the command would run on the default the operator meant to change.
+ * Comments, blank lines, `export NAME=…`, a bare NAME (docker compose reads it) and the lines
+ * of a quoted value spanning several are what a .env holds.
+ */
+function checkDotEnvLines(where: string, text: string): void {
+  let openQuote: string | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (openQuote !== undefined) {
+      if (raw.includes(openQuote)) openQuote = undefined;
+      return;
+    }
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const m = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*(?:\s*=\s*(.*))?$/.exec(line);
+    if (!m) throw new UsageError(`${where}: line ${i + 1}: expected NAME=value, got ${JSON.stringify(line)}`);
+    const value = m[1] ?? '';
+    const quote = value.charAt(0);
+    if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) openQuote = quote;
+  });
 }
 
 const isSetting = (key: string): boolean => (SETTINGS as readonly string[]).includes(key);

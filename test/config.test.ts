@@ -140,6 +140,21 @@ describe('loadConfig', () => {
     expect(load().program).toBe('default');
   });
 
+  it('refuses a .env line that sets nothing, or a pairbot_ key in other case, instead of running on defaults', () => {
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_PROGRAM=team\nPAIRBOT_CADENCE fortnightly\n');
+    refuses({}, /^\.env: .*\.env: line 2: expected NAME=value, got "PAIRBOT_CADENCE fortnightly"/);
+    writeFileSync(join(dir, '.env'), '# settings\n\nthis is not a dotenv line\n');
+    refuses({}, /line 3: expected NAME=value, got "this is not a dotenv line"/);
+    writeFileSync(join(dir, '.env'), 'pairbot_cadence=fortnightly\n');
+    refuses({}, /unknown setting "pairbot_cadence" \(did you mean PAIRBOT_CADENCE\?\)/);
+    // What dotenv files hold is still read: comments, export, a bare name, quoted values over several lines.
+    writeFileSync(
+      join(dir, '.env'),
+      '# comment\n  export PAIRBOT_PROGRAM="team-one" # trailing\nCOMPOSE_ONLY\nKEY="line 1\nline 2 = not a setting\n"\nPAIRBOT_CADENCE=daily\n',
+    );
+    expect(load()).toMatchObject({ program: 'team-one', cadence: 'daily' });
+  });
+
   it('refuses an empty --db or --config, and a token with a control character, as usage errors', () => {
     refuses({}, /--db: expected a value, got an empty string/, { db: '' });
     refuses({}, /--config: expected a JSON file/, { config: '' });
