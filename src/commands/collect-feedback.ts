@@ -179,20 +179,24 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined, 
     return;
   }
   const [ask, remind] = report.dryRun ? ['would ask', 'remind'] : ['asked', 'reminded'];
-  const lines = [
-    `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${ask} ${count(report.asked, 'new group')} and ${remind} ${count(report.reminded, 'group')}.`,
-    `Feedback so far: ${report.met} met, ${report.missed} missed, ${report.scheduled} scheduled, ${report.unanswered} unanswered.`,
-  ];
-  if (report.unreadable)
-    lines.push(
-      `${count(report.unreadable, 'ask')} could not be read this time (see the warnings above); the next run reads ${report.unreadable === 1 ? 'it' : 'them'} again.`,
-    );
+  const headline = `Round ${report.round}${report.dryRun ? ' (dry run: nothing stored or sent)' : ''}: ${ask} ${count(report.asked, 'new group')} and ${remind} ${count(report.reminded, 'group')}`;
+  const tally = (r: Tally): string => `${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`;
+  const unreadable = report.unreadable
+    ? `${count(report.unreadable, 'ask')} could not be read this time (see the warnings above); the next run reads ${report.unreadable === 1 ? 'it' : 'them'} again`
+    : undefined;
   const earlier = report.rounds.filter((r) => r.round !== report.round);
-  if (earlier.length)
-    lines.push(
-      'Earlier rounds:',
-      ...earlier.map((r) => `  ${r.round}: ${r.met} met, ${r.missed} missed, ${r.scheduled} scheduled, ${r.unanswered} unanswered`),
-    );
+  if (ctx.config.quiet) {
+    // A cron log gets one line a run, with everything the full output says.
+    const parts = [`${headline}; feedback so far: ${tally(report)}`];
+    if (unreadable) parts.push(unreadable.replace(' (see the warnings above)', ''));
+    if (earlier.length) parts.push(`earlier rounds: ${earlier.map((r) => `${r.round} (${tally(r)})`).join(', ')}`);
+    if (later) parts.push(later.replace(/\.$/, '').replace(/^Round/, 'round'));
+    ctx.print(`${parts.join('; ')}.`);
+    return;
+  }
+  const lines = [`${headline}.`, `Feedback so far: ${tally(report)}.`];
+  if (unreadable) lines.push(`${unreadable}.`);
+  if (earlier.length) lines.push('Earlier rounds:', ...earlier.map((r) => `  ${r.round}: ${tally(r)}`));
   if (later) lines.push(later);
   ctx.print(lines.join('\n'));
 }

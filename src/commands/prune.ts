@@ -93,15 +93,22 @@ function print(ctx: Context, report: PruneReport, json: boolean | undefined): vo
     ctx.print(JSON.stringify(report, null, 2));
     return;
   }
+  const removed = report.removed.length
+    ? `${report.dryRun ? 'Would remove' : 'Removed'} ${count(report.removed.length, 'member')} after ${report.maxMisses} missed meetings in a row:`
+    : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${report.dryRun ? 'would be' : 'was'} removed.`;
+  const byHand = ' — the bot may not remove them from the channel/role: do it by hand';
+  const retention = `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${count(report.retention.groupsDeleted, 'group')} and ${count(report.retention.membersDeleted.length, 'long-gone member')}, keeping everyone's 10 latest partners.`;
+  if (ctx.config.quiet) {
+    // A cron log gets one line a run, with everything the full output says.
+    const who = report.removed.map((r) => `${r.name} (${r.id}, ${r.misses} misses${r.removedFromPlace === false ? byHand : ''})`);
+    const head = report.removed.length ? `${removed} ${who.join(', ')}` : removed.replace(/\.$/, '');
+    ctx.print(`${head}; ${retention.charAt(0).toLowerCase()}${retention.slice(1)}`);
+    return;
+  }
   const lines = [
-    report.removed.length
-      ? `${report.dryRun ? 'Would remove' : 'Removed'} ${count(report.removed.length, 'member')} after ${report.maxMisses} missed meetings in a row:`
-      : `Nobody has missed ${report.maxMisses} meetings in a row; nobody ${report.dryRun ? 'would be' : 'was'} removed.`,
-    ...report.removed.map(
-      (r) =>
-        `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? ' — the bot may not remove them from the channel/role: do it by hand' : ''}`,
-    ),
-    `History before ${report.retention.cutoff}: ${report.dryRun ? 'would delete' : 'deleted'} ${count(report.retention.groupsDeleted, 'group')} and ${count(report.retention.membersDeleted.length, 'long-gone member')}, keeping everyone's 10 latest partners.`,
+    removed,
+    ...report.removed.map((r) => `  ${r.name} (${r.id}): ${r.misses} misses${r.removedFromPlace === false ? byHand : ''}`),
+    retention,
   ];
   ctx.print(lines.join('\n'));
 }

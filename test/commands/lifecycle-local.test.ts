@@ -119,16 +119,38 @@ describe('the round lifecycle on the local platform (built CLI)', () => {
     const tally = await json('collect-feedback', '--date', '2026-12-21');
     expect(tally).toMatchObject({ round: '2026-W51', met: 1, missed: 1 });
     expect(tally.rounds.find((r: { round: string }) => r.round === '2026-W49')).toMatchObject({ met: 1, missed: 1, scheduled: 0 });
+    // --quiet: what the full output says, on one line for a cron log.
+    const full = (await run('collect-feedback', '--date', '2026-12-21')).stdout;
+    expect(full).toMatch(
+      /^Round 2026-W51: asked 0 new groups and reminded 0 groups\.\nFeedback so far: 1 met, 1 missed, 0 scheduled, 0 unanswered\.\nEarlier rounds:\n/,
+    );
+    expect((await run('collect-feedback', '--quiet', '--date', '2026-12-21')).stdout).toBe(
+      'Round 2026-W51: asked 0 new groups and reminded 0 groups; feedback so far: 1 met, 1 missed, 0 scheduled, 0 unanswered; ' +
+        'earlier rounds: 2026-W50 (1 met, 1 missed, 0 scheduled, 0 unanswered), 2026-W49 (1 met, 1 missed, 0 scheduled, 0 unanswered), ' +
+        '2026-W48 (1 met, 0 missed, 0 scheduled, 0 unanswered).\n',
+    );
 
     const shown = await json('member', 'show', 'dan', '--date', '2026-12-21');
     expect(shown.misses).toBe(3);
     const dry = await json('prune', '--dry-run', '--date', '2026-12-21');
     expect(dry.removed).toEqual([{ id: 'd', name: 'dan', misses: 3, removedFromPlace: null }]);
+    expect((await run('prune', '--dry-run', '--date', '2026-12-21')).stdout).toBe(
+      "Would remove 1 member after 3 missed meetings in a row:\n  dan (d): 3 misses\nHistory before 2025-12-21: would delete 0 groups and 0 long-gone members, keeping everyone's 10 latest partners.\n",
+    );
+    expect((await run('prune', '--dry-run', '--quiet', '--date', '2026-12-21')).stdout).toBe(
+      "Would remove 1 member after 3 missed meetings in a row: dan (d, 3 misses); history before 2025-12-21: would delete 0 groups and 0 long-gone members, keeping everyone's 10 latest partners.\n",
+    );
     expect((await json('members')).members.find((m: { id: string }) => m.id === 'd').state).toBe('active');
 
     const pruned = await json('prune', '--date', '2026-12-21');
     expect(pruned.removed).toEqual([{ id: 'd', name: 'dan', misses: 3, removedFromPlace: true }]);
     expect((await json('prune', '--date', '2026-12-21')).removed).toEqual([]);
+    expect((await run('prune', '--date', '2026-12-21')).stdout).toBe(
+      "Nobody has missed 3 meetings in a row; nobody was removed.\nHistory before 2025-12-21: deleted 0 groups and 0 long-gone members, keeping everyone's 10 latest partners.\n",
+    );
+    expect((await run('prune', '--quiet', '--date', '2026-12-21')).stdout).toBe(
+      "Nobody has missed 3 meetings in a row; nobody was removed; history before 2025-12-21: deleted 0 groups and 0 long-gone members, keeping everyone's 10 latest partners.\n",
+    );
     const dms = (await posts()).filter((p) => p.recipients.length === 1 && p.recipients[0] === 'd');
     expect(dms).toHaveLength(1);
     expect(dms[0]!.text).toMatch(/last 3 pairings .* rejoin/s);
