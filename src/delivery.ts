@@ -71,8 +71,18 @@ function notDeliveredYet(pending: number): string {
   return `; ${count(pending, 'message')} not delivered yet, the next run retries ${pending === 1 ? 'it' : 'them'}`;
 }
 
+/**
+ * A `--quiet` run's one line with what its hidden warnings said about delivery (why it exits 3),
+ * before the line's closing full stop: every command that delivers ends its quiet line with it.
+ */
+export function quietLine(line: string, delivery: DeliveryReport | undefined): string {
+  const summary = undeliveredSummary(delivery);
+  if (!summary) return line;
+  return line.endsWith('.') ? `${line.slice(0, -1)}${summary}.` : `${line}${summary}`;
+}
+
 /** What `--quiet` hides in warnings and a cron log still needs: why the run exits 3. */
-export function undeliveredSummary(delivery: DeliveryReport | undefined): string {
+function undeliveredSummary(delivery: DeliveryReport | undefined): string {
   if (!delivery) return '';
   const { pending, failed, unreachable, reactionsPending } = delivery;
   return [

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Context } from '../context.js';
 import { count, listItem, renderWaiting, type WaitReason } from '../core/messages.js';
 import { activeConstraints, ageMeetings, firstRoundFrom, groupToJoin, joinLimit } from '../core/round.js';
-import { exitCodeFor, undeliveredSummary } from '../delivery.js';
+import { exitCodeFor, quietLine } from '../delivery.js';
 import { nextPeriod } from '../core/periods.js';
 import { applyRosterSync, getMember, listPreferences, recordSitOut } from '../store/members.js';
 import { icebreakerOf } from '../store/icebreakers.js';
@@ -44,9 +44,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     const delivery = await deliver(ctx);
     // The result line, --quiet included: a cron log gets a line a run.
     if (!options.json)
-      ctx.print(
-        `Catch-up for ${ctx.period.key}: no round yet, so nothing to add to (run \`pairbot pair\` first)${undeliveredSummary(delivery)}.`,
-      );
+      ctx.print(quietLine(`Catch-up for ${ctx.period.key}: no round yet, so nothing to add to (run \`pairbot pair\` first).`, delivery));
     else
       ctx.print(
         JSON.stringify(
@@ -196,7 +194,7 @@ export async function catchUp(ctx: Context, options: RoundOptions): Promise<numb
     if (report.unreachable.length) lines.push(`Could not be messaged: ${report.unreachable.map((id) => listItem(name(id))).join(', ')}`);
     if (waiting.length === 0) lines.push('Nobody is waiting.');
     // A cron log gets one line a run, not a line per group.
-    ctx.print(ctx.config.quiet ? `${headline}; ${left.length} still waiting${undeliveredSummary(delivery)}.` : lines.join('\n'));
+    ctx.print(ctx.config.quiet ? quietLine(`${headline}; ${left.length} still waiting.`, delivery) : lines.join('\n'));
   }
   return exitCodeFor(delivery);
 }

@@ -4,7 +4,7 @@ import { groupOutcome, needsReminder, type Tally } from '../core/feedback.js';
 import { count, renderFeedbackAsk } from '../core/messages.js';
 import { addDays, localDate, periodFromIndex } from '../core/periods.js';
 import { reactionMeaning } from '../core/reactions.js';
-import { exitCodeFor } from '../delivery.js';
+import { type DeliveryReport, exitCodeFor, quietLine } from '../delivery.js';
 import { answersOf, recordAnswer } from '../store/feedback.js';
 import { getMember, memberAddresses } from '../store/members.js';
 import type { MemberAddress } from '../core/members.js';
@@ -100,7 +100,7 @@ export async function collectFeedback(ctx: Context, options: { json?: boolean; d
   const newest = lastRound(db, program.id);
   const pairedToday =
     newest && newest.id !== last?.id && groupsOfRound(db, newest.id).some((g) => g.formedOn === ctx.today) ? newest.period : undefined;
-  print(ctx, report, options.json, pairedToday);
+  print(ctx, report, options.json, pairedToday, delivery);
   // An ask whose answers could not be read leaves the tally incomplete: partly done.
   return unreadable > 0 ? Math.max(EXIT.partial, exitCodeFor(delivery)) : exitCodeFor(delivery);
 }
@@ -166,7 +166,13 @@ function queueAsk(ctx: Context, members: Members, round: RoundRow, group: Stored
   });
 }
 
-function print(ctx: Context, report: FeedbackReport, json: boolean | undefined, pairedToday: string | undefined): void {
+function print(
+  ctx: Context,
+  report: FeedbackReport,
+  json: boolean | undefined,
+  pairedToday: string | undefined,
+  delivery: DeliveryReport | undefined,
+): void {
   if (json) {
     ctx.print(JSON.stringify(report, null, 2));
     return;
@@ -191,7 +197,7 @@ function print(ctx: Context, report: FeedbackReport, json: boolean | undefined, 
     if (unreadable) parts.push(unreadable.replace(' (see the warnings above)', ''));
     if (earlier.length) parts.push(`earlier rounds: ${earlier.map((r) => `${r.round} (${tally(r)})`).join(', ')}`);
     if (later) parts.push(later.replace(/\.$/, '').replace(/^Round/, 'round'));
-    ctx.print(`${parts.join('; ')}.`);
+    ctx.print(quietLine(`${parts.join('; ')}.`, delivery));
     return;
   }
   const lines = [`${headline}.`, `Feedback so far: ${tally(report)}.`];

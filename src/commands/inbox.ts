@@ -8,7 +8,7 @@ import { count, renderInboxHelp } from '../core/messages.js';
 import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
-import { exitCodeFor } from '../delivery.js';
+import { exitCodeFor, quietLine } from '../delivery.js';
 import { catchUpView, deliver, reactedOptOuts, toRosterEntry } from '../rounds.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
@@ -167,9 +167,8 @@ export async function inbox(ctx: Context, options: InboxOptions): Promise<number
   if (options.json) ctx.print(JSON.stringify(report, null, 2));
   else {
     const verb = ctx.dryRun ? 'would answer' : 'answered';
-    ctx.print(
-      `inbox of program "${ctx.program.name}": ${verb} ${count(report.handled.length, 'message')}, ${report.ignored} not for the bot${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}`,
-    );
+    const line = `inbox of program "${ctx.program.name}": ${verb} ${count(report.handled.length, 'message')}, ${report.ignored} not for the bot${ctx.dryRun ? ' (dry run: nothing stored or sent)' : ''}`;
+    ctx.print(ctx.config.quiet ? quietLine(line, delivery) : line);
   }
   return exitCodeFor(delivery);
 }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import { renderOptOutAnnouncement } from '../core/messages.js';
 import { nextPeriod, type Cadence, type Period } from '../core/periods.js';
-import { exitCodeFor } from '../delivery.js';
+import { exitCodeFor, quietLine } from '../delivery.js';
 import { deliver } from '../rounds.js';
 import { enqueue, findByKey, outboxKey } from '../store/outbox.js';
 
@@ -49,7 +49,15 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
   if (!fresh) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
   const delivery = await deliver(ctx);
   const posted = findByKey(ctx.db, key);
-  if (posted?.status === 'sent')
-    ctx.print(fresh ? `Posted the opt-out announcement for round ${next.key}.` : `Round ${next.key} was already announced.`);
+  const line =
+    posted?.status === 'sent'
+      ? fresh
+        ? `Posted the opt-out announcement for round ${next.key}.`
+        : `Round ${next.key} was already announced.`
+      : // Said only with --quiet: without it the warnings say why it is not posted.
+        ctx.config.quiet
+        ? `The opt-out announcement for round ${next.key} is stored, not posted yet.`
+        : undefined;
+  if (line) ctx.print(ctx.config.quiet ? quietLine(line, delivery) : line);
   return exitCodeFor(delivery);
 }

@@ -5,7 +5,7 @@ import type { MatchResult } from '../core/matching/index.js';
 import { count, listItem } from '../core/messages.js';
 import type { GivenPrompt } from '../core/icebreakers.js';
 import { selectCandidates, type Exclusions } from '../core/round.js';
-import { exitCodeFor, undeliveredSummary, type DeliveryReport } from '../delivery.js';
+import { exitCodeFor, quietLine, type DeliveryReport } from '../delivery.js';
 import { countByStatus, enqueue } from '../store/outbox.js';
 import { recordIcebreaker } from '../store/icebreakers.js';
 import { applyRosterSync, memberAddresses, recordSitOut } from '../store/members.js';
@@ -276,7 +276,10 @@ function printReport(
     // A cron log gets one line a run, not a line per group.
     const { optedOut, paused, notDue } = report.excluded;
     ctx.print(
-      `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}${undeliveredSummary(delivery)}`,
+      quietLine(
+        `${headline}; opted out ${optedOut.length}, paused ${paused.length}, not due ${notDue.length}, sitting out ${report.satOut.length}, not placed ${blocked.length}`,
+        delivery,
+      ),
     );
     return;
   }

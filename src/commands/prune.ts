@@ -2,7 +2,7 @@ import { subDays } from 'date-fns';
 import type { Context } from '../context.js';
 import { count, renderRemoval } from '../core/messages.js';
 import { groupsToDelete } from '../core/retention.js';
-import { exitCodeFor } from '../delivery.js';
+import { type DeliveryReport, exitCodeFor, quietLine } from '../delivery.js';
 import { deliver } from '../rounds.js';
 import { forgetPerson, listMembers, updateMember } from '../store/members.js';
 import { enqueue, outboxKey } from '../store/outbox.js';
@@ -84,11 +84,11 @@ export async function prune(ctx: Context, options: { json?: boolean }): Promise<
   report.retention.membersDeleted = gone;
 
   const delivery = await deliver(ctx);
-  print(ctx, report, options.json);
+  print(ctx, report, options.json, delivery);
   return exitCodeFor(delivery);
 }
 
-function print(ctx: Context, report: PruneReport, json: boolean | undefined): void {
+function print(ctx: Context, report: PruneReport, json: boolean | undefined, delivery: DeliveryReport | undefined): void {
   if (json) {
     ctx.print(JSON.stringify(report, null, 2));
     return;
@@ -102,7 +102,7 @@ function print(ctx: Context, report: PruneReport, json: boolean | undefined): vo
     // A cron log gets one line a run, with everything the full output says.
     const who = report.removed.map((r) => `${r.name} (${r.id}, ${r.misses} misses${r.removedFromPlace === false ? byHand : ''})`);
     const head = report.removed.length ? `${removed} ${who.join(', ')}` : removed.replace(/\.$/, '');
-    ctx.print(`${head}; ${retention.charAt(0).toLowerCase()}${retention.slice(1)}`);
+    ctx.print(quietLine(`${head}; ${retention.charAt(0).toLowerCase()}${retention.slice(1)}`, delivery));
     return;
   }
   const lines = [

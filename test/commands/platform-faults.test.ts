@@ -78,6 +78,45 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
     );
   });
 
+  it('collect-feedback, inbox, optout and prune --quiet that leave messages pending say so on their one line, as pair does', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23', '--seed', '1')).code).toBe(0);
+    // A member writes to the bot in the channel (the server still takes members' posts).
+    const res = await fetch(`${box.fake.url}/api/v4/posts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${box.fake.tokenFor(humans[0]!.id)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel_id: box.fake.channel.id, message: `@${box.fake.bot.username} help` }),
+    });
+    expect(res.status).toBe(201);
+    // Rate limited with no wait: each send fails fast once its budget of waits is spent (a 503 would back off for a minute).
+    box.fake.inject({ kind: 'rate-limit', waitSeconds: 0 }, { method: 'POST', path: /^\/api\/v4\/posts$/, times: 100_000 });
+    const oneLine = (r: { stdout: string; stderr: string }): string => {
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      return lines[0]!;
+    };
+
+    const feedback = await pairbot('collect-feedback', '--quiet', '--date', '2026-11-26');
+    expect(feedback.code, feedback.stderr).toBe(3);
+    expect(oneLine(feedback)).toMatch(
+      /^Round 2026-W48: asked 2 new groups and reminded 0 groups; feedback so far: 0 met, 0 missed, 0 scheduled, 2 unanswered; 2 messages not delivered yet, the next run retries them\.$/,
+    );
+    // inbox stops after three failed sends: the rest is counted as pending too.
+    const inbox = await pairbot('inbox', '--quiet', '--date', '2026-11-26');
+    expect(inbox.code, inbox.stderr).toBe(3);
+    expect(oneLine(inbox)).toMatch(
+      /^inbox of program "default": answered 1 message, \d+ not for the bot; 3 messages not delivered yet, the next run retries them$/,
+    );
+    const optout = await pairbot('optout', '--quiet', '--date', '2026-11-28');
+    expect(optout.code, optout.stderr).toBe(3);
+    expect(oneLine(optout)).toBe(
+      'The opt-out announcement for round 2026-W49 is stored, not posted yet; 4 messages not delivered yet, the next run retries them.',
+    );
+    const prune = await pairbot('prune', '--quiet', '--date', '2026-11-28');
+    expect(prune.code, prune.stderr).toBe(3);
+    expect(oneLine(prune)).toMatch(/; 4 messages not delivered yet, the next run retries them\.$/);
+  });
+
   it('an announcement whose ❌ is refused (token revoked) is posted once; the rerun adds the ❌ and pair reads it', async () => {
     box.fake.inject({ kind: 'status', status: 401 }, { method: 'POST', path: /^\/api\/v4\/reactions$/ });
     const first = await pairbot('optout', '--date', '2026-11-21');
