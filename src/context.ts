@@ -1,9 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type CommonFlags, type Config } from './config.js';
-import { UsageError } from './errors.js';
+import { isDatabaseBusy, UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { diskWriteFailure, openDatabase, type DB } from './store/db.js';
+import { diskWriteFailure, lockedFailure, openDatabase, type DB } from './store/db.js';
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
 import { getMember } from './store/members.js';
 import { acquireLock } from './store/lock.js';
@@ -106,7 +106,8 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
         if (dirCreated) rmSync(dirname(config.db), { recursive: true, force: true });
       }
-      throw diskWriteFailure(err, config.db) ?? err;
+      // A lock held too long that nothing below named: the local state file's are named where they happen.
+      throw diskWriteFailure(err, config.db) ?? (isDatabaseBusy(err) ? lockedFailure(config.db, err) : err);
     } finally {
       try {
         release?.();

@@ -36,7 +36,7 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
     ctx.print(`Would post in the program channel for round ${next.key} (with the bot's ❌ reaction):\n\n${text}`);
     return EXIT.ok;
   }
-  const fresh = enqueue(ctx.db, {
+  enqueue(ctx.db, {
     programId: ctx.program.id,
     dedupeKey: key,
     kind: 'optout',
@@ -46,12 +46,14 @@ export async function optout(ctx: Context, options: { dryRun?: boolean }): Promi
     reactions: ['skip'],
     createdAt: ctx.config.now.toISOString(),
   });
-  if (!fresh) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
+  // Stored by an earlier run that could not post it: this run posts it.
+  const postedBefore = findByKey(ctx.db, key)?.status === 'sent';
+  if (postedBefore) ctx.log.info(`the opt-out announcement for round ${next.key} was already made; nothing new to post`);
   const delivery = await deliver(ctx);
   const posted = findByKey(ctx.db, key);
   const line =
     posted?.status === 'sent'
-      ? fresh
+      ? !postedBefore
         ? `Posted the opt-out announcement for round ${next.key}.`
         : `Round ${next.key} was already announced.`
       : // Said only with --quiet: without it the warnings say why it is not posted.

@@ -109,7 +109,8 @@ export function openSqliteFile(path: string, check: (db: DB) => void = () => {},
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   } catch (err) {
     db.close();
-    throw err;
+    // Switching to WAL waits for another process's lock (a file it created and keeps locked).
+    throw lockedTooLong(db, err);
   }
   return db;
 }
@@ -301,9 +302,13 @@ export function beginWrite(db: DB): void {
 }
 
 function lockedTooLong(db: DB, err: unknown): unknown {
-  if (!isDatabaseBusy(err)) return err;
+  return isDatabaseBusy(err) ? lockedFailure(db.name, err) : err;
+}
+
+/** SQLite's lock on the file `path` held past the busy timeout, as the error that names that file (exit 1). */
+export function lockedFailure(path: string, err: unknown): StoreError {
   return new StoreError(
-    `the database ${db.name} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; this change was not made (nothing is half-written): run again`,
+    `the database ${path} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s; this change was not made (nothing is half-written): run again`,
     { cause: err },
   );
 }

@@ -248,10 +248,9 @@ export class LocalStateStore {
 
   /** Marks a member as taken out of (or back in) the local channel; returns whether anything changed. */
   setRemoved(userId: string, removed: boolean): boolean {
-    this.commitPosts();
-    const db = this.writer();
     const statement = removed ? 'INSERT OR IGNORE INTO removed (user_id) VALUES (?)' : 'DELETE FROM removed WHERE user_id = ?';
-    return db.prepare(statement).run(userId).changes > 0;
+    // A transaction, so that a lock held too long by another process is an error naming this file.
+    return this.transaction(() => this.writer().prepare(statement).run(userId).changes > 0);
   }
 
   /**

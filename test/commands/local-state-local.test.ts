@@ -176,6 +176,33 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
     expect(new Set(intros.map((p) => p.conversation)).size).toBe(3);
   }, 90_000);
 
+  it('optout while another process holds the state file locked past the busy timeout: pending, exit 3, a warning naming the file; the rerun posts it', async () => {
+    expect((await box.pairbot('inbox', '--quiet', '--date', '2026-11-20')).code).toBe(0);
+    // Another process creates the state file and locks it (as `sqlite3` would: a rollback journal, an exclusive lock).
+    const holder = new Database(statePath());
+    holder.exec('BEGIN EXCLUSIVE');
+    const run = startCli(['optout', '--date', '2026-11-21'], { cwd: box.dir, env: box.env });
+    let stderr = '';
+    run.child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('not delivered yet') && holder.inTransaction) holder.exec('ROLLBACK');
+    });
+    const first = await run.done;
+    if (holder.inTransaction) holder.exec('ROLLBACK');
+    holder.close();
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toContain(
+      `optout message #1 not delivered yet ([local] the local state file ${statePath()} stayed locked by another process`,
+    );
+    expect(first.stderr).not.toContain('error');
+    const status = await box.json('status', '--date', '2026-11-21');
+    expect(status.undelivered).toMatchObject([{ kind: 'optout', status: 'pending' }]);
+    const again = await box.pairbot('optout', '--date', '2026-11-21');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('Posted the opt-out announcement for round 2026-W48.\n');
+    expect((await posts()).filter((p) => p.conversation === 'channel')).toHaveLength(1);
+  }, 90_000);
+
   it('reads the JSON state file of an earlier version, and converts it on the first write', async () => {
     const legacy = join(box.dir, 'data', 'local-state.json');
     const old: { version: 1; nextId: number; posts: LocalPost[]; removed: string[] } = {
