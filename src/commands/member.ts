@@ -57,6 +57,12 @@ export function validateSet(options: SetOptions): MemberChanges {
 }
 
 export async function setMember(ctx: Context, who: string, options: SetOptions, changes: MemberChanges): Promise<number> {
+  // Known from the flags and the date alone: refused before the roster is read.
+  if (changes.pauseUntil && changes.pauseUntil <= ctx.today) {
+    throw new UsageError(
+      `--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`,
+    );
+  }
   const member = await findMember(ctx, who);
   const prefer = options.prefer !== undefined ? await findMember(ctx, options.prefer) : undefined;
   const avoid = options.avoid !== undefined ? await findMember(ctx, options.avoid) : undefined;
@@ -102,11 +108,6 @@ function refuseContradictions(
   avoid: Member | undefined,
 ): void {
   if (prefer && avoid && prefer.userId === avoid.userId) throw new UsageError(`${member.name} cannot both prefer and avoid ${prefer.name}`);
-  if (changes.pauseUntil && changes.pauseUntil <= ctx.today) {
-    throw new UsageError(
-      `--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`,
-    );
-  }
   if (prefer) {
     const apart = listPreferences(ctx.db, ctx.program.id).some(
       (p) =>

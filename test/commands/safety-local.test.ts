@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -171,6 +171,14 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect((await json('member', 'show', 'alice', '--date', '2026-11-23')).preferences).toEqual([
       { kind: 'avoid', id: 'u02', name: 'bob', since: '2026-11-23', setBy: 'u01' },
     ]);
+  });
+
+  it('member set refuses a pause that ends before today before reading the roster: no sync logged, nothing created', async () => {
+    const r = await pairbot('member', 'set', 'alice', '--pause-until', '2020-01-01', '--date', '2026-11-23');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--pause-until 2020-01-01 is not after today \(2026-11-23\)/);
+    expect(r.stderr).not.toMatch(/roster:/);
+    expect(existsSync(join(box.dir, 'data', 'pairbot.db'))).toBe(false);
   });
 
   it('member set --avoid warns the operator when it leaves someone no possible partner', async () => {
