@@ -238,7 +238,7 @@ class Handler {
 
   async handle(m: Incoming, parsed: ParsedMessage): Promise<Outcome> {
     if (parsed.name === 'unknown') return this.help(m, false);
-    if (parsed.name === 'thanks') return { ok: true, reply: reply.replyThanks() };
+    if (parsed.name === 'thanks') return { ok: true, reply: reply.replyThanks(parsed.thanked) };
     if ('malformed' in parsed) return { ok: false, reply: reply.replyMalformed(parsed.name, parsed.problem) };
     const forSelf = await this.ownTarget(m, parsed);
     if (isModeratorCommand(forSelf)) {
@@ -377,9 +377,7 @@ class Handler {
       case 'partner': {
         const round = findRound(ctx.db, pid, m.period.key);
         // The group as it stands, as `member show` tells it: not one catch-up moved them out of.
-        const placed = round ? placementOf(ctx.db, round.id, me.userId) : undefined;
-        // One who left the program since (kicked, gone) is no partner to reach, until catch-up regroups.
-        const partners = placed?.partners.filter((id) => getMember(ctx.db, pid, id)?.state === 'active').map((id) => this.nameOf(id));
+        const partners = round ? this.partnersIn(round, me.userId)?.map((id) => this.nameOf(id)) : undefined;
         return { ok: true, reply: reply.replyPartner(m.period.key, partners, !!round) };
       }
       case 'history': {
@@ -453,9 +451,12 @@ class Handler {
       case 'pause': {
         const until = pauseUntil(m.day, c.span);
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
+        const next = this.nextUnpaired(m.period);
+        const round = this.groupedIn(m, target);
+        const grouped = round ? { round, ...(until <= next.start ? { endsBefore: next.key } : {}) } : undefined;
         return {
           ok: true,
-          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day, this.groupedIn(m, target)),
+          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day, grouped),
           write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }),
         };
       }
@@ -517,6 +518,8 @@ class Handler {
     const { ctx } = this;
     const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
     if (!round) return undefined;
+    // One who left and comes back in the same period keeps the group they have in its round.
+    if (me && this.hasGroup(round, userId)) return { grouped: round.period };
     const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
     const joiner: RosterEntry = me ? toRosterEntry(me, lastIndex) : { id: userId, frequency: 1, sitOuts: 0 };
     const others = listMembers(ctx.db, ctx.program.id).filter((x) => x.state === 'active' && x.userId !== userId);
@@ -602,7 +605,7 @@ class Handler {
 
   /** A note for a member in a round paired after they wrote and before this run read it (a late-read skip or pause). */
   private pairedMeanwhile(m: Incoming, me: Member, pausing = false): string {
-    const placed = (round: RoundRow): boolean => placementOf(this.ctx.db, round.id, me.userId) !== undefined;
+    const placed = (round: RoundRow): boolean => this.hasGroup(round, me.userId);
     const { rounds } = this.roundsFrom(m.period);
     const meanwhile = rounds.find((round) => round.createdAt > m.message.at && placed(round));
     if (meanwhile) return ` ${reply.pairedBeforeRead(meanwhile.period)}`;
@@ -614,8 +617,24 @@ class Handler {
   /** The latest round paired already, from the message's period on, that has `member` in a group (which a pause leaves as it is). */
   private groupedIn(m: Incoming, member: Member): string | undefined {
     return this.roundsFrom(m.period)
-      .rounds.filter((round) => placementOf(this.ctx.db, round.id, member.userId) !== undefined)
+      .rounds.filter((round) => this.hasGroup(round, member.userId))
       .at(-1)?.period;
+  }
+
+  /**
+   * The partners of `userId` in their group of `round` as it stands (`member show` tells the same:
+   * not one catch-up moved them out of), without those who left the program since: they are no
+   * partner to reach until catch-up regroups. Undefined without a group in the round.
+   */
+  private partnersIn(round: RoundRow, userId: string): string[] | undefined {
+    return placementOf(this.ctx.db, round.id, userId)?.partners.filter(
+      (id) => getMember(this.ctx.db, this.ctx.program.id, id)?.state === 'active',
+    );
+  }
+
+  /** Whether `userId` has a group in `round` with someone still in the program. */
+  private hasGroup(round: RoundRow, userId: string): boolean {
+    return (this.partnersIn(round, userId)?.length ?? 0) > 0;
   }
 
   /** This period when it has no round yet, otherwise the first one after it without a round (see roundsFrom). */

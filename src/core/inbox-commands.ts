@@ -52,6 +52,8 @@ interface UnknownCommand {
 /** A plain courtesy ("thanks!", "ok", 👍): the sender gets a one-line acknowledgement, not the help. */
 interface Courtesy {
   name: 'thanks';
+  /** A thank-you ("thanks", 🙏), answered "you're welcome"; otherwise an ok, a "noted" or a 👍. */
+  thanked: boolean;
 }
 
 export type ParsedMessage = InboxCommand | MalformedCommand | UnknownCommand | Courtesy;
@@ -157,33 +159,43 @@ const COURTESY = new Set([
   'gotcha',
 ]);
 const THANKS = new Set(['thanks', 'thank', 'thankyou', 'thanx', 'thnx', 'thx', 'ty', 'tyvm', 'tysm', 'cheers']);
-/** Emoji that are a courtesy too (👍 🙏 👌 🙌 ❤️ 🙂 😊), with any skin tone or variation selector. */
-const COURTESY_EMOJI = /(?:👍|🙏|👌|🙌|❤|🙂|😊)[\u{1F3FB}-\u{1F3FF}\uFE0F]*/gu;
+/** Emoji that are a courtesy too, with any skin tone or variation selector: thank-yous (🙏 ❤️) and oks (👍 👌 🙌 🙂 😊). */
+const THANKS_EMOJI = /(?:🙏|❤)[\u{1F3FB}-\u{1F3FF}\uFE0F]*/gu;
+const OK_EMOJI = /(?:👍|👌|🙌|🙂|😊)[\u{1F3FB}-\u{1F3FF}\uFE0F]*/gu;
 /** Words that may go with them ("thank you so much", "ok got it") and change nothing. */
 const COURTESY_FILLER = new Set(['you', 'u', 'so', 'very', 'much', 'a', 'lot', 'many', 'again', 'all', 'for', 'the', 'your', 'it', 'got']);
 
 /**
- * Whether the whole message is a courtesy: every word one of the above or a filler word (case and
- * punctuation ignored), at least one a thank-you, an ok or such an emoji. "help" counts only with a
- * thank-you ("thanks for the help"): "ok help" asks for the help.
+ * The courtesy the whole message is, if it is one: every word one of the above or a filler word
+ * (case and punctuation ignored), at least one a thank-you, an ok or such an emoji. "help" counts
+ * only as what a thank-you is for ("thanks for the help"): "help, thanks" and "ok help" ask for it.
  */
-function isCourtesy(words: readonly string[]): boolean {
-  let emoji = false;
+function readCourtesy(words: readonly string[]): Courtesy | undefined {
+  let thanksEmoji = false;
+  let okEmoji = false;
   const bare = words
     .map((w) =>
       w
         .toLowerCase()
-        .replace(COURTESY_EMOJI, () => {
-          emoji = true;
+        .replace(THANKS_EMOJI, () => {
+          thanksEmoji = true;
+          return '';
+        })
+        .replace(OK_EMOJI, () => {
+          okEmoji = true;
           return '';
         })
         .replace(/^[!/]+|[,.;:!?)(]+$/g, ''),
     )
     .filter((w) => w !== '');
-  const thanked = bare.some((w) => THANKS.has(w)) || emoji;
-  const fits = (w: string): boolean =>
-    COURTESY.has(w) || COURTESY_FILLER.has(w) || FILLER.has(w) || (thanked && (w === 'help' || w === 'helping'));
-  return (emoji || bare.some((w) => COURTESY.has(w))) && bare.every(fits);
+  const thankedAt = bare.findIndex((w) => THANKS.has(w));
+  const fits = (w: string, i: number): boolean =>
+    COURTESY.has(w) ||
+    COURTESY_FILLER.has(w) ||
+    FILLER.has(w) ||
+    ((w === 'help' || w === 'helping') && thankedAt >= 0 && thankedAt < i && ['for', 'the', 'your', 'all'].includes(bare[i - 1]!));
+  if (!(thanksEmoji || okEmoji || bare.some((w) => COURTESY.has(w))) || !bare.every(fits)) return undefined;
+  return { name: 'thanks', thanked: thanksEmoji || thankedAt >= 0 };
 }
 
 /** Removes the bot's own mention wherever it is, so `@pairbot skip` and `skip @pairbot` read the same. */
@@ -270,11 +282,15 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     .trim();
   const words = cleaned.split(/\s+/).filter((w) => w !== '' && !/^[,.;:!?-]+$/.test(w));
   // Mentions keep their case (ids, usernames); everything else is compared in lower case.
-  if (isCourtesy(words)) return { name: 'thanks' };
+  const courtesy = readCourtesy(words);
+  if (courtesy) return courtesy;
   const lower = words.map((w) => (isTargetWord(w) ? w : w.toLowerCase()));
   let i = 0;
-  // Filler words, and an emoji or other symbol before the command ("👋 skip"), are passed over.
-  const passed = (w: string): boolean => FILLER.has(w.replace(/[,.;:!?]+$/, '')) || !/[\p{L}\p{N}]/u.test(w);
+  // Filler words, a thank-you, and an emoji or other symbol before the command ("👋 skip", "thanks! skip") are passed over.
+  const passed = (w: string): boolean => {
+    const bare = w.replace(/[,.;:!?]+$/, '');
+    return FILLER.has(bare) || THANKS.has(bare) || !/[\p{L}\p{N}]/u.test(w);
+  };
   while (i < lower.length && passed(lower[i]!)) i++;
   const first = lower[i]?.replace(/^[!/]+/, '').replace(/[,.;:!?]+$/, '');
   if (!first) return { name: 'unknown' };

@@ -44,9 +44,9 @@ export function replyMalformed(command: string, problem: string): string {
   return `I did not get that \`${command}\`: ${problem}. Write \`help\` for everything I understand.`;
 }
 
-/** To a thank-you, an ok or a 👍: one line, not the whole help. */
-export function replyThanks(): string {
-  return "You're welcome! Write `help` to see what I can do.";
+/** To a thank-you ("you're welcome"), an ok or a 👍 (a 👍 back): one line, not the whole help. */
+export function replyThanks(thanked: boolean): string {
+  return `${thanked ? "You're welcome!" : '👍'} Write \`help\` to see what I can do.`;
 }
 
 export function replyModeratorsOnly(what: string): string {
@@ -89,9 +89,10 @@ function laterRound(s: { round: string; every: number }, cadence: Cadence): stri
 
 /**
  * A join once this period's round is paired: `pair --catch-up` may still group them in it
- * (`may`), or they wait for the next round (`next`).
+ * (`may`), they wait for the next round (`next`), or they left and come back while their group
+ * of that round stands (`grouped`).
  */
-export type LateJoin = 'may' | 'next';
+export type LateJoin = 'may' | 'next' | { grouped: string };
 
 const thisPeriod: Record<Cadence, [string, string]> = {
   daily: ["Today's", 'today'],
@@ -103,6 +104,8 @@ export function replyJoined(s: Standing, cadence: Cadence, today: string, late?:
   if ('pausedThrough' in s)
     return `Welcome! You are in the program; you are paused until ${humanDate(s.pausedThrough, today)} (write \`resume\` to come back earlier).`;
   if ('round' in s) return `Welcome! You are in the program, and in ${laterRound(s, cadence)}.`;
+  if (typeof late === 'object')
+    return `Welcome back! You are in the program, and your group of round ${late.grouped} stands: tell your partner if you cannot make it.`;
   const [round, when] = thisPeriod[cadence];
   if (late === 'may')
     return `Welcome! You are in the program. ${round} round was paired already: I may still pair you with someone ${when}, otherwise you are in the next round.`;
@@ -298,9 +301,15 @@ export function replyKickSelf(): string {
   return 'You cannot kick yourself; nothing changed. Write `leave` to leave the program, or `pause 3 weeks` to sit out a while.';
 }
 
-/** `groupRound`: a round already paired that has them in a group, which the pause does not undo. */
-export function replyModPaused(name: string, lastDay: string, today: string, groupRound?: string): string {
-  const stands = groupRound ? ` Their group of round ${groupRound} stands: the pause applies to the rounds after it.` : '';
+/**
+ * `grouped.round`: a round already paired that has them in a group, which the pause does not undo;
+ * `grouped.endsBefore`: the next round, when the pause is over before it.
+ */
+export function replyModPaused(name: string, lastDay: string, today: string, grouped?: { round: string; endsBefore?: string }): string {
+  const after = grouped?.endsBefore
+    ? `, and the pause ends before round ${grouped.endsBefore}.`
+    : ': the pause applies to the rounds after it.';
+  const stands = grouped ? ` Their group of round ${grouped.round} stands${after}` : '';
   return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.${stands}`;
 }
 

@@ -513,7 +513,9 @@ describe('inbox on the local platform (built CLI)', () => {
       ['u03', 'thanks', true],
     ]);
     const replies = (await repliesTo('u02')).map((p) => p.text);
-    for (const text of replies.slice(0, 7)) expect(text).toBe("You're welcome! Write `help` to see what I can do.");
+    const welcome = "You're welcome! Write `help` to see what I can do.";
+    const ack = '👍 Write `help` to see what I can do.';
+    expect(replies.slice(0, 7)).toEqual([welcome, welcome, welcome, ack, ack, welcome, welcome]);
     expect(replies[7]).toContain('`skip`');
     const inChannel = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
     expect(inChannel.text).toBe("@carol You're welcome! Write `help` to see what I can do.");
@@ -574,6 +576,45 @@ describe('inbox on the local platform (built CLI)', () => {
     );
     expect(bob).toBe('Done: bob is paused until Monday 7 December.');
     expect(carol).not.toMatch(/avoid/i);
+  });
+
+  it("a moderator's pause says a group stands only while it has a partner, and when the pause ends before the next round", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const partnerOf = async (userId: string): Promise<string> =>
+      (await posts()).find((p) => p.recipients.includes(userId) && p.text.startsWith('👋'))!.recipients.find((id) => id !== userId)!;
+    const names = new Map<string, string>(
+      (await box.json('members')).members.map((m: { id: string; name: string }) => [m.id, m.name] as [string, string]),
+    );
+    // dave's only partner left the program: dave has no group this week to stand.
+    const davesPartner = await partnerOf('u04');
+    expect(davesPartner).not.toBe('u01');
+    await say(names.get(davesPartner)!, 'leave');
+    await inbox();
+    await say('alice', 'pause @dave 2 weeks');
+    // A pause over before next week's round changes nothing of it.
+    const other = ['u05', 'u06'].find((id) => id !== davesPartner)!;
+    await say('alice', `pause @${names.get(other)} 2 days`);
+    await inbox();
+    const [dave, short] = (await repliesTo('u01')).slice(-2).map((p) => p.text);
+    expect(dave).toBe('Done: dave is paused until Monday 7 December.');
+    expect(short).toBe(
+      `Done: ${names.get(other)} is paused until Wednesday 25 November. Their group of round 2026-W48 stands, and the pause ends before round 2026-W49.`,
+    );
+  });
+
+  it('a member who left and joins again in the same week is told that their group of this week stands', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('heidi', 'leave');
+    await inbox();
+    await say('heidi', 'join');
+    await inbox();
+    expect((await repliesTo('u08')).at(-1)!.text).toBe(
+      'Welcome back! You are in the program, and your group of round 2026-W48 stands: tell your partner if you cannot make it.',
+    );
+    // Catch-up leaves that group as it is.
+    const caught = await box.json('pair', '--catch-up', '--date', '2026-11-24', '--seed', '7');
+    expect([...caught.joined, ...caught.groups]).toEqual([]);
   });
 
   it('a name two members share but for its case is ambiguous unless written exactly, and the reply pings nobody', async () => {

@@ -115,14 +115,26 @@ describe('parseInboxMessage', () => {
       'ok, got it',
       'cheers',
     ])
-      expect(parse(text), text).toEqual({ name: 'thanks' });
+      expect(parse(text), text).toMatchObject({ name: 'thanks' });
     expect(parse('ok skip')).toEqual({ name: 'skip' });
     expect(parse('ok help')).toEqual({ name: 'help' });
     expect(parse('👍 skip')).toEqual({ name: 'skip' });
-    expect(parse('thanks, pause 2 weeks')).toEqual({ name: 'unknown' });
+    // A thank-you before a command is passed over like "please": the command is done.
+    expect(parse('thanks, pause 2 weeks')).toEqual({ name: 'pause', span: { days: 14 } });
+    expect(parse('thanks! please skip this week')).toEqual({ name: 'skip' });
+    expect(parse('Thank you! skip')).toEqual({ name: 'skip' });
+    // Asking for help with a thank-you is asking for help; only thanks *for* the help is a courtesy.
+    for (const text of ['help, thanks', 'Hi, could you help? Thanks!', 'I would like help please, thanks', 'help 🙏'])
+      expect(parse(text), text).toEqual({ name: 'help' });
+    for (const text of ['thank you for your help!', 'thanks for helping', 'thanks for all the help'])
+      expect(parse(text), text).toEqual({ name: 'thanks', thanked: true });
     expect(parse('👋')).toEqual({ name: 'unknown' });
     expect(parse('hi')).toEqual({ name: 'unknown' });
     expect(parse('thanks but what is this')).toEqual({ name: 'unknown' });
+    // A thank-you is told "you're welcome"; an ok, a "noted" or a 👍 only that it was read.
+    for (const text of ['thanks!', 'ty', 'cheers', '🙏', 'ok thanks']) expect(parse(text), text).toEqual({ name: 'thanks', thanked: true });
+    for (const text of ['ok', 'cool', 'noted', 'great', 'k', '👍', 'ok, got it'])
+      expect(parse(text), text).toEqual({ name: 'thanks', thanked: false });
   });
 });
 
