@@ -69,7 +69,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
   for (const other of [prefer, avoid]) {
     if (other?.userId === member.userId) throw new UsageError(`${member.name} cannot prefer or avoid themselves`);
   }
-  refuseContradictions(ctx, member, changes, prefer, avoid);
+  refuseContradictions(ctx, member, prefer, avoid);
   if (options.resume && (member.state === 'removed' || member.state === 'kicked')) {
     changes.state = 'active';
     changes.joinedOn = ctx.today;
@@ -100,13 +100,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
 }
 
 /** A change that contradicts itself or what is stored is refused before anything is written. */
-function refuseContradictions(
-  ctx: Context,
-  member: Member,
-  changes: MemberChanges,
-  prefer: Member | undefined,
-  avoid: Member | undefined,
-): void {
+function refuseContradictions(ctx: Context, member: Member, prefer: Member | undefined, avoid: Member | undefined): void {
   if (prefer && avoid && prefer.userId === avoid.userId) throw new UsageError(`${member.name} cannot both prefer and avoid ${prefer.name}`);
   if (prefer) {
     const apart = listPreferences(ctx.db, ctx.program.id).some(
