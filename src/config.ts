@@ -287,21 +287,36 @@ function readDotEnv(cwd: string): Record<string, string> {
   }
   checkDotEnvLines(`.env: ${path}`, text);
   const values = parseEnv(text) as Record<string, string>;
-  // Other tools may share the file, so only our own prefix is checked for typos.
-  for (const key of Object.keys(values)) {
-    if (key.toUpperCase().startsWith('PAIRBOT_') && key !== 'PAIRBOT_CONFIG' && !isSetting(key)) throw unknownSetting(`.env: ${path}`, key);
-  }
+  // A key the line check could not place (the lines after an unclosed quote, which Node's parser reads).
+  for (const key of Object.keys(values)) if (misspeltSetting(key)) throw unknownSetting(`.env: ${path}`, key);
   return values;
+}
+
+/** How a key reads once case and separators are set aside: `pairbot-cadence` is PAIRBOT_CADENCE. */
+const settingSpelling = (key: string): string => key.toUpperCase().replace(/[-.]/g, '_');
+
+/**
+ * A key that is meant for pairbot but names nothing it reads: any PAIRBOT_ key however spelt
+ * (`pairbot_cadence`, `PAIRBOT-CADENCE`, `PAIRBOT_GROUPSIZE`), or a setting's name with `-` or `.`
+ * for `_` (`DISCORD-API-URL`). Other tools may share the file, so their keys stay theirs.
+ */
+function misspeltSetting(key: string): boolean {
+  if (key === 'PAIRBOT_CONFIG' || isSetting(key)) return false;
+  const spelling = settingSpelling(key);
+  return spelling.startsWith('PAIRBOT_') || (spelling !== key.toUpperCase() && isSetting(spelling));
 }
 
 /**
  * Refuses a line that sets nothing (`PAIRBOT_CADENCE fortnightly`, a stray sentence): Node's
  * parser skips it, and the command would run on the default the operator meant to change.
  * Comments, blank lines, `export NAME=…`, a bare NAME (docker compose reads it) and the lines
- * of a quoted value spanning several are what a .env holds.
+ * of a quoted value spanning several are what a .env holds. A key meant for pairbot that names
+ * nothing it reads, or a setting given twice (Node's parser keeps the last silently), is refused
+ * with its line.
  */
 function checkDotEnvLines(where: string, text: string): void {
   let openQuote: string | undefined;
+  const setOn = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, i) => {
     if (openQuote !== undefined) {
       if (raw.includes(openQuote)) openQuote = undefined;
@@ -309,9 +324,16 @@ function checkDotEnvLines(where: string, text: string): void {
     }
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*(?:\s*=\s*(.*))?$/.exec(line);
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)(?:\s*=\s*(.*))?$/.exec(line);
     if (!m) throw new UsageError(`${where}: line ${i + 1}: expected NAME=value, got ${JSON.stringify(line)}`);
-    const value = m[1] ?? '';
+    const key = m[1]!;
+    if (misspeltSetting(key)) throw unknownSetting(`${where}: line ${i + 1}`, key);
+    const first = setOn.get(key);
+    if (first !== undefined)
+      throw new UsageError(`${where}: line ${i + 1}: ${key} is set twice (lines ${first} and ${i + 1}); keep one of them`);
+    // Only a value for pairbot counts: another tool's repeats are its own business.
+    if (m[2] !== undefined && (key === 'PAIRBOT_CONFIG' || isSetting(key))) setOn.set(key, i + 1);
+    const value = m[2] ?? '';
     const quote = value.charAt(0);
     if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) openQuote = quote;
   });
@@ -329,7 +351,7 @@ function unknownSetting(where: string, key: string): UsageError {
 function closestSetting(key: string): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of SETTINGS) {
-    const distance = editDistance(key.toUpperCase(), name);
+    const distance = editDistance(settingSpelling(key), name);
     if (!best || distance < best.distance) best = { name, distance };
   }
   return best && best.distance <= Math.max(2, Math.floor(best.name.length / 4)) ? best.name : undefined;

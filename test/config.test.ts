@@ -131,7 +131,7 @@ describe('loadConfig', () => {
     writeFileSync(join(dir, 'typo.json'), '{"PAIRBOT_CADENSE": "weekly"}');
     refuses({ PAIRBOT_CONFIG: 'typo.json' }, /unknown setting "PAIRBOT_CADENSE" \(did you mean PAIRBOT_CADENCE\?\)/);
     writeFileSync(join(dir, '.env'), 'PAIRBOT_GROUPSIZE=3\n');
-    refuses({}, /^\.env: .*\.env: unknown setting "PAIRBOT_GROUPSIZE" \(did you mean PAIRBOT_GROUP_SIZE\?\)/);
+    refuses({}, /^\.env: .*\.env: line 1: unknown setting "PAIRBOT_GROUPSIZE" \(did you mean PAIRBOT_GROUP_SIZE\?\)/);
     writeFileSync(join(dir, '.env'), 'PAIRBOT_WHATEVER_THIS_IS=1\n');
     refuses({}, /unknown setting "PAIRBOT_WHATEVER_THIS_IS" \(keys are the variable names/);
     // Other tools' keys and PAIRBOT_CONFIG itself belong in .env.
@@ -153,6 +153,23 @@ describe('loadConfig', () => {
       '# comment\n  export PAIRBOT_PROGRAM="team-one" # trailing\nCOMPOSE_ONLY\nKEY="line 1\nline 2 = not a setting\n"\nPAIRBOT_CADENCE=daily\n',
     );
     expect(load()).toMatchObject({ program: 'team-one', cadence: 'daily' });
+  });
+
+  it('refuses a PAIRBOT- key (hyphen for underscore) and a setting given twice in .env, naming the lines', () => {
+    writeFileSync(join(dir, '.env'), '# team\nPAIRBOT_PROGRAM=team\nPAIRBOT-CADENCE=monthly\n');
+    refuses({}, /^\.env: .*\.env: line 3: unknown setting "PAIRBOT-CADENCE" \(did you mean PAIRBOT_CADENCE\?\)$/);
+    writeFileSync(join(dir, '.env'), 'pairbot.group-size=3\n');
+    refuses({}, /line 1: unknown setting "pairbot.group-size" \(did you mean PAIRBOT_GROUP_SIZE\?\)/);
+    writeFileSync(join(dir, '.env'), 'DISCORD-API-URL=http://localhost:9\n');
+    refuses({}, /line 1: unknown setting "DISCORD-API-URL" \(did you mean DISCORD_API_URL\?\)/);
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_CADENCE=daily\nNODE_ENV=production\nexport PAIRBOT_CADENCE=monthly\n');
+    refuses({}, /^\.env: .*\.env: line 3: PAIRBOT_CADENCE is set twice \(lines 1 and 3\); keep one of them$/);
+    // Refused even when the environment sets it: the file is wrong either way.
+    refuses({ PAIRBOT_CADENCE: 'weekly' }, /line 3: PAIRBOT_CADENCE is set twice/);
+    // Other tools' keys stay theirs, hyphens, dots and repeats included; the environment still wins.
+    writeFileSync(join(dir, '.env'), 'NODE-ENV=production\nLOG_LEVEL=info\nLOG_LEVEL=debug\napp.name=x\nPAIRBOT_CADENCE=daily\n');
+    expect(load().cadence).toBe('daily');
+    expect(load({ PAIRBOT_CADENCE: 'monthly' }).cadence).toBe('monthly');
   });
 
   it('refuses an empty --db or --config, and a token with a control character, as usage errors', () => {
