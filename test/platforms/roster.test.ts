@@ -141,6 +141,29 @@ describe('readRoster', () => {
     );
   });
 
+  it('refuses a JSON entry that gives a key twice, which JSON.parse would read as the last', () => {
+    expect(() => readRoster(file('a.json', '[{"id":"a","id":"b","name":"x"}]'))).toThrow(
+      /^a.json: line 1 \(entry 1\): "id" is given twice in this entry; keep one of them$/,
+    );
+    // Any key, spelt with escapes or not, on the entry's own lines; the first problem in the file is named.
+    const roster = '[\n {"id": "u1", "name": "ann"},\n {"id": "u2",\n  "name": "bo", "team": "x",\n  "te\\u0061m": "y"}]';
+    expect(() => readRoster(file('b.json', roster))).toThrow(
+      /^b.json: line 3 \(entry 2\): "team" is given twice in this entry; keep one of them$/,
+    );
+    expect(() => readRoster(file('c.json', '[{"id": 7, "name": "a"},\n {"id": "u2", "name": "b", "name": "c"}]'))).toThrow(
+      /^c.json: line 1 \(entry 1\): "id" must be a string, got number 7$/,
+    );
+    expect(() => readRoster(file('d.json', '[{"id": "u1", "name": "a", "team": {"k": 1, "k": 2}}]'))).toThrow(
+      /^d.json: line 1 \(entry 1\): "k" is given twice in this entry; keep one of them$/,
+    );
+    // The same key in other entries, in nested objects, or as a value (with quotes and brackets) is no repeat.
+    const fine = '[{"id": "id", "name": "a \\"id\\": {", "team": "id"},\n {"id": "u2", "name": "b"}]';
+    expect(readRoster(file('e.json', fine))).toEqual([
+      { id: 'id', name: 'a "id": {', attributes: { team: 'id' } },
+      { id: 'u2', name: 'b' },
+    ]);
+  });
+
   it('strips control and bidirectional-override characters from names', () => {
     const users = readRoster(file('n.csv', 'id,name,timezone\nu1,"ann\nsmith",\nu2,\u202eevil\u202c bob\u0007,\n'));
     expect(users.map((u) => u.name)).toEqual(['ann smith', 'evil bob']);
