@@ -16,6 +16,24 @@ import { dirname, join, resolve } from 'node:path';
 import { fileProblem, StoreError, UsageError } from './errors.js';
 
 /**
+ * Creates folder `dir` and the folders above it that are missing, one at a time: Node's
+ * `mkdirSync(…, { recursive: true })` retries for ever where mkdir answers ENOENT under a
+ * folder that exists (`/proc/x`), and a cron job must fail, not hang.
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      // Made meanwhile by another process: as good as made here.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * Writes a whole file or nothing: the text goes to a temporary file beside it,
  * then replaces the file in one rename, so a crash never leaves half a file.
  * A replaced file keeps the mode its owner gave it; a new one gets 0600, since
@@ -54,7 +72,7 @@ export function stageFile(path: string): StagedFile {
   let fd: number | undefined;
   let mode: number;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
     mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
     fd = openSync(tmp, 'w', mode);
   } catch (err) {

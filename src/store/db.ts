@@ -1,10 +1,10 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isDatabaseBusy, isDiskWriteError, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isWritable, lowDiskSpace, READ_ONLY, whyNotWritable } from '../files.js';
+import { isWritable, lowDiskSpace, makeFolders, READ_ONLY, whyNotWritable } from '../files.js';
 
 export type DB = Database.Database;
 
@@ -96,7 +96,7 @@ const WAL_CHECKPOINT_PAGES = 10_000;
  * `check` runs before anything is changed in the file.
  */
 export function openSqliteFile(path: string, check: (db: DB) => void = () => {}, mode = 0o600): DB {
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolders(dirname(path));
   // Only a file pairbot creates gets 0600: an operator's chosen mode (say 0640 for a backup user) stays.
   if (!existsSync(path)) closeSync(openSync(path, 'a', mode));
   requireWritable(path);

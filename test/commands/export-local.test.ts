@@ -185,6 +185,19 @@ describe('export and member export (built CLI)', () => {
     },
   );
 
+  it('an --out folder the system cannot create (under /proc) is an error naming it, not a run that never ends', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    // Node's recursive mkdir retries for ever where mkdir answers ENOENT under an existing folder.
+    for (const args of [
+      ['--format', 'csv', '--out', '/proc/pairbot-export'],
+      ['--out', '/proc/pairbot-export/x.json'],
+    ]) {
+      const r = await box.pairbot('export', ...args);
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.stderr).toContain('/proc/pairbot-export');
+    }
+  });
+
   it('stdout that cannot be written (a full disk) is one error line naming it, exit 1, not a crash', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     // /dev/full answers every write with ENOSPC, as a full disk does.
