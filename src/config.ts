@@ -285,8 +285,7 @@ function readDotEnv(cwd: string): Record<string, string> {
   } catch (err) {
     throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
-  checkDotEnvLines(`.env: ${path}`, text);
-  const values = parseEnv(text) as Record<string, string>;
+  const values = parseEnv(checkDotEnvLines(`.env: ${path}`, text)) as Record<string, string>;
   // A key the line check could not place (the lines after an unclosed quote, which Node's parser reads).
   for (const key of Object.keys(values)) if (misspeltSetting(key)) throw unknownSetting(`.env: ${path}`, key);
   return values;
@@ -312,12 +311,14 @@ function misspeltSetting(key: string): boolean {
  * Comments, blank lines, `export NAME=…`, a bare NAME (docker compose reads it) and the lines
  * of a quoted value spanning several are what a .env holds. A key meant for pairbot that names
  * nothing it reads, or a setting given twice (Node's parser keeps the last silently), is refused
- * with its line.
+ * with its line. Returns the text for Node's parser, bare names blanked: it would read one and
+ * the next line as one key, losing the setting on that line.
  */
-function checkDotEnvLines(where: string, text: string): void {
+function checkDotEnvLines(where: string, text: string): string {
   let openQuote: string | undefined;
   const setOn = new Map<string, number>();
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
     if (openQuote !== undefined) {
       if (raw.includes(openQuote)) openQuote = undefined;
       return;
@@ -332,11 +333,15 @@ function checkDotEnvLines(where: string, text: string): void {
     if (first !== undefined)
       throw new UsageError(`${where}: line ${i + 1}: ${key} is set twice (lines ${first} and ${i + 1}); keep one of them`);
     // Only a value for pairbot counts: another tool's repeats are its own business.
-    if (m[2] !== undefined && (key === 'PAIRBOT_CONFIG' || isSetting(key))) setOn.set(key, i + 1);
-    const value = m[2] ?? '';
-    const quote = value.charAt(0);
-    if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) openQuote = quote;
+    if (m[2] === undefined) {
+      lines[i] = '';
+      return;
+    }
+    if (key === 'PAIRBOT_CONFIG' || isSetting(key)) setOn.set(key, i + 1);
+    const quote = m[2].charAt(0);
+    if ((quote === '"' || quote === "'" || quote === '`') && !m[2].slice(1).includes(quote)) openQuote = quote;
   });
+  return lines.join('\n');
 }
 
 const isSetting = (key: string): boolean => (SETTINGS as readonly string[]).includes(key);

@@ -153,6 +153,9 @@ describe('loadConfig', () => {
       '# comment\n  export PAIRBOT_PROGRAM="team-one" # trailing\nCOMPOSE_ONLY\nKEY="line 1\nline 2 = not a setting\n"\nPAIRBOT_CADENCE=daily\n',
     );
     expect(load()).toMatchObject({ program: 'team-one', cadence: 'daily' });
+    // A bare name right before a setting: Node's parser alone reads the two lines as one key.
+    writeFileSync(join(dir, '.env'), 'COMPOSE_ONLY\nPAIRBOT_CADENCE=daily\n');
+    expect(load().cadence).toBe('daily');
   });
 
   it('refuses a PAIRBOT- key (hyphen for underscore) and a setting given twice in .env, naming the lines', () => {
