@@ -6,11 +6,14 @@ import { canonicalTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
 import type { PlatformUser } from './types.js';
 
-const REQUIRED = ['id', 'name', 'timezone'] as const;
+/** The columns a roster must have; `timezone` may be left out (each member then has none). */
+const REQUIRED = ['id', 'name'] as const;
+/** The columns that are not attributes. */
+const KNOWN = [...REQUIRED, 'timezone'] as const;
 
 /**
- * Reads the local platform's roster: CSV with header `id,name,timezone` and any
- * extra columns (attributes), or a JSON array of objects with the same keys.
+ * Reads the local platform's roster: CSV with header `id,name` (and optionally `timezone`)
+ * and any extra columns (attributes), or a JSON array of objects with the same keys.
  * A problem names the file, the line and what is wrong (exit 2).
  */
 export function readRoster(path: string): PlatformUser[] {
@@ -136,20 +139,20 @@ function jsonUsers(path: string, text: string): PlatformUser[] {
     for (const [k, v] of Object.entries(item)) {
       if (v === null || v === undefined) continue;
       // An id or name that is not text is a mistake to show, not to coerce ("7" and 7 differ on every platform).
-      const text = isRequired(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
-      if (!text) users.fail(`${where}: "${k}" must be ${isRequired(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`);
+      const text = isKnown(k) ? typeof v === 'string' : ['string', 'number', 'boolean'].includes(typeof v);
+      if (!text) users.fail(`${where}: "${k}" must be ${isKnown(k) ? 'a string' : 'a string or number'}, got ${describe(v)}`);
       fields[k] = String(v);
     }
-    for (const col of ['id', 'name']) if (!(col in fields)) users.fail(`${where}: missing "${col}"`);
+    for (const col of REQUIRED) if (!(col in fields)) users.fail(`${where}: missing "${col}"`);
     let attributes: Record<string, string> | undefined;
-    for (const [k, v] of Object.entries(fields)) if (!isRequired(k) && v.trim() !== '') (attributes ??= {})[k] = v.trim();
+    for (const [k, v] of Object.entries(fields)) if (!isKnown(k) && v.trim() !== '') (attributes ??= {})[k] = v.trim();
     users.add(i, fields.id!, fields.name!, fields.timezone ?? '', attributes);
   });
   return users.done();
 }
 
-function isRequired(column: string): boolean {
-  return (REQUIRED as readonly string[]).includes(column);
+function isKnown(column: string): boolean {
+  return (KNOWN as readonly string[]).includes(column);
 }
 
 function describe(v: unknown): string {
@@ -212,10 +215,11 @@ function csvUsers(path: string, text: string): PlatformUser[] {
   const file = basename(path);
   const records = parseCsv(file, text);
   const header = records[0];
-  if (!header) throw new UsageError(`${file}: empty roster (expected a header line id,name,timezone)`);
+  if (!header) throw new UsageError(`${file}: empty roster (expected a header line id,name or id,name,timezone)`);
   const columns = header.map((c) => c.trim().toLowerCase());
   for (const col of REQUIRED) {
-    if (!columns.includes(col)) throw new UsageError(`${file}: line 1: missing column "${col}" (the header must name id,name,timezone)`);
+    if (!columns.includes(col))
+      throw new UsageError(`${file}: line 1: missing column "${col}" (the header must name id and name, and may name timezone)`);
   }
   const index = new Map<string, number>();
   columns.forEach((c, i) => {
@@ -225,8 +229,9 @@ function csvUsers(path: string, text: string): PlatformUser[] {
       throw new UsageError(`${file}: line 1: column "${c}" is named twice (columns ${first + 1} and ${i + 1}); keep one of them`);
     index.set(c, i);
   });
-  const [id, name, timezone] = REQUIRED.map((c) => index.get(c)!) as [number, number, number];
-  const extra = [...index].filter(([c]) => !isRequired(c));
+  const [id, name] = REQUIRED.map((c) => index.get(c)!) as [number, number];
+  const timezone = index.get('timezone');
+  const extra = [...index].filter(([c]) => !isKnown(c));
   let lines: number[] | undefined;
   const users = new Users(file, (row) => (lines ??= recordLines(records))[row]!);
   for (let row = 1; row < records.length; row++) {
@@ -238,7 +243,7 @@ function csvUsers(path: string, text: string): PlatformUser[] {
       const v = fields[i]!.trim();
       if (v !== '') (attributes ??= {})[c] = v;
     }
-    users.add(row, fields[id]!, fields[name]!, fields[timezone]!, attributes);
+    users.add(row, fields[id]!, fields[name]!, timezone === undefined ? '' : fields[timezone]!, attributes);
   }
   return users.done();
 }

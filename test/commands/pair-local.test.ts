@@ -427,7 +427,7 @@ describe('pair on the local platform (built CLI)', () => {
 
   it('refuses a malformed roster with exit 2 naming file, line and problem', async () => {
     const cases: [string, RegExp][] = [
-      ['id,name\nu1,ann\n', /roster.csv: line 1: missing column "timezone"/],
+      ['id,timezone\nu1,UTC\n', /roster.csv: line 1: missing column "name"/],
       ['id,name,timezone\nu1,ann,UTC\nu1,bea,UTC\n', /roster.csv: line 3: duplicate id "u1" \(first on line 2\)/],
       ['id,name,timezone\nu1,ann,Nowhere/City\n', /roster.csv: line 2: unknown time zone "Nowhere\/City"/],
     ];

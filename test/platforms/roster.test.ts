@@ -80,6 +80,13 @@ describe('readRoster', () => {
     );
   });
 
+  it('reads a CSV roster without a timezone column, as a JSON roster without the key', () => {
+    expect(readRoster(file('n.csv', 'id,name\nu1,ann\nu2,"Bea, B."\n'))).toEqual([
+      { id: 'u1', name: 'ann' },
+      { id: 'u2', name: 'Bea, B.' },
+    ]);
+  });
+
   it('reads a JSON array', () => {
     expect(readRoster(file('r.json', '[{"id":"u1","name":"ann","timezone":"UTC","cohort":3}]'))).toEqual([
       { id: 'u1', name: 'ann', timezone: 'UTC', attributes: { cohort: '3' } },
