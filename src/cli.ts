@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommonFlags } from './config.js';
 import type { ContextOptions } from './context.js';
-import { version, versionLine } from './install.js';
+import { gitCommit, version } from './install.js';
 
 function withCommonOptions(cmd: Command): Command {
   return cmd
@@ -22,10 +22,10 @@ type Run = (flags: CommonFlags, options: ContextOptions, body: Parameters<typeof
 export function buildCli(setExit: (code: number) => void): Command {
   const program: Command = withCommonOptions(new Command('pairbot'))
     .description('Pairs the members of a chat community for regular 1-on-1 meetings. Run by cron; each command does one job and exits.')
-    // The commit is looked up (a `git rev-parse` in a checkout) only when the version is asked for.
-    .option('-V, --version', 'print the version (and the git commit it was built from, when known)')
+    // Only the version, as SPEC §3 says; `status` adds the git commit it was built from.
+    .option('-V, --version', 'print the version')
     .on('option:version', () => {
-      process.stdout.write(`${versionLine()}\n`);
+      process.stdout.write(`${version()}\n`);
       throw new CommanderError(0, 'commander.version', version());
     })
     // commander's own usage errors ("error: unknown option …") get the prefix every other error has;
@@ -124,7 +124,11 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: CommonFlags & { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExit(await run(opts, { mode: 'inspect', stored: true }, (ctx) => status(ctx, { json: opts.json, version: version() })));
+      setExit(
+        await run(opts, { mode: 'inspect', stored: true }, (ctx) =>
+          status(ctx, { json: opts.json, version: version(), commit: gitCommit() }),
+        ),
+      );
     });
 
   withCommonOptions(program.command('members'))

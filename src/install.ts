@@ -36,7 +36,7 @@ export function version(): string {
  * dist/build-info.json (written by `npm run build`, so packages and images carry it);
  * undefined when unknown.
  */
-function gitCommit(): string | undefined {
+export function gitCommit(): string | undefined {
   const root = packageRoot();
   if (!root) return undefined;
   const commitOf = (value: unknown): string | undefined =>
@@ -55,10 +55,4 @@ function gitCommit(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** What `pairbot --version` prints: the version, and the commit when known. */
-export function versionLine(): string {
-  const commit = gitCommit();
-  return commit ? `${version()} (commit ${commit})` : version();
 }

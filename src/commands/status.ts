@@ -9,7 +9,7 @@ import { countByStatus, undeliveredMessages, unreachableInRound } from '../store
 import { exclusionsOfRound, currentGroupsOfRound, lastRound } from '../store/rounds.js';
 import { lastAskedRound, tallyRound } from '../rounds.js';
 
-export async function status(ctx: Context, options: { json?: boolean; version: string }): Promise<number> {
+export async function status(ctx: Context, options: { json?: boolean; version: string; commit?: string | undefined }): Promise<number> {
   const { config, db, program } = ctx;
   const members = listMembers(db, program.id);
   const counts = countMembers(members, ctx.today);
@@ -48,6 +48,8 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
   const feedback = asked ? { round: asked.period, ...tallyRound(ctx, asked) } : null;
   const report = {
     version: options.version,
+    /** The git commit pairbot was built from, when known (a checkout, or a build's record). */
+    commit: options.commit ?? null,
     program: program.name,
     platform: program.platform,
     cadence: config.cadence,
@@ -69,7 +71,7 @@ export async function status(ctx: Context, options: { json?: boolean; version: s
   }
   ctx.print(
     [
-      `pairbot ${report.version}`,
+      `pairbot ${report.version}${report.commit ? ` (commit ${report.commit})` : ''}`,
       `program:    ${report.program} on ${report.platform} (${report.cadence}, ${report.timezone})`,
       `database:   ${report.database}`,
       `members:    ${counts.active} active, ${counts.paused} paused, ${counts.left} left, ${counts.removed} removed, ${counts.kicked} kicked`,

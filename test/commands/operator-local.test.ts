@@ -23,8 +23,11 @@ describe('operator commands on the local platform (built CLI)', () => {
       deliveries: { pending: 0, sent: 6, failed: 0 },
     });
     expect(s.version).toMatch(/^\d+\.\d+\.\d+$/);
+    // A checkout: the commit it runs from, also on the text view's first line.
+    expect(s.commit).toMatch(/^[0-9a-f]{12}$/);
     const text = await runCli(['status'], { cwd: box.dir, env: { ...box.env, MATTERMOST_TOKEN: 'tok-very-secret' } });
     expect(text.stdout).toContain('last round: 2026-W48 (6 groups)');
+    expect(text.stdout.split('\n')[0]).toBe(`pairbot ${s.version} (commit ${s.commit})`);
     expect(text.stdout + text.stderr).not.toContain('tok-very-secret');
   });
 

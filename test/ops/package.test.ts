@@ -97,12 +97,12 @@ describe('the npm package', () => {
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test/'))).toEqual([]);
   });
 
-  it('runs --help, --version (with the commit), doctor and a local dry run where it was installed', async () => {
+  it('runs --help, --version, doctor, a local dry run and status (with the commit) where it was installed', async () => {
     const help = await pairbot('--help');
     expect(help.code).toBe(0);
     for (const command of ['pair', 'doctor', 'crontab', 'status']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const version = await pairbot('--version');
-    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n$/);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     const doctor = await pairbot('doctor');
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
     expect(doctor.stdout).toMatch(/All checks passed/);
@@ -110,5 +110,9 @@ describe('the npm package', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/Round 2026-W48 .*dry run.*13 members/);
     expect(readdirSync(app)).not.toContain('data');
+    expect((await pairbot('pair', '--quiet', '--date', '2026-11-23')).code).toBe(0);
+    const status = await pairbot('status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^pairbot \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n/);
   });
 });
