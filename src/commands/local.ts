@@ -44,7 +44,7 @@ export async function localReact(ctx: Context, postId: string, who: string, emoj
   const platform = localPlatform(ctx);
   const name = normaliseEmoji(emoji);
   if (!name)
-    throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / 📅)`);
+    throw new UsageError(`local react: unknown emoji ${JSON.stringify(emoji)} (use x / ❌, white_check_mark / ✅ or calendar / date / 📅)`);
   const user = await platform.findUser(who);
   if (!user) throw new UsageError(`local react: nobody called "${who}" in the roster`);
   const state = platform.state;

@@ -44,6 +44,8 @@ const EMOJI_ALIASES: Record<string, string> = {
   white_check_mark: 'white_check_mark',
   '📅': 'calendar',
   calendar: 'calendar',
+  // Mattermost's name for 📅.
+  date: 'calendar',
 };
 
 export function normaliseEmoji(emoji: string): string | undefined {

@@ -63,8 +63,11 @@ export interface MattermostOptions {
   perPage?: number;
 }
 
-/** The emoji name of each reaction token (what a token means: src/core/reactions.ts). */
-const EMOJI_OF: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' };
+/**
+ * The emoji name of each reaction token (what a token means: src/core/reactions.ts). Mattermost
+ * names 📅 `date`; its `calendar` is the tear-off 📆, read as a look-alike below.
+ */
+const EMOJI_OF: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'date' };
 /** Emoji names read as each token: the bot's own, and the look-alikes a member may pick instead. */
 const TOKEN_OF: Record<string, ReactionToken> = {
   x: 'cross',

@@ -157,14 +157,14 @@ describe('pairbot on Mattermost (built CLI, fake server)', () => {
         const conversation = box.fake.conversationOf(g.members.map((m) => m.id))!;
         const posts = box.fake.postsIn(conversation.id);
         expect(posts).toHaveLength(2);
-        expect(box.fake.reactions.get(posts[1]!.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+        expect(box.fake.reactions.get(posts[1]!.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'date']);
         return { members: g.members.map((m) => m.id), ask: posts[1]! };
       });
 
       const [met, missed, scheduled] = asks;
       box.fake.react(met!.members[0]!, met!.ask.id, 'white_check_mark');
       box.fake.react(missed!.members[0]!, missed!.ask.id, 'x');
-      box.fake.react(scheduled!.members[1]!, scheduled!.ask.id, 'calendar');
+      box.fake.react(scheduled!.members[1]!, scheduled!.ask.id, 'date');
       // Someone outside the group answering does not count.
       box.fake.react(humans[0]!.id, asks[3]!.ask.id, 'white_check_mark');
       const tallied = await pairbot('collect-feedback', '--json', '--date', '2026-11-28');

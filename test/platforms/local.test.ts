@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { LocalPlatform } from '../../src/platforms/local.js';
+import { LocalPlatform, normaliseEmoji } from '../../src/platforms/local.js';
 import { LocalStateStore } from '../../src/store/local-state.js';
 import type { PostRef } from '../../src/platforms/types.js';
 import { runPlatformContract } from './contract.js';
@@ -69,4 +69,18 @@ it('local: a message sent again under the same key (a run killed before recordin
   } finally {
     cleanup();
   }
+});
+
+it('local react takes each emoji by its character, its name, or the name Mattermost gives it (date for 📅)', () => {
+  for (const [given, name] of [
+    ['❌', 'x'],
+    [':x:', 'x'],
+    ['✅', 'white_check_mark'],
+    ['📅', 'calendar'],
+    ['calendar', 'calendar'],
+    ['date', 'calendar'],
+    [':date:', 'calendar'],
+  ])
+    expect(normaliseEmoji(given!), given).toBe(name);
+  expect(normaliseEmoji('thumbsup')).toBeUndefined();
 });

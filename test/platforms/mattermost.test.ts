@@ -5,7 +5,7 @@ import type { PostRef, ReactionToken } from '../../src/platforms/types.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 import { runPlatformContract } from './contract.js';
 
-const EMOJI: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'calendar' };
+const EMOJI: Record<ReactionToken, string> = { cross: 'x', check: 'white_check_mark', calendar: 'date' };
 
 interface Harness {
   fake: FakeMattermost;
@@ -289,7 +289,8 @@ describe('mattermost adapter against the fake server', () => {
       expect(reactions.map((r) => [r.user_id, r.emoji_name])).toEqual([
         [h.fake.bot.id, 'white_check_mark'],
         [h.fake.bot.id, 'x'],
-        [h.fake.bot.id, 'calendar'],
+        // Mattermost's name for 📅 (its `calendar` is 📆).
+        [h.fake.bot.id, 'date'],
       ]);
 
       // A later run (a new adapter) finds the same group channel through the server.
