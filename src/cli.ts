@@ -151,7 +151,7 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
   withCommonOptions(member.command('set').argument('<who>'))
     .description("change a member's settings on their behalf")
     .option('--frequency <n>', 'meet every N periods (1 = every round)')
-    .option('--pause-until <YYYY-MM-DD>', 'skip rounds until this date (paired again from it on)')
+    .option('--pause-until <YYYY-MM-DD>', 'skip every round formed on or before this date (paired again the day after)')
     .option('--resume', 'end a pause; also lets a removed or kicked member back in')
     .option('--prefer <who>', 'pair with this person at the first round both are due')
     .option('--avoid <who>', 'never pair with this person (hard constraint, both ways)')

@@ -4,7 +4,7 @@ import { consecutiveMisses } from './core/feedback.js';
 import { resolveWho } from './core/who.js';
 import { answersOf } from './store/feedback.js';
 import { getMember, listMembers } from './store/members.js';
-import type { Member } from './core/members.js';
+import { lastPausedDay, type Member } from './core/members.js';
 import { groupsOfMember } from './store/rounds.js';
 import { syncRoster } from './rounds.js';
 
@@ -16,6 +16,7 @@ export interface MemberSummary {
   state: Member['state'];
   paused: boolean;
   frequency: number;
+  /** The last paused day (SPEC §7's `pause until D`), as every output shows it. */
   pauseUntil: string | null;
   timezone: string | null;
   lastPartners: { id: string; name: string }[];
@@ -30,7 +31,7 @@ export function summarise(ctx: Context, m: Member): MemberSummary {
     state: m.state,
     paused: m.pauseUntil !== undefined && ctx.today < m.pauseUntil,
     frequency: m.frequency,
-    pauseUntil: m.pauseUntil ?? null,
+    pauseUntil: m.pauseUntil ? lastPausedDay(m.pauseUntil) : null,
     timezone: m.timezone ?? null,
     lastPartners: (last?.memberIds ?? [])
       .filter((id) => id !== m.userId)

@@ -36,7 +36,7 @@ import {
   updateMember,
   type MemberChanges,
 } from '../store/members.js';
-import { countMembers, type Member } from '../core/members.js';
+import { countMembers, lastPausedDay, pauseUntilAfter, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
 import {
   findRound,
@@ -308,7 +308,7 @@ class Handler {
         if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
         return {
           ok: true,
-          reply: reply.replyPaused(addDays(until, -1), m.day) + this.pairedMeanwhile(m, me, true),
+          reply: reply.replyPaused(lastPausedDay(until), m.day) + this.pairedMeanwhile(m, me, true),
           write: () => updateMember(ctx.db, pid, me.userId, { pauseUntil: until }),
         };
       }
@@ -395,7 +395,7 @@ class Handler {
             {
               state: me.state,
               frequency: me.frequency,
-              ...(paused ? { pausedThrough: addDays(me.pauseUntil!, -1) } : {}),
+              ...(paused ? { pausedThrough: lastPausedDay(me.pauseUntil!) } : {}),
               ...(me.timezone ? { timezone: me.timezone } : {}),
               prefers: mine.filter((p) => p.kind === 'prefer').map((p) => this.nameOf(p.otherId)),
               // Only one's own avoids: who avoids *you* is never said.
@@ -456,7 +456,7 @@ class Handler {
         const grouped = round ? { round, ...(until <= next.start ? { endsBefore: next.key } : {}) } : undefined;
         return {
           ok: true,
-          reply: reply.replyModPaused(target.name, addDays(until, -1), m.day, grouped),
+          reply: reply.replyModPaused(target.name, lastPausedDay(until), m.day, grouped),
           write: () => updateMember(ctx.db, pid, target.userId, { pauseUntil: until }),
         };
       }
@@ -591,7 +591,7 @@ class Handler {
 
   /** When `me` is paired next, as the next rounds will select them (selectCandidates). */
   private standing(me: Member, m: Incoming, skipped: ReadonlySet<string>): reply.Standing {
-    if (me.pauseUntil !== undefined && me.pauseUntil > m.day) return { pausedThrough: addDays(me.pauseUntil, -1) };
+    if (me.pauseUntil !== undefined && me.pauseUntil > m.day) return { pausedThrough: lastPausedDay(me.pauseUntil) };
     const from = this.nextUnpaired(m.period);
     const last = lastGroupedIndex(this.ctx.db, this.ctx.program.id, [me.userId]).get(me.userId);
     const facts = {
@@ -682,7 +682,7 @@ function moderatorAction(c: InboxCommand): string {
 
 /** The first day paired again (the pause's `pauseUntil`). */
 function pauseUntil(day: string, span: { days: number } | { months: number } | { until: string }): string {
-  if ('until' in span) return addDays(span.until, 1);
+  if ('until' in span) return pauseUntilAfter(span.until);
   if ('days' in span) return addDays(day, span.days);
   return addMonths(day, span.months);
 }

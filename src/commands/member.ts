@@ -13,7 +13,7 @@ import {
   updateMember,
   type MemberChanges,
 } from '../store/members.js';
-import type { Member } from '../core/members.js';
+import { pauseUntilAfter, type Member } from '../core/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementOf } from '../store/rounds.js';
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { FORGOTTEN } from '../core/inbox-replies.js';
@@ -41,7 +41,8 @@ export function validateSet(options: SetOptions): MemberChanges {
   if (options.pauseUntil !== undefined) {
     if (!isIsoDate(options.pauseUntil))
       throw new UsageError(`--pause-until: expected a date YYYY-MM-DD, got ${JSON.stringify(options.pauseUntil)}`);
-    changes.pauseUntil = options.pauseUntil;
+    // D is the last paused day; the database holds the first day back.
+    changes.pauseUntil = pauseUntilAfter(options.pauseUntil);
   }
   if (options.resume) changes.pauseUntil = null;
   if (options.timezone !== undefined) {
@@ -58,9 +59,9 @@ export function validateSet(options: SetOptions): MemberChanges {
 
 export async function setMember(ctx: Context, who: string, options: SetOptions, changes: MemberChanges): Promise<number> {
   // Known from the flags and the date alone: refused before the roster is read.
-  if (changes.pauseUntil && changes.pauseUntil <= ctx.today) {
+  if (options.pauseUntil !== undefined && options.pauseUntil < ctx.today) {
     throw new UsageError(
-      `--pause-until ${changes.pauseUntil} is not after today (${ctx.today}): a pause lasts until the day it names (use --resume to end a pause now)`,
+      `--pause-until ${options.pauseUntil} is before today (${ctx.today}): a pause skips every round up to and including the day it names (use --resume to end a pause now)`,
     );
   }
   const member = await findMember(ctx, who);
@@ -80,7 +81,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
   writeTransaction(ctx.db, () => {
     updateMember(ctx.db, ctx.program.id, member.userId, changes);
     if (changes.frequency !== undefined) done.push(`meets every ${changes.frequency === 1 ? 'round' : `${changes.frequency} rounds`}`);
-    if (changes.pauseUntil) done.push(`paused until ${changes.pauseUntil}`);
+    if (options.pauseUntil !== undefined) done.push(`paused until ${options.pauseUntil}`);
     if (options.resume) done.push(changes.state === 'active' ? 'back in the program' : 'not paused');
     if (changes.timezoneOverride) done.push(`time zone ${changes.timezoneOverride}`);
     // A prefer for someone avoided was refused above; an avoid replaces a preference (setPreference).
@@ -175,7 +176,7 @@ export async function showMember(ctx: Context, who: string, options: { json?: bo
     return EXIT.ok;
   }
   const lines = [
-    `${member.name} (${member.userId}) — ${summary.paused ? `paused until ${member.pauseUntil}` : member.state}, every ${member.frequency === 1 ? 'round' : `${member.frequency} rounds`}, joined ${member.joinedOn}`,
+    `${member.name} (${member.userId}) — ${summary.paused ? `paused until ${summary.pauseUntil}` : member.state}, every ${member.frequency === 1 ? 'round' : `${member.frequency} rounds`}, joined ${member.joinedOn}`,
     `time zone: ${member.timezone ?? 'unknown'}${member.timezoneOverride ? ' (set by an operator)' : ''}`,
     `this round (${ctx.period.key}): ${report.currentGroup ? `with ${report.currentGroup.with.map((p) => p.name).join(', ')}` : 'not in a group'}`,
     `previous partners: ${partners.length ? partners.map((p) => `${p.with.length ? p.with.map((w) => w.name).join(' + ') : FORGOTTEN} (${p.on}${p.source === 'manual' ? ', recorded by hand' : ''})`).join('; ') : 'none'}`,

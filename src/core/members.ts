@@ -3,6 +3,7 @@
  * roster sync does to them. Pure: the store reads and writes these, the commands compute with them.
  */
 import { cleanName } from './messages.js';
+import { addDays } from './periods.js';
 import type { PlatformUser } from './types.js';
 
 export type MemberState = 'active' | 'left' | 'removed' | 'kicked';
@@ -21,6 +22,20 @@ export interface Member {
   leftOn?: string;
   sitOuts: number;
   lastSatOut?: number;
+}
+
+/**
+ * A pause is stored as its first day back (`pauseUntil`: paused while today < it) and named,
+ * read and shown everywhere as its last paused day D (SPEC §7: `pause until D` skips every
+ * round formed on or before D). These two convert between them; nothing else should.
+ */
+export function lastPausedDay(pauseUntil: string): string {
+  return addDays(pauseUntil, -1);
+}
+
+/** The stored `pauseUntil` of a pause whose last paused day is `lastDay`. */
+export function pauseUntilAfter(lastDay: string): string {
+  return addDays(lastDay, 1);
 }
 
 /** How many members are in each state; `active` leaves out the paused (paused until after `today`), counted apart. */

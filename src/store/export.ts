@@ -2,7 +2,7 @@ import { groupOutcome, type Answer, type Outcome } from '../core/feedback.js';
 import type { DB } from './db.js';
 import { ASK_PREFIX } from './outbox.js';
 import type { ExclusionReason, GroupSource } from './rounds.js';
-import type { MemberState } from '../core/members.js';
+import { lastPausedDay, type MemberState } from '../core/members.js';
 
 /** Exclusion reasons in the order they are shown and exported. */
 export const EXCLUSION_REASONS: readonly ExclusionReason[] = ['optedOut', 'paused', 'notDue', 'satOut', 'unpaired'];
@@ -32,6 +32,7 @@ export interface ExportedMember {
   name: string;
   state: MemberState;
   frequency: number;
+  /** The last paused day (SPEC §7's `pause until D`); the database holds the day after. */
   pauseUntil: string | null;
   timezone: string | null;
   timezoneOverride: string | null;
@@ -105,7 +106,16 @@ export function* exportedMembers(db: DB, programId: number): Generator<ExportedM
        FROM members WHERE program_id = ? ORDER BY name COLLATE NOCASE, user_id`,
     )
     .iterate(programId) as IterableIterator<Omit<ExportedMember, 'attributes'> & { attributes: string }>;
-  for (const m of rows) yield { ...m, attributes: JSON.parse(m.attributes) as Record<string, string> };
+  for (const m of rows) yield exportedMember(m);
+}
+
+/** A members row as exported: attributes parsed, the pause as its last paused day. */
+export function exportedMember(row: Omit<ExportedMember, 'attributes'> & { attributes: string }): ExportedMember {
+  return {
+    ...row,
+    pauseUntil: row.pauseUntil ? lastPausedDay(row.pauseUntil) : null,
+    attributes: JSON.parse(row.attributes) as Record<string, string>,
+  };
 }
 
 /** Each exported group's outcome, in the groups' order. */

@@ -1,7 +1,7 @@
 import type { Answer } from '../core/feedback.js';
 import { resolveWho, whoKey, type Named } from '../core/who.js';
 import type { DB } from './db.js';
-import type { ExportedMember } from './export.js';
+import { exportedMember, type ExportedMember } from './export.js';
 import type { PreferenceKind } from './members.js';
 import type { ExclusionReason, GroupSource } from './rounds.js';
 
@@ -98,7 +98,7 @@ export function readPerson(db: DB, userId: string): PersonData {
     person.programs.push({
       program: p.name,
       platform: p.platform,
-      member: member ? { ...member, attributes: JSON.parse(member.attributes) as Record<string, string> } : null,
+      member: member ? exportedMember(member) : null,
       preferences: db
         .prepare(
           'SELECT kind, other_id AS other, created_on AS since FROM preferences WHERE program_id = ? AND user_id = ? ORDER BY kind, other_id',

@@ -247,6 +247,26 @@ describe('export and member export (built CLI)', () => {
     expect(readFileSync(join(dir, 'groups.csv'), 'utf8')).toBe('group_id,round,formed_on,source,member_id\n');
   });
 
+  it('export and member export show a pause as its last paused day, as members and the inbox do', async () => {
+    expect((await box.pairbot('local', 'say', 'carol', 'pause until 2027-01-15', '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.pairbot('inbox', '--date', '2026-11-24')).code).toBe(0);
+    expect((await box.pairbot('member', 'set', 'dave', '--pause-until', '2027-01-15', '--date', '2026-11-24')).code).toBe(0);
+    const doc = JSON.parse((await box.pairbot('export', '--date', '2026-11-24')).stdout) as ExportDocument;
+    const paused = doc.members.filter((m) => m.pauseUntil !== null).map((m) => [m.id, m.pauseUntil]);
+    expect(paused).toEqual([
+      ['u03', '2027-01-15'],
+      ['u04', '2027-01-15'],
+    ]);
+    const dir = join(box.dir, 'csv');
+    expect((await box.pairbot('export', '--format', 'csv', '--out', dir, '--date', '2026-11-24')).code).toBe(0);
+    const rows = parse(readFileSync(join(dir, 'members.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.filter((m) => m.pause_until !== '').map((m) => [m.member_id, m.pause_until])).toEqual(paused);
+    for (const who of ['carol', 'dave']) {
+      const person = JSON.parse((await box.pairbot('member', 'export', who, '--date', '2026-11-24')).stdout) as PersonData;
+      expect(person.programs[0]!.member!.pauseUntil).toBe('2027-01-15');
+    }
+  });
+
   it('member export gives everything stored about a person, but never who avoids them', async () => {
     writeHistoryFixture(dbPath());
     // A table added by a later feature (the prompt each group got) is included as it is.

@@ -76,6 +76,22 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(round.excluded.paused).toEqual(['u03']);
   });
 
+  it('pause until D shows D, the last paused day, in members and member show (text and JSON)', async () => {
+    await say('carol', 'pause until 2027-01-15');
+    await inbox();
+    // Stored as the first day back (SPEC §7: every round formed on or before D is skipped) …
+    expect(member('u03')!.pauseUntil).toBe('2027-01-16');
+    // … and shown as the day the member named, the same day the reply gave.
+    const { members } = await box.json('members', '--date', '2026-11-24');
+    expect(members.find((m: { id: string }) => m.id === 'u03')).toMatchObject({ paused: true, pauseUntil: '2027-01-15' });
+    expect((await box.pairbot('members', '--date', '2026-11-24')).stdout).toMatch(/carol\s+u03\s+paused\s+1 round\s+2027-01-15/);
+    expect(await box.json('member', 'show', 'carol', '--date', '2026-11-24')).toMatchObject({ paused: true, pauseUntil: '2027-01-15' });
+    expect((await box.pairbot('member', 'show', 'carol', '--date', '2026-11-24')).stdout).toContain('paused until 2027-01-15,');
+    // Paused on D itself, back the day after.
+    expect(await box.json('member', 'show', 'carol', '--date', '2027-01-15')).toMatchObject({ paused: true, pauseUntil: '2027-01-15' });
+    expect(await box.json('member', 'show', 'carol', '--date', '2027-01-16')).toMatchObject({ paused: false, pauseUntil: '2027-01-15' });
+  });
+
   it('stores a time zone as IANA spells it today, not as the older name ICU knows it by', async () => {
     await say('grace', 'timezone asia/kolkata');
     await inbox();

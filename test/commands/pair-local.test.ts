@@ -381,6 +381,19 @@ describe('pair on the local platform (built CLI)', () => {
     expect(w3.groups.flatMap((g) => g.members.map((m) => m.id))).toContain('u01');
   });
 
+  it('member set --pause-until D skips every round formed on or before D, as the inbox does; D may be today', async () => {
+    expect((await pairbot('member', 'set', 'bob', '--pause-until', '2026-12-07', '--date', '2026-12-01')).code).toBe(0);
+    // A pause that ends today pauses today's round.
+    const today = await pairbot('member', 'set', 'carol', '--pause-until', '2026-12-07', '--date', '2026-12-07');
+    expect(today.code, today.stderr).toBe(0);
+    expect(today.stderr).toContain('paused until 2026-12-07');
+    const onD = JSON.parse((await pairbot('pair', '--json', '--date', '2026-12-07')).stdout) as PairReport;
+    expect(onD.excluded.paused).toEqual(['u02', 'u03']);
+    const after = JSON.parse((await pairbot('pair', '--json', '--date', '2026-12-14')).stdout) as PairReport;
+    expect(after.excluded.paused).toEqual([]);
+    expect(after.groups.flatMap((g) => g.members.map((m) => m.id))).toEqual(expect.arrayContaining(['u02', 'u03']));
+  });
+
   it('never pairs two members who avoid each other', async () => {
     writeFileSync(join(box.dir, 'roster.csv'), 'id,name,timezone\na,ann,\nb,bea,\nc,cal,\nd,dan,\n');
     await pairbot('member', 'set', 'ann', '--avoid', 'bea');

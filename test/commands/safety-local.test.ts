@@ -144,9 +144,9 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
       [['member', 'set', 'alice', '--prefer', 'bob', '--avoid', '@bob'], /cannot both prefer and avoid bob/],
       [
         ['member', 'set', 'alice', '--pause-until', '2020-01-01', '--frequency', '2'],
-        /--pause-until 2020-01-01 is not after today \(2026-11-23\)/,
+        /--pause-until 2020-01-01 is before today \(2026-11-23\)/,
       ],
-      [['member', 'set', 'alice', '--pause-until', '2026-11-23'], /--pause-until 2026-11-23 is not after today/],
+      [['member', 'set', 'alice', '--pause-until', '2026-11-22'], /--pause-until 2026-11-22 is before today/],
       [
         ['member', 'set', 'dave', '--prefer', 'carol'],
         /an avoid keeps dave and carol apart: a preference for carol would never be honoured/,
@@ -174,11 +174,16 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
   });
 
   it('member set refuses a pause that ends before today before reading the roster: no sync logged, nothing created', async () => {
-    const r = await pairbot('member', 'set', 'alice', '--pause-until', '2020-01-01', '--date', '2026-11-23');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--pause-until 2020-01-01 is not after today \(2026-11-23\)/);
-    expect(r.stderr).not.toMatch(/roster:/);
-    expect(existsSync(join(box.dir, 'data', 'pairbot.db'))).toBe(false);
+    for (const day of ['2020-01-01', '2026-11-22']) {
+      const r = await pairbot('member', 'set', 'alice', '--pause-until', day, '--date', '2026-11-23');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--pause-until ${day} is before today \\(2026-11-23\\)`));
+      expect(r.stderr).not.toMatch(/roster:/);
+      expect(existsSync(join(box.dir, 'data', 'pairbot.db'))).toBe(false);
+    }
+    // A pause whose last day is today is taken: it skips today's round.
+    expect((await pairbot('member', 'set', 'alice', '--pause-until', '2026-11-23', '--date', '2026-11-23')).code).toBe(0);
+    expect(await json('member', 'show', 'alice', '--date', '2026-11-23')).toMatchObject({ paused: true, pauseUntil: '2026-11-23' });
   });
 
   it('member set --avoid warns the operator when it leaves someone no possible partner', async () => {
