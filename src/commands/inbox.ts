@@ -37,7 +37,7 @@ import {
   type MemberChanges,
 } from '../store/members.js';
 import { countMembers, lastPausedDay, pauseUntilAfter, type Member } from '../core/members.js';
-import { countByStatus, deliveredConversations, enqueue, outboxKey } from '../store/outbox.js';
+import { countByStatus, deliveredConversations, enqueue, findByKey, outboxKey } from '../store/outbox.js';
 import {
   findRound,
   groupsOfMember,
@@ -645,14 +645,24 @@ class Handler {
   /**
    * The rounds of `period` (a message's) and after, and the first period from now on without a
    * round: a message written before a round and read after it was paired is for the round after.
+   * A period whose successor's round is announced already (`optout` stored its announcement) is
+   * over without a round too: `optout` announces the next round, after this one's `pair`, so a
+   * period never paired by then (the program's first weeks, a skipped week) will not be.
    */
   private roundsFrom(period: Period): { rounds: RoundRow[]; next: Period } {
     const rounds: RoundRow[] = [];
-    for (let p = period; ; p = nextPeriod(p, this.ctx.config.cadence)) {
+    for (let p = period; ; ) {
       const round = findRound(this.ctx.db, this.ctx.program.id, p.key);
+      const after = nextPeriod(p, this.ctx.config.cadence);
       if (round) rounds.push(round);
-      else if (p.index >= this.ctx.period.index) return { rounds, next: p };
+      else if (p.index >= this.ctx.period.index && !this.announced(after)) return { rounds, next: p };
+      p = after;
     }
+  }
+
+  /** Whether `optout` stored the announcement of `period`'s round (posted, or waiting for the next run to post it). */
+  private announced(period: Period): boolean {
+    return findByKey(this.ctx.db, outboxKey.optOut(this.ctx.program.id, period.key)) !== undefined;
   }
 
   private nameOf(userId: string): string {

@@ -368,6 +368,30 @@ describe('inbox on the local platform (built CLI)', () => {
     expect((await box.json('pair', '--date', '2026-11-30', '--seed', '7')).excluded.optedOut).toEqual(['u02']);
   });
 
+  it("a skip after the next round's announcement, in a week never paired, is for the announced round: reply, me, resume and pair agree", async () => {
+    // Before the program's first round: Saturday of W47 announces W48 (SPEC §5b), so W47 is over.
+    expect((await box.pairbot('optout', '--date', '2026-11-21')).code).toBe(0);
+    await say('bob', 'skip', '--date', '2026-11-21');
+    await say('bob', 'me', '--date', '2026-11-21');
+    await say('carol', 'skip', '--date', '2026-11-21');
+    await say('carol', 'resume', '--date', '2026-11-21');
+    const announcement = (await posts()).filter((p) => p.conversation === 'channel' && p.from === undefined).at(-1)!;
+    expect((await box.pairbot('local', 'react', announcement.id, 'dave', '❌')).code).toBe(0);
+    await say('dave', 'resume', '--date', '2026-11-21');
+    await inbox('--date', '2026-11-21');
+    const [skip, me] = (await repliesTo('u02')).map((p) => p.text);
+    expect(skip).toMatch(/^Done: you sit out round 2026-W48 \(from Monday 23 November\)/);
+    expect(me).toContain('Sitting out round 2026-W48.');
+    expect((await repliesTo('u03')).at(-1)!.text).toBe('Welcome back: you are in the next round again.');
+    expect((await repliesTo('u04')).at(-1)!.text).toBe(
+      'You were not paused: you are in round 2026-W49. You reacted ❌ on the announcement of round 2026-W48: take the reaction back to be in that round too.',
+    );
+    const w48 = await box.json('pair', '--date', '2026-11-23', '--seed', '7');
+    expect(w48.excluded.optedOut).toEqual(['u02', 'u04']);
+    const paired = w48.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id));
+    expect(paired).toContain('u03');
+  });
+
   it('resume and me count an ❌ on the announcement, which resume cannot take back: the reply says how', async () => {
     await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
     await box.pairbot('optout', '--date', '2026-11-28');
