@@ -157,7 +157,7 @@ describe('platform faults on Mattermost (built CLI, fake server)', () => {
     const again = await pairbot('collect-feedback', '--date', '2026-11-28');
     expect(again.code, again.stderr).toBe(0);
     for (const ask of asks) {
-      expect(box.fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'calendar']);
+      expect(box.fake.reactions.get(ask.id)?.map((r) => r.emoji_name)).toEqual(['white_check_mark', 'x', 'date']);
     }
     expect(box.fake.botMessages()).toHaveLength(4);
   });
