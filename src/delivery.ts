@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import { AuthError, DeliveryStoppedError, EXIT, PlatformError } from './errors.js';
+import { AuthError, EXIT, PlatformError } from './errors.js';
 import { count } from './core/messages.js';
 import { reactionToken } from './core/reactions.js';
 import {
@@ -35,6 +35,11 @@ export interface DeliveryReport {
   unreachable: string[];
   /** Posts still lacking some of the bot's own reactions (the next run adds them). */
   reactionsPending: number;
+  /**
+   * Why delivery stopped early, when an error no retry can fix (a rejected token) ended it:
+   * logged as an error, and the run exits 3 with the rest pending for the next run.
+   */
+  stopped?: string;
 }
 
 /**
@@ -63,7 +68,9 @@ export interface DeliveryPolicy {
 /** Exit code after delivering: 3 when something is still pending or was given up on. */
 export function exitCodeFor(delivery: DeliveryReport | undefined): number {
   if (!delivery) return EXIT.ok;
-  return delivery.pending > 0 || delivery.failed > 0 || delivery.reactionsPending > 0 ? EXIT.partial : EXIT.ok;
+  return delivery.stopped !== undefined || delivery.pending > 0 || delivery.failed > 0 || delivery.reactionsPending > 0
+    ? EXIT.partial
+    : EXIT.ok;
 }
 
 /** "; 2 messages not delivered yet, the next run retries them" */
@@ -102,7 +109,7 @@ function undeliveredSummary(delivery: DeliveryReport | undefined): string {
  * (local) finds a message sent again under its key by itself: there no intent is written and
  * the records of many messages share a commit (DeliveryRecords). A transient fault leaves the
  * message pending for the next run; an error no retry can fix (e.g. a rejected token)
- * stops the run, exit 3 once something of the round may have been delivered.
+ * stops the delivery (`stopped`, exit 3), and the command still prints what it did.
  */
 export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, pending: 0, failed: 0, unreachable: [], reactionsPending: 0 };
@@ -115,7 +122,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
   // policy's follow-ups, written with the records) comes later in that order, so it is sent
   // in this run too.
   let after = 0;
-  for (;;) {
+  sending: for (;;) {
     records.write();
     // When the platform keeps failing, stop hammering it: the next run retries.
     if (transientFailures >= 3) {
@@ -142,7 +149,11 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
         // What was delivered before the fault is on disk before anything else happens.
         records.write();
         if (!(err instanceof PlatformError)) throw err;
-        if (!err.transient) throw stopped(ctx, err, countPending(ctx.db, ctx.program.id, message.id) + 1);
+        if (!err.transient) {
+          report.pending += countPending(ctx.db, ctx.program.id, message.id) + 1;
+          stop(ctx, report, err);
+          break sending;
+        }
         transientFailures++;
         const giveUp = message.attempts + 1 >= MAX_ATTEMPTS;
         markAttemptFailed(ctx.db, message.id, err.message, giveUp);
@@ -156,7 +167,7 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
       }
     }
   }
-  if (transientFailures < 3) await addMissingReactions(ctx, report);
+  if (transientFailures < 3 && report.stopped === undefined) await addMissingReactions(ctx, report);
   else report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
   if (report.sent + report.pending + report.failed > 0) {
     ctx.log.info(
@@ -166,11 +177,13 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
   return report;
 }
 
-/** A fault that ends the run mid-delivery: the round is stored and the rest stays pending (exit 3). */
-function stopped(ctx: Context, err: PlatformError, left: number): DeliveryStoppedError {
+/** A fault that ends the delivery: what was stored stays pending for the next run (exit 3), and the error says so. */
+function stop(ctx: Context, report: DeliveryReport, err: PlatformError): void {
   const pending = countPending(ctx.db, ctx.program.id);
-  const rest = pending > 0 ? notDeliveredYet(pending) : `; ${count(left, 'message')} left`;
-  return new DeliveryStoppedError(`${err.message}${rest}`, { cause: err });
+  const reactions = postsAwaitingReactions(ctx.db, ctx.program.id).length;
+  const rest = pending > 0 ? notDeliveredYet(pending) : reactions > 0 ? `; the bot's reactions missing on ${count(reactions, 'post')}` : '';
+  report.stopped = `${err.message}${rest}`;
+  ctx.log.error(report.stopped);
 }
 
 /**
@@ -193,7 +206,11 @@ async function addMissingReactions(ctx: Context, report: DeliveryReport): Promis
       markReactionsAdded(ctx.db, post.rowId);
     } catch (err) {
       if (!(err instanceof PlatformError)) throw err;
-      if (err instanceof AuthError) throw stopped(ctx, err, 0);
+      if (err instanceof AuthError) {
+        report.reactionsPending = postsAwaitingReactions(ctx.db, ctx.program.id).length;
+        stop(ctx, report, err);
+        return;
+      }
       failures++;
       report.reactionsPending++;
       ctx.log.warn(

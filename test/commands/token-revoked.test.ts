@@ -49,6 +49,10 @@ describe.each(servers)('a token revoked mid-delivery ($name, built CLI)', ({ var
     expect(revoked.stderr).toContain(`${variable} was rejected`);
     expect(revoked.stderr).not.toContain(box.fake.token);
     expect(intros(box.fake)).toBe(1);
+    // --json still prints the round that was stored (SPEC §5: the same shape).
+    const stored = JSON.parse(revoked.stdout) as PairReport;
+    expect(stored).toMatchObject({ round: '2026-W48', dryRun: false });
+    expect(stored.groups.flatMap((g) => g.members)).toHaveLength(4);
 
     box.fake.restoreToken();
     const rerun = await box.pairbot('pair', '--json', '--date', '2026-11-23');
