@@ -268,7 +268,11 @@ function printReport(
     return;
   }
   const placed = report.groups.reduce((n, g) => n + g.members.length, 0);
-  const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ' (already paired; nothing new)' : '';
+  // A rerun that delivered what an earlier run left pending says so: a cron log shows the backlog cleared.
+  const rerun = delivery?.sent
+    ? `already paired; delivered ${count(delivery.sent, 'message')} an earlier run left pending`
+    : 'already paired; nothing new';
+  const label = report.dryRun ? ' (dry run: nothing stored or sent)' : report.existing ? ` (${rerun})` : '';
   const headline = `Round ${report.round} of program "${report.program}"${label}: ${count(report.groups.length, 'group')}, ${count(placed, 'member')}, seed ${report.seed}`;
   const satOut = new Set(report.satOut);
   const blocked = report.unpaired.filter((id) => !satOut.has(id));

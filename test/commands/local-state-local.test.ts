@@ -169,8 +169,12 @@ describe('local platform state under kills and concurrent runs (built CLI)', () 
       /intro message #\d+ not delivered yet \(\[local\] the local state file .* stayed locked by another process/,
     );
     expect(first.stderr).toContain('delivered 2 messages, 1 still pending (the next run retries)');
-    const again = await box.pairbot('pair', '--date', '2026-11-23');
+    const again = await box.pairbot('pair', '--quiet', '--date', '2026-11-23');
     expect(again.code, again.stderr).toBe(0);
+    // The cron log says the rerun cleared what the first run left, not "nothing new".
+    expect(again.stdout).toMatch(
+      /^Round 2026-W48 of program "default" \(already paired; delivered 1 message an earlier run left pending\): 3 groups/,
+    );
     const intros = (await posts()).filter((p) => p.conversation.startsWith('group:'));
     expect(intros).toHaveLength(3);
     expect(new Set(intros.map((p) => p.conversation)).size).toBe(3);
