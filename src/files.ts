@@ -18,14 +18,15 @@ import { fileProblem, StoreError, UsageError } from './errors.js';
 /**
  * Creates folder `dir` and the folders above it that are missing, one at a time: Node's
  * `mkdirSync(…, { recursive: true })` retries for ever where mkdir answers ENOENT under a
- * folder that exists (`/proc/x`), and a cron job must fail, not hang.
+ * folder that exists (`/proc/x`), and a cron job must fail, not hang. Writable by the owner
+ * only (0755 at most, whatever the umask): nobody else can delete or swap pairbot's files.
  */
 export function makeFolders(dir: string): void {
   const missing: string[] = [];
   for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
   for (const d of missing) {
     try {
-      mkdirSync(d);
+      mkdirSync(d, 0o755);
     } catch (err) {
       // Made meanwhile by another process: as good as made here.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

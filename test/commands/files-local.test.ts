@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, runProgram } from '../helpers/cli.js';
+import { BIN, runCli, runProgram } from '../helpers/cli.js';
 import { useLocalSandbox } from '../helpers/sandbox.js';
 
 const NOBODY = 65534;
@@ -22,6 +22,14 @@ describe('files pairbot writes (built CLI)', () => {
     expect((await box.pairbot('pair', '--date', '2026-11-30')).code).toBe(0);
     expect(mode(db())).toBe(0o640);
     expect(mode(state())).toBe(0o640);
+  });
+
+  it('creates its folders writable by the owner only, whatever the umask: nobody else can delete or swap the files', async () => {
+    const out = join(box.dir, 'reports', 'weekly');
+    const cmd = `umask 000 && "${process.execPath}" "${BIN}" pair --date 2026-11-23 && "${process.execPath}" "${BIN}" report --out "${join(out, 'r.html')}"`;
+    const r = await runProgram('sh', ['-c', cmd], { cwd: box.dir, env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    for (const dir of [join(box.dir, 'data'), join(box.dir, 'reports'), out]) expect(mode(dir) & 0o022, dir).toBe(0);
   });
 
   it.runIf(asRoot)('writes to a writable database owned by another user without changing its mode', async () => {
