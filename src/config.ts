@@ -488,10 +488,15 @@ function resolvedZone(tz: string): string | undefined {
   }
 }
 
+/**
+ * The zone as IANA spells it, however it was typed: cron's CRON_TZ and glibc read case-sensitive
+ * zone files and fall back to UTC for `europe/berlin`, so every consumer gets `Europe/Berlin`.
+ */
 function timeZone(s: Sourced | undefined, name: string): string | undefined {
   if (!s) return undefined;
-  if (!isValidTimeZone(s.value)) throw bad(name, s, 'an IANA time zone such as UTC or Europe/Berlin');
-  return s.value;
+  const zone = canonicalTimeZone(s.value);
+  if (zone === undefined) throw bad(name, s, 'an IANA time zone such as UTC or Europe/Berlin');
+  return zone;
 }
 
 function programName(s: Sourced | undefined): string {

@@ -72,6 +72,13 @@ describe('loadConfig', () => {
     expect(load({ PAIRBOT_NOW: '2026-01-01T00:00:00Z' }, { date: '2026-11-23' }).now.toISOString()).toBe('2026-11-23T12:00:00.000Z');
   });
 
+  it("keeps IANA's spelling of PAIRBOT_TIMEZONE however it was typed, so cron and every consumer read the zone file that exists", () => {
+    // Zone files are case-sensitive: CRON_TZ=europe/berlin makes cron and glibc fall back to UTC.
+    expect(load({ PAIRBOT_TIMEZONE: 'europe/berlin' }).timezone).toBe('Europe/Berlin');
+    expect(load({ PAIRBOT_TIMEZONE: 'utc' }).timezone).toBe('UTC');
+    expect(load({ PAIRBOT_TIMEZONE: 'US/EASTERN' }).timezone).toBe('US/Eastern');
+  });
+
   it('refuses every bad value, naming the variable, what is expected and where it came from', () => {
     refuses(
       { PAIRBOT_PLATFORM: 'slack' },

@@ -57,6 +57,13 @@ describe('pairbot crontab', () => {
     ]);
   });
 
+  it('writes CRON_TZ as IANA spells the zone, however PAIRBOT_TIMEZONE was typed (zone files are case-sensitive)', async () => {
+    const r = await runCli(['crontab', '--log', '-'], { cwd: box.dir, env: { PAIRBOT_TIMEZONE: 'europe/berlin' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
+    expect(r.stdout).toContain('times in Europe/Berlin');
+  });
+
   it('passes --db and --config on as the files they name here, not relative to the folder cron goes to', async () => {
     writeFileSync(join(box.dir, 'team.json'), '{}\n');
     const r = await runCli(['crontab', '--dir', '/srv/pairbot', '--log', '-', '--db', 'data/team.db', '--config', 'team.json'], {
