@@ -6,7 +6,7 @@ import * as reply from '../core/inbox-replies.js';
 import { dueConversations } from '../core/inbox-scan.js';
 import { count, renderInboxHelp } from '../core/messages.js';
 import { neutraliseAllMentions } from '../core/mentions.js';
-import { resolveWho } from '../core/who.js';
+import { resolveWho, whoKey } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
 import { exitCodeFor, quietLine } from '../delivery.js';
 import { catchUpView, deliver, reactedOptOuts, toRosterEntry } from '../rounds.js';
@@ -213,6 +213,9 @@ class Handler {
    * match whatever the case; a name several people share (and none exactly) names nobody.
    */
   private stored(who: string): Member | typeof AMBIGUOUS | undefined {
+    // An exact id wins (resolveWho's first rule): one row, not the whole roster per message.
+    const byId = getMember(this.ctx.db, this.ctx.program.id, whoKey(who));
+    if (byId) return byId;
     const members = listMembers(this.ctx.db, this.ctx.program.id).map((m) => ({ id: m.userId, name: m.name, member: m }));
     try {
       return resolveWho(who, members)?.member;
