@@ -119,17 +119,52 @@ interface Sourced {
   source: string;
 }
 
-/** Looks settings up in precedence order; reading the sources may throw a UsageError (bad .env or config file). */
+/**
+ * A problem found in a source (.env, the config file): `key` when the problem is that key's
+ * own (given twice, a value of the wrong type), so no value of it can be trusted.
+ */
+type Refuse = (problem: UsageError, key?: string) => void;
+
+/**
+ * One source's values. Strict (every run), its first problem is thrown. Lenient (the
+ * health-check URL of a run that may be refused for its settings, SPEC §9), what can be read
+ * is kept: an unreadable source is empty, a line or key with a problem is passed over, and a
+ * key whose problem is its own has no value.
+ */
+function readSource(lenient: boolean, read: (refuse: Refuse) => Record<string, string>): Record<string, string> {
+  if (!lenient)
+    return read((problem) => {
+      throw problem;
+    });
+  const unusable = new Set<string>();
+  try {
+    const values = read((_problem, key) => {
+      if (key !== undefined) unusable.add(key);
+    });
+    for (const key of unusable) delete values[key];
+    return values;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Looks settings up in precedence order. Reading the sources strictly may throw a UsageError
+ * (bad .env or config file); leniently, only what is readable is looked at (see readSource).
+ */
 function settingSources(
   env: Env,
   flags: CommonFlags,
   cwd: string,
+  reading: 'strict' | 'lenient' = 'strict',
 ): (name: string, flag?: { name: string; value: string | undefined }) => Sourced | undefined {
-  const dotenv = readDotEnv(cwd);
-  if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config: expected a JSON file, got an empty string');
+  const lenient = reading === 'lenient';
+  const dotenv = readSource(lenient, (refuse) => readDotEnv(cwd, refuse));
+  if (flags.config !== undefined && flags.config.trim() === '' && !lenient)
+    throw new UsageError('--config: expected a JSON file, got an empty string');
   const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
   const configSource = flags.config !== undefined ? '--config' : env.PAIRBOT_CONFIG !== undefined ? 'environment' : `.env`;
-  const file = configPath ? readConfigFile(resolve(cwd, configPath), configSource) : {};
+  const file = configPath ? readSource(lenient, (refuse) => readConfigFile(resolve(cwd, configPath), configSource, refuse)) : {};
   return (name, flag) => {
     if (flag?.value !== undefined) {
       // An empty flag is a mistake (an unset shell variable), never "use the default".
@@ -146,13 +181,14 @@ function settingSources(
 }
 
 /**
- * PAIRBOT_HEALTHCHECK_URL alone, read even when another setting is bad, so a run refused
- * for its settings can still report exit 2 to the health check. Undefined when unset or
- * unreadable (then the full load reports why).
+ * PAIRBOT_HEALTHCHECK_URL alone, read even when another setting or a whole source is bad, so a
+ * run refused for its settings can still report exit 2 to the health check (SPEC §9): the URL
+ * the sources that can be read give, in their precedence. Undefined when none gives one, or
+ * the one that wins is invalid itself (then the full load reports why).
  */
 export function readHealthcheckUrl(env: Env, flags: CommonFlags = {}, cwd = process.cwd()): string | undefined {
   try {
-    return healthcheckUrl(settingSources(env, flags, cwd)('PAIRBOT_HEALTHCHECK_URL'));
+    return healthcheckUrl(settingSources(env, flags, cwd, 'lenient')('PAIRBOT_HEALTHCHECK_URL'));
   } catch {
     return undefined;
   }
@@ -276,7 +312,7 @@ function readText(path: string): string {
   return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
 }
 
-function readDotEnv(cwd: string): Record<string, string> {
+function readDotEnv(cwd: string, refuse: Refuse): Record<string, string> {
   const path = join(cwd, '.env');
   if (!existsSync(path)) return {};
   let text: string;
@@ -285,9 +321,9 @@ function readDotEnv(cwd: string): Record<string, string> {
   } catch (err) {
     throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const values = parseEnv(checkDotEnvLines(`.env: ${path}`, text)) as Record<string, string>;
+  const values = parseEnv(checkDotEnvLines(`.env: ${path}`, text, refuse)) as Record<string, string>;
   // A key the line check could not place (the lines after an unclosed quote, which Node's parser reads).
-  for (const key of Object.keys(values)) if (misspeltSetting(key)) throw unknownSetting(`.env: ${path}`, key);
+  for (const key of Object.keys(values)) if (misspeltSetting(key)) refuse(unknownSetting(`.env: ${path}`, key));
   return values;
 }
 
@@ -314,7 +350,7 @@ function misspeltSetting(key: string): boolean {
  * with its line. Returns the text for Node's parser, bare names blanked: it would read one and
  * the next line as one key, losing the setting on that line.
  */
-function checkDotEnvLines(where: string, text: string): string {
+function checkDotEnvLines(where: string, text: string, refuse: Refuse): string {
   let openQuote: string | undefined;
   const setOn = new Map<string, number>();
   const lines = text.split(/\r?\n/);
@@ -326,12 +362,16 @@ function checkDotEnvLines(where: string, text: string): string {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)(?:\s*=\s*(.*))?$/.exec(line);
-    if (!m) throw new UsageError(`${where}: line ${i + 1}: expected NAME=value, got ${JSON.stringify(line)}`);
+    if (!m) {
+      refuse(new UsageError(`${where}: line ${i + 1}: expected NAME=value, got ${JSON.stringify(line)}`));
+      lines[i] = '';
+      return;
+    }
     const key = m[1]!;
-    if (misspeltSetting(key)) throw unknownSetting(`${where}: line ${i + 1}`, key);
+    if (misspeltSetting(key)) refuse(unknownSetting(`${where}: line ${i + 1}`, key));
     const first = setOn.get(key);
     if (first !== undefined)
-      throw new UsageError(`${where}: line ${i + 1}: ${key} is set twice (lines ${first} and ${i + 1}); keep one of them`);
+      refuse(new UsageError(`${where}: line ${i + 1}: ${key} is set twice (lines ${first} and ${i + 1}); keep one of them`), key);
     // Only a value for pairbot counts: another tool's repeats are its own business.
     if (m[2] === undefined) {
       lines[i] = '';
@@ -375,7 +415,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** `source`: where the path was given (`--config`, `environment`, `.env`), named when the file cannot be read. */
-function readConfigFile(path: string, source: string): Record<string, string> {
+function readConfigFile(path: string, source: string, refuse: Refuse): Record<string, string> {
   let raw: string;
   try {
     raw = readText(path);
@@ -396,9 +436,13 @@ function readConfigFile(path: string, source: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!isSetting(key)) throw unknownSetting(`PAIRBOT_CONFIG: ${path}`, key);
+    if (!isSetting(key)) {
+      refuse(unknownSetting(`PAIRBOT_CONFIG: ${path}`, key));
+      continue;
+    }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new UsageError(`PAIRBOT_CONFIG: ${path}: ${key} must be a string or number`);
+      refuse(new UsageError(`PAIRBOT_CONFIG: ${path}: ${key} must be a string or number`), key);
+      continue;
     }
     out[key] = String(value);
   }

@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ping, pingUrl } from '../../src/healthcheck.js';
 import { closeServer, listenOnLoopback, portOf } from '../fakes/http.js';
@@ -65,6 +67,53 @@ describe('PAIRBOT_HEALTHCHECK_URL (built CLI against a loopback monitor)', () =>
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PAIRBOT_CADENCE/);
     expect(monitor.paths.at(-1)).toBe('/ping/2');
+  });
+
+  describe('a run refused for its settings pings URL/2 whenever the URL itself could be read', () => {
+    it('URL in the environment, --config naming a missing file', async () => {
+      box.env.PAIRBOT_HEALTHCHECK_URL = `${monitor.base}/ping`;
+      const r = await box.pairbot('--config', '/nonexist.json', 'pair');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/PAIRBOT_CONFIG: cannot read config file \/nonexist\.json/);
+      expect(monitor.paths).toEqual(['/ping/start', '/ping/2']);
+    });
+
+    it('URL in .env beside an unknown key', async () => {
+      writeFileSync(join(box.dir, '.env'), `PAIRBOT_HEALTHCHECK_URL=${monitor.base}/ping\nPAIRBOT_CADNCE=daily\n`);
+      const r = await box.pairbot('pair');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/unknown setting "PAIRBOT_CADNCE"/);
+      expect(monitor.paths).toEqual(['/ping/start', '/ping/2']);
+    });
+
+    it('URL in the config file beside an unknown key', async () => {
+      writeFileSync(join(box.dir, 'c.json'), JSON.stringify({ PAIRBOT_HEALTHCHECK_URL: `${monitor.base}/ping`, PAIRBOT_GROUPSIZE: '3' }));
+      box.env.PAIRBOT_CONFIG = 'c.json';
+      const r = await box.pairbot('pair');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/unknown setting "PAIRBOT_GROUPSIZE"/);
+      expect(monitor.paths).toEqual(['/ping/start', '/ping/2']);
+    });
+
+    it('URL in the environment, .env unreadable', async () => {
+      box.env.PAIRBOT_HEALTHCHECK_URL = `${monitor.base}/ping`;
+      mkdirSync(join(box.dir, '.env'));
+      const r = await box.pairbot('pair');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\.env: cannot read/);
+      expect(monitor.paths).toEqual(['/ping/start', '/ping/2']);
+    });
+
+    it('the readable source that wins: the environment over .env, never an invalid URL', async () => {
+      writeFileSync(join(box.dir, '.env'), `PAIRBOT_HEALTHCHECK_URL=${monitor.base}/from-dotenv\nPAIRBOT_CADNCE=daily\n`);
+      box.env.PAIRBOT_HEALTHCHECK_URL = `${monitor.base}/from-env`;
+      expect((await box.pairbot('pair')).code).toBe(2);
+      expect(monitor.paths).toEqual(['/from-env/start', '/from-env/2']);
+      // The URL that would be used is itself bad: nothing is pinged, not even .env's.
+      box.env.PAIRBOT_HEALTHCHECK_URL = 'ftp://monitor.example/x';
+      expect((await box.pairbot('pair')).code).toBe(2);
+      expect(monitor.paths).toHaveLength(2);
+    });
   });
 
   it('a usage error found by the command (a bad --seed) pings URL/2 too', async () => {
