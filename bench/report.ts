@@ -38,7 +38,7 @@ function writeHistory(path: string, members: number, weeks: number): { groups: n
   let groups = 0;
   let answers = 0;
   try {
-    const program = ensureProgram(db, 'default', 'local', new Date('2025-12-01T00:00:00Z'));
+    const program = ensureProgram(db, 'default', 'local', 'weekly', new Date('2025-12-01T00:00:00Z'));
     const ids = Array.from({ length: members }, (_, i) => `u${String(i).padStart(5, '0')}`);
     const insertMember = db.prepare('INSERT INTO members (program_id, user_id, name, timezone, joined_on) VALUES (?, ?, ?, ?, ?)');
     const insertRound = db.prepare('INSERT INTO rounds (program_id, period, period_index, seed, created_at) VALUES (?, ?, ?, ?, ?)');

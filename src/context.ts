@@ -76,7 +76,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
     try {
       if (options.mode === 'write') release = acquireLock(db, config.program);
       if (options.stored) requireProgram(db, config.db, config.program);
-      const program = ensureProgram(db, config.program, platform.kind, config.now);
+      const program = ensureProgram(db, config.program, platform.kind, config.cadence, config.now);
       platform.useProgramNames((userId) => getMember(db, program.id, userId)?.name);
       const ctx: Context = {
         config,

@@ -11,6 +11,14 @@ export interface Period {
   start: string;
 }
 
+/** The cadence a round's key is written in: `2026-W48` weekly, `2026-11-23` daily, `2026-11` monthly. */
+export function cadenceOfKey(key: string): Cadence | undefined {
+  if (/^\d{4}-W\d{2}$/.test(key)) return 'weekly';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(key)) return 'daily';
+  if (/^\d{4}-\d{2}$/.test(key)) return 'monthly';
+  return undefined;
+}
+
 const DAY_MS = 86_400_000;
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 

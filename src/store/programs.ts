@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { cadenceOfKey, type Cadence } from '../core/periods.js';
 import type { DB } from './db.js';
 
 export interface ProgramRow {
@@ -34,13 +35,25 @@ export function requireProgram(db: DB, path: string, name: string): ProgramRow {
   );
 }
 
-/** The program row, created on first use; a program stays on the platform it started on. */
-export function ensureProgram(db: DB, name: string, platform: string, now: Date): ProgramRow {
+/**
+ * The program row, created on first use; a program stays on the platform and the cadence it
+ * started with: its rounds, and who is due, are counted in periods of that cadence.
+ */
+export function ensureProgram(db: DB, name: string, platform: string, cadence: Cadence, now: Date): ProgramRow {
   const found = findProgram(db, name);
   if (found) {
     if (found.platform !== platform) {
       throw new UsageError(
         `PAIRBOT_PLATFORM: program "${name}" runs on ${found.platform}, but the platform is set to ${platform} (use another PAIRBOT_PROGRAM for a second community)`,
+      );
+    }
+    const latest = db.prepare('SELECT period FROM rounds WHERE program_id = ? ORDER BY id DESC LIMIT 1').pluck().get(found.id) as
+      | string
+      | undefined;
+    const paired = latest === undefined ? undefined : cadenceOfKey(latest);
+    if (paired !== undefined && paired !== cadence) {
+      throw new UsageError(
+        `PAIRBOT_CADENCE: program "${name}" pairs ${paired} (its latest round is ${latest}), not ${cadence}: its history is counted in ${paired} rounds. Set PAIRBOT_CADENCE=${paired}, or use another PAIRBOT_PROGRAM for ${cadence} rounds`,
       );
     }
     return found;

@@ -50,6 +50,26 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect((await json('pair', '--date', '2026-12-07')).round).toBe('2026-W50');
   });
 
+  it('refuses another cadence than the program was paired in, before anything is stored', async () => {
+    expect((await pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    for (const cadence of ['daily', 'monthly']) {
+      const r = await runCli(['pair', '--date', '2026-11-24'], { cwd: box.dir, env: { ...box.env, PAIRBOT_CADENCE: cadence } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `PAIRBOT_CADENCE: program "default" pairs weekly (its latest round is 2026-W48), not ${cadence}: its history is counted in weekly rounds.`,
+      );
+    }
+    const db = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
+    expect(db.prepare('SELECT period FROM rounds').all()).toEqual([{ period: '2026-W48' }]);
+    db.close();
+    // A new program may pair daily in the same database.
+    const other = await runCli(['pair', '--date', '2026-11-24', '--program', 'daily-chats'], {
+      cwd: box.dir,
+      env: { ...box.env, PAIRBOT_CADENCE: 'daily' },
+    });
+    expect(other.code, other.stderr).toBe(0);
+  });
+
   it('refuses an empty roster on a first run, storing no round that would stand for the period', async () => {
     writeFileSync(join(box.dir, 'empty.csv'), 'id,name,timezone\n');
     const empty = await runCli(['pair', '--date', '2026-11-23'], {

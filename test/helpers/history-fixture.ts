@@ -129,7 +129,7 @@ function outcomeOf(answers: Answer[]): string {
 export function writeHistoryFixture(path: string): void {
   const db = openDatabase(path);
   try {
-    const program = ensureProgram(db, 'default', 'local', new Date('2026-11-01T09:00:00Z'));
+    const program = ensureProgram(db, 'default', 'local', 'weekly', new Date('2026-11-01T09:00:00Z'));
     const everyone = FIXTURE.members
       .filter((m) => m.id !== FIXTURE.late.id)
       .map((m) => ({ id: m.id, name: m.name, ...(m.timezone ? { timezone: m.timezone } : {}) }));

@@ -19,7 +19,7 @@ describe('roster sync computed, then written', () => {
   beforeEach(() => {
     ({ dir, cleanup } = tempDir());
     db = openDatabase(join(dir, 'pairbot.db'));
-    programId = ensureProgram(db, 'default', 'local', new Date('2026-11-01T00:00:00Z')).id;
+    programId = ensureProgram(db, 'default', 'local', 'weekly', new Date('2026-11-01T00:00:00Z')).id;
   });
   afterEach(() => {
     db.close();
