@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type CommonFlags, type Config } from './config.js';
-import { isDatabaseBusy, UsageError } from './errors.js';
+import { isDatabaseBusy } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { diskWriteFailure, lockedFailure, openDatabase, type DB } from './store/db.js';
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
@@ -98,13 +98,21 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
       release = undefined;
       return code;
     } catch (err) {
-      // A usage error leaves nothing behind: not even the database this run created.
-      if (err instanceof UsageError && created) {
-        release?.();
+      // A run that fails before storing anything leaves nothing behind: not even the database it
+      // created (a refused roster would otherwise leave the program pinned to this platform).
+      // Decided by what the file holds, whatever the error: data this run committed is kept.
+      if (created) {
+        try {
+          release?.();
+        } catch {
+          // The lock row stays, so the file is kept (holdsOnlyProgram); the run's own failure is reported.
+        }
         release = undefined;
-        db.close();
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
-        if (dirCreated) rmSync(dirname(config.db), { recursive: true, force: true });
+        if (holdsOnlyProgram(db)) {
+          db.close();
+          for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
+          if (dirCreated) rmSync(dirname(config.db), { recursive: true, force: true });
+        }
       }
       // A lock held too long that nothing below named: the local state file's are named where they happen.
       throw diskWriteFailure(err, config.db) ?? (isDatabaseBusy(err) ? lockedFailure(config.db, err) : err);
@@ -119,5 +127,24 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
     }
   } finally {
     await platform.close();
+  }
+}
+
+/** Tables that hold no data of a program's own: its row, and run locks (released by then). */
+const BOOKKEEPING = new Set(['programs', 'locks']);
+
+/**
+ * Whether `db` holds one program's row and nothing else: no member, round, outbox row or any
+ * other data, nor another program (another process's run, which may be writing).
+ */
+function holdsOnlyProgram(db: DB): boolean {
+  try {
+    if ((db.prepare('SELECT count(*) FROM programs').pluck().get() as number) > 1) return false;
+    if ((db.prepare('SELECT count(*) FROM locks').pluck().get() as number) > 0) return false;
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    return tables.every((t) => BOOKKEEPING.has(t) || db.prepare(`SELECT 1 FROM "${t}" LIMIT 1`).get() === undefined);
+  } catch {
+    // Unreadable (a full disk, a lock): kept, as anything not known to be empty is.
+    return false;
   }
 }

@@ -79,9 +79,31 @@ describe('nothing lost, nothing wrong (built CLI, local platform)', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/the roster is empty: nobody to pair, so nothing was stored/);
     expect(empty.stderr).toContain('rerun this command with --accept-roster');
+    // "Nothing was stored" holds for the file too: no database (nor its folder) pins the program
+    // to this platform, so a run on another platform is not refused as "program runs on local".
+    expect(existsSync(join(box.dir, 'data'))).toBe(false);
     // The roster fixed, the same week is paired as usual.
     const r = await json('pair', '--date', '2026-11-23');
     expect(r.groups.length).toBeGreaterThan(0);
+  });
+
+  it('a failed first run keeps the database once it stored something of its own', async () => {
+    // The roster sync is written, then the delivery stops: the round and members are kept.
+    writeFileSync(join(box.dir, 'roster.csv'), 'id,name,timezone\nu1,u1,\nu2,u2,\n');
+    const r = await runCli(['pair', '--date', '2026-11-23'], {
+      cwd: box.dir,
+      env: { ...box.env, PAIRBOT_LOCAL_STATE: join(box.dir, 'state', 'local-state.db') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(memberIds()).toEqual(['u1', 'u2']);
+    // A later first-run failure in another program of the same (existing) database removes nothing.
+    writeFileSync(join(box.dir, 'empty.csv'), 'id,name,timezone\n');
+    const other = await runCli(['pair', '--date', '2026-11-23', '--program', 'other'], {
+      cwd: box.dir,
+      env: { ...box.env, PAIRBOT_ROSTER: join(box.dir, 'empty.csv') },
+    });
+    expect(other.code).toBe(1);
+    expect(memberIds()).toEqual(['u1', 'u2']);
   });
 
   it('refuses a roster that lost everyone or more than half of the active members, unless --accept-roster', async () => {
