@@ -553,26 +553,40 @@ function programName(s: Sourced | undefined): string {
 
 function url(s: Sourced | undefined, name: string): string | undefined {
   if (!s) return undefined;
-  try {
-    const u = new URL(s.value);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-    return s.value.replace(/\/+$/, '');
-  } catch {
-    throw bad(name, s, 'an http(s) URL such as https://chat.example.com');
-  }
+  checkHttpUrl(s, s.value, name, 'an http(s) URL such as https://chat.example.com');
+  return s.value.replace(/\/+$/, '');
 }
 
 /** An http(s) URL once `{command}` is filled in; never echoed (it is a secret). */
 function healthcheckUrl(s: Sourced | undefined): string | undefined {
   if (!s) return undefined;
   const value = s.value.trim();
-  try {
-    const u = new URL(value.replaceAll('{command}', 'pair'));
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-  } catch {
-    throw bad('PAIRBOT_HEALTHCHECK_URL', s, 'an http(s) URL such as https://hc-ping.com/<uuid> (may hold {command})');
-  }
+  checkHttpUrl(
+    s,
+    value.replaceAll('{command}', 'pair'),
+    'PAIRBOT_HEALTHCHECK_URL',
+    'an http(s) URL such as https://hc-ping.com/<uuid> (may hold {command})',
+  );
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * `value` (the setting `s`, as it will be requested) must be an http(s) URL that fetch can
+ * request: one holding `user:password@` is refused by every request ("Request cannot be
+ * constructed from a URL that includes credentials"), so it is refused here, never echoed.
+ */
+function checkHttpUrl(s: Sourced, value: string, name: string, expected: string): void {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw bad(name, s, expected);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw bad(name, s, expected);
+  if (u.username !== '' || u.password !== '')
+    throw new UsageError(
+      `${name}: expected an http(s) URL without user:password@ (requests cannot carry credentials in the URL), got one with credentials (from ${s.source})`,
+    );
 }
 
 /** A token is sent in an HTTP header: a control character or space there is a paste mistake, not a network fault. */

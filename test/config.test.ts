@@ -98,6 +98,16 @@ describe('loadConfig', () => {
     refuses({ PAIRBOT_ATTRIBUTE_RULE: 'team' }, /PAIRBOT_ATTRIBUTE_RULE: expected "mix:<column>" or "within:<column>"/);
     refuses({ MATTERMOST_URL: 'chat.example.com' }, /MATTERMOST_URL: expected an http\(s\) URL/);
     refuses({ DISCORD_API_URL: 'ftp://x' }, /DISCORD_API_URL: expected an http\(s\) URL/);
+    // fetch refuses every request to a URL with credentials; the value (a password) is never shown.
+    refuses(
+      { MATTERMOST_URL: 'https://bot:hunter2pw@chat.example.com' },
+      /^MATTERMOST_URL: expected an http\(s\) URL without user:password@.*\(from environment\)$/,
+    );
+    refuses({ DISCORD_API_URL: 'https://bot@proxy.example/api' }, /^DISCORD_API_URL: expected an http\(s\) URL without user:password@/);
+    refuses(
+      { PAIRBOT_HEALTHCHECK_URL: 'https://:secretpw@hc.example/x' },
+      /^PAIRBOT_HEALTHCHECK_URL: expected an http\(s\) URL without user:password@(?!.*secretpw)/,
+    );
     refuses({ DISCORD_GUILD_ID: 'abc' }, /DISCORD_GUILD_ID: expected a Discord id/);
     refuses({ DISCORD_ROLE_ID: '12' }, /DISCORD_ROLE_ID/);
     refuses({ DISCORD_CHANNEL_ID: 'x' }, /DISCORD_CHANNEL_ID/);

@@ -149,6 +149,15 @@ describe('PAIRBOT_HEALTHCHECK_URL (built CLI against a loopback monitor)', () =>
     expect(r.stderr).toMatch(/PAIRBOT_HEALTHCHECK_URL: expected an http\(s\) URL/);
     expect(r.stderr).not.toMatch(/secret-uuid-1234/);
   });
+  it('a URL holding credentials is exit 2 naming the variable, never echoing the value, and is not pinged', async () => {
+    // fetch refuses such a URL ("Request cannot be constructed from a URL that includes credentials"): every ping would fail.
+    box.env.PAIRBOT_HEALTHCHECK_URL = `${monitor.base.replace('//', '//user:pw-secret-1234@')}/ping`;
+    const r = await box.pairbot('pair', '--date', '2026-11-23');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PAIRBOT_HEALTHCHECK_URL: expected an http\(s\) URL without user:password@/);
+    expect(r.stderr).not.toMatch(/pw-secret-1234|user:pw/);
+    expect(monitor.paths).toEqual([]);
+  });
 });
 
 describe('ping', () => {
