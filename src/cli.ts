@@ -224,19 +224,19 @@ Settings come from flags, then environment variables (PAIRBOT_*, MATTERMOST_*, D
     .option('--dir <path>', 'directory each job runs in, where .env lives (default: the install directory)')
     .option('--log <file>', "file each job appends its output to; '-' for none", '/var/log/pairbot.log')
     .action(async (opts: CommonFlags & { dir?: string; log: string }) => {
-      const [{ loadConfig }, { renderCrontab, checkLogOption, crontabProblems }, { packageRoot }, { createLogger }] = await Promise.all([
-        import('./config.js'),
+      const [{ jobSettings, renderCrontab, checkLogOption, crontabProblems }, { packageRoot }, { createLogger }] = await Promise.all([
         import('./commands/crontab.js'),
         import('./install.js'),
         import('./log.js'),
       ]);
       const flags = { ...(program.opts() as CommonFlags), ...opts };
-      const config = loadConfig(process.env, flags);
       const installDir = packageRoot() ?? process.cwd();
       const where = { dir: opts.dir ?? installDir, log: checkLogOption(opts.log) };
+      // The schedule the jobs will follow: DIR/.env and the flags passed on, not this shell's environment.
+      const { config, warnings } = jobSettings(process.env, flags, where.dir);
       process.stdout.write(renderCrontab(config, flags, { ...where, installDir, node: process.execPath }));
       const logger = createLogger(config.quiet ? 'quiet' : 'normal', config.secrets);
-      for (const problem of crontabProblems(where)) logger.warn(problem);
+      for (const problem of [...crontabProblems(where), ...warnings]) logger.warn(problem);
       setExit(0);
     });
 

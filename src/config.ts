@@ -180,6 +180,41 @@ function settingSources(
   };
 }
 
+/** The flag that gives the same setting, passed on by `pairbot crontab` to every job. */
+const FLAG_OF: Readonly<Record<string, 'db' | 'program' | 'config'>> = {
+  PAIRBOT_DB: 'db',
+  PAIRBOT_PROGRAM: 'program',
+  PAIRBOT_CONFIG: 'config',
+};
+
+/** A setting `env` gives that a run without that environment reads otherwise, and where that run takes it from. */
+export interface EnvironmentOnlySetting {
+  name: string;
+  /** The flag that would carry it (`--db`, `--program`, `--config`), when there is one. */
+  flag?: string;
+  /** Where such a run finds it instead (`.env`, `config file …`), or undefined: the default. */
+  instead?: string;
+}
+
+/**
+ * The settings (PAIRBOT_CONFIG included) that `env` sets and a run in `cwd` without that
+ * environment, with these flags, would not read the same: what cron's jobs miss, as they see
+ * only the crontab's own variables. A setting a flag overrides is the flag's, so not listed.
+ */
+export function settingsOnlyInEnvironment(env: Env, flags: CommonFlags, cwd: string): EnvironmentOnlySetting[] {
+  const without = settingSources({}, flags, cwd);
+  const out: EnvironmentOnlySetting[] = [];
+  for (const name of ['PAIRBOT_CONFIG', ...SETTINGS]) {
+    const value = env[name];
+    const flag = FLAG_OF[name];
+    if (value === undefined || value === '' || (flag !== undefined && flags[flag] !== undefined)) continue;
+    const instead = without(name);
+    if (instead?.value === value) continue;
+    out.push({ name, ...(flag ? { flag: `--${flag}` } : {}), ...(instead ? { instead: instead.source } : {}) });
+  }
+  return out;
+}
+
 /**
  * PAIRBOT_HEALTHCHECK_URL alone, read even when another setting or a whole source is bad, so a
  * run refused for its settings can still report exit 2 to the health check (SPEC §9): the URL

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { CommonFlags, Config } from '../config.js';
+import { dirname, join, resolve } from 'node:path';
+import { loadConfig, settingsOnlyInEnvironment, type CommonFlags, type Config } from '../config.js';
 import { scheduledJobs } from '../core/schedule.js';
 import { UsageError } from '../errors.js';
 import { isFolder, whyNotWritable } from '../files.js';
@@ -23,6 +23,31 @@ const CRON_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
 function shellWord(word: string): string {
   const quoted = /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
   return quoted.replace(/%/g, '\\%');
+}
+
+/**
+ * What cron's jobs will read, which the crontab must follow: each job goes to `dir` and reads
+ * its .env, the config file and the flags passed on (files as absolute paths), never the
+ * environment of the shell running `pairbot crontab` (cron gives a job only the crontab's own
+ * variables). A setting only that environment gives is named in a warning with how to make
+ * the jobs see it; its value is never shown (it may be a token or the health-check URL) nor
+ * copied into the crontab.
+ */
+export function jobSettings(env: NodeJS.ProcessEnv, flags: CommonFlags, dir: string): { config: Config; warnings: string[] } {
+  const folder = resolve(dir);
+  const passed: CommonFlags = {
+    ...flags,
+    ...(flags.db !== undefined ? { db: resolve(flags.db) } : {}),
+    ...(flags.config !== undefined ? { config: resolve(flags.config) } : {}),
+  };
+  const config = loadConfig({}, passed, folder);
+  const dotenv = join(folder, '.env');
+  const warnings = settingsOnlyInEnvironment(env, passed, folder).map(({ name, flag, instead }) => {
+    const theirs = instead === undefined ? 'for them it is unset' : `they read it from ${instead === '.env' ? dotenv : instead}`;
+    const carry = flag ? `, or give it as ${flag} to \`pairbot crontab\`, which passes it on to every job` : '';
+    return `${name} is set in this shell's environment only: cron's jobs will not see it (${theirs}), and this crontab follows what they read. To make them use it, put ${name} in ${dotenv}${carry}`;
+  });
+  return { config, warnings };
 }
 
 /**

@@ -37,15 +37,14 @@ describe('pairbot crontab', () => {
   });
 
   it('follows the cadence and time zone, quotes paths, passes flags on and can leave out the log', async () => {
-    const r = await runCli(['crontab', '--dir', '/srv/my pairbot', '--log', '-', '--program', 'team1'], {
-      cwd: box.dir,
-      env: { PAIRBOT_CADENCE: 'daily', PAIRBOT_TIMEZONE: 'Europe/Berlin' },
-    });
+    const dir = join(box.dir, 'my pairbot');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_CADENCE=daily\nPAIRBOT_TIMEZONE=Europe/Berlin\n');
+    const r = await runCli(['crontab', '--dir', dir, '--log', '-', '--program', 'team1'], { cwd: box.dir });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
-    expect(r.stdout).toContain(
-      `0 9 * * *       cd '/srv/my pairbot' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`,
-    );
+    expect(r.stdout).toContain(`0 9 * * *       cd '${dir}' && node ${join(ROOT, 'bin', 'pairbot.js')} pair --program team1 --quiet\n`);
     expect(r.stdout).not.toMatch(/>>/);
     expect(crontabJobs(r.stdout).map(([, args]) => args.split(' ')[0])).toEqual([
       'optout',
@@ -58,10 +57,56 @@ describe('pairbot crontab', () => {
   });
 
   it('writes CRON_TZ as IANA spells the zone, however PAIRBOT_TIMEZONE was typed (zone files are case-sensitive)', async () => {
-    const r = await runCli(['crontab', '--log', '-'], { cwd: box.dir, env: { PAIRBOT_TIMEZONE: 'europe/berlin' } });
+    writeFileSync(join(box.dir, '.env'), 'PAIRBOT_TIMEZONE=europe/berlin\n');
+    const r = await runCli(['crontab', '--dir', box.dir, '--log', '-'], { cwd: box.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
     expect(r.stdout).toContain('times in Europe/Berlin');
+  });
+
+  it("follows the .env of the folder the jobs go to, not the current folder's", async () => {
+    // Each job begins with `cd DIR`, so DIR/.env is the one its pairbot reads.
+    const dir = join(box.dir, 'install');
+    mkdirSync(dir);
+    writeFileSync(join(box.dir, '.env'), 'PAIRBOT_CADENCE=monthly\nPAIRBOT_TIMEZONE=Asia/Tokyo\n');
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_CADENCE=daily\nPAIRBOT_TIMEZONE=Europe/Berlin\n');
+    const r = await runCli(['crontab', '--dir', dir, '--log', '-'], { cwd: box.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^CRON_TZ=Europe\/Berlin$/m);
+    expect(r.stdout).toMatch(/^# pairbot crontab .*: daily cycle/m);
+    expect(crontabJobs(r.stdout)).toContainEqual(['0 9 * * *', 'pair']);
+  });
+
+  it("follows what the jobs read, and names each setting given only in this shell's environment, which cron's jobs never see", async () => {
+    const dir = join(box.dir, 'install');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_TIMEZONE=Europe/Berlin\n');
+    writeFileSync(join(box.dir, 'team.json'), '{}\n');
+    const secret = 'hc-uuid-0123456789';
+    const r = await runCli(['crontab', '--dir', dir, '--log', '-'], {
+      cwd: box.dir,
+      env: {
+        PAIRBOT_CADENCE: 'daily',
+        // The same value as DIR/.env: the jobs see it, nothing to say.
+        PAIRBOT_TIMEZONE: 'Europe/Berlin',
+        PAIRBOT_CONFIG: join(box.dir, 'team.json'),
+        MATTERMOST_TOKEN: 'tok-0123456789abcdef',
+        PAIRBOT_HEALTHCHECK_URL: `https://hc-ping.com/${secret}`,
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // The jobs read the default cadence: the crontab is theirs, not this shell's.
+    expect(r.stdout).toMatch(/^# pairbot crontab .*: weekly cycle, times in Europe\/Berlin\.$/m);
+    expect(crontabJobs(r.stdout)).toContainEqual(['0 9 * * 1', 'pair']);
+    const warned = [...r.stderr.matchAll(/^\[pairbot\] warning: (\w+) is set in this shell's environment only/gm)].map((m) => m[1]);
+    expect(warned.sort()).toEqual(['MATTERMOST_TOKEN', 'PAIRBOT_CADENCE', 'PAIRBOT_CONFIG', 'PAIRBOT_HEALTHCHECK_URL']);
+    expect(r.stderr).toContain(`put PAIRBOT_CADENCE in ${join(dir, '.env')}`);
+    expect(r.stderr).toMatch(/PAIRBOT_CONFIG .* or give it as --config/);
+    // Secrets are named, never shown, and never written into the crontab.
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain('tok-0123456789abcdef');
+    }
   });
 
   it('passes --db and --config on as the files they name here, not relative to the folder cron goes to', async () => {
@@ -123,7 +168,8 @@ describe('pairbot crontab', () => {
   });
 
   it('a bad setting is exit 2 naming it, printing no crontab', async () => {
-    const r = await runCli(['crontab'], { cwd: box.dir, env: { PAIRBOT_TIMEZONE: 'Mars/Olympus' } });
+    writeFileSync(join(box.dir, '.env'), 'PAIRBOT_TIMEZONE=Mars/Olympus\n');
+    const r = await runCli(['crontab', '--dir', box.dir], { cwd: box.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PAIRBOT_TIMEZONE/);
     expect(r.stdout).toBe('');
@@ -157,7 +203,9 @@ describe('the container schedules itself (checked without a Docker engine)', () 
 
   it.each(['weekly', 'daily', 'monthly'])('its %s schedule is the one `pairbot crontab` prints, in PAIRBOT_TIMEZONE', async (cadence) => {
     const env = { PAIRBOT_CADENCE: cadence, PAIRBOT_TIMEZONE: 'Europe/Berlin', PAIRBOT_NOW: '2026-11-21T12:00' };
-    const crontab = await runCli(['crontab'], { cwd: box.dir, env });
+    // cron's jobs read the .env of the folder they go to, never this shell's environment.
+    writeFileSync(join(box.dir, '.env'), `PAIRBOT_CADENCE=${cadence}\nPAIRBOT_TIMEZONE=Europe/Berlin\n`);
+    const crontab = await runCli(['crontab', '--dir', box.dir], { cwd: box.dir });
     const inContainer = await runEntrypoint(['schedule', '--print'], box.dir, env);
     expect(inContainer.code, inContainer.stderr).toBe(0);
     const [tz, ...lines] = inContainer.stdout.trim().split('\n');
