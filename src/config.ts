@@ -3,6 +3,7 @@ import { resolve, dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { TZDate } from '@date-fns/tz';
 import { fileProblem, UsageError } from './errors.js';
+import { scanJson } from './file-text.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import type { PlatformKind } from './core/types.js';
@@ -468,6 +469,14 @@ function readConfigFile(path: string, source: string, refuse: Refuse): Record<st
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`PAIRBOT_CONFIG: ${path} must hold a JSON object of settings, e.g. {"PAIRBOT_CADENCE": "weekly"}`);
+  }
+  const repeat = scanJson(raw).repeatedKeys.get(-1);
+  if (repeat !== undefined) {
+    const lines = repeat.firstLine === repeat.line ? '' : ` (lines ${repeat.firstLine} and ${repeat.line})`;
+    refuse(
+      new UsageError(`PAIRBOT_CONFIG: ${path}: line ${repeat.line}: ${repeat.key} is set twice${lines}; keep one of them`),
+      repeat.key,
+    );
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {

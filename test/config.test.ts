@@ -192,6 +192,17 @@ describe('loadConfig', () => {
     expect(load({ PAIRBOT_CADENCE: 'monthly' }).cadence).toBe('monthly');
   });
 
+  it('refuses a setting the config file gives twice, which JSON.parse would read as the last', () => {
+    writeFileSync(join(dir, 'c.json'), '{"PAIRBOT_CADENCE":"daily","PAIRBOT_CADENCE":"monthly"}');
+    refuses({ PAIRBOT_CONFIG: 'c.json' }, /^PAIRBOT_CONFIG: .*c\.json: line 1: PAIRBOT_CADENCE is set twice; keep one of them$/);
+    // Spelt with an escape, on its own line; refused even when the environment sets it: the file is wrong either way.
+    writeFileSync(
+      join(dir, 'd.json'),
+      '{\n  "PAIRBOT_PROGRAM": "a",\n  "PAIRBOT_CADENCE": "daily",\n  "PAIRBOT_CADENC\\u0045": "monthly"\n}',
+    );
+    refuses({ PAIRBOT_CADENCE: 'weekly' }, /d\.json: line 4: PAIRBOT_CADENCE is set twice \(lines 3 and 4\)/, { config: 'd.json' });
+  });
+
   it('refuses an empty --db or --config, and a token with a control character, as usage errors', () => {
     refuses({}, /--db: expected a value, got an empty string/, { db: '' });
     refuses({}, /--config: expected a JSON file/, { config: '' });

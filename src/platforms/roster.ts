@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { fileProblem, UsageError } from '../errors.js';
 import { canonicalTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
+import { scanJson } from '../file-text.js';
 import type { PlatformUser } from './types.js';
 
 /** The columns a roster must have; `timezone` may be left out (each member then has none). */
@@ -128,12 +129,12 @@ function jsonUsers(path: string, text: string): PlatformUser[] {
     throw new UsageError(`${basename(path)}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(data)) throw new UsageError(`${basename(path)}: expected a JSON array of {"id", "name", "timezone"} objects`);
-  const { lines, repeatedKeys } = scanEntries(text);
+  const { lines, repeatedKeys } = scanJson(text);
   const users = new Users(basename(path), (i) => lines[i] ?? i + 1);
   data.forEach((item, i) => {
     const where = `${basename(path)}: line ${lines[i] ?? '?'} (entry ${i + 1})`;
     const repeated = repeatedKeys.get(i);
-    if (repeated !== undefined) users.fail(`${where}: ${JSON.stringify(repeated)} is given twice in this entry; keep one of them`);
+    if (repeated !== undefined) users.fail(`${where}: ${JSON.stringify(repeated.key)} is given twice in this entry; keep one of them`);
     if (typeof item !== 'object' || item === null || Array.isArray(item)) users.fail(`${where}: expected an object`);
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(item)) {
@@ -157,58 +158,6 @@ function isKnown(column: string): boolean {
 
 function describe(v: unknown): string {
   return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-/**
- * The line on which each element of the top-level JSON array starts, and for each element whose
- * objects give a key twice, the first such key: JSON.parse silently keeps the last value, and a
- * reviver never sees the first. Keys compare as JSON.parse reads them (`"te\u0061m"` is "team").
- * The text is known to parse.
- */
-function scanEntries(text: string): { lines: number[]; repeatedKeys: Map<number, string> } {
-  const lines: number[] = [];
-  const repeatedKeys = new Map<number, string>();
-  // One frame per open object (its keys so far) or array (undefined).
-  const open: (Set<string> | undefined)[] = [];
-  let line = 1;
-  let keyNext = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\n') line++;
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === ':') continue;
-    if (open.length === 1 && ch !== ',' && ch !== ']') lines.push(line);
-    if (ch === '"') {
-      // JSON strings hold no raw line break, so the line count stays right.
-      let end = i + 1;
-      let escaped = false;
-      for (; text[end] !== '"'; end++) {
-        if (text[end] === '\\') {
-          escaped = true;
-          end++;
-        }
-      }
-      const keys = open.at(-1);
-      if (keyNext && keys) {
-        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
-        if (keys.has(key) && !repeatedKeys.has(lines.length - 1)) repeatedKeys.set(lines.length - 1, key);
-        keys.add(key);
-      }
-      keyNext = false;
-      i = end;
-    } else if (ch === '{') {
-      open.push(new Set());
-      keyNext = true;
-    } else if (ch === '[') open.push(undefined);
-    else if (ch === '}' || ch === ']') {
-      open.pop();
-      keyNext = false;
-    } else if (ch === ',') keyNext = open.at(-1) !== undefined;
-    else {
-      // A bare number, true, false or null: skip to its end.
-      while (i + 1 < text.length && !/[\s,\]}]/.test(text[i + 1]!)) i++;
-    }
-  }
-  return { lines, repeatedKeys };
 }
 
 function csvUsers(path: string, text: string): PlatformUser[] {
