@@ -3,7 +3,7 @@ import { resolve, dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { TZDate } from '@date-fns/tz';
 import { fileProblem, UsageError } from './errors.js';
-import { scanJson } from './file-text.js';
+import { scanJson, utf8Text } from './file-text.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import type { PlatformKind } from './core/types.js';
@@ -343,20 +343,28 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Text of a file an editor may have saved with a UTF-8 byte order mark. */
-function readText(path: string): string {
-  return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+/**
+ * A file's text (a byte order mark dropped): one that cannot be read is `cannotRead`'s error,
+ * one that is not UTF-8 is refused naming `where` and its first line that is not (utf8Text).
+ */
+function readText(path: string, where: string, cannotRead: (err: unknown) => UsageError, advice?: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw cannotRead(err);
+  }
+  return utf8Text(where, bytes, advice);
 }
 
 function readDotEnv(cwd: string, refuse: Refuse): Record<string, string> {
   const path = join(cwd, '.env');
   if (!existsSync(path)) return {};
-  let text: string;
-  try {
-    text = readText(path);
-  } catch (err) {
-    throw new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = readText(
+    path,
+    `.env: ${path}`,
+    (err) => new UsageError(`.env: cannot read ${path}: ${(err as Error).message}`, { cause: err }),
+  );
   const values = parseEnv(checkDotEnvLines(`.env: ${path}`, text, refuse)) as Record<string, string>;
   // A key the line check could not place (the lines after an unclosed quote, which Node's parser reads).
   for (const key of Object.keys(values)) if (misspeltSetting(key)) refuse(unknownSetting(`.env: ${path}`, key));
@@ -452,12 +460,11 @@ function editDistance(a: string, b: string): number {
 
 /** `source`: where the path was given (`--config`, `environment`, `.env`), named when the file cannot be read. */
 function readConfigFile(path: string, source: string, refuse: Refuse): Record<string, string> {
-  let raw: string;
-  try {
-    raw = readText(path);
-  } catch (err) {
-    throw new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path} (from ${source}): ${fileProblem(err)}`, { cause: err });
-  }
+  const raw = readText(
+    path,
+    `PAIRBOT_CONFIG: ${path}`,
+    (err) => new UsageError(`PAIRBOT_CONFIG: cannot read config file ${path} (from ${source}): ${fileProblem(err)}`, { cause: err }),
+  );
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -678,12 +685,11 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
     if (!isTemplateName(name)) {
       throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)} is not a template; the templates are ${TEMPLATE_NAMES.join(', ')}`);
     }
-    let text: string;
-    try {
-      text = readText(join(dir, name));
-    } catch (err) {
-      throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${fileProblem(err)}`, { cause: err });
-    }
+    const text = readText(
+      join(dir, name),
+      `PAIRBOT_TEMPLATES_DIR: ${join(dir, name)}`,
+      (err) => new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read ${join(dir, name)}: ${fileProblem(err)}`, { cause: err }),
+    );
     const problem = templateProblem(name, text);
     if (problem) throw new UsageError(`PAIRBOT_TEMPLATES_DIR: ${join(dir, name)}: ${problem}`);
     out[name] = text;
@@ -696,15 +702,16 @@ function icebreakersOf(s: Sourced | undefined, cwd: string): readonly string[] {
   if (!s) return BUILT_IN_ICEBREAKERS;
   if (s.value.trim().toLowerCase() === 'off') return [];
   const path = resolve(cwd, s.value);
-  let text: string;
-  try {
-    text = readText(path);
-  } catch (err) {
-    throw new UsageError(
-      `PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${fileProblem(err)}; expected a file of prompts, one a line, or "off"`,
-      { cause: err },
-    );
-  }
+  const text = readText(
+    path,
+    `PAIRBOT_ICEBREAKERS: ${path}`,
+    (err) =>
+      new UsageError(
+        `PAIRBOT_ICEBREAKERS: cannot read ${path} (from ${s.source}): ${fileProblem(err)}; expected a file of prompts, one a line, or "off"`,
+        { cause: err },
+      ),
+    `save the file as UTF-8 (from ${s.source})`,
+  );
   const prompts = parseIcebreakers(text);
   if (prompts.length === 0)
     throw new UsageError(

@@ -1,4 +1,34 @@
-/** Raw-text checks shared by the files pairbot reads (roster, config file). */
+/** Raw-text checks shared by the files pairbot reads (roster, settings, icebreakers, templates). */
+
+import { UsageError } from './errors.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The file as UTF-8 text, a byte order mark (editors and spreadsheets save one) dropped. A file
+ * in another encoding (Windows-1252 from a spreadsheet or an old editor) is refused with the
+ * first line that is not UTF-8, `where` naming the file: read anyway, its text would be stored
+ * and sent with replacement characters.
+ */
+export function utf8Text(where: string, bytes: Buffer, advice = 'save the file as UTF-8'): string {
+  try {
+    // The decoder drops a leading byte order mark.
+    return UTF8.decode(bytes);
+  } catch {
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const end = bytes.indexOf(10, start);
+      const stop = end === -1 ? bytes.length : end;
+      try {
+        UTF8.decode(bytes.subarray(start, stop));
+      } catch {
+        break;
+      }
+      start = stop + 1;
+    }
+    throw new UsageError(`${where}: line ${line}: not UTF-8 text; ${advice}`);
+  }
+}
 
 /** A key given again in the same JSON object: where, and where it was first given. */
 export interface RepeatedKey {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalTimeZone, loadConfig, redact } from '../src/config.js';
@@ -142,6 +142,23 @@ describe('loadConfig', () => {
     expect(load()).toMatchObject({ program: 'from-dotenv', cadence: 'daily' });
     writeFileSync(join(dir, 'c.json'), '\uFEFF{"PAIRBOT_ODD": "sit-out"}');
     expect(load({ PAIRBOT_CONFIG: 'c.json' }).odd).toBe('sit-out');
+  });
+
+  it('refuses a file it reads that is not UTF-8, naming the variable, the file and the first line that is not', () => {
+    // Windows-1252 "café": read anyway, the prompt would be sent with a replacement character.
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    writeFileSync(join(dir, 'prompts.txt'), latin1('What did you learn this week?\nBest café in town?\n'));
+    refuses(
+      { PAIRBOT_ICEBREAKERS: 'prompts.txt' },
+      /^PAIRBOT_ICEBREAKERS: .*prompts\.txt: line 2: not UTF-8 text; save the file as UTF-8 \(from environment\)$/,
+    );
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', 'intro.md'), latin1('Hello {{members}}, café?\n'));
+    refuses({ PAIRBOT_TEMPLATES_DIR: 'templates' }, /^PAIRBOT_TEMPLATES_DIR: .*intro\.md: line 1: not UTF-8 text; save the file as UTF-8/);
+    writeFileSync(join(dir, 'c.json'), latin1('{"PAIRBOT_PROGRAM": "caf\u00e9"}'));
+    refuses({ PAIRBOT_CONFIG: 'c.json' }, /^PAIRBOT_CONFIG: .*c\.json: line 1: not UTF-8 text/);
+    writeFileSync(join(dir, '.env'), latin1('# café\n'));
+    refuses({}, /^\.env: .*\.env: line 1: not UTF-8 text/);
   });
 
   it('refuses an unknown PAIRBOT_ key in .env as in PAIRBOT_CONFIG, suggesting the setting meant', () => {

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { fileProblem, UsageError } from '../errors.js';
 import { canonicalTimeZone } from '../config.js';
 import { cleanName } from '../core/messages.js';
-import { scanJson } from '../file-text.js';
+import { scanJson, utf8Text } from '../file-text.js';
 import type { PlatformUser } from './types.js';
 
 /** The columns a roster must have; `timezone` may be left out (each member then has none). */
@@ -26,35 +26,9 @@ export function readRoster(path: string): PlatformUser[] {
       cause: err,
     });
   }
-  // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark.
-  const text = utf8Text(basename(path), bytes).replace(/^\uFEFF/, '');
+  // Spreadsheet programs save CSV and JSON with a UTF-8 byte order mark (utf8Text drops it).
+  const text = utf8Text(basename(path), bytes, 'save the roster as UTF-8 (in a spreadsheet program: CSV UTF-8)');
   return extname(path).toLowerCase() === '.json' ? jsonUsers(path, text) : csvUsers(path, text);
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * The file as UTF-8 text. A file in another encoding (Windows-1252 from a spreadsheet) is
- * refused with the first line that is not UTF-8: read anyway, its names would be stored with
- * replacement characters, and ids differing only there would collide.
- */
-function utf8Text(file: string, bytes: Buffer): string {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    let line = 1;
-    for (let start = 0; start < bytes.length; line++) {
-      const end = bytes.indexOf(10, start);
-      const stop = end === -1 ? bytes.length : end;
-      try {
-        UTF8.decode(bytes.subarray(start, stop));
-      } catch {
-        break;
-      }
-      start = stop + 1;
-    }
-    throw new UsageError(`${file}: line ${line}: not UTF-8 text; save the roster as UTF-8 (in a spreadsheet program: CSV UTF-8)`);
-  }
 }
 
 /**
