@@ -7,6 +7,7 @@ import { diskWriteFailure, lockedFailure, openDatabase, type DB } from './store/
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
 import { getMember } from './store/members.js';
 import { acquireLock } from './store/lock.js';
+import { throwIfInterrupted } from './interrupt.js';
 import { createPlatform } from './platforms/index.js';
 import type { ChatPlatform } from './platforms/types.js';
 import { localDate, periodOf, type Period } from './core/periods.js';
@@ -93,6 +94,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
         scratch,
       };
       log.debug(`program ${program.name} on ${platform.kind}, database ${config.db}${scratch ? ' (read-only: scratch copy)' : ''}`);
+      throwIfInterrupted();
       const code = await body(ctx);
       release?.();
       release = undefined;

@@ -16,6 +16,7 @@ import {
 } from './store/outbox.js';
 import { recordThread, threadsOf } from './store/threads.js';
 import { writeTransaction } from './store/db.js';
+import { stopPoint } from './interrupt.js';
 import type { PostRef } from './core/types.js';
 import type { ChannelMessage, DeliveryRecorder, GroupMessage } from './platforms/types.js';
 
@@ -124,6 +125,8 @@ export async function deliverPending(ctx: Context, policy: DeliveryPolicy): Prom
   let after = 0;
   sending: for (;;) {
     records.write();
+    // Everything sent so far is recorded: a stop signal ends the run here at the latest.
+    await stopPoint();
     // When the platform keeps failing, stop hammering it: the next run retries.
     if (transientFailures >= 3) {
       report.pending += countPending(ctx.db, ctx.program.id, after);

@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /** Exit codes of the contract (README "Exit codes"). */
 export const EXIT = {
   ok: 0,
@@ -62,6 +64,21 @@ export class StoreError extends PairbotError {
     super(message, EXIT.failed, options);
   }
 }
+
+/**
+ * A stop signal (SIGTERM from `kill`, `docker stop` or systemd; SIGINT from Ctrl-C) ended the
+ * run between two steps: exit 128 + the signal's number (143, 130), as a shell reports a
+ * process the signal killed. What was done is stored, the rest is left to the next run.
+ */
+export class InterruptedError extends PairbotError {
+  readonly signal: StopSignal;
+  constructor(signal: StopSignal) {
+    super(`interrupted by ${signal}; nothing half-written — the next run finishes the job`, 128 + constants.signals[signal]);
+    this.signal = signal;
+  }
+}
+
+export type StopSignal = 'SIGTERM' | 'SIGINT';
 
 /** Another run holds the program's lock: exit 75. */
 export class LockedError extends PairbotError {

@@ -1,6 +1,7 @@
 import { knownSecrets, readHealthcheckUrl, redact, type CommonFlags } from './config.js';
 import { exitCodeOf } from './errors.js';
 import { createLogger } from './log.js';
+import { interruption } from './interrupt.js';
 
 /** Each ping gives up after this long: a slow monitoring service never holds up a run. */
 const PING_TIMEOUT_MS = 5000;
@@ -66,6 +67,7 @@ export async function withHealthcheck(
     await send(exitCodeOf(err));
     throw err;
   }
-  await send(code);
+  // Stopped by a signal after its last step: main.ts exits with the signal's code, and so does the ping.
+  await send(interruption()?.exitCode ?? code);
   return code;
 }

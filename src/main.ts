@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { buildCli } from './cli.js';
 import { EXIT, exitCodeOf, fileProblem, isDatabaseBusy, PairbotError } from './errors.js';
 import { knownSecrets, redact } from './config.js';
+import { interruption, stopOnSignals } from './interrupt.js';
 
 /** The one place that catches errors and sets the exit code. */
 async function main(argv: string[]): Promise<number> {
@@ -10,6 +11,12 @@ async function main(argv: string[]): Promise<number> {
   for (const cmd of program.commands.flatMap((c) => [c, ...c.commands])) cmd.exitOverride();
   try {
     await program.parseAsync(argv);
+    // A command that ended by itself after a stop signal came still ends as interrupted.
+    const stopped = interruption();
+    if (stopped) {
+      process.stderr.write(`[pairbot] error: ${stopped.message}\n`);
+      return stopped.exitCode;
+    }
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -42,4 +49,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(EXIT.failed);
 });
 
+// SIGTERM and Ctrl-C stop a run at its next step, with its lock released (src/interrupt.ts).
+stopOnSignals();
 process.exitCode = await main(process.argv);

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, InterruptedError, UsageError } from '../errors.js';
 import { canonicalTimeZone } from '../config.js';
 import { listItem } from '../core/messages.js';
 import { isIsoDate } from '../core/periods.js';
@@ -233,6 +233,7 @@ async function stillOnRoster(ctx: Context, userId: string): Promise<boolean> {
     await ctx.connect();
     return (await ctx.platform.listMembers()).some((u) => u.id === userId);
   } catch (err) {
+    if (err instanceof InterruptedError) throw err;
     ctx.log.debug(`could not read the roster to check for ${userId}: ${(err as Error).message}`);
     return false;
   }

@@ -1,4 +1,4 @@
-import { AuthError, PlatformError, UsageError } from '../errors.js';
+import { AuthError, InterruptedError, PlatformError, UsageError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
 import { describePerson } from '../core/who.js';
 import type { NameLookup, PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
@@ -166,7 +166,7 @@ export class ApiCalls {
    */
   fail(context: string, err: unknown): Error {
     const { platform, tokenVariable, server } = this.rules;
-    if (err instanceof UsageError) return err;
+    if (err instanceof UsageError || err instanceof InterruptedError) return err;
     const own = this.rules.translate?.(context, err);
     if (own) return own;
     const answer = this.rules.answerOf(err);

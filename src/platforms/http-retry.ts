@@ -1,4 +1,5 @@
 import { PlatformError } from '../errors.js';
+import { sleepUnlessStopped, throwIfInterrupted } from '../interrupt.js';
 
 /**
  * Retry policy shared by the HTTP platform adapters (Mattermost now, Discord later):
@@ -31,7 +32,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   baseDelayMs: 500,
   maxDelayMs: 10_000,
   totalRetryMs: 120_000,
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  // A stop signal cuts a wait short; the next attempt then stops the run (src/interrupt.ts).
+  sleep: sleepUnlessStopped,
   now: () => Date.now(),
   random: () => Math.random(),
 });
@@ -73,6 +75,8 @@ export class Retrier {
     let failures = 0;
     let rateWaits = 0;
     for (;;) {
+      // A stop signal ends the run before its next request, never during one (src/interrupt.ts).
+      throwIfInterrupted();
       const started = p.now();
       let outcome: AttemptOutcome<T>;
       try {
