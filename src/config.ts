@@ -163,8 +163,12 @@ function settingSources(
   const dotenv = readSource(lenient, (refuse) => readDotEnv(cwd, refuse));
   if (flags.config !== undefined && flags.config.trim() === '' && !lenient)
     throw new UsageError('--config: expected a JSON file, got an empty string');
-  const configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
+  let configPath = flags.config ?? env.PAIRBOT_CONFIG ?? dotenv.PAIRBOT_CONFIG;
   const configSource = flags.config !== undefined ? '--config' : env.PAIRBOT_CONFIG !== undefined ? 'environment' : `.env`;
+  if (configSource === '.env' && configPath !== undefined && needsShell(configPath)) {
+    if (!lenient) throw unexpandedPath('PAIRBOT_CONFIG', '.env');
+    configPath = undefined;
+  }
   const file = configPath ? readSource(lenient, (refuse) => readConfigFile(resolve(cwd, configPath), configSource, refuse)) : {};
   return (name, flag) => {
     if (flag?.value !== undefined) {
@@ -174,11 +178,34 @@ function settingSources(
     }
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
-    if (file[name] !== undefined && file[name] !== '') return { value: file[name]!, source: `config file ${configPath}` };
-    const fromDot = dotenv[name];
-    if (fromDot !== undefined && fromDot !== '') return { value: fromDot, source: '.env' };
-    return undefined;
+    const fromFile =
+      file[name] !== undefined && file[name] !== '' ? { value: file[name]!, source: `config file ${configPath}` } : undefined;
+    const fromDot = dotenv[name] !== undefined && dotenv[name] !== '' ? { value: dotenv[name]!, source: '.env' } : undefined;
+    const s = fromFile ?? fromDot;
+    if (s && PATH_SETTINGS.includes(name) && needsShell(s.value)) throw unexpandedPath(name, s.source);
+    return s;
   };
+}
+
+/** The settings whose value is a file or folder (PAIRBOT_CONFIG, which .env may give, too). */
+const PATH_SETTINGS: readonly string[] = [
+  'PAIRBOT_CONFIG',
+  'PAIRBOT_DB',
+  'PAIRBOT_ROSTER',
+  'PAIRBOT_LOCAL_STATE',
+  'PAIRBOT_ICEBREAKERS',
+  'PAIRBOT_TEMPLATES_DIR',
+];
+
+/**
+ * A path written for a shell to expand: `~…` or a `$NAME` / `${NAME}` in it. The shell expands
+ * a value in the environment; one in .env or a config file is taken as written, so
+ * `PAIRBOT_DB=~/pb/pairbot.db` would create `./~/pb/pairbot.db`.
+ */
+const needsShell = (path: string): boolean => /^~|\$[A-Za-z_{]/.test(path.trim());
+
+function unexpandedPath(name: string, source: string): UsageError {
+  return new UsageError(`${name}: ~ and $VARIABLES are not expanded in .env / config files; write the full path (from ${source})`);
 }
 
 /** The flag that gives the same setting, passed on by `pairbot crontab` to every job. */

@@ -161,6 +161,34 @@ describe('loadConfig', () => {
     refuses({}, /^\.env: .*\.env: line 1: not UTF-8 text/);
   });
 
+  it('refuses ~ and $VARIABLES in a path from .env or the config file, which no shell expands there', () => {
+    const expected = (name: string, source: string) =>
+      new RegExp(`^${name}: ~ and \\$VARIABLES are not expanded in \\.env / config files; write the full path \\(from ${source}\\)$`);
+    // Taken as written, PAIRBOT_DB=~/pb/pairbot.db would create ./~/pb/pairbot.db.
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_DB=~/pb/pairbot.db\n');
+    refuses({}, expected('PAIRBOT_DB', '\\.env'));
+    writeFileSync(join(dir, '.env'), 'PAIRBOT_CONFIG=$HOME/pairbot.json\n');
+    refuses({}, expected('PAIRBOT_CONFIG', '\\.env'));
+    writeFileSync(join(dir, '.env'), '');
+    const paths = {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${HOME}, as a config file would hold it
+      PAIRBOT_ROSTER: '${HOME}/roster.csv',
+      PAIRBOT_LOCAL_STATE: '/srv/$PAIRBOT/state.db',
+      PAIRBOT_ICEBREAKERS: '~pairbot/prompts.txt',
+      PAIRBOT_TEMPLATES_DIR: '$XDG_CONFIG_HOME/pairbot',
+    };
+    for (const [name, value] of Object.entries(paths)) {
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ [name]: value }));
+      refuses({ PAIRBOT_CONFIG: 'c.json' }, expected(name, 'config file c\\.json'));
+    }
+    // The shell expanded what the environment holds; a $ not starting a variable is a path's own; other settings are theirs.
+    expect(load({ PAIRBOT_DB: '~/x.db' }).db).toBe(join(dir, '~/x.db'));
+    writeFileSync(join(dir, '.env'), "PAIRBOT_DB=./data/price$5.db\nMATTERMOST_TOKEN='tok$En~123'\n");
+    const c = load();
+    expect(c.db).toBe(join(dir, 'data/price$5.db'));
+    expect(c.mattermost.token).toBe('tok$En~123');
+  });
+
   it('refuses an unknown PAIRBOT_ key in .env as in PAIRBOT_CONFIG, suggesting the setting meant', () => {
     writeFileSync(join(dir, 'typo.json'), '{"PAIRBOT_CADENSE": "weekly"}');
     refuses({ PAIRBOT_CONFIG: 'typo.json' }, /unknown setting "PAIRBOT_CADENSE" \(did you mean PAIRBOT_CADENCE\?\)/);
