@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import { TZDate } from '@date-fns/tz';
 import { fileProblem, UsageError } from './errors.js';
 import { scanJson, utf8Text } from './file-text.js';
+import { isFolder } from './files.js';
 import type { Cadence } from './core/periods.js';
 import type { AttributeRule, OddPolicy } from './core/matching-types.js';
 import type { PlatformKind } from './core/types.js';
@@ -35,6 +36,8 @@ export const DEFAULT_LOCAL_STATE = 'local-state.db';
 export interface Config {
   platform: PlatformKind;
   db: string;
+  /** The setting `db` came from, to name in errors: `--db`, or PAIRBOT_DB (environment, config file, .env or default). */
+  dbSetting: '--db' | 'PAIRBOT_DB';
   program: string;
   cadence: Cadence;
   groupSize: number;
@@ -280,10 +283,10 @@ export function loadConfig(
   const platform = oneOf(get('PAIRBOT_PLATFORM'), 'PAIRBOT_PLATFORM', ['local', 'mattermost', 'discord'] as const, 'local');
   const dbSetting = get('PAIRBOT_DB', { name: 'db', value: flags.db });
   const db = resolve(cwd, dbSetting?.value ?? './data/pairbot.db');
+  const dbName = dbSetting?.source === '--db' ? '--db' : 'PAIRBOT_DB';
   if (dbSetting && existsSync(db) && statSync(db).isDirectory()) {
-    const name = dbSetting.source === '--db' ? '--db' : 'PAIRBOT_DB';
     throw new UsageError(
-      `${name}: ${db} is a folder, not a database file; give the file, e.g. ${join(db, 'pairbot.db')} (from ${dbSetting.source})`,
+      `${dbName}: ${db} is a folder, not a database file; give the file, e.g. ${join(db, 'pairbot.db')} (from ${dbSetting.source})`,
     );
   }
   const program = programName(get('PAIRBOT_PROGRAM', { name: 'program', value: flags.program }));
@@ -298,7 +301,13 @@ export function loadConfig(
   const nowFromEnv = nowEnv ? parseNow(nowEnv, 'PAIRBOT_NOW', timezone) : undefined;
   const now = dateFlag ? parseNow(dateFlag, '--date', timezone) : (nowFromEnv ?? clock());
   const roster = resolve(cwd, get('PAIRBOT_ROSTER')?.value ?? './examples/roster.csv');
-  const localState = resolve(cwd, get('PAIRBOT_LOCAL_STATE')?.value ?? join(dirname(db), DEFAULT_LOCAL_STATE));
+  const localStateSetting = get('PAIRBOT_LOCAL_STATE');
+  const localState = resolve(cwd, localStateSetting?.value ?? join(dirname(db), DEFAULT_LOCAL_STATE));
+  if (platform === 'local' && isFolder(localState)) {
+    throw new UsageError(
+      `PAIRBOT_LOCAL_STATE: ${localState} is a folder, not a file; give the file, e.g. ${join(localState, DEFAULT_LOCAL_STATE)}${localStateSetting ? ` (from ${localStateSetting.source})` : ''}`,
+    );
+  }
   const attributeRule = parseAttributeRule(get('PAIRBOT_ATTRIBUTE_RULE'));
   const workingHours = workingHoursOf(get('PAIRBOT_WORKING_HOURS'));
   const icebreakers = icebreakersOf(get('PAIRBOT_ICEBREAKERS'), cwd);
@@ -335,6 +344,7 @@ export function loadConfig(
   return Object.freeze({
     platform,
     db,
+    dbSetting: dbName,
     program,
     cadence,
     groupSize,

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type CommonFlags, type Config } from './config.js';
 import { isDatabaseBusy } from './errors.js';
+import { requireUsableFile } from './files.js';
 import { createLogger, type Logger } from './log.js';
 import { diskWriteFailure, lockedFailure, openDatabase, type DB } from './store/db.js';
 import { ensureProgram, requireDatabase, requireProgram, type ProgramRow } from './store/programs.js';
@@ -59,6 +60,12 @@ export interface ContextOptions {
 export async function withContext(flags: CommonFlags, options: ContextOptions, body: (ctx: Context) => Promise<number>): Promise<number> {
   const config = loadConfig(options.env ?? process.env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
+  if (options.mode === 'write') {
+    // Files the run writes, checked before anything connects or is written: a place no file can
+    // be made, or this user may not write, is exit 2 naming the setting, never a failure mid-run.
+    requireUsableFile(config.dbSetting, config.db);
+    if (config.platform === 'local') requireUsableFile('PAIRBOT_LOCAL_STATE', config.localState);
+  }
   const platform = await createPlatform(config, log, options.mode === 'write');
   const dryRun = options.mode === 'dry-run';
   let botUserId: Promise<string> | undefined;
@@ -72,7 +79,7 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
     const scratch = options.mode !== 'write';
     const created = !scratch && !existsSync(config.db);
     const dirCreated = created && !existsSync(dirname(config.db));
-    const db = openDatabase(config.db, { scratch });
+    const db = openDatabase(config.db, { scratch, setting: config.dbSetting });
     let release: (() => void) | undefined;
     try {
       if (options.mode === 'write') release = acquireLock(db, config.program);

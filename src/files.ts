@@ -142,7 +142,7 @@ export function isFolder(path: string): boolean {
  * its folders): the file itself, or the folder that must take new files. Undefined when
  * nothing does.
  */
-export function firstUnwritable(path: string): string | undefined {
+function firstUnwritable(path: string): string | undefined {
   if (existsSync(path) && !isWritable(path)) return path;
   let dir = dirname(path);
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
@@ -155,7 +155,7 @@ export function isWritable(path: string): boolean {
 }
 
 /** whyNotWritable's words for a read-only mount. */
-export const READ_ONLY = 'is on a read-only file system';
+const READ_ONLY = 'is on a read-only file system';
 
 /**
  * Why this user may not write to `path`, as words following it ("… is not writable by this
@@ -178,4 +178,68 @@ export function requireWritableOutput(flag: string, path: string, { folder = fal
   const target = resolve(path);
   const blocked = firstUnwritable(folder ? join(target, 'file') : target);
   if (blocked !== undefined) throw new UsageError(`${flag}: cannot write ${target}: ${blocked} ${whyNotWritable(blocked)}`);
+}
+
+/** What stops pairbot from keeping a file at a path, and how to fix it (doctor's detail and fix). */
+export interface UnusableFile {
+  detail: string;
+  fix: string;
+}
+
+/**
+ * What stops this user from keeping the SQLite file that `setting` names at `path` — reading it,
+ * writing it, writing its journal files (-wal, -shm) beside it, or creating it and its folders —
+ * undefined when nothing does. With `tryCreating`, a missing file is made in the nearest folder
+ * that exists and removed at once: a folder may refuse new files that access() allows (/proc).
+ */
+export function unusableFile(setting: string, path: string, { tryCreating = true } = {}): UnusableFile | undefined {
+  const elsewhere = `set ${setting} to a file in a folder this user may write`;
+  if (isFolder(path))
+    return { detail: `${path} is a folder, not a file`, fix: `set ${setting} to a file in that folder, not the folder itself` };
+  const exists = existsSync(path);
+  // The file itself, then the folder that takes SQLite's journal files (or the -wal file left there).
+  const blocked = firstUnwritable(path) ?? (exists ? firstUnwritable(`${path}-wal`) : undefined);
+  if (blocked !== undefined) {
+    const why = whyNotWritable(blocked);
+    const journal = exists && blocked !== path ? ' (SQLite writes its journal files, -wal and -shm, beside the file)' : '';
+    return {
+      detail: `${blocked} ${why}${journal}`,
+      fix:
+        why === READ_ONLY
+          ? `mount it read-write, or ${elsewhere}`
+          : `run pairbot as the owner of ${blocked}, give this user write permission on it, or ${elsewhere}`,
+    };
+  }
+  if (exists) {
+    try {
+      accessSync(path, constants.R_OK);
+      return undefined;
+    } catch {
+      return {
+        detail: `${path} is not readable by this user`,
+        fix: `run pairbot as the owner of ${path}, give this user read permission on it, or ${elsewhere}`,
+      };
+    }
+  }
+  let dir = dirname(resolve(path));
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  if (!isFolder(dir)) return { detail: `${dir} is not a folder`, fix: `set ${setting} to a path under a folder` };
+  if (!tryCreating) return undefined;
+  const probe = join(dir, `.pairbot-${process.pid}.probe`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+    rmSync(probe, { force: true });
+    return undefined;
+  } catch (err) {
+    return { detail: `no file can be created in ${dir}: ${fileProblem(err)}`, fix: elsewhere };
+  }
+}
+
+/**
+ * `setting`'s file must be one this user can keep (unusableFile), checked before anything is
+ * written or connects: a usage error naming the setting, the path, what stops it and the fix.
+ */
+export function requireUsableFile(setting: string, path: string, options?: { tryCreating?: boolean }): void {
+  const problem = unusableFile(setting, path, options);
+  if (problem) throw new UsageError(`${setting}: cannot use ${path}: ${problem.detail}; ${problem.fix}`);
 }

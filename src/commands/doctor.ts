@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { knownSecrets, loadConfig, readTemplates, redact, type CommonFlags, type Config } from '../config.js';
 import { TEMPLATE_NAMES } from '../core/templates.js';
 import { EXIT } from '../errors.js';
-import { firstUnwritable, READ_ONLY, whyNotWritable } from '../files.js';
+import { unusableFile } from '../files.js';
 import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
@@ -37,7 +37,7 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
       ok: true,
       detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}`,
     });
-    checks.push(checkDatabase(config.db));
+    checks.push(checkDatabase(config.dbSetting, config.db));
     try {
       checks.push(...(await platform.checkSetup()));
     } finally {
@@ -109,22 +109,11 @@ function checkTemplates(env: NodeJS.ProcessEnv, flags: CommonFlags): SetupCheck 
   }
 }
 
-/** Writable (the file, or the folder that will hold it and SQLite's journal files) and a schema this pairbot knows. */
-function checkDatabase(path: string): SetupCheck {
+/** Usable (the file, or the folder that will hold it and SQLite's journal files) and a schema this pairbot knows. */
+function checkDatabase(setting: string, path: string): SetupCheck {
   const name = 'database writable';
-  const blocked = firstUnwritable(path) ?? (existsSync(path) ? firstUnwritable(`${path}-wal`) : undefined);
-  if (blocked) {
-    const why = whyNotWritable(blocked);
-    return {
-      name,
-      ok: false,
-      detail: `${blocked} ${why}${why === READ_ONLY ? '' : ' (SQLite also writes -wal and -shm files beside the database)'}`,
-      fix:
-        why === READ_ONLY
-          ? `mount it read-write, or set PAIRBOT_DB to a file on a writable disk`
-          : `run pairbot as the owner of ${blocked}, give it write permission, or set PAIRBOT_DB elsewhere`,
-    };
-  }
+  const unusable = unusableFile(setting, path);
+  if (unusable) return { name, ok: false, ...unusable };
   if (!existsSync(path)) return { name, ok: true, detail: `${path} does not exist yet; the first run creates it (mode 0600)` };
   let version: number;
   try {

@@ -1,10 +1,10 @@
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_LOCAL_STATE, type Config } from '../config.js';
-import { firstUnwritable, READ_ONLY, whyNotWritable } from '../files.js';
+import { unusableFile } from '../files.js';
 import { listItem, neutraliseMentions } from '../core/messages.js';
 import { resolveWho } from '../core/who.js';
 import { LocalStateStore, type LocalPost } from '../store/local-state.js';
-import { isDatabaseBusy, PlatformError, StoreError } from '../errors.js';
+import { DeliveryStoppedError, isDatabaseBusy, PairbotError, PlatformError, StoreError } from '../errors.js';
 import { readRoster } from './roster.js';
 import { membersReactions, PeopleNames, SetupChecks } from './api-calls.js';
 import type {
@@ -114,19 +114,12 @@ export class LocalPlatform implements ChatPlatform {
       );
     }
     checks.pass('roster readable', `${this.rosterPath}: ${users.length} people`);
+    const unusable = unusableFile('PAIRBOT_LOCAL_STATE', this.state.path);
+    if (unusable) return checks.fail('local state usable', unusable.detail, unusable.fix);
     try {
       this.state.removed();
     } catch (err) {
       return checks.fail('local state usable', (err as Error).message, 'point PAIRBOT_LOCAL_STATE at a new file, or move the file aside');
-    }
-    const blocked = firstUnwritable(this.state.path);
-    if (blocked) {
-      const why = whyNotWritable(blocked);
-      return checks.fail(
-        'local state usable',
-        `${blocked} ${why}`,
-        `${why === READ_ONLY ? 'mount it read-write' : `give this user write permission on ${blocked}`}, or set PAIRBOT_LOCAL_STATE elsewhere`,
-      );
     }
     checks.pass('local state usable', this.state.path);
     return checks.list;
@@ -190,19 +183,27 @@ export class LocalPlatform implements ChatPlatform {
         try {
           this.state.setReaction(post.id, LOCAL_BOT_ID, emoji, true);
         } catch (err) {
-          throw this.busyState(err);
+          throw this.stateFault(err);
         }
       }
     }
   }
 
   async removeMember(userId: string): Promise<'removed'> {
-    this.state.setRemoved(userId, true);
+    try {
+      this.state.setRemoved(userId, true);
+    } catch (err) {
+      throw this.stateFault(err);
+    }
     return 'removed';
   }
 
   async addMember(userId: string): Promise<PlaceChange> {
-    this.state.setRemoved(userId, false);
+    try {
+      this.state.setRemoved(userId, false);
+    } catch (err) {
+      throw this.stateFault(err);
+    }
     return 'done';
   }
 
@@ -262,7 +263,13 @@ export class LocalPlatform implements ChatPlatform {
 
   /** The bot's posts since the last call are in the state file (they are written a batch at a time). */
   commitSends(): void {
-    this.state.commitPosts();
+    try {
+      this.state.commitPosts();
+    } catch (err) {
+      // The posts were not kept, so their messages stay pending: partly delivered (exit 3), as a fault mid-delivery is.
+      if (err instanceof StoreError) throw new DeliveryStoppedError(err.message, { cause: err });
+      throw err;
+    }
   }
 
   /**
@@ -281,7 +288,7 @@ export class LocalPlatform implements ChatPlatform {
         reactions: [],
       });
     } catch (err) {
-      throw this.busyState(err);
+      throw this.stateFault(err);
     }
     return { id: stored.id, conversationId: stored.conversation };
   }
@@ -289,10 +296,23 @@ export class LocalPlatform implements ChatPlatform {
   /**
    * The state file kept locked past the busy timeout by another process (another pairbot run, a
    * `local` command) is the local platform not answering: a transient fault, so what was being
-   * sent stays pending for the next run, as with a server that times out.
+   * sent stays pending for the next run, as with a server that times out. A state file that
+   * cannot be written (removed, made read-only or unwritable, its disk full since the run was
+   * checked) is the platform refusing: the delivery stops, what is not sent stays pending (exit 3).
    */
-  private busyState(err: unknown): unknown {
-    if (!(err instanceof StoreError) || !isDatabaseBusy(err.cause)) return err;
+  private stateFault(err: unknown): unknown {
+    if (err instanceof PlatformError) return err;
+    if (!(err instanceof StoreError) || !isDatabaseBusy(err.cause)) {
+      const code = (err as { code?: unknown } | null)?.code;
+      // Anything else (a bug) is reported as it is.
+      if (!(err instanceof PairbotError) && typeof code !== 'string') return err;
+      const why = (err as Error).message;
+      const setting = why.includes('PAIRBOT_LOCAL_STATE') ? '' : ' (PAIRBOT_LOCAL_STATE)';
+      return new PlatformError('local', `the local state file ${this.state.path}${setting} cannot be written (${why})`, {
+        cause: err,
+        transient: false,
+      });
+    }
     return new PlatformError(
       'local',
       `the local state file ${this.state.path} stayed locked by another process (another pairbot run or a \`local\` command)`,

@@ -2,9 +2,9 @@ import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isDatabaseBusy, isDiskWriteError, StoreError } from '../errors.js';
+import { isDatabaseBusy, isDiskWriteError, PairbotError, StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isWritable, lowDiskSpace, makeFolders, READ_ONLY, whyNotWritable } from '../files.js';
+import { isWritable, lowDiskSpace, makeFolders, requireUsableFile } from '../files.js';
 
 export type DB = Database.Database;
 
@@ -20,6 +20,8 @@ export interface OpenOptions {
    * cannot be opened that way or its schema needs a migration first.
    */
   readOnly?: boolean;
+  /** The setting that named the file (`PAIRBOT_DB` or `--db`), named by a refusal to use it. */
+  setting?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Opens (creating with mode 0600 when missing) and migrates the database. */
 export function openDatabase(path: string, options: OpenOptions = {}): DB {
+  const setting = options.setting ?? 'PAIRBOT_DB';
   let db: DB;
   if (options.readOnly && existsSync(path)) {
     const inPlace = openInPlace(path);
@@ -41,9 +44,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
   }
   try {
     const check = (opened: DB): void => refuseNewer(opened, path);
-    db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, check);
+    db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, { check, setting });
   } catch (err) {
-    if (err instanceof StoreError) throw err;
+    if (err instanceof PairbotError) throw err;
     throw diskWriteFailure(err, path) ?? new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
@@ -90,16 +93,26 @@ export function reusePreparedStatements(db: DB): DB {
  */
 const WAL_CHECKPOINT_PAGES = 10_000;
 
+export interface SqliteFileOptions {
+  /** Runs before anything is changed in the file. */
+  check?: (db: DB) => void;
+  /** Mode of a file created here. */
+  mode?: number;
+  /** The setting that named the file, named by a refusal to use it (default PAIRBOT_DB). */
+  setting?: string;
+}
+
 /**
  * Opens a SQLite file for writing, creating it (and its directory) when missing, in WAL
- * mode: a commit survives a killed process, and readers never block the writer.
- * `check` runs before anything is changed in the file.
+ * mode: a commit survives a killed process, and readers never block the writer. A file
+ * this user cannot keep there (read, write, journal beside it) is a usage error naming the setting.
  */
-export function openSqliteFile(path: string, check: (db: DB) => void = () => {}, mode = 0o600): DB {
+export function openSqliteFile(path: string, { check = () => {}, mode = 0o600, setting = 'PAIRBOT_DB' }: SqliteFileOptions = {}): DB {
+  // SQLite's own "readonly database" does not say that the folder must take its journal files too.
+  requireUsableFile(setting, path, { tryCreating: false });
   makeFolders(dirname(path));
   // Only a file pairbot creates gets 0600: an operator's chosen mode (say 0640 for a backup user) stays.
   if (!existsSync(path)) closeSync(openSync(path, 'a', mode));
-  requireWritable(path);
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -118,19 +131,6 @@ export function openSqliteFile(path: string, check: (db: DB) => void = () => {},
 /** A database that lives only as long as the process (the scratch copy of a file not yet created). */
 export function openMemory(): DB {
   return new Database(':memory:');
-}
-
-/** SQLite's own "readonly database" does not say that the directory must take its journal files too. */
-function requireWritable(path: string): void {
-  const file = whyNotWritable(path);
-  if (file === READ_ONLY) throw new StoreError(`database ${path} ${file}; mount it read-write (or set PAIRBOT_DB elsewhere)`);
-  if (file) throw new StoreError(`database ${path} ${file}; give it write permission (or run as its owner)`);
-  const dir = whyNotWritable(dirname(path));
-  if (dir) {
-    throw new StoreError(
-      `the database's directory ${dirname(path)} ${dir}: SQLite writes its journal files (-wal, -shm) beside the database, so the directory must be writable too`,
-    );
-  }
 }
 
 /**
@@ -152,7 +152,7 @@ function openInPlace(path: string): DB | undefined {
     refuseNewer(db, path);
     if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return db;
   } catch (err) {
-    if (err instanceof StoreError) {
+    if (err instanceof PairbotError) {
       db?.close();
       throw err;
     }

@@ -79,6 +79,9 @@ const LOCAL_STATE_MIGRATIONS: readonly string[] = [
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
+/** The setting naming the state file, as a refusal to use it names it. */
+const SETTING = 'PAIRBOT_LOCAL_STATE';
+
 interface PostRow {
   seq: number;
   author: string | null;
@@ -310,7 +313,7 @@ export class LocalStateStore {
   }
 
   private openFile(): DB {
-    const db = migrated(openSqliteFile(this.path), this.path);
+    const db = migrated(openSqliteFile(this.path, { setting: SETTING }), this.path);
     this.db = db;
     this.onFile = true;
     return db;
@@ -390,7 +393,7 @@ function convertLegacy(jsonPath: string, target: string): void {
   const tmp = `${target}.${process.pid}.converting`;
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${tmp}${suffix}`, { force: true });
   const mode = statSync(jsonPath).mode & 0o777;
-  const db = openSqliteFile(tmp, () => {}, mode);
+  const db = openSqliteFile(tmp, { mode, setting: SETTING });
   try {
     chmodSync(tmp, mode);
     applyMigrations(db, tmp, LOCAL_STATE_MIGRATIONS);

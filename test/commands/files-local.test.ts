@@ -58,16 +58,15 @@ describe('files pairbot writes (built CLI)', () => {
     }
   });
 
-  it.runIf(asRoot)('says the directory must be writable when SQLite cannot write its journal beside the database', async () => {
+  it.runIf(asRoot)('says the directory must be writable when SQLite cannot write its journal beside the database (exit 2)', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     chmodSync(box.dir, 0o755);
     chmodSync(db(), 0o666);
     chmodSync(join(box.dir, 'data'), 0o555);
     const r = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env: box.env, uid: NOBODY });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /directory .*data is not writable by this user: SQLite writes its journal files \(-wal, -shm\) beside the database/,
-    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`PAIRBOT_DB: cannot use ${db()}: ${join(box.dir, 'data')} is not writable by this user`);
+    expect(r.stderr).toContain('SQLite writes its journal files, -wal and -shm, beside the file');
   });
 
   it.runIf(asRoot)('on a full disk a run and a report say the disk is full, naming the path, and store nothing', async (t) => {
@@ -102,5 +101,78 @@ describe('files pairbot writes (built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--db: expected a value');
     expect(existsSync(join(box.dir, 'data'))).toBe(false);
+  });
+});
+
+/**
+ * PAIRBOT_DB and PAIRBOT_LOCAL_STATE name files pairbot must read and write: one it cannot use
+ * (a folder, a file of something else, a place no file can be made or this user may not write)
+ * is a configuration error, exit 2 naming the setting and the path, before anything is written.
+ */
+describe('a database or local state file pairbot cannot use (built CLI)', () => {
+  const box = useLocalSandbox();
+  const data = (): string => join(box.dir, 'data');
+  const nothingWritten = (): void => expect(existsSync(data())).toBe(false);
+
+  it.each([
+    ['a place no file can be made', '/proc/pairbot-x.db'],
+    ['a path under a file', '/etc/passwd/local-state.db'],
+  ])('PAIRBOT_LOCAL_STATE at %s: pair is exit 2 naming it, nothing stored; doctor says ✗', async (_, path) => {
+    box.env.PAIRBOT_LOCAL_STATE = path;
+    const r = await box.pairbot('pair', '--date', '2026-11-23');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`PAIRBOT_LOCAL_STATE: cannot use ${path}`);
+    expect(r.stderr).not.toContain('unexpected failure');
+    nothingWritten();
+    const doctor = await box.pairbot('doctor');
+    expect(doctor.code).toBe(2);
+    expect(doctor.stdout).toMatch(/✗ local state usable: /);
+    expect(doctor.stdout).not.toContain('✓ local state usable');
+  });
+
+  it('PAIRBOT_LOCAL_STATE naming a folder is exit 2 for every command, naming it; doctor says ✗', async () => {
+    box.env.PAIRBOT_LOCAL_STATE = box.dir;
+    for (const args of [['pair', '--date', '2026-11-23'], ['pair', '--dry-run'], ['local', 'messages'], ['members']]) {
+      const r = await box.pairbot(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`PAIRBOT_LOCAL_STATE: ${box.dir} is a folder, not a file`);
+    }
+    nothingWritten();
+    const doctor = await box.pairbot('doctor');
+    expect(doctor.code).toBe(2);
+    expect(doctor.stdout).toContain(`PAIRBOT_LOCAL_STATE: ${box.dir} is a folder`);
+  });
+
+  it.runIf(asRoot)('a local state file this user may not write: exit 2 naming PAIRBOT_LOCAL_STATE, nothing stored', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    chmodSync(box.dir, 0o777);
+    chmodSync(data(), 0o777);
+    chmodSync(join(data(), 'pairbot.db'), 0o666);
+    chmodSync(join(box.dir, 'roster.csv'), 0o644);
+    // The state file stays root's, mode 0600.
+    const before = statSync(join(data(), 'pairbot.db')).mtimeMs;
+    const r = await runCli(['pair', '--date', '2026-11-30'], { cwd: box.dir, env: box.env, uid: NOBODY });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`PAIRBOT_LOCAL_STATE: cannot use ${join(data(), 'local-state.db')}`);
+    expect(statSync(join(data(), 'pairbot.db')).mtimeMs).toBe(before);
+    const doctor = await runCli(['doctor'], { cwd: box.dir, env: box.env, uid: NOBODY });
+    expect(doctor.code).toBe(2);
+    expect(doctor.stdout).toMatch(/✗ local state usable: /);
+  });
+
+  it('a database no folder can be made for: exit 2 naming PAIRBOT_DB and the path', async () => {
+    box.env.PAIRBOT_DB = '/proc/pairbot-x/pairbot.db';
+    const r = await box.pairbot('pair', '--date', '2026-11-23');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('PAIRBOT_DB: cannot use /proc/pairbot-x/pairbot.db');
+  });
+
+  it.runIf(asRoot)('a database whose folder this user may not create: exit 2 naming PAIRBOT_DB, not "cannot open database"', async () => {
+    chmodSync(box.dir, 0o755);
+    chmodSync(join(box.dir, 'roster.csv'), 0o644);
+    const r = await runCli(['pair', '--date', '2026-11-23'], { cwd: box.dir, env: box.env, uid: NOBODY });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`PAIRBOT_DB: cannot use ${join(data(), 'pairbot.db')}: ${box.dir} is not writable by this user`);
+    nothingWritten();
   });
 });

@@ -293,8 +293,8 @@ describe('pairbot doctor on the local platform', () => {
       expect(r.first!.detail).toBe(`${box.env.PAIRBOT_DB} is on a read-only file system`);
       expect(r.first!.fix).toMatch(/mount it read-write/);
       const pair = await box.pairbot('pair', '--date', '2026-11-30');
-      expect(pair.code).toBe(1);
-      expect(pair.stderr).toContain(`database ${box.env.PAIRBOT_DB} is on a read-only file system`);
+      expect(pair.code).toBe(2);
+      expect(pair.stderr).toContain(`PAIRBOT_DB: cannot use ${box.env.PAIRBOT_DB}: ${box.env.PAIRBOT_DB} is on a read-only file system`);
     } finally {
       await runProgram('umount', [data], { cwd: box.dir });
     }

@@ -71,6 +71,23 @@ it('local: a message sent again under the same key (a run killed before recordin
   }
 });
 
+it('local: a state file that cannot be written mid-run is a platform fault that stops the delivery, naming PAIRBOT_LOCAL_STATE', async () => {
+  const { dir, roster, cleanup } = localHarness();
+  try {
+    // Checked usable when the run began; its folder then replaced by a file.
+    const path = join(dir, 'state', 'local-state.db');
+    writeFileSync(join(dir, 'state'), 'not a folder');
+    const platform = new LocalPlatform(roster, new LocalStateStore(path, undefined, true));
+    const sent = platform.sendToGroup({ memberIds: ['u1', 'u2'], text: 'Meet your partner', key: 'outbox-1' }, new Set(), () => {});
+    // Not transient: the delivery stops, the round's messages stay pending (exit 3), never "unexpected failure".
+    await expect(sent).rejects.toMatchObject({ name: 'PlatformError', transient: false });
+    await expect(sent).rejects.toThrow(/the local state file .*local-state\.db cannot be written \(PAIRBOT_LOCAL_STATE: cannot use/);
+    await platform.close();
+  } finally {
+    cleanup();
+  }
+});
+
 it('local react takes each emoji by its character, its name, or the name Mattermost gives it (date for 📅)', () => {
   for (const [given, name] of [
     ['❌', 'x'],
