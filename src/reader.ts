@@ -37,7 +37,7 @@ export async function withReader(
   const config = loadConfig(env, flags);
   const log = createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets);
   requireDatabase(config.db);
-  const db = openDatabase(config.db, { readOnly: true });
+  const db = openDatabase(config.db, { readOnly: true, setting: config.dbSetting });
   try {
     const program = options.anyProgram ? findProgram(db, config.program) : requireProgram(db, config.db, config.program);
     log.debug(

@@ -2,7 +2,7 @@ import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isDatabaseBusy, isDiskWriteError, PairbotError, StoreError } from '../errors.js';
+import { fileProblem, isDatabaseBusy, isDiskWriteError, PairbotError, StoreError, UsageError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { isWritable, lowDiskSpace, makeFolders, requireUsableFile } from '../files.js';
 
@@ -39,15 +39,19 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
   const setting = options.setting ?? 'PAIRBOT_DB';
   let db: DB;
   if (options.readOnly && existsSync(path)) {
-    const inPlace = openInPlace(path);
+    const inPlace = openInPlace(path, setting);
     if (inPlace) return reusePreparedStatements(inPlace);
   }
   try {
-    const check = (opened: DB): void => refuseNewer(opened, path);
+    const check = (opened: DB): void => refuseNewer(opened, path, setting);
     db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, { check, setting });
   } catch (err) {
     if (err instanceof PairbotError) throw err;
-    throw diskWriteFailure(err, path) ?? new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+    throw (
+      diskWriteFailure(err, path) ??
+      unusableDatabase(err, path, setting) ??
+      new StoreError(`cannot open database ${path}: ${(err as Error).message}`, { cause: err })
+    );
   }
   try {
     db.pragma('foreign_keys = ON');
@@ -92,6 +96,31 @@ export function reusePreparedStatements(db: DB): DB {
  * WAL; the last connection to close copies the rest and removes it.
  */
 const WAL_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * Why opening the file that `setting` names failed, as a configuration error (exit 2) when
+ * the file is not a database or no file can be made there; undefined for anything else (a
+ * database of pairbot's that is damaged is a database error, exit 1).
+ */
+function unusableDatabase(err: unknown, path: string, setting: string): UsageError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_NOTADB') {
+    return new UsageError(
+      `${setting}: ${path} is not a pairbot database (SQLite: ${(err as Error).message}); set ${setting} to pairbot's database file, or to a new file`,
+      { cause: err },
+    );
+  }
+  if (typeof code === 'string' && CREATION_FAULTS.has(code)) {
+    return new UsageError(
+      `${setting}: cannot create database ${path}: ${fileProblem(err)}; set ${setting} to a file in a folder this user may write`,
+      { cause: err },
+    );
+  }
+  return undefined;
+}
+
+/** What making a file or folder answers where none can be made (not a full disk: that is said as such). */
+const CREATION_FAULTS: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EROFS', 'EISDIR']);
 
 export interface SqliteFileOptions {
   /** Runs before anything is changed in the file. */
@@ -140,7 +169,7 @@ export function openMemory(): DB {
  * -wal and -shm files that reading a WAL database creates, as a writer's does. Otherwise it is
  * opened read-only, and what a killed run left in its log is read, never folded into the file.
  */
-function openInPlace(path: string): DB | undefined {
+function openInPlace(path: string, setting: string): DB | undefined {
   let db: DB | undefined;
   try {
     const logged = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
@@ -149,7 +178,7 @@ function openInPlace(path: string): DB | undefined {
     // Read-write only to clean up at close: SQLite refuses any write as it would on a read-only file.
     if (cleansUp) db.pragma('query_only = ON');
     db.pragma('busy_timeout = 5000');
-    refuseNewer(db, path);
+    refuseNewer(db, path, setting);
     if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return db;
   } catch (err) {
     if (err instanceof PairbotError) {
@@ -240,11 +269,11 @@ function snapshotWithWal(path: string, copy: string, check: (db: DB) => void): v
   }
 }
 
-function refuseNewer(db: DB, path: string): void {
+function refuseNewer(db: DB, path: string, setting: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new StoreError(
-      `database ${path} has schema version ${version}, newer than this pairbot understands (${SCHEMA_VERSION}); ` +
+    throw new UsageError(
+      `${setting}: database ${path} has schema version ${version}, newer than this pairbot understands (${SCHEMA_VERSION}); ` +
         'upgrade pairbot — the database was not modified',
     );
   }

@@ -1,4 +1,5 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli, runProgram } from '../helpers/cli.js';
@@ -160,6 +161,44 @@ describe('a database or local state file pairbot cannot use (built CLI)', () => 
     expect(doctor.stdout).toMatch(/✗ local state usable: /);
   });
 
+  it('a file that is not a SQLite database, given as --db or PAIRBOT_DB: exit 2 naming the setting, the file untouched', async () => {
+    const junk = join(box.dir, 'notes.txt');
+    writeFileSync(junk, 'root:x:0:0:root:/root:/bin/bash\n'.repeat(20));
+    const before = readFileSync(junk);
+    for (const [args, setting] of [
+      [['pair', '--date', '2026-11-23', '--db', junk], '--db'],
+      [['status', '--db', junk], '--db'],
+      [['report', '--out', join(box.dir, 'r.html'), '--db', junk], '--db'],
+    ] as const) {
+      const r = await box.pairbot(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`${setting}: ${junk} is not a pairbot database`);
+    }
+    box.env.PAIRBOT_DB = junk;
+    const r = await box.pairbot('pair', '--date', '2026-11-23');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`PAIRBOT_DB: ${junk} is not a pairbot database`);
+    expect(readFileSync(junk).equals(before)).toBe(true);
+    expect(existsSync(join(box.dir, 'r.html'))).toBe(false);
+  });
+
+  it('a database of a newer pairbot: exit 2 naming PAIRBOT_DB, saying to upgrade, the file untouched', async () => {
+    mkdirSync(data());
+    const path = join(data(), 'pairbot.db');
+    const future = new Database(path);
+    future.pragma('user_version = 999');
+    future.close();
+    const before = readFileSync(path);
+    for (const args of [['pair', '--date', '2026-11-23'], ['pair', '--dry-run'], ['status'], ['export']]) {
+      const r = await box.pairbot(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(
+        /PAIRBOT_DB: database .*pairbot\.db has schema version 999, newer than this pairbot understands .*upgrade pairbot/,
+      );
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
   it('a database no folder can be made for: exit 2 naming PAIRBOT_DB and the path', async () => {
     box.env.PAIRBOT_DB = '/proc/pairbot-x/pairbot.db';
     const r = await box.pairbot('pair', '--date', '2026-11-23');
@@ -174,5 +213,17 @@ describe('a database or local state file pairbot cannot use (built CLI)', () => 
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`PAIRBOT_DB: cannot use ${join(data(), 'pairbot.db')}: ${box.dir} is not writable by this user`);
     nothingWritten();
+  });
+
+  it("pairbot's own database damaged mid-file stays a database error (exit 1)", async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const path = join(data(), 'pairbot.db');
+    const bytes = readFileSync(path);
+    // Every page after the first (the schema's) overwritten: the header still says SQLite, the tables are garbage.
+    bytes.fill(0x5a, 4096);
+    writeFileSync(path, bytes);
+    const r = await box.pairbot('status');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/malformed/);
   });
 });

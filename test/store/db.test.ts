@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION, writeTransaction } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { StoreError } from '../../src/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('database', () => {
@@ -93,7 +93,8 @@ describe('database', () => {
     future.close();
     const before = readFileSync(path);
     for (const scratch of [false, true]) {
-      expect(() => openDatabase(path, { scratch })).toThrow(StoreError);
+      // A configuration error (exit 2), as doctor says: this pairbot cannot use that file.
+      expect(() => openDatabase(path, { scratch })).toThrow(UsageError);
       expect(() => openDatabase(path, { scratch })).toThrow(/schema version \d+, newer than this pairbot understands .* not modified/);
     }
     expect(readFileSync(path).equals(before)).toBe(true);
@@ -129,10 +130,11 @@ describe('database', () => {
     db.close();
   });
 
-  it('reports a file that is not a database as a store error', () => {
+  it('reports a file that is not a database as a usage error naming the setting', () => {
     const path = join(dir, 'junk.db');
     writeFileSync(path, 'this is not sqlite, not at all, not even close to it....................................................');
-    expect(() => openDatabase(path)).toThrow(StoreError);
+    expect(() => openDatabase(path)).toThrow(UsageError);
+    expect(() => openDatabase(path, { setting: '--db' })).toThrow(`--db: ${path} is not a pairbot database`);
   });
 
   it('a write transaction commits what its body wrote, undoes all of it when the body throws, and nests as a savepoint', () => {
