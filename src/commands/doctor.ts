@@ -6,7 +6,7 @@ import { unusableFile } from '../files.js';
 import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
-import { SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
+import { openDatabase, SCHEMA_VERSION, schemaVersionOf, type DB } from '../store/db.js';
 
 /**
  * `doctor --json` (SPEC §9). `fix` is null for a check that passed cleanly; a check that
@@ -119,7 +119,9 @@ function checkDatabase(setting: string, path: string): SetupCheck {
   try {
     version = schemaVersionOf(path);
   } catch (err) {
-    return { name, ok: false, detail: (err as Error).message, fix: `restore ${path} from a backup, or set PAIRBOT_DB to a new file` };
+    const message = (err as Error).message;
+    if (DAMAGED.test(message)) return damaged(path, message.replace(/^cannot read database [^:]*: /, ''));
+    return { name, ok: false, detail: message, fix: `restore ${path} from a backup, or set PAIRBOT_DB to a new file` };
   }
   if (version > SCHEMA_VERSION) {
     return {
@@ -129,9 +131,54 @@ function checkDatabase(setting: string, path: string): SetupCheck {
       fix: 'upgrade pairbot to the version that wrote this database',
     };
   }
+  let damage: string | undefined;
+  try {
+    damage = damageOf(path);
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      detail: (err as Error).message,
+      fix: `run \`pairbot doctor\` again once no pairbot job is running; if this stays, check the free space (df) and ${path}'s permissions`,
+    };
+  }
+  if (damage) return damaged(path, damage);
   const schema =
     version === SCHEMA_VERSION
       ? `schema version ${version}, current`
       : `schema version ${version}; the next run updates it to ${SCHEMA_VERSION}`;
-  return { name, ok: true, detail: `${path} (${schema})` };
+  return { name, ok: true, detail: `${path} (${schema}, intact)` };
+}
+
+/** SQLite's words for a file that is not (or no longer) a database. */
+const DAMAGED = /malformed|not a database/i;
+
+function damaged(path: string, why: string): SetupCheck {
+  return {
+    name: 'database writable',
+    ok: false,
+    detail: `${path} is damaged (${why}): every run would fail on it`,
+    fix: `stop the cron jobs and restore ${path} from a backup; with none, \`sqlite3 ${path} .recover | sqlite3 NEW.db\` may save part of it (check NEW.db with \`pairbot doctor --db NEW.db\` before setting PAIRBOT_DB to it), or set PAIRBOT_DB to a new file to start over without history`,
+  };
+}
+
+/**
+ * What SQLite's quick_check (every page and record readable, without checking indexes against
+ * tables, so cheap) finds wrong with the file, or undefined when nothing: a file cut short or
+ * overwritten keeps a valid header, and every run then fails with "database disk image is
+ * malformed". Read as `status` reads: nothing is written or left beside the file.
+ */
+function damageOf(path: string): string | undefined {
+  let db: DB | undefined;
+  try {
+    db = openDatabase(path, { readOnly: true });
+    const found = (db.pragma('quick_check(3)') as { quick_check: string }[]).map((row) => row.quick_check).filter((line) => line !== 'ok');
+    return found.length > 0 ? `SQLite's quick_check: ${found.join('; ')}` : undefined;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!DAMAGED.test(message)) throw err;
+    return message.replace(/^cannot open database [^:]*: /, '');
+  } finally {
+    db?.close();
+  }
 }

@@ -311,6 +311,25 @@ describe('pairbot doctor on the local platform', () => {
     expect(r.first!.detail).toMatch(/schema version 999, newer than this pairbot/);
   });
 
+  it('a corrupt database is exit 2 saying so and how to get the data back, as every job fails on it', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const path = box.env.PAIRBOT_DB!;
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBeGreaterThan(50_000);
+    // A copy cut short (`head -c 50000 p.db > t && mv t p.db`): the header still says schema current.
+    writeFileSync(path, bytes.subarray(0, 50_000));
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toContain('database writable');
+    expect(r.first!.name).toBe('database writable');
+    expect(r.first!.detail).toMatch(/is damaged/);
+    expect(r.first!.fix).toMatch(/restore .* from a backup/);
+    expect(readFileSync(path)).toEqual(bytes.subarray(0, 50_000));
+    const pair = await box.pairbot('pair', '--date', '2026-11-30');
+    expect(pair.code).toBe(1);
+    expect(pair.stderr).toMatch(/database disk image is malformed/);
+  });
+
   it('a corrupt local state file is exit 2 naming PAIRBOT_LOCAL_STATE', async () => {
     mkdirSync(join(box.dir, 'data'));
     writeFileSync(join(box.dir, 'data', 'local-state.json'), '{not json');
