@@ -115,7 +115,7 @@ export const SETTINGS = [
   'PAIRBOT_HEALTHCHECK_URL',
 ] as const;
 
-const DEFAULT_DISCORD_API = 'https://discord.com/api/v10';
+export const DEFAULT_DISCORD_API = 'https://discord.com/api/v10';
 
 /** One value with where it came from, so an error can say which source to fix. */
 interface Sourced {

@@ -31,10 +31,20 @@ export class PlatformError extends PairbotError {
   readonly platform: string;
   /** true when retrying later may succeed (network, 5xx, 429 beyond budget). */
   readonly transient: boolean;
-  constructor(platform: string, message: string, options?: { cause?: unknown; transient?: boolean }) {
-    super(`[${platform}] ${message}`, EXIT.failed, options);
+  constructor(platform: string, message: string, options?: { cause?: unknown; transient?: boolean; exitCode?: number }) {
+    super(`[${platform}] ${message}`, options?.exitCode ?? EXIT.failed, options);
     this.platform = platform;
     this.transient = options?.transient ?? false;
+  }
+}
+
+/**
+ * The configured address answers, but not as the platform's API does (a web page or a
+ * catch-all proxy answering 200 "OK" or any JSON): a setting to fix, exit 2, naming it.
+ */
+export class WrongServerError extends PlatformError {
+  constructor(platform: string, message: string) {
+    super(platform, message, { transient: false, exitCode: EXIT.usage });
   }
 }
 

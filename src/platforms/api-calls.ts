@@ -1,5 +1,5 @@
-import { AuthError, InterruptedError, PlatformError, UsageError } from '../errors.js';
-import { DEFAULT_RETRY_POLICY, Retrier, type RetryPolicy } from './http-retry.js';
+import { AuthError, InterruptedError, PlatformError, UsageError, WrongServerError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import { describePerson } from '../core/who.js';
 import type { NameLookup, PlatformLog, ReactionRecord, ReactionToken, SetupCheck } from './types.js';
 
@@ -26,7 +26,24 @@ export interface ApiRules {
   translate?(context: string, err: unknown): Error | undefined;
   /** Overrides of the retry policy (tests make it fast; see http-retry.ts for defaults). */
   retry?: Partial<RetryPolicy> | undefined;
+  /** The setting holding the server's address, named when what answers there is not the platform: `MATTERMOST_URL`. */
+  urlVariable: string;
+  /** The platform's API as said in "does not answer like …": `a Mattermost server`. */
+  apiName: string;
+  /** What to set the address to, after "set MATTERMOST_URL to": `the address you open Mattermost at`. */
+  urlFix: string;
+  /**
+   * What a successful answer looks like, by route (`GET /api/v4/users/me`, without the query),
+   * the first match wins; a route not listed must answer a JSON object or list.
+   */
+  answers: readonly (readonly [RegExp, AnswerShape])[];
 }
+
+/**
+ * A successful answer's shape: a JSON list (`list`, or `list or null`), a JSON object, or a
+ * JSON object with these fields as non-empty strings (an id, a name).
+ */
+export type AnswerShape = 'list' | 'list or null' | 'object' | readonly string[];
 
 /** Statuses by which a server says a thing does not exist for the bot (or may not be seen by it). */
 const MISSING_STATUSES = new Set([400, 403, 404]);
@@ -128,6 +145,10 @@ export class ApiCalls {
     try {
       bot = await this.run(whoAmI);
     } catch (err) {
+      if (err instanceof WrongServerError) {
+        checks.fail('platform reachable', this.unprefixed(err.message), fix.reach);
+        return undefined;
+      }
       const answer = this.rules.answerOf(err);
       if (!answer) {
         checks.fail('platform reachable', `cannot reach ${server}: ${this.unprefixed((err as Error).message)}`, fix.reach, {
@@ -148,6 +169,24 @@ export class ApiCalls {
     return bot;
   }
 
+  /**
+   * Checks a successful answer of `route` before anything reads it: one that is not what the
+   * platform's API gives (not JSON, no list where one is due, an object without its id) means
+   * the configured address answers but is not the platform — a WrongServerError (exit 2)
+   * naming the setting, not fields read as `undefined` further on. `body` is the parsed JSON,
+   * or the text when the answer was not JSON.
+   */
+  checkAnswer(route: string, body: unknown): void {
+    const shape = this.rules.answers.find(([pattern]) => pattern.test(route))?.[1];
+    const problem = answerProblem(body, shape);
+    if (problem === undefined) return;
+    const { urlVariable, server, apiName, urlFix, platform } = this.rules;
+    throw new WrongServerError(
+      platform,
+      `${urlVariable} (${server}) does not answer like ${apiName}: ${route} answered ${problem}; set ${urlVariable} to ${urlFix}`,
+    );
+  }
+
   /** Is this the server saying the thing looked up does not exist (for the bot)? */
   isMissing(err: unknown): boolean {
     const answer = this.rules.answerOf(err);
@@ -166,7 +205,7 @@ export class ApiCalls {
    */
   fail(context: string, err: unknown): Error {
     const { platform, tokenVariable, server } = this.rules;
-    if (err instanceof UsageError || err instanceof InterruptedError) return err;
+    if (err instanceof UsageError || err instanceof InterruptedError || err instanceof WrongServerError) return err;
     const own = this.rules.translate?.(context, err);
     if (own) return own;
     const answer = this.rules.answerOf(err);
@@ -196,6 +235,33 @@ export class ApiCalls {
     const prefix = `[${this.rules.platform}] `;
     return message.startsWith(prefix) ? message.slice(prefix.length) : message;
   }
+}
+
+/** What is wrong with an answer for `shape` (said after "answered"), or undefined when nothing is. */
+function answerProblem(body: unknown, shape: AnswerShape | undefined): string | undefined {
+  if (typeof body === 'string' || body === undefined) {
+    const text = typeof body === 'string' ? summariseErrorBody(body) : '';
+    return text ? `${JSON.stringify(text.length > 60 ? `${text.slice(0, 59)}…` : text)}, not JSON` : 'nothing, not JSON';
+  }
+  const kind = Array.isArray(body)
+    ? 'a JSON list'
+    : body === null
+      ? 'null'
+      : typeof body === 'object'
+        ? 'a JSON object'
+        : `JSON ${typeof body}`;
+  if (shape === 'list' || shape === 'list or null') {
+    if (Array.isArray(body) || (shape === 'list or null' && body === null)) return undefined;
+    return `${kind} where a list is due`;
+  }
+  if (kind === 'a JSON list' && shape === undefined) return undefined;
+  if (kind !== 'a JSON object') return `${kind} where an object is due`;
+  if (shape === 'object' || shape === undefined) return undefined;
+  const missing = shape.filter((field) => {
+    const value = (body as Record<string, unknown>)[field];
+    return typeof value !== 'string' || value === '';
+  });
+  return missing.length ? `a JSON object without ${missing.map((f) => `"${f}"`).join(' or ')}` : undefined;
 }
 
 /** A refusal in one line: `HTTP 403 Missing Access (code 50001)`. */

@@ -14,10 +14,10 @@ import {
   type RESTGetAPIGuildThreadsResult,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
-import type { Config } from '../config.js';
+import { DEFAULT_DISCORD_API, type Config } from '../config.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
+import { ApiCalls, type AnswerShape, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
@@ -98,6 +98,21 @@ const TOKEN_OF: Record<string, ReactionToken> = {
   '📆': 'calendar',
   '🗓': 'calendar',
 };
+
+/**
+ * What Discord answers on success to each request pairbot makes (api-calls.ts checks it; a
+ * 204 has no body): anything else comes from an address that is not Discord's API.
+ */
+const ANSWERS: readonly (readonly [RegExp, AnswerShape])[] = [
+  [/^GET \/users\/[^/]+$/, ['id', 'username']],
+  [/^GET \/guilds\/[^/]+$/, ['id', 'name']],
+  [/^GET \/guilds\/[^/]+\/roles\/[^/]+$/, ['id', 'name']],
+  [/^GET \/guilds\/[^/]+\/(roles|members|members\/search)$/, 'list'],
+  [/^GET \/channels\/[^/]+\/messages(\/[^/]+\/reactions\/[^/]+)?$/, 'list'],
+  [/^(GET|PATCH) \/channels\/[^/]+$/, ['id']],
+  [/^GET \/channels\/[^/]+\/messages\/[^/]+$/, ['id']],
+  [/^POST \/(channels\/[^/]+\/messages|channels\/[^/]+\/threads|users\/@me\/channels)$/, ['id']],
+];
 
 interface Settings {
   token: string;
@@ -188,6 +203,10 @@ export class DiscordPlatform implements ChatPlatform {
         retry: options.retry,
         tokenVariable: 'DISCORD_TOKEN',
         server: settings.apiUrl,
+        urlVariable: 'DISCORD_API_URL',
+        apiName: "Discord's API",
+        urlFix: `Discord's API (${DEFAULT_DISCORD_API}) or a proxy of it, or leave it unset`,
+        answers: ANSWERS,
         answerOf: (err) => (err instanceof DiscordAPIError ? { status: err.status, message: err.message, code: err.code } : undefined),
         translate: translateFailure,
       },
@@ -950,7 +969,13 @@ export class DiscordPlatform implements ChatPlatform {
         const text = await response.text().catch(() => '');
         return { kind: 'transient', detail: `HTTP ${response.status}${errorMessage(text)}` };
       }
-      return { kind: 'done', value: response as unknown as ResponseLike };
+      if (!response.ok || response.status === 204) return { kind: 'done', value: response as unknown as ResponseLike };
+      // Read here to be checked, then handed on as it came for the REST layer to parse.
+      const text = await response.text();
+      const json = /^application\/json\b/i.test(response.headers.get('content-type') ?? '');
+      this.calls.checkAnswer(route, json ? parseOrText(text) : text);
+      const copy = new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+      return { kind: 'done', value: copy as unknown as ResponseLike };
     });
   }
 }
@@ -1096,4 +1121,13 @@ function messageNonce(key: string | undefined, text: string): string {
 /** Username as the name (unique, and what findUser accepts); Discord keeps no time zone. */
 function toPlatformUser(user: APIUser): PlatformUser {
   return { id: user.id, name: user.username };
+}
+
+/** JSON text parsed; the text itself when it is not JSON. */
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -8,7 +8,7 @@ import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
+import { ApiCalls, type AnswerShape, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
 import { rateLimitWaitMs, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
@@ -79,6 +79,24 @@ const TOKEN_OF: Record<string, ReactionToken> = {
   date: 'calendar',
   spiral_calendar_pad: 'calendar',
 };
+
+/**
+ * What Mattermost answers on success to each request pairbot makes (api-calls.ts checks it):
+ * anything else comes from an address that is not a Mattermost server.
+ */
+const ANSWERS: readonly (readonly [RegExp, AnswerShape])[] = [
+  [/^GET \/api\/v4\/users\/(username\/)?[^/]+$/, ['id', 'username']],
+  [/^(GET \/api\/v4\/users|POST \/api\/v4\/users\/ids|POST \/api\/v4\/roles\/names)$/, 'list'],
+  [/^GET \/api\/v4\/users\/[^/]+\/teams\/[^/]+\/channels$/, 'list'],
+  [/^GET \/api\/v4\/teams\/(name\/)?[^/]+\/channels\/name\/[^/]+$/, ['id', 'name']],
+  [/^GET \/api\/v4\/teams\/name\/[^/]+$/, ['id', 'name']],
+  [/^GET \/api\/v4\/teams\/[^/]+\/members\/[^/]+$/, ['team_id', 'user_id']],
+  [/^(GET \/api\/v4\/channels\/[^/]+\/members\/[^/]+|POST \/api\/v4\/channels\/[^/]+\/members)$/, ['channel_id', 'user_id']],
+  [/^POST \/api\/v4\/(channels\/direct|channels\/group|posts)$/, ['id']],
+  [/^GET \/api\/v4\/posts\/[^/]+\/reactions$/, 'list or null'],
+  [/^GET \/api\/v4\/posts\/[^/]+$/, ['id']],
+  [/^POST \/api\/v4\/reactions$/, ['user_id', 'post_id']],
+];
 
 interface Settings {
   url: string;
@@ -184,6 +202,10 @@ export class MattermostPlatform implements ChatPlatform {
         retry: options.retry,
         tokenVariable: 'MATTERMOST_TOKEN',
         server: settings.url,
+        urlVariable: 'MATTERMOST_URL',
+        apiName: 'a Mattermost server',
+        urlFix: 'the address you open Mattermost at, e.g. https://chat.example.com',
+        answers: ANSWERS,
         answerOf: (err) => (err instanceof MattermostApiError ? { status: err.status, message: err.serverMessage } : undefined),
       },
       log,
@@ -692,7 +714,10 @@ export class MattermostPlatform implements ChatPlatform {
       uncertain = true;
       const { response, data } = await raw<unknown>(url, { ...options, signal, ignoreStatus: true });
       const body = parseJsonText(data, response);
-      if (response.ok) return { kind: 'done', value: body };
+      if (response.ok) {
+        this.calls.checkAnswer(route, body);
+        return { kind: 'done', value: body };
+      }
       const status = response.status;
       const { id, message } = errorFields(body);
       if (status === 429) {

@@ -31,6 +31,11 @@ export type Fault =
   | { kind: 'status'; status: number }
   /** A proxy's HTML error page (text/html) instead of the server's answer. */
   | { kind: 'html'; status: number }
+  /**
+   * 200 with this body instead of the server's answer, as something that is not the server does
+   * at a wrong URL (a web page or catch-all answering "OK" or any JSON to every request).
+   */
+  | { kind: 'answer'; body: string; contentType?: string }
   /** A 429 as Discord sends it; `global` sets the global flag and scope. */
   | { kind: 'rate-limit'; retryAfter?: number; global?: boolean }
   /** Drops the connection without an answer; `afterHandling` does the work first (the answer is lost). */
@@ -611,6 +616,12 @@ export class FakeDiscord {
       entry.status = fault.status;
       res.writeHead(fault.status, { 'Content-Type': 'text/html' });
       res.end(proxyErrorPage(fault.status));
+      return;
+    }
+    if (fault?.kind === 'answer') {
+      entry.status = 200;
+      res.writeHead(200, { 'Content-Type': fault.contentType ?? 'text/plain; charset=utf-8' });
+      res.end(fault.body);
       return;
     }
     if (fault?.kind === 'rate-limit') {

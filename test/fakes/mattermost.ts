@@ -33,6 +33,11 @@ export type Fault =
   | { kind: 'status'; status: number }
   /** A proxy's HTML error page (text/html) instead of the server's answer. */
   | { kind: 'html'; status: number }
+  /**
+   * 200 with this body instead of the server's answer, as something that is not the server does
+   * at a wrong URL (a web page or catch-all answering "OK" or any JSON to every request).
+   */
+  | { kind: 'answer'; body: string; contentType?: string }
   /** Changes the server's state (someone leaves, say) just before the request is handled, as a race would. */
   | { kind: 'mutate'; run: () => void }
   /**
@@ -484,6 +489,12 @@ export class FakeMattermost {
       entry.status = fault.status;
       res.writeHead(fault.status, { 'Content-Type': 'text/html' });
       res.end(proxyErrorPage(fault.status));
+      return;
+    }
+    if (fault?.kind === 'answer') {
+      entry.status = 200;
+      res.writeHead(200, { 'Content-Type': fault.contentType ?? 'text/plain; charset=utf-8' });
+      res.end(fault.body);
       return;
     }
     if (fault?.kind === 'rate-limit') {
