@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
 import { openDatabase, SCHEMA_VERSION, schemaVersionOf, type DB } from '../store/db.js';
+import { findProgram, latestPeriod, programMismatch } from '../store/programs.js';
 
 /**
  * `doctor --json` (SPEC §9). `fix` is null for a check that passed cleanly; a check that
@@ -37,7 +38,9 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
       ok: true,
       detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}`,
     });
-    checks.push(checkDatabase(config.dbSetting, config.db));
+    const database = checkDatabase(config.dbSetting, config.db);
+    checks.push(database);
+    if (database.ok) checks.push(checkProgram(config));
     try {
       checks.push(...(await platform.checkSetup()));
     } finally {
@@ -139,7 +142,7 @@ function checkDatabase(setting: string, path: string): SetupCheck {
       name,
       ok: false,
       detail: (err as Error).message,
-      fix: `run \`pairbot doctor\` again once no pairbot job is running; if this stays, check the free space (df) and ${path}'s permissions`,
+      fix: readAgain(path),
     };
   }
   if (damage) return damaged(path, damage);
@@ -149,6 +152,44 @@ function checkDatabase(setting: string, path: string): SetupCheck {
       : `schema version ${version}; the next run updates it to ${SCHEMA_VERSION}`;
   return { name, ok: true, detail: `${path} (${schema}, intact)` };
 }
+
+/**
+ * The program as stored can run with these settings: every run refuses a program stored on
+ * another platform, or paired in another cadence (exit 2, the same message). A name the
+ * database does not hold is a new program, and the ones it holds are named (a typo shows).
+ */
+function checkProgram(config: Config): SetupCheck {
+  const name = 'program matches the settings';
+  const settings = `on ${config.platform}, pairing ${config.cadence}`;
+  if (!existsSync(config.db)) return { name, ok: true, detail: `program "${config.program}" is new: the first run stores it, ${settings}` };
+  let db: DB | undefined;
+  try {
+    db = openDatabase(config.db, { readOnly: true });
+    const found = findProgram(db, config.program);
+    if (!found) {
+      const held = (db.prepare('SELECT name FROM programs ORDER BY name').pluck().all() as string[]).map((n) => JSON.stringify(n));
+      const holds = held.length > 0 ? ` (the database holds ${held.join(', ')})` : '';
+      return { name, ok: true, detail: `program "${config.program}" is new: the first run stores it, ${settings}${holds}` };
+    }
+    const mismatch = programMismatch(db, found, config.platform, config.cadence);
+    if (mismatch) return { name, ok: false, detail: `${mismatch.problem}: every run stops on it (exit 2)`, fix: mismatch.fix };
+    const latest = latestPeriod(db, found);
+    return { name, ok: true, detail: `program "${found.name}" ${settings}${latest ? ` (latest round ${latest})` : ''}` };
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      detail: (err as Error).message,
+      fix: readAgain(config.db),
+    };
+  } finally {
+    db?.close();
+  }
+}
+
+/** The fix for a database doctor could not read for another reason than damage (a lock held, a full disk). */
+const readAgain = (path: string): string =>
+  `run \`pairbot doctor\` again once no pairbot job is running; if this stays, check the free space (df) and ${path}'s permissions`;
 
 /** SQLite's words for a file that is not (or no longer) a database. */
 const DAMAGED = /malformed|not a database/i;

@@ -35,27 +35,47 @@ export function requireProgram(db: DB, path: string, name: string): ProgramRow {
   );
 }
 
+/** Why a stored program cannot run with these settings, and the fix; undefined when it can. */
+export interface ProgramMismatch {
+  problem: string;
+  fix: string;
+}
+
+/** The period of the program's latest round, if it has one. */
+export function latestPeriod(db: DB, program: ProgramRow): string | undefined {
+  return db.prepare('SELECT period FROM rounds WHERE program_id = ? ORDER BY id DESC LIMIT 1').pluck().get(program.id) as
+    | string
+    | undefined;
+}
+
 /**
- * The program row, created on first use; a program stays on the platform and the cadence it
- * started with: its rounds, and who is due, are counted in periods of that cadence.
+ * A program stays on the platform and the cadence it started with: its rounds, and who is
+ * due, are counted in periods of that cadence. What every run refuses, and `doctor` reports.
  */
+export function programMismatch(db: DB, found: ProgramRow, platform: string, cadence: Cadence): ProgramMismatch | undefined {
+  if (found.platform !== platform) {
+    return {
+      problem: `PAIRBOT_PLATFORM: program "${found.name}" runs on ${found.platform}, but the platform is set to ${platform}`,
+      fix: `set PAIRBOT_PLATFORM=${found.platform}, or use another PAIRBOT_PROGRAM for a second community`,
+    };
+  }
+  const latest = latestPeriod(db, found);
+  const paired = latest === undefined ? undefined : cadenceOfKey(latest);
+  if (paired !== undefined && paired !== cadence) {
+    return {
+      problem: `PAIRBOT_CADENCE: program "${found.name}" pairs ${paired} (its latest round is ${latest}), not ${cadence}: its history is counted in ${paired} rounds`,
+      fix: `set PAIRBOT_CADENCE=${paired}, or use another PAIRBOT_PROGRAM for ${cadence} rounds`,
+    };
+  }
+  return undefined;
+}
+
+/** The program row, created on first use; one the settings cannot run (programMismatch) is exit 2. */
 export function ensureProgram(db: DB, name: string, platform: string, cadence: Cadence, now: Date): ProgramRow {
   const found = findProgram(db, name);
   if (found) {
-    if (found.platform !== platform) {
-      throw new UsageError(
-        `PAIRBOT_PLATFORM: program "${name}" runs on ${found.platform}, but the platform is set to ${platform} (use another PAIRBOT_PROGRAM for a second community)`,
-      );
-    }
-    const latest = db.prepare('SELECT period FROM rounds WHERE program_id = ? ORDER BY id DESC LIMIT 1').pluck().get(found.id) as
-      | string
-      | undefined;
-    const paired = latest === undefined ? undefined : cadenceOfKey(latest);
-    if (paired !== undefined && paired !== cadence) {
-      throw new UsageError(
-        `PAIRBOT_CADENCE: program "${name}" pairs ${paired} (its latest round is ${latest}), not ${cadence}: its history is counted in ${paired} rounds. Set PAIRBOT_CADENCE=${paired}, or use another PAIRBOT_PROGRAM for ${cadence} rounds`,
-      );
-    }
+    const mismatch = programMismatch(db, found, platform, cadence);
+    if (mismatch) throw new UsageError(`${mismatch.problem}. ${mismatch.fix.charAt(0).toUpperCase()}${mismatch.fix.slice(1)}`);
     return found;
   }
   const info = db.prepare('INSERT INTO programs (name, platform, created_at) VALUES (?, ?, ?)').run(name, platform, now.toISOString());

@@ -48,6 +48,7 @@ describe('pairbot doctor on Mattermost (fake server)', () => {
     expect(names(r.report)).toEqual([
       'settings valid',
       'database writable',
+      'program matches the settings',
       'platform reachable',
       'token accepted',
       'team found',
@@ -149,6 +150,7 @@ describe('pairbot doctor on Discord (fake server)', () => {
     expect(names(r.report)).toEqual([
       'settings valid',
       'database writable',
+      'program matches the settings',
       'platform reachable',
       'token accepted',
       'server found',
@@ -227,8 +229,16 @@ describe('pairbot doctor on the local platform', () => {
   it('checks the settings, the database and the roster', async () => {
     const r = await doctor(box.dir, box.env);
     expect(r.code).toBe(0);
-    expect(names(r.report)).toEqual(['settings valid', 'database writable', 'roster readable', 'local state usable', 'templates valid']);
-    expect(r.report.checks[2]!.detail).toMatch(/13 people/);
+    expect(names(r.report)).toEqual([
+      'settings valid',
+      'database writable',
+      'program matches the settings',
+      'roster readable',
+      'local state usable',
+      'templates valid',
+    ]);
+    expect(r.report.checks[2]!.detail).toBe('program "default" is new: the first run stores it, on local, pairing weekly');
+    expect(r.report.checks[3]!.detail).toMatch(/13 people/);
   });
 
   it('writes nothing: the data folder keeps its files and bytes (no journal files left beside the database)', async () => {
@@ -309,6 +319,38 @@ describe('pairbot doctor on the local platform', () => {
     expect(r.code).toBe(2);
     expect(r.failed).toEqual(['database writable']);
     expect(r.first!.detail).toMatch(/schema version 999, newer than this pairbot/);
+  });
+
+  it('a database holding the program on another platform, or paired in another cadence, is exit 2 with the message every run gives', async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const fine = await doctor(box.dir, box.env);
+    expect(fine.code).toBe(0);
+    expect(fine.report.checks[2]!.detail).toBe('program "default" on local, pairing weekly (latest round 2026-W48)');
+    const db = new Database(box.env.PAIRBOT_DB!);
+    db.prepare("UPDATE programs SET platform = 'mattermost'").run();
+    db.close();
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['program matches the settings']);
+    expect(r.first!.detail).toContain('program "default" runs on mattermost, but the platform is set to local');
+    expect(r.first!.fix).toMatch(/set PAIRBOT_PLATFORM=mattermost, or use another PAIRBOT_PROGRAM/);
+    const pair = await box.pairbot('pair', '--date', '2026-11-30');
+    expect(pair.code).toBe(2);
+    expect(pair.stderr).toContain('program "default" runs on mattermost, but the platform is set to local');
+    const back = new Database(box.env.PAIRBOT_DB!);
+    back.prepare("UPDATE programs SET platform = 'local'").run();
+    back.close();
+    const daily = await doctor(box.dir, { ...box.env, PAIRBOT_CADENCE: 'daily' });
+    expect(daily.code).toBe(2);
+    expect(daily.failed).toEqual(['program matches the settings']);
+    expect(daily.first!.detail).toContain('program "default" pairs weekly (its latest round is 2026-W48), not daily');
+    expect(daily.first!.fix).toMatch(/set PAIRBOT_CADENCE=weekly, or use another PAIRBOT_PROGRAM for daily rounds/);
+    // Another name is a new program, and doctor names the ones the database holds (a typo shows).
+    const other = await doctor(box.dir, { ...box.env, PAIRBOT_PROGRAM: 'defualt' });
+    expect(other.code).toBe(0);
+    expect(other.report.checks[2]!.detail).toBe(
+      'program "defualt" is new: the first run stores it, on local, pairing weekly (the database holds "default")',
+    );
   });
 
   it('a corrupt database is exit 2 saying so and how to get the data back, as every job fails on it', async () => {
