@@ -139,8 +139,8 @@ export async function withContext(flags: CommonFlags, options: ContextOptions, b
   }
 }
 
-/** Tables that hold no data of a program's own: its row, and run locks (released by then). */
-const BOOKKEEPING = new Set(['programs', 'locks']);
+/** Tables that hold no data of a program's own: its row, run locks (released by then), the next outbox id. */
+const BOOKKEEPING = new Set(['programs', 'locks', 'outbox_ids']);
 
 /**
  * Whether `db` holds one program's row and nothing else: no member, round, outbox row or any

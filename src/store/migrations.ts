@@ -189,4 +189,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE inbox_cursors ADD COLUMN checked_at TEXT;
   `,
+  // 12: an outbox id is never given twice. Ids are the messages' keys on the platforms (the local
+  // platform remembers them for good), and SQLite hands the ids of deleted newest rows (forget,
+  // retention) to the next ones: a later message then looked delivered already.
+  `
+  CREATE TABLE outbox_ids (next INTEGER NOT NULL);
+  INSERT INTO outbox_ids (next) SELECT COALESCE(MAX(id), 0) + 1 FROM outbox;
+  CREATE TRIGGER outbox_ids_taken AFTER INSERT ON outbox BEGIN
+    UPDATE outbox_ids SET next = MAX(next, NEW.id + 1);
+  END;
+  `,
 ];

@@ -33,6 +33,7 @@ describe('database', () => {
       'locks',
       'members',
       'outbox',
+      'outbox_ids',
       'posts',
       'preferences',
       'programs',
