@@ -191,12 +191,13 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 12: an outbox id is never given twice. Ids are the messages' keys on the platforms (the local
   // platform remembers them for good), and SQLite hands the ids of deleted newest rows (forget,
-  // retention) to the next ones: a later message then looked delivered already.
+  // retention) to the next ones: a later message then looked delivered already. outbox_ids keeps
+  // the id after every deleted one (a trigger on delete, so inserts cost nothing more).
   `
   CREATE TABLE outbox_ids (next INTEGER NOT NULL);
   INSERT INTO outbox_ids (next) SELECT COALESCE(MAX(id), 0) + 1 FROM outbox;
-  CREATE TRIGGER outbox_ids_taken AFTER INSERT ON outbox BEGIN
-    UPDATE outbox_ids SET next = MAX(next, NEW.id + 1);
+  CREATE TRIGGER outbox_ids_deleted AFTER DELETE ON outbox BEGIN
+    UPDATE outbox_ids SET next = MAX(next, OLD.id + 1);
   END;
   `,
 ];

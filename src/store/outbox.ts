@@ -144,9 +144,9 @@ function messagesWhere(db: DB, programId: number, where: string, params: unknown
 export function enqueue(db: DB, m: NewMessage): boolean {
   const info = db
     .prepare(
-      // The id from outbox_ids (migration 12): never one a deleted message had.
+      // After the newest id and every deleted one (outbox_ids, migration 12): never one a deleted message had.
       `INSERT OR IGNORE INTO outbox (id, program_id, dedupe_key, kind, period, group_id, recipients, body, own_bodies, reactions, created_at, conversation_id, reply_to, thread_id)
-       VALUES ((SELECT next FROM outbox_ids), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (MAX((SELECT next FROM outbox_ids), COALESCE((SELECT MAX(id) FROM outbox), 0) + 1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       m.programId,

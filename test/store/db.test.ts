@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION, writeTransaction } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { enqueue } from '../../src/store/outbox.js';
+import { ensureProgram } from '../../src/store/programs.js';
 import { UsageError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -43,6 +45,21 @@ describe('database', () => {
     ]);
     db.close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('never gives an outbox id twice, even after the newest messages were deleted', () => {
+    const db = openDatabase(join(dir, 'ids.db'));
+    const programId = ensureProgram(db, 'default', 'local', 'weekly', new Date('2026-11-01T00:00:00Z')).id;
+    const add = (key: string): number => {
+      enqueue(db, { programId, dedupeKey: key, kind: 'intro', recipients: ['u1'], body: key, createdAt: '2026-11-01T00:00:00Z' });
+      return db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?').pluck().get(key) as number;
+    };
+    expect([add('a'), add('b'), add('c')]).toEqual([1, 2, 3]);
+    db.prepare('DELETE FROM outbox WHERE id >= 2').run();
+    expect(add('d')).toBe(4);
+    db.prepare('DELETE FROM outbox').run();
+    expect(add('e')).toBe(5);
+    db.close();
   });
 
   it('upgrades an older database in place, keeping its data', () => {
