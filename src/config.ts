@@ -47,6 +47,8 @@ export interface Config {
   timezone: string;
   /** The instant taken as "now" (from --date, PAIRBOT_NOW or the clock). */
   now: Date;
+  /** PAIRBOT_NOW as given and where (`environment`, `.env`, `config file …`): every run without --date takes it as now. */
+  fixedNow?: { value: string; source: string };
   roster: string;
   localState: string;
   attributeRule?: AttributeRule;
@@ -353,6 +355,7 @@ export function loadConfig(
     retentionDays,
     timezone,
     now,
+    ...(nowEnv ? { fixedNow: Object.freeze({ value: nowEnv.value, source: nowEnv.source }) } : {}),
     roster,
     localState,
     ...(attributeRule ? { attributeRule } : {}),

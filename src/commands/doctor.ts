@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { knownSecrets, loadConfig, readTemplates, redact, type CommonFlags, type Config } from '../config.js';
 import { TEMPLATE_NAMES } from '../core/templates.js';
 import { EXIT } from '../errors.js';
@@ -33,11 +34,7 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
       config,
       createLogger(config.quiet ? 'quiet' : config.verbose ? 'verbose' : 'normal', config.secrets),
     );
-    checks.push({
-      name: 'settings valid',
-      ok: true,
-      detail: `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}`,
-    });
+    checks.push(checkSettings(config));
     const database = checkDatabase(config.dbSetting, config.db);
     checks.push(database);
     if (database.ok) checks.push(checkProgram(config));
@@ -71,6 +68,27 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
   const failed = checks.filter((c) => !c.ok);
   if (failed.length === 0) return EXIT.ok;
   return failed.every((c) => c.unreachable) ? EXIT.failed : EXIT.usage;
+}
+
+/**
+ * Valid settings; PAIRBOT_NOW (for backfills and rehearsals) is a warning: every scheduled run
+ * takes that fixed date as now, so `pair` never reaches a new period and pairs nobody new.
+ */
+function checkSettings(config: Config): SetupCheck {
+  const name = 'settings valid';
+  const detail = `${config.platform} platform, program "${config.program}", ${config.cadence} cadence, times in ${config.timezone}`;
+  const fixed = config.fixedNow;
+  if (!fixed) return { name, ok: true, detail };
+  const where = fixed.source === '.env' ? resolve('.env') : fixed.source.replace(/^config file /, '');
+  return {
+    name,
+    ok: true,
+    detail: `${detail}; PAIRBOT_NOW=${fixed.value} (from ${fixed.source}) is taken as now by every run: a scheduled pair never pairs a new round, nor does optout announce one`,
+    fix:
+      fixed.source === 'environment'
+        ? 'unset PAIRBOT_NOW in the environment pairbot runs in (it is for backfills and rehearsals; give one command --date instead)'
+        : `remove PAIRBOT_NOW from ${where} (it is for backfills and rehearsals; give one command --date instead)`,
+  };
 }
 
 function renderDoctor(report: DoctorReport): string {

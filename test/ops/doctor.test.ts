@@ -353,6 +353,20 @@ describe('pairbot doctor on the local platform', () => {
     );
   });
 
+  it('PAIRBOT_NOW set for every run is a warning: each run takes that date as now, so cron never pairs a new round', async () => {
+    writeFileSync(join(box.dir, '.env'), 'PAIRBOT_NOW=2026-11-23T09:00\n');
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(0);
+    expect(r.warned).toEqual(['settings valid']);
+    expect(r.warning!.detail).toMatch(
+      /PAIRBOT_NOW=2026-11-23T09:00 \(from \.env\) is taken as now by every run: a scheduled pair never pairs a new round/,
+    );
+    expect(r.warning!.fix).toMatch(/remove PAIRBOT_NOW from .*\.env/);
+    const fromEnv = await doctor(box.dir, { ...box.env, PAIRBOT_NOW: '2026-11-30T09:00' });
+    expect(fromEnv.warning!.detail).toMatch(/PAIRBOT_NOW=2026-11-30T09:00 \(from environment\)/);
+    expect(fromEnv.warning!.fix).toMatch(/unset PAIRBOT_NOW/);
+  });
+
   it('a corrupt database is exit 2 saying so and how to get the data back, as every job fails on it', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     const path = box.env.PAIRBOT_DB!;
