@@ -714,7 +714,7 @@ function templatesOf(s: Sourced | undefined, cwd: string): TemplateOverrides {
   const dir = resolve(cwd, s.value);
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', path: dir });
     names = readdirSync(dir).sort();
   } catch (err) {
     throw new UsageError(`PAIRBOT_TEMPLATES_DIR: cannot read the folder ${dir} (from ${s.source}): ${fileProblem(err)}`, { cause: err });

@@ -50,7 +50,9 @@ export async function doctor(flags: CommonFlags, options: { json?: boolean }, en
       name: 'settings valid',
       ok: false,
       detail: (err as Error).message,
-      fix: 'set the variable named above to what it expects (environment, PAIRBOT_CONFIG or .env; see example.env), then run `pairbot doctor` again',
+      fix:
+        permissionFix(err) ??
+        'set the variable named above to what it expects (environment, PAIRBOT_CONFIG or .env; see example.env), then run `pairbot doctor` again',
     });
   }
   const secrets = [...(config?.secrets ?? []), ...knownSecrets];
@@ -121,13 +123,38 @@ function checkTemplates(env: NodeJS.ProcessEnv, flags: CommonFlags): SetupCheck 
       detail: `${dir}: ${replaced.length ? replaced.join(', ') : 'no templates'} replace the built-in text${replaced.length === 1 ? '' : 's'}`,
     };
   } catch (err) {
+    const { code, path } = causeOf(err);
+    const missing =
+      path === undefined
+        ? undefined
+        : code === 'ENOENT'
+          ? `create the folder ${path} and put the templates in it, set PAIRBOT_TEMPLATES_DIR to the folder that holds them, or unset it for the built-in texts`
+          : code === 'ENOTDIR'
+            ? `${path} is not a folder: set PAIRBOT_TEMPLATES_DIR to the folder that holds the templates, or unset it for the built-in texts`
+            : undefined;
     return {
       name,
       ok: false,
       detail: (err as Error).message,
-      fix: `rename or fix the file named above: the templates are ${TEMPLATE_NAMES.join(', ')}, and README lists the placeholders each may use`,
+      fix:
+        missing ??
+        permissionFix(err) ??
+        `rename or fix the file named above: the templates are ${TEMPLATE_NAMES.join(', ')}, and README lists the placeholders each may use`,
     };
   }
+}
+
+/** The file error behind a setting's error (a UsageError's cause), with the path it names. */
+function causeOf(err: unknown): { code?: string; path?: string } {
+  const cause = (err as Error | undefined)?.cause as NodeJS.ErrnoException | undefined;
+  return { ...(cause?.code ? { code: cause.code } : {}), ...(cause?.path ? { path: cause.path } : {}) };
+}
+
+/** The fix for a file or folder a setting names that this user may not read, or undefined for another error. */
+function permissionFix(err: unknown): string | undefined {
+  const { code, path } = causeOf(err);
+  if ((code !== 'EACCES' && code !== 'EPERM') || path === undefined) return undefined;
+  return `give the user that runs pairbot read permission on ${path} (e.g. \`chown USER ${path}\`; a folder needs r and x), or run pairbot as its owner`;
 }
 
 /** Usable (the file, or the folder that will hold it and SQLite's journal files) and a schema this pairbot knows. */

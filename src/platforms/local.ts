@@ -119,7 +119,12 @@ export class LocalPlatform implements ChatPlatform {
     try {
       this.state.removed();
     } catch (err) {
-      return checks.fail('local state usable', (err as Error).message, 'point PAIRBOT_LOCAL_STATE at a new file, or move the file aside');
+      // Not a permission problem (unusableFile says those): the file is damaged or not the local state.
+      return checks.fail(
+        'local state usable',
+        (err as Error).message,
+        `restore ${this.state.path} from a backup; without one, move it aside and the next run starts a new one (the local posts and reactions in it are lost), or point PAIRBOT_LOCAL_STATE at the right file`,
+      );
     }
     checks.pass('local state usable', this.state.path);
     return checks.list;

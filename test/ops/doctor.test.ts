@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -366,6 +366,52 @@ describe('pairbot doctor on the local platform', () => {
     expect(fromEnv.warning!.detail).toMatch(/PAIRBOT_NOW=2026-11-30T09:00 \(from environment\)/);
     expect(fromEnv.warning!.fix).toMatch(/unset PAIRBOT_NOW/);
   });
+
+  it('a missing PAIRBOT_TEMPLATES_DIR folder is exit 2 with the fix for a folder, not for a file', async () => {
+    box.env.PAIRBOT_TEMPLATES_DIR = join(box.dir, 'no-templates');
+    const r = await doctor(box.dir, box.env);
+    expect(r.code).toBe(2);
+    expect(r.failed).toEqual(['templates valid']);
+    expect(r.first!.fix).toBe(
+      `create the folder ${join(box.dir, 'no-templates')} and put the templates in it, set PAIRBOT_TEMPLATES_DIR to the folder that holds them, or unset it for the built-in texts`,
+    );
+  });
+
+  /** `doctor --json` as another user (uid 65534), who may read and write what is made so below. */
+  const doctorAsOther = async () => {
+    const r = await runCli(['doctor', '--json'], { cwd: box.dir, env: box.env, uid: 65534 });
+    return { code: r.code, report: JSON.parse(r.stdout) as DoctorReport };
+  };
+
+  it.runIf(process.getuid?.() === 0)('a .env this user may not read is exit 2 with the permission fix', async () => {
+    chmodSync(box.dir, 0o755);
+    chmodSync(join(box.dir, 'roster.csv'), 0o644);
+    writeFileSync(join(box.dir, '.env'), 'PAIRBOT_CADENCE=weekly\n', { mode: 0o600 });
+    const r = await doctorAsOther();
+    expect(r.code).toBe(2);
+    const [settings] = r.report.checks;
+    expect(settings!.ok).toBe(false);
+    expect(settings!.detail).toMatch(/\.env: cannot read .*permission denied/i);
+    expect(settings!.fix).toMatch(/^give the user that runs pairbot read permission on .*\.env/);
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'a local state file this user may not read or write is exit 2 with the permission fix, not "move it aside"',
+    async () => {
+      expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+      const data = join(box.dir, 'data');
+      for (const dir of [box.dir, data]) chmodSync(dir, 0o777);
+      chmodSync(join(data, 'pairbot.db'), 0o666);
+      chmodSync(join(box.dir, 'roster.csv'), 0o644);
+      chmodSync(join(data, 'local-state.db'), 0o600);
+      const r = await doctorAsOther();
+      expect(r.code).toBe(2);
+      const state = r.report.checks.find((c) => c.name === 'local state usable')!;
+      expect(state.ok).toBe(false);
+      expect(state.fix).toMatch(/give this user (read|write) permission/);
+      expect(state.fix).not.toMatch(/aside|new file/);
+    },
+  );
 
   it('a corrupt database is exit 2 saying so and how to get the data back, as every job fails on it', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
