@@ -165,10 +165,53 @@ const OK_EMOJI = /(?:👍|👌|🙌|🙂|😊)[\u{1F3FB}-\u{1F3FF}\uFE0F]*/gu;
 /** Words that may go with them ("thank you so much", "ok got it") and change nothing. */
 const COURTESY_FILLER = new Set(['you', 'u', 'so', 'very', 'much', 'a', 'lot', 'many', 'again', 'all', 'for', 'the', 'your', 'it', 'got']);
 
+/** Emoji as Mattermost's and Slack's pickers write them (`:+1:`, `:pray:`), with a skin tone or not. */
+const SHORTCODES: Record<string, string> = {
+  '+1': '👍',
+  thumbsup: '👍',
+  thumbs_up: '👍',
+  ok_hand: '👌',
+  raised_hands: '🙌',
+  slightly_smiling_face: '🙂',
+  smile: '🙂',
+  smiley: '🙂',
+  blush: '😊',
+  pray: '🙏',
+  heart: '❤',
+};
+const SHORTCODE = /:([a-z0-9_+-]+):/g;
+
+/** Words of a command that changes something: a message holding one is never taken for a mere courtesy. */
+const CHANGING_WORDS = new Set([
+  'skip',
+  'pause',
+  'snooze',
+  'resume',
+  'unpause',
+  'unsnooze',
+  'frequency',
+  'freq',
+  'prefer',
+  'avoid',
+  'unavoid',
+  'timezone',
+  'tz',
+  'leave',
+  'quit',
+  'unsubscribe',
+  'join',
+  'rejoin',
+  'subscribe',
+  'kick',
+  'remove',
+  'forget',
+]);
+
 /**
  * The courtesy the whole message is, if it is one: every word one of the above or a filler word
- * (case and punctuation ignored), at least one a thank-you, an ok or such an emoji. "help" counts
- * only as what a thank-you is for ("thanks for the help"): "help, thanks" and "ok help" ask for it.
+ * (case and punctuation ignored), at least one a thank-you, an ok or such an emoji; after "thanks
+ * for" anything goes ("thanks for the match") but a name or a command that changes something.
+ * "help" before a thank-you asks for it: "help, thanks" and "ok help" get the help.
  */
 function readCourtesy(words: readonly string[]): Courtesy | undefined {
   let thanksEmoji = false;
@@ -177,6 +220,7 @@ function readCourtesy(words: readonly string[]): Courtesy | undefined {
     .map((w) =>
       w
         .toLowerCase()
+        .replace(SHORTCODE, (code, name: string) => SHORTCODES[name] ?? (name.startsWith('skin-tone-') ? '' : code))
         .replace(THANKS_EMOJI, () => {
           thanksEmoji = true;
           return '';
@@ -189,11 +233,9 @@ function readCourtesy(words: readonly string[]): Courtesy | undefined {
     )
     .filter((w) => w !== '');
   const thankedAt = bare.findIndex((w) => THANKS.has(w));
+  const forAt = thankedAt < 0 ? -1 : bare.indexOf('for', thankedAt);
   const fits = (w: string, i: number): boolean =>
-    COURTESY.has(w) ||
-    COURTESY_FILLER.has(w) ||
-    FILLER.has(w) ||
-    ((w === 'help' || w === 'helping') && thankedAt >= 0 && thankedAt < i && ['for', 'the', 'your', 'all'].includes(bare[i - 1]!));
+    COURTESY.has(w) || COURTESY_FILLER.has(w) || FILLER.has(w) || (forAt >= 0 && i > forAt && !CHANGING_WORDS.has(w) && !/^<?@/.test(w));
   if (!(thanksEmoji || okEmoji || bare.some((w) => COURTESY.has(w))) || !bare.every(fits)) return undefined;
   return { name: 'thanks', thanked: thanksEmoji || thankedAt >= 0 };
 }
@@ -294,9 +336,82 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
   while (i < lower.length && passed(lower[i]!)) i++;
   const first = lower[i]?.replace(/^[!/]+/, '').replace(/[,.;:!?]+$/, '');
   if (!first) return { name: 'unknown' };
-  const args = lower.slice(i + 1);
-  const bad = (name: CommandName, problem: string): MalformedCommand => ({ name, malformed: true, problem });
+  const command = readCommand(first, lower.slice(i + 1), words.slice(i + 1), cadence);
+  // A second command in the same message ("skip and pause 2 weeks") would be silently dropped.
+  if (!('malformed' in command) && command.name !== 'unknown' && command.name !== 'thanks' && secondCommand(lower.slice(i + 1)))
+    return bad(command.name, 'one command per message: nothing changed, so write them to me one at a time');
+  return command;
+}
 
+const bad = (name: CommandName, problem: string): MalformedCommand => ({ name, malformed: true, problem });
+
+/** Words that join a second command on ("and pause", "then skip", ", skip"). */
+const JOINERS = new Set(['and', 'then', 'also', 'plus', '&', '+']);
+
+/** Whether the words after a command hold another command that changes something, joined on. */
+function secondCommand(args: readonly string[]): boolean {
+  return args.some((w, j) => {
+    if (!CHANGING_WORDS.has(w.replace(/^[!/]+|[,.;:!?]+$/g, ''))) return false;
+    const before = j > 0 ? args[j - 1]! : '';
+    return JOINERS.has(before) || /[,;.]$/.test(before);
+  });
+}
+
+/** Words that may follow `leave` ("leave the program please"); anything else may mean a skip. */
+const LEAVE_WORDS = new Set([
+  ...FILLER,
+  'now',
+  'the',
+  'program',
+  'programme',
+  'pairing',
+  'pairings',
+  'coffee',
+  'chats',
+  'for',
+  'good',
+  'thanks',
+  'thank',
+  'everything',
+  'bye',
+  'all',
+]);
+
+/** For pause, frequency and resume: the one person named anywhere after the command, and the other words. */
+function splitTarget(args: readonly string[]): { target?: Target; rest: string[] } | 'several' {
+  const at = args.findIndex(isTargetWord);
+  if (at < 0) return { rest: [...args] };
+  const rest = args.filter((_, j) => j !== at);
+  if (rest.some(isTargetWord)) return 'several';
+  return { target: readTarget(args[at])!, rest };
+}
+
+/** A pause span as a member would write it after `pause`, for a reply's example. */
+function spanWords(span: PauseSpan): string {
+  if ('until' in span) return `until ${span.until}`;
+  if ('months' in span) return `${span.months} month${span.months === 1 ? '' : 's'}`;
+  return span.days % 7 === 0 ? `${span.days / 7} week${span.days === 7 ? '' : 's'}` : `${span.days} day${span.days === 1 ? '' : 's'}`;
+}
+
+/** One round of each cadence, as a pause span: `skip 1 week` on a weekly program is just `skip`. */
+function isOneRound(span: PauseSpan, cadence: Cadence): boolean {
+  if (cadence === 'monthly') return 'months' in span && span.months === 1;
+  return 'days' in span && span.days === (cadence === 'daily' ? 1 : 7);
+}
+
+/**
+ * The command `first` is, read from the words after it: `args` in lower case (mentions as
+ * written), `raw` as written (names and zones keep their case).
+ */
+function readCommand(first: string, args: readonly string[], raw: readonly string[], cadence: Cadence): ParsedMessage {
+  // Commands for oneself only: naming someone else must not act on the sender instead.
+  const forSelf = (name: CommandName): MalformedCommand | undefined =>
+    args.some(isTargetWord)
+      ? bad(
+          name,
+          `\`${name}\` is only for yourself and cannot name someone else, so nothing changed${name === 'skip' ? ' (a moderator can write `pause @name 1 week`)' : ''}`,
+        )
+      : undefined;
   switch (first) {
     case 'help':
     case 'commands':
@@ -305,25 +420,41 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     case 'join':
     case 'rejoin':
     case 'subscribe':
-      return { name: 'join' };
+      return forSelf('join') ?? { name: 'join' };
     case 'leave':
     case 'quit':
-    case 'unsubscribe':
+    case 'unsubscribe': {
+      // Leaving is not undone by a skip: "leave me out this week" asks for something else.
+      if (args.some((w) => !LEAVE_WORDS.has(w.replace(/[,.;:!?]+$/, ''))))
+        return (
+          forSelf('leave') ??
+          bad('leave', 'to sit out one round write `skip`; to leave the program for good write just `leave`; nothing changed')
+        );
       return { name: 'leave' };
-    case 'skip':
+    }
+    case 'skip': {
+      const self = forSelf('skip');
+      if (self) return self;
+      // "skip 2 weeks" is a pause: one skip would leave the member in the round after.
+      const span = readPauseSpan(args);
+      if (typeof span !== 'string' && !isOneRound(span, cadence))
+        return bad('skip', `\`skip\` sits out one round; to be away longer write \`pause ${spanWords(span)}\`; nothing changed`);
       return { name: 'skip' };
+    }
     case 'pause':
     case 'snooze': {
-      const target = readTarget(args[0]);
-      const span = readPauseSpan(target ? args.slice(1) : args);
+      const split = splitTarget(args);
+      if (split === 'several') return bad('pause', 'one name per message, e.g. `pause @alice 2 weeks`; nothing changed');
+      const span = readPauseSpan(split.rest);
       if (typeof span === 'string') return bad('pause', span);
-      return { name: 'pause', span, ...(target ? { target } : {}) };
+      return { name: 'pause', span, ...(split.target ? { target: split.target } : {}) };
     }
     case 'resume':
     case 'unpause':
     case 'unsnooze': {
-      const target = readTarget(args[0]);
-      return { name: 'resume', ...(target ? { target } : {}) };
+      const split = splitTarget(args);
+      if (split === 'several') return bad('resume', 'one name per message, e.g. `resume @alice`; nothing changed');
+      return { name: 'resume', ...(split.target ? { target: split.target } : {}) };
     }
     case 'every': {
       const every = readFrequency(['every', ...args], cadence);
@@ -331,32 +462,37 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
     }
     case 'frequency':
     case 'freq': {
-      const target = readTarget(args[0]);
-      const every = readFrequency(target ? args.slice(1) : args, cadence);
+      const split = splitTarget(args);
+      if (split === 'several') return bad('frequency', 'one name per message, e.g. `frequency @alice 2`; nothing changed');
+      const every = readFrequency(split.rest, cadence);
       if (typeof every === 'string') return bad('frequency', every);
-      return { name: 'frequency', every, ...(target ? { target } : {}) };
+      return { name: 'frequency', every, ...(split.target ? { target: split.target } : {}) };
     }
     case 'prefer':
     case 'avoid':
     case 'unavoid': {
-      const target = readTarget(args[0]) ?? (args[0] ? { who: words[i + 1]!.replace(/[,.;:!?]+$/, '') } : undefined);
+      const target = readTarget(args[0]) ?? (args[0] ? { who: raw[0]!.replace(/[,.;:!?]+$/, '') } : undefined);
       if (!target) return bad(first, `name the person, e.g. \`${first} @alice\``);
-      // SPEC §7 reads one `@x`: a second name changes nothing rather than being silently dropped.
-      // The problem names nobody, as the reply may be read by others and an avoid is never revealed.
-      if (args.slice(1).some(isTargetWord))
-        return bad(first, `one name per message, e.g. \`${first} @alice\`, then the next name in another message; nothing changed`);
+      // SPEC §7 reads one `@x`: a second name ("@alice @bob", "alice and bob") changes nothing
+      // rather than being silently dropped. The problem names nobody, as the reply may be read
+      // by others and an avoid is never revealed.
+      const after = (j: number): string => (args[j] ?? '').replace(/[,.;:!?]+$/, '');
+      const more = args
+        .slice(1)
+        .some((w, j) => isTargetWord(w) || (JOINERS.has(w) && after(j + 2) !== '' && !CHANGING_WORDS.has(after(j + 2))));
+      if (more) return bad(first, `one name per message, e.g. \`${first} @alice\`, then the next name in another message; nothing changed`);
       return { name: first, target };
     }
     case 'timezone':
     case 'tz':
     case 'zone': {
       // No zone name ends in punctuation: a sentence's full stop is not part of it.
-      const zone = words[i + 1]?.replace(/[,.;:!?]+$/, '');
+      const zone = raw[0]?.replace(/[,.;:!?]+$/, '');
       if (!zone) return bad('timezone', 'give an IANA time zone, e.g. `timezone Europe/Berlin`');
       return { name: 'timezone', zone };
     }
     case 'time':
-      if (args[0] === 'zone' && words[i + 2]) return { name: 'timezone', zone: words[i + 2]!.replace(/[,.;:!?]+$/, '') };
+      if (args[0] === 'zone' && raw[1]) return { name: 'timezone', zone: raw[1].replace(/[,.;:!?]+$/, '') };
       return { name: 'unknown' };
     case 'partner':
     case 'partners':
@@ -380,7 +516,7 @@ export function parseInboxMessage(text: string, bot: BotIdentity, cadence: Caden
       return { name: 'forget me', confirmed: args[1]?.replace(/[,.;:!?]+$/, '') === 'confirm' };
     case 'kick':
     case 'remove': {
-      const target = readTarget(args[0]) ?? (args[0] ? { who: words[i + 1]!.replace(/[,.;:!?]+$/, '') } : undefined);
+      const target = readTarget(args[0]) ?? (args[0] ? { who: raw[0]!.replace(/[,.;:!?]+$/, '') } : undefined);
       if (!target) return bad('kick', 'name the member, e.g. `kick @alice`');
       return { name: 'kick', target };
     }

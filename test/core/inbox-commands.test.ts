@@ -138,6 +138,71 @@ describe('parseInboxMessage', () => {
   });
 });
 
+describe('parseInboxMessage: what a member may mean, never applied to the wrong person', () => {
+  const malformed = (text: string, name: string, problem: RegExp) => {
+    const got = parse(text) as { name: string; malformed?: boolean; problem?: string };
+    expect(got, text).toMatchObject({ name, malformed: true });
+    expect(got.problem, text).toMatch(problem);
+  };
+
+  it('leave takes the member out only when it says just that: "leave me out this week" is not leaving', () => {
+    for (const text of ['leave', 'Leave.', 'please leave the program', 'leave now please', 'quit', 'unsubscribe pls'])
+      expect(parse(text), text).toEqual({ name: 'leave' });
+    for (const text of ['Can you leave me out this week?', 'please leave me in for next week', 'leave it', 'leave me alone this week'])
+      malformed(text, 'leave', /`skip`.*just `leave`.*nothing changed/);
+  });
+
+  it("a mention after the command's words names the member a moderator acts on, never the sender", () => {
+    expect(parse('pause 2 weeks @dave')).toEqual({ name: 'pause', span: { days: 14 }, target: { who: 'dave' } });
+    expect(parse('frequency 2 @erin')).toEqual({ name: 'frequency', every: 2, target: { who: 'erin' } });
+    expect(parse('resume please @frank')).toEqual({ name: 'resume', target: { who: 'frank' } });
+    malformed('pause @dave 2 weeks @erin', 'pause', /one name per message/);
+    for (const [text, name] of [
+      ['skip @frank', 'skip'],
+      ['leave @carol', 'leave'],
+      ['join @bob', 'join'],
+    ] as const)
+      malformed(text, name, /only for yourself.*nothing changed/);
+  });
+
+  it('one command a message: a second one, or skip for longer than a round, changes nothing and says so', () => {
+    for (const [text, name] of [
+      ['skip and pause 2 weeks', 'skip'],
+      ['pause 2 weeks and frequency 2', 'pause'],
+      ['timezone Europe/Berlin and skip', 'timezone'],
+      ['prefer @alice, then skip', 'prefer'],
+    ] as const)
+      malformed(text, name, /one command per message/);
+    malformed('skip 2 weeks', 'skip', /one round.*`pause 2 weeks`/);
+    malformed('skip for 3 weeks', 'skip', /one round.*`pause 3 weeks`/);
+    expect(parse('skip this week please')).toEqual({ name: 'skip' });
+    expect(parse('skip next week, I am away')).toEqual({ name: 'skip' });
+    expect(parse('pause 2 weeks, thanks')).toEqual({ name: 'pause', span: { days: 14 } });
+  });
+
+  it('avoid and prefer name one person: "and bob" after the name is refused, not dropped', () => {
+    malformed('avoid @alice and bob', 'avoid', /one name per message/);
+    malformed('prefer alice & bob', 'prefer', /one name per message/);
+    expect(parse('avoid @alice please')).toEqual({ name: 'avoid', target: { who: 'alice' } });
+  });
+
+  it("reads Mattermost's and Slack's emoji shortcodes, and thanks for anything, as courtesies", () => {
+    for (const text of [':+1:', ':thumbsup:', ':ok_hand:', 'ok :slightly_smiling_face:', ':+1::skin-tone-3:'])
+      expect(parse(text), text).toEqual({ name: 'thanks', thanked: false });
+    for (const text of [
+      ':pray:',
+      'thanks :slightly_smiling_face:',
+      'Thanks for the match!',
+      'thanks for the intro',
+      'thank you for setting this up',
+    ])
+      expect(parse(text), text).toEqual({ name: 'thanks', thanked: true });
+    // A thank-you for something that holds a command or a name is read as that command, or the help.
+    expect(parse('thanks for the reminder, skip')).toEqual({ name: 'unknown' });
+    expect(parse('thanks for pairing me with @bob')).toEqual({ name: 'unknown' });
+  });
+});
+
 describe('inbox replies', () => {
   it('never turn a name or echoed text into a mention', () => {
     for (const name of ['@everyone', 'here', '<@&123>', '<@42>', '@channel']) {
