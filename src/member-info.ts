@@ -4,7 +4,7 @@ import { consecutiveMisses } from './core/feedback.js';
 import { resolveWho } from './core/who.js';
 import { answersOf } from './store/feedback.js';
 import { getMember, listMembers } from './store/members.js';
-import { lastPausedDay, type Member } from './core/members.js';
+import { isPaused, lastPausedDay, type Member } from './core/members.js';
 import { groupsOfMember } from './store/rounds.js';
 import { syncRoster } from './rounds.js';
 
@@ -14,6 +14,7 @@ export interface MemberSummary {
   id: string;
   name: string;
   state: Member['state'];
+  /** Paused today (isPaused): never for someone out of the program, whose state says more. */
   paused: boolean;
   frequency: number;
   /** The last paused day (SPEC §7's `pause until D`), as every output shows it. */
@@ -29,7 +30,7 @@ export function summarise(ctx: Context, m: Member): MemberSummary {
     id: m.userId,
     name: m.name,
     state: m.state,
-    paused: m.pauseUntil !== undefined && ctx.today < m.pauseUntil,
+    paused: isPaused(m, ctx.today),
     frequency: m.frequency,
     pauseUntil: m.pauseUntil ? lastPausedDay(m.pauseUntil) : null,
     timezone: m.timezone ?? null,

@@ -443,6 +443,9 @@ class Handler {
     const target = named ? await this.named(named.who) : undefined;
     if (named && target === AMBIGUOUS) return { ok: false, reply: reply.replyAmbiguousPerson(named.who) };
     if (!named || !target || target === AMBIGUOUS) return { ok: false, reply: reply.replyUnknownPerson(named?.who ?? '') };
+    // A pause or frequency means nothing while out of the program: `resume @x` (or their own `join`) comes first.
+    if ((c.name === 'pause' || c.name === 'frequency') && target.state !== 'active')
+      return { ok: false, reply: reply.replyModTargetOut(target.name, target.state) };
     switch (c.name) {
       case 'kick':
         if (target.userId === m.message.fromId) return { ok: false, reply: reply.replyKickSelf() };

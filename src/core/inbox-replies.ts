@@ -324,6 +324,13 @@ export function replyModNotPaused(name: string, left: boolean): string {
     : `${shown(name)} was not paused or out of the program; nothing changed.`;
 }
 
+/** A moderator's pause or frequency of someone out of the program: nothing changes, and how they come back. */
+export function replyModTargetOut(name: string, state: 'left' | 'removed' | 'kicked'): string {
+  const why = { kicked: 'a moderator took them out', removed: 'they were removed', left: 'they left by themselves' }[state];
+  const back = state === 'left' ? 'They can come back by writing `join`.' : `\`resume @${shown(name)}\` lets them back in.`;
+  return `${shown(name)} is not in the program (${why}); nothing changed. ${back}`;
+}
+
 export function replyModFrequency(name: string, n: number): string {
   return `Done: ${shown(name)} is paired ${every(n)}.`;
 }

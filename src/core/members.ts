@@ -38,6 +38,11 @@ export function pauseUntilAfter(lastDay: string): string {
   return addDays(lastDay, 1);
 }
 
+/** Whether a member is paused on `today`: in the program (kicked, left or removed say more than a pause) and before their first day back. */
+export function isPaused(m: Pick<Member, 'state' | 'pauseUntil'>, today: string): boolean {
+  return m.state === 'active' && m.pauseUntil !== undefined && today < m.pauseUntil;
+}
+
 /** How many members are in each state; `active` leaves out the paused (paused until after `today`), counted apart. */
 export interface MemberCounts {
   active: number;
@@ -52,7 +57,7 @@ export interface MemberCounts {
 export function countMembers(members: readonly Member[], today: string): MemberCounts {
   const counts: MemberCounts = { active: 0, paused: 0, left: 0, removed: 0, kicked: 0, total: members.length };
   for (const m of members) {
-    if (m.state === 'active' && m.pauseUntil !== undefined && today < m.pauseUntil) counts.paused++;
+    if (isPaused(m, today)) counts.paused++;
     else counts[m.state]++;
   }
   return counts;

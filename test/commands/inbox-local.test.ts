@@ -614,7 +614,8 @@ describe('inbox on the local platform (built CLI)', () => {
     expect(carol).toBe(
       'Done: carol is paused until Monday 7 December. Their group of round 2026-W48 stands: the pause applies to the rounds after it.',
     );
-    expect(bob).toBe('Done: bob is paused until Monday 7 December.');
+    // bob left by himself: nothing to pause (a review found him "paused" while out).
+    expect(bob).toBe('bob is not in the program (they left by themselves); nothing changed. They can come back by writing `join`.');
     expect(carol).not.toMatch(/avoid/i);
   });
 

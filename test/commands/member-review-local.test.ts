@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { LocalPost } from '../../src/platforms/local.js';
+import { useLocalSandbox } from '../helpers/sandbox.js';
+
+/** What a member-side review found on the local platform: the inbox, members and member show, the feedback ask. */
+describe('members and moderators out of the program, pauses and asks (built CLI)', () => {
+  const box = useLocalSandbox();
+  const say = async (who: string, text: string, date: string) => {
+    const r = await box.pairbot('local', 'say', who, text, '--date', date);
+    expect(r.code, r.stderr).toBe(0);
+  };
+  const inbox = async (date: string) => box.json('inbox', '--date', date);
+  const posts = async (): Promise<LocalPost[]> => (await box.json('local', 'messages')).posts;
+  /** The bot's last reply to a member in their direct conversation. */
+  const lastReply = async (userId: string) =>
+    (await posts()).filter((p) => p.from === undefined && p.conversation === `dm:${userId}`).at(-1)?.text ?? '';
+  const stored = (userId: string) => {
+    const d = new Database(join(box.dir, 'data', 'pairbot.db'), { readonly: true });
+    try {
+      return d.prepare('SELECT state, frequency, pause_until AS pauseUntil FROM members WHERE user_id = ?').get(userId) as {
+        state: string;
+        frequency: number;
+        pauseUntil: string | null;
+      };
+    } finally {
+      d.close();
+    }
+  };
+
+  it("a moderator's pause or frequency of someone out of the program changes nothing and says why", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('alice', 'kick @bob', '2026-11-24');
+    await say('mallory', 'leave', '2026-11-24');
+    await inbox('2026-11-24');
+    await say('alice', 'pause @bob 2 weeks', '2026-11-24');
+    await say('alice', 'frequency @bob 2', '2026-11-24');
+    await say('alice', 'pause @mallory 2 weeks', '2026-11-24');
+    const report = await inbox('2026-11-24');
+    expect(report.handled.map((h: { command: string; ok: boolean }) => [h.command, h.ok])).toEqual([
+      ['pause', false],
+      ['frequency', false],
+      ['pause', false],
+    ]);
+    const replies = (await posts()).filter((p) => p.from === undefined && p.conversation === 'dm:u01').map((p) => p.text);
+    expect(replies.at(-3)).toMatch(
+      /^bob is not in the program \(a moderator took them out\); nothing changed\. `resume @\S*bob` lets them back in\.$/,
+    );
+    expect(replies.at(-2)).toBe(replies.at(-3));
+    expect(await lastReply('u01')).toMatch(/^mallory is not in the program \(they left by themselves\); nothing changed\./);
+    expect(stored('u02')).toEqual({ state: 'kicked', frequency: 1, pauseUntil: null });
+    expect(stored('u11')).toEqual({ state: 'left', frequency: 1, pauseUntil: null });
+  });
+
+  it("member show's headline says kicked, left or removed before any pause", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('alice', 'pause @bob 2 weeks', '2026-11-24');
+    await say('alice', 'kick @bob', '2026-11-24');
+    await inbox('2026-11-24');
+    const show = await box.pairbot('member', 'show', 'bob', '--date', '2026-11-25');
+    expect(show.stdout.split('\n')[0]).toMatch(/^bob \(u02\) — kicked, /);
+    expect(await box.json('member', 'show', 'bob', '--date', '2026-11-25')).toMatchObject({ state: 'kicked', paused: false });
+  });
+});
