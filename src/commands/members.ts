@@ -30,7 +30,8 @@ export async function members(ctx: Context, options: { json?: boolean; acceptRos
       r.id,
       r.paused ? 'paused' : r.state,
       r.frequency === 1 ? '1 round' : `${r.frequency} rounds`,
-      r.pauseUntil ?? '-',
+      // A pause that has ended (or of someone out of the program) is no pause: `paused` says, as member show's headline.
+      r.paused ? r.pauseUntil! : '-',
       r.lastPartners.length ? `${r.lastPartners.map((p) => listItem(p.name)).join(', ')} (${r.lastGrouped})` : '-',
     ]);
   }

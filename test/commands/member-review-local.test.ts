@@ -63,4 +63,17 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     expect(show.stdout.split('\n')[0]).toMatch(/^bob \(u02\) — kicked, /);
     expect(await box.json('member', 'show', 'bob', '--date', '2026-11-25')).toMatchObject({ state: 'kicked', paused: false });
   });
+
+  it('members shows a pause only while it lasts, as member show does (text and JSON)', async () => {
+    await say('carol', 'pause 3 days', '2026-11-27');
+    await inbox('2026-11-27');
+    expect((await box.pairbot('members', '--date', '2026-11-28')).stdout).toMatch(/carol\s+u03\s+paused\s+1 round\s+2026-11-29/);
+    const after = (await box.pairbot('members', '--date', '2026-12-08')).stdout;
+    expect(after).toMatch(/carol\s+u03\s+active\s+1 round\s+-/);
+    expect(after).not.toContain('2026-11-29');
+    const json = (await box.json('members', '--date', '2026-12-08')).members.find((m: { id: string }) => m.id === 'u03');
+    const show = await box.json('member', 'show', 'carol', '--date', '2026-12-08');
+    expect(json).toMatchObject({ state: 'active', paused: false });
+    expect({ paused: json.paused, pauseUntil: json.pauseUntil }).toEqual({ paused: show.paused, pauseUntil: show.pauseUntil });
+  });
 });
