@@ -308,7 +308,8 @@ class Handler {
       }
       case 'pause': {
         const until = pauseUntil(m.day, c.span);
-        if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
+        const problem = pauseProblem(m.day, until);
+        if (problem) return { ok: false, reply: reply.replyMalformed('pause', problem) };
         return {
           ok: true,
           reply: reply.replyPaused(lastPausedDay(until), m.day) + this.pairedMeanwhile(m, me, true),
@@ -456,7 +457,8 @@ class Handler {
         };
       case 'pause': {
         const until = pauseUntil(m.day, c.span);
-        if (until <= m.day) return { ok: false, reply: reply.replyMalformed('pause', 'that date has passed') };
+        const problem = pauseProblem(m.day, until);
+        if (problem) return { ok: false, reply: reply.replyMalformed('pause', problem) };
         const next = this.nextUnpaired(m.period);
         const round = this.groupedIn(m, target);
         const grouped = round ? { round, ...(until <= next.start ? { endsBefore: next.key } : {}) } : undefined;
@@ -694,6 +696,16 @@ function moderatorAction(c: InboxCommand): string {
     default:
       return 'do that';
   }
+}
+
+/** Days a pause may last from the message day, whichever way it is written (as `pause 52 weeks` or `pause 1 year`). */
+const LONGEST_PAUSE_DAYS = 366;
+
+/** What is wrong with a pause written on `day` whose first day back is `until`: over already, or longer than a year. */
+function pauseProblem(day: string, until: string): string | undefined {
+  if (until <= day) return 'that date has passed';
+  if (lastPausedDay(until) > addDays(day, LONGEST_PAUSE_DAYS)) return 'a pause can last at most a year';
+  return undefined;
 }
 
 /** The first day paired again (the pause's `pauseUntil`). */

@@ -11,7 +11,9 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     const r = await box.pairbot('local', 'say', who, text, '--date', date);
     expect(r.code, r.stderr).toBe(0);
   };
-  const inbox = async (date: string) => box.json('inbox', '--date', date);
+  /** Runs inbox on `date`; what it answered, as [sender, command, ok]. */
+  const inbox = async (date: string): Promise<[string, string, boolean][]> =>
+    (await box.json('inbox', '--date', date)).handled.map((h: { from: string; command: string; ok: boolean }) => [h.from, h.command, h.ok]);
   const posts = async (): Promise<LocalPost[]> => (await box.json('local', 'messages')).posts;
   /** The bot's last reply to a member in their direct conversation. */
   const lastReply = async (userId: string) =>
@@ -38,11 +40,10 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     await say('alice', 'pause @bob 2 weeks', '2026-11-24');
     await say('alice', 'frequency @bob 2', '2026-11-24');
     await say('alice', 'pause @mallory 2 weeks', '2026-11-24');
-    const report = await inbox('2026-11-24');
-    expect(report.handled.map((h: { command: string; ok: boolean }) => [h.command, h.ok])).toEqual([
-      ['pause', false],
-      ['frequency', false],
-      ['pause', false],
+    expect(await inbox('2026-11-24')).toEqual([
+      ['u01', 'pause', false],
+      ['u01', 'frequency', false],
+      ['u01', 'pause', false],
     ]);
     const replies = (await posts()).filter((p) => p.from === undefined && p.conversation === 'dm:u01').map((p) => p.text);
     expect(replies.at(-3)).toMatch(
@@ -75,5 +76,27 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     const show = await box.json('member', 'show', 'carol', '--date', '2026-12-08');
     expect(json).toMatchObject({ state: 'active', paused: false });
     expect({ paused: json.paused, pauseUntil: json.pauseUntil }).toEqual({ paused: show.paused, pauseUntil: show.pauseUntil });
+  });
+
+  it('pause until a day more than a year away is refused as a pause of more than a year is', async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await say('carol', 'pause 100 weeks', '2026-11-27');
+    await say('dave', 'pause until 2028-01-01', '2026-11-27');
+    await say('alice', 'pause @erin until 2028-01-01', '2026-11-27');
+    await say('frank', 'pause until 2027-11-28', '2026-11-27');
+    expect(await inbox('2026-11-27')).toEqual([
+      ['u03', 'pause', false],
+      ['u04', 'pause', false],
+      ['u01', 'pause', false],
+      ['u06', 'pause', true],
+    ]);
+    const refusal = await lastReply('u03');
+    expect(refusal).toContain('a pause can last at most a year');
+    expect(await lastReply('u04')).toBe(refusal);
+    expect(await lastReply('u01')).toBe(refusal);
+    expect(stored('u04').pauseUntil).toBeNull();
+    expect(stored('u05').pauseUntil).toBeNull();
+    // 366 days after the message day is still a year.
+    expect(stored('u06').pauseUntil).toBe('2027-11-29');
   });
 });
