@@ -150,16 +150,23 @@ function queueFirstAsk(ctx: Context, members: Members, round: RoundRow, group: S
   return queueAsk(ctx, members, round, group, outboxKey.ask(group.id), false);
 }
 
+/**
+ * Asks the members of a group still in the program, naming only them: someone who left (or was
+ * kicked, removed, deleted) is neither pinged nor named, and a group left with one member has no
+ * meeting to ask about (catch-up regroups them), so it is not asked.
+ */
 function queueAsk(ctx: Context, members: Members, round: RoundRow, group: StoredGroup, dedupeKey: string, reminder: boolean): boolean {
   const period = periodFromIndex(round.periodIndex, ctx.config.cadence);
-  const addressees = group.memberIds.map((id) => ({ mention: ctx.platform.mention({ id, name: members.get(id)?.name ?? id }) }));
+  const recipients = group.memberIds.filter((id) => members.get(id)?.state === 'active');
+  if (recipients.length < 2) return false;
+  const addressees = recipients.map((id) => ({ mention: ctx.platform.mention({ id, name: members.get(id)!.name }) }));
   return enqueue(ctx.db, {
     programId: ctx.program.id,
     dedupeKey,
     kind: 'feedback-ask',
     period: round.period,
     groupId: group.id,
-    recipients: group.memberIds,
+    recipients,
     body: renderFeedbackAsk(addressees, period, reminder, ctx.config.templates),
     reactions: ['met', 'missed', 'scheduled'],
     createdAt: ctx.config.now.toISOString(),

@@ -99,4 +99,26 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     // 366 days after the message day is still a year.
     expect(stored('u06').pauseUntil).toBe('2027-11-29');
   });
+
+  it('the feedback ask neither names nor asks someone who left, and a pair whose other member left is not asked', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const intros = (await posts()).filter((p) => p.text.startsWith('👋'));
+    const groupOf = (userId: string) => intros.find((p) => p.recipients.includes(userId))!.recipients;
+    // Seed 7: bob with mallory, and a group of three with niaj.
+    expect(groupOf('u02')).toEqual(expect.arrayContaining(['u02', 'u11']));
+    const trio = groupOf('u12');
+    expect(trio).toHaveLength(3);
+    await say('mallory', 'leave', '2026-11-24');
+    await say('niaj', 'leave', '2026-11-24');
+    await inbox('2026-11-24');
+    const feedback = await box.json('collect-feedback', '--date', '2026-11-26');
+    expect(feedback.asked).toBe(intros.length - 1);
+    const asks = (await posts()).filter((p) => p.text.startsWith('📝'));
+    expect(asks).toHaveLength(intros.length - 1);
+    for (const ask of asks) expect(ask.text).not.toMatch(/mallory|niaj/);
+    expect(asks.some((a) => a.recipients.includes('u02') || a.recipients.includes('u11'))).toBe(false);
+    const trioAsk = asks.find((a) => a.recipients.includes(trio.find((id) => id !== 'u12')!))!;
+    expect(trioAsk.recipients.sort()).toEqual(trio.filter((id) => id !== 'u12').sort());
+    expect(trioAsk.text).toContain('1-on-1');
+  });
 });
