@@ -527,7 +527,8 @@ class Handler {
     const round = findRound(ctx.db, ctx.program.id, ctx.period.key);
     if (!round) return undefined;
     // One who left and comes back in the same period keeps the group they have in its round.
-    if (me && this.hasGroup(round, userId)) return { grouped: round.period };
+    const partners = me ? (this.partnersIn(round, userId)?.length ?? 0) : 0;
+    if (partners > 0) return { grouped: round.period, partners };
     const lastIndex = lastGroupedIndex(ctx.db, ctx.program.id);
     const joiner: RosterEntry = me ? toRosterEntry(me, lastIndex) : { id: userId, frequency: 1, sitOuts: 0 };
     const others = listMembers(ctx.db, ctx.program.id).filter((x) => x.state === 'active' && x.userId !== userId);
@@ -613,13 +614,13 @@ class Handler {
 
   /** A note for a member in a round paired after they wrote and before this run read it (a late-read skip or pause). */
   private pairedMeanwhile(m: Incoming, me: Member, pausing = false): string {
-    const placed = (round: RoundRow): boolean => this.hasGroup(round, me.userId);
+    const partners = (round: RoundRow): number => this.partnersIn(round, me.userId)?.length ?? 0;
     const { rounds } = this.roundsFrom(m.period);
-    const meanwhile = rounds.find((round) => round.createdAt > m.message.at && placed(round));
-    if (meanwhile) return ` ${reply.pairedBeforeRead(meanwhile.period)}`;
+    const meanwhile = rounds.find((round) => round.createdAt > m.message.at && partners(round) > 0);
+    if (meanwhile) return ` ${reply.pairedBeforeRead(meanwhile.period, partners(meanwhile))}`;
     // A pause from mid-round on: the round's group stands.
     const current = rounds.find((round) => round.period === m.period.key);
-    return pausing && current && placed(current) ? ` ${reply.stillInGroup(current.period)}` : '';
+    return pausing && current && partners(current) > 0 ? ` ${reply.stillInGroup(current.period, partners(current))}` : '';
   }
 
   /** The latest round paired already, from the message's period on, that has `member` in a group (which a pause leaves as it is). */

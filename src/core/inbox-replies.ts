@@ -92,7 +92,7 @@ function laterRound(s: { round: string; every: number }, cadence: Cadence): stri
  * (`may`), they wait for the next round (`next`), or they left and come back while their group
  * of that round stands (`grouped`).
  */
-export type LateJoin = 'may' | 'next' | { grouped: string };
+export type LateJoin = 'may' | 'next' | { grouped: string; partners: number };
 
 const thisPeriod: Record<Cadence, [string, string]> = {
   daily: ["Today's", 'today'],
@@ -105,7 +105,7 @@ export function replyJoined(s: Standing, cadence: Cadence, today: string, late?:
     return `Welcome! You are in the program; you are paused until ${humanDate(s.pausedThrough, today)} (write \`resume\` to come back earlier).`;
   if ('round' in s) return `Welcome! You are in the program, and in ${laterRound(s, cadence)}.`;
   if (typeof late === 'object')
-    return `Welcome back! You are in the program, and your group of round ${late.grouped} stands: tell your partner if you cannot make it.`;
+    return `Welcome back! You are in the program, and your group of round ${late.grouped} stands: ${tellPartners(late.partners)}`;
   const [round, when] = thisPeriod[cadence];
   if (late === 'may')
     return `Welcome! You are in the program. ${round} round was paired already: I may still pair you with someone ${when}, otherwise you are in the next round.`;
@@ -147,14 +147,19 @@ export function reactedOptOut(round: string): string {
   return `You reacted ❌ on the announcement of round ${round}: take the reaction back to be in that round too.`;
 }
 
-/** Added to a skip or pause read after a round that has the member was paired. */
-export function pairedBeforeRead(round: string): string {
-  return `Round ${round} was paired before I read your message, and you are in it: tell your partner if you cannot make it.`;
+/** How a member still in a group with `partners` others is asked to warn them. */
+function tellPartners(partners: number): string {
+  return `tell your ${partners > 1 ? 'partners' : 'partner'} if you cannot make it.`;
 }
 
-/** Added to a pause from mid-round on: the round's group is not undone. */
-export function stillInGroup(round: string): string {
-  return `You are still in your group of round ${round}: tell your partner if you cannot make it.`;
+/** Added to a skip or pause read after a round that has the member (with `partners` others) was paired. */
+export function pairedBeforeRead(round: string, partners: number): string {
+  return `Round ${round} was paired before I read your message, and you are in it: ${tellPartners(partners)}`;
+}
+
+/** Added to a pause from mid-round on: the round's group (the member and `partners` others) is not undone. */
+export function stillInGroup(round: string, partners: number): string {
+  return `You are still in your group of round ${round}: ${tellPartners(partners)}`;
 }
 
 export function replyPaused(lastDay: string, today: string): string {
@@ -230,8 +235,10 @@ function partnersText(names: readonly string[]): string {
 
 export function replyHistory(entries: readonly { on: string; with: readonly string[] }[]): string {
   if (entries.length === 0) return 'You have not been paired with anyone yet.';
+  // One line a group: counted as partners while every group was a pair, as groups once one was larger.
+  const unit = entries.every((e) => e.with.length <= 1) ? 'partner' : 'group';
   return [
-    entries.length === 1 ? 'Your last partner:' : `Your last ${entries.length} partners:`,
+    entries.length === 1 ? `Your last ${unit}:` : `Your last ${entries.length} ${unit}s:`,
     ...entries.map((e) => `• ${e.on}: ${partnersText(e.with)}`),
   ].join('\n');
 }

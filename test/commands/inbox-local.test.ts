@@ -348,11 +348,11 @@ describe('inbox on the local platform (built CLI)', () => {
       `Paused until Saturday 28 November; write \`resume\` to come back earlier.${meanwhile}`,
     );
     expect((await repliesTo('u03')).at(-1)!.text).toBe('You were not paused; you are in the next round.');
-    // A pause from mid-round on leaves the group of that round as it is, and says so.
+    // A pause from mid-round on leaves the group of that round as it is, and says so (erin is in a group of three).
     await say('erin', 'pause 2 weeks');
     await inbox();
     expect((await repliesTo('u05')).at(-1)!.text).toBe(
-      'Paused until Monday 7 December; write `resume` to come back earlier. You are still in your group of round 2026-W48: tell your partner if you cannot make it.',
+      'Paused until Monday 7 December; write `resume` to come back earlier. You are still in your group of round 2026-W48: tell your partners if you cannot make it.',
     );
     const w49 = await box.json('pair', '--date', '2026-11-30', '--seed', '7');
     expect(w49.excluded.optedOut).toEqual(['u02']);

@@ -121,4 +121,24 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
     expect(trioAsk.recipients.sort()).toEqual(trio.filter((id) => id !== 'u12').sort());
     expect(trioAsk.text).toContain('1-on-1');
   });
+
+  it('a member of a group of three is told of their partners, not a partner, and history counts the groups', async () => {
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const trio = (await posts()).find((p) => p.text.startsWith('👋') && p.recipients.includes('u12'))!.recipients;
+    expect(trio).toHaveLength(3);
+    await say('niaj', 'pause 2 weeks', '2026-11-24');
+    await say('niaj', 'history', '2026-11-24');
+    await inbox('2026-11-24');
+    const replies = (await posts()).filter((p) => p.from === undefined && p.conversation === 'dm:u12').map((p) => p.text);
+    expect(replies.at(-2)).toContain('You are still in your group of round 2026-W48: tell your partners if you cannot make it.');
+    expect(replies.at(-1)).toMatch(/^Your last group:\n• 2026-11-23: \S+, \S+$/);
+    await say('niaj', 'resume', '2026-11-24');
+    await say('niaj', 'leave', '2026-11-24');
+    await inbox('2026-11-24');
+    await say('niaj', 'join', '2026-11-25');
+    await inbox('2026-11-25');
+    expect(await lastReply('u12')).toBe(
+      'Welcome back! You are in the program, and your group of round 2026-W48 stands: tell your partners if you cannot make it.',
+    );
+  });
 });
