@@ -474,8 +474,20 @@ class Handler {
         const paused = target.pauseUntil !== undefined && target.pauseUntil > m.day;
         if (!out && !paused) return { ok: true, reply: reply.replyModNotPaused(target.name, target.state === 'left') };
         const changes: MemberChanges = { pauseUntil: null };
-        if (out) Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
-        return { ok: true, reply: reply.replyModResumed(target.name), write: () => updateMember(ctx.db, pid, target.userId, changes) };
+        // Out of the place too (they left the channel or lost the role): back in the program only
+        // once back there, as `join` does it: added where the bot may, otherwise they rejoin by joining it.
+        let added: boolean | undefined;
+        if (out && target.leftOn) {
+          added = (this.ctx.scratch ? 'done' : await this.platform.addMember(target.userId)) === 'done';
+          // Not kicked any more: the next roster sync takes them in once they are back in the place.
+          if (!added) Object.assign(changes, { state: 'left' });
+        }
+        if (out && added !== false) Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
+        return {
+          ok: true,
+          reply: reply.replyModResumed(target.name, added === undefined ? undefined : { added, place: this.platform.place().name }),
+          write: () => updateMember(ctx.db, pid, target.userId, changes),
+        };
       }
       case 'frequency':
         return {

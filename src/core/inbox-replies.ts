@@ -320,8 +320,14 @@ export function replyModPaused(name: string, lastDay: string, today: string, gro
   return `Done: ${shown(name)} is paused until ${humanDate(lastDay, today)}.${stands}`;
 }
 
-export function replyModResumed(name: string): string {
-  return `Done: ${shown(name)} is back in the rotation.`;
+/**
+ * `place`: they had left the place (channel, role) too; `added`, the bot put them back in it,
+ * otherwise they come back once they join it (the kick is lifted).
+ */
+export function replyModResumed(name: string, place?: { added: boolean; place: string }): string {
+  if (!place) return `Done: ${shown(name)} is back in the rotation.`;
+  if (place.added) return `Done: ${shown(name)} is back in the rotation; I added them back to ${place.place}.`;
+  return `Done: ${shown(name)} may come back, but they are not in ${place.place} any more and I cannot add them: they are back in the rotation once they join it (writing \`join\` to me tells them how).`;
 }
 
 /** `left`: they left by themselves; only their own `join` brings them back. */

@@ -141,4 +141,20 @@ describe('members and moderators out of the program, pauses and asks (built CLI)
       'Welcome back! You are in the program, and your group of round 2026-W48 stands: tell your partners if you cannot make it.',
     );
   });
+
+  it("a moderator's resume of someone kicked after they left the channel adds them back to it, so the next round has them", async () => {
+    box.env.PAIRBOT_ADMINS = 'alice';
+    await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    await say('mallory', 'leave', '2026-11-24');
+    await inbox('2026-11-24');
+    await say('alice', 'kick @mallory', '2026-11-27');
+    await inbox('2026-11-27');
+    await say('alice', 'resume @mallory', '2026-11-27');
+    expect(await inbox('2026-11-27')).toEqual([['u01', 'resume', true]]);
+    expect(await lastReply('u01')).toBe('Done: mallory is back in the rotation; I added them back to the local channel.');
+    const next = await box.json('pair', '--dry-run', '--date', '2026-11-30');
+    const paired = next.groups.flatMap((g: { members: { id: string }[] }) => g.members.map((m) => m.id));
+    expect(paired).toContain('u11');
+    expect(stored('u11').state).toBe('active');
+  });
 });
