@@ -477,7 +477,9 @@ class Handler {
         // Out of the place too (they left the channel or lost the role): back in the program only
         // once back there, as `join` does it: added where the bot may, otherwise they rejoin by joining it.
         let added: boolean | undefined;
-        if (out && target.leftOn) {
+        // Whether they are still in the place, as the roster says now (they may have left it since the last run read it).
+        if (out) await this.sync();
+        if (out && getMember(ctx.db, pid, target.userId)?.leftOn) {
           added = (this.ctx.scratch ? 'done' : await this.platform.addMember(target.userId)) === 'done';
           // Not kicked any more: the next roster sync takes them in once they are back in the place.
           if (!added) Object.assign(changes, { state: 'left' });

@@ -166,4 +166,35 @@ describe('inbox on Mattermost (built CLI, fake server)', () => {
       /^You were not paused: you are in round \d{4}-W\d\d\. You reacted ❌ on the announcement of round \d{4}-W\d\d: take the reaction back/,
     );
   });
+
+  it("a moderator's resume of someone kicked after leaving the channel adds them back where the bot may, otherwise says they are back once they join", async () => {
+    expect((await pairbot('pair', '--seed', '3')).code).toBe(0);
+    const [a, b, , , , mod] = people as [UserProfile, UserProfile, UserProfile, UserProfile, UserProfile, UserProfile];
+    const modDm = await dmChannel(mod);
+    // Both leave the channel by themselves (no run reads the roster meanwhile), then are kicked.
+    fake.removeFromChannel(a.id);
+    fake.removeFromChannel(b.id);
+    await write(mod, modDm, `kick @${a.username}`);
+    await write(mod, modDm, `kick @${b.username}`);
+    expect((await inbox()).code).toBe(0);
+    await write(mod, modDm, `resume @${a.username}`);
+    expect((await inbox()).report.handled.map((h) => h.ok)).toEqual([true]);
+    expect(botPostsIn(modDm).at(-1)!.message).toBe(`Done: ${a.username} is back in the rotation; I added them back to ~coffee-pairs.`);
+    expect(fake.isInChannel(a.id)).toBe(true);
+    fake.canRemoveMembers = false;
+    await write(mod, modDm, `resume @${b.username}`);
+    expect((await inbox()).report.handled.map((h) => h.ok)).toEqual([true]);
+    expect(botPostsIn(modDm).at(-1)!.message).toMatch(
+      new RegExp(
+        `^Done: ${b.username} may come back, but they are not in ~coffee-pairs any more and I cannot add them: they are back in the rotation once they join it`,
+      ),
+    );
+    const state = async (id: string) =>
+      (await pairbot('members', '--json').then((r) => JSON.parse(r.stdout))).members.find((m: { id: string }) => m.id === id).state;
+    expect(await state(a.id)).toBe('active');
+    expect(await state(b.id)).toBe('left');
+    // Once back in the channel, the roster takes them in.
+    fake.addToChannel(fake.channel.id, b.id);
+    expect(await state(b.id)).toBe('active');
+  });
 });
