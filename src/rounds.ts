@@ -1,6 +1,7 @@
 import { describePerson } from './core/who.js';
 import type { Context } from './context.js';
 import { PlatformError } from './errors.js';
+import type { ChatPlatform } from './platforms/types.js';
 import { tally, type Tally } from './core/feedback.js';
 import { formGroups, type MatchResult } from './core/matching/index.js';
 import {
@@ -30,7 +31,7 @@ import {
   type RosterEntry,
 } from './core/round.js';
 import { answersOf } from './store/feedback.js';
-import { applyRosterSync, getMember, listPreferences, listStoredMembers, memberAddresses } from './store/members.js';
+import { applyRosterSync, getMember, listPreferences, listStoredMembers, memberAddresses, type MemberChanges } from './store/members.js';
 import { planRosterSync, type Member, type MemberAddress, type RosterSync } from './core/members.js';
 import { icebreakerOf, recentIcebreakers, recordIcebreaker } from './store/icebreakers.js';
 import { enqueue, findByKey, messagesOfKind, outboxKey, postsOf, type NewMessage, type OutboxMessage } from './store/outbox.js';
@@ -177,6 +178,36 @@ export function logRosterSync(ctx: Context, sync: RosterSync): void {
   ctx.log.info(
     `roster: ${sync.listed} in place; ${sync.joined.length} ${join}, ${sync.rejoined.length} ${rejoin}, ${sync.left.length} ${leave}`,
   );
+}
+
+/** A kicked or removed member let back in: what to store, and `place` when they had left the place (channel, role) too. */
+export interface LetBackIn {
+  changes: MemberChanges;
+  /** `added`: put back in the place; otherwise they are back once they join it (the kick is lifted, state left). */
+  place?: { added: boolean; place: string };
+}
+
+/**
+ * A kicked or removed member let back in (a moderator's `resume @x`, `member set --resume`).
+ * `sync` reads the roster first: they may have left the place since the last run read it.
+ * Still in the place, they are active at once; out of it too, they are added back where the
+ * bot may, as `join` does, otherwise the kick is lifted (state left) and the roster sync takes
+ * them in once they are back there, so no round drops someone just said to be back.
+ */
+export async function letBackIn(
+  ctx: Context,
+  platform: ChatPlatform,
+  userId: string,
+  day: string,
+  sync: () => Promise<unknown>,
+): Promise<LetBackIn> {
+  const active: MemberChanges = { state: 'active', joinedOn: day, leftOn: null };
+  await sync();
+  if (!getMember(ctx.db, ctx.program.id, userId)?.leftOn) return { changes: active };
+  const change = ctx.scratch ? 'done' : platform.addMember ? await platform.addMember(userId) : 'not-permitted';
+  const added = change === 'done';
+  const place = platform.place?.().name ?? "the program's place";
+  return { changes: added ? active : { state: 'left' }, place: { added, place } };
 }
 
 export function toRosterEntry(m: Member, lastIndex: ReadonlyMap<string, number>): RosterEntry {

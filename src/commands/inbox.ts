@@ -9,7 +9,7 @@ import { neutraliseAllMentions } from '../core/mentions.js';
 import { resolveWho, whoKey } from '../core/who.js';
 import { addDays, addMonths, localDate, nextPeriod, periodOfDate, type Period } from '../core/periods.js';
 import { exitCodeFor, quietLine } from '../delivery.js';
-import { catchUpView, deliver, reactedOptOuts, toRosterEntry } from '../rounds.js';
+import { catchUpView, deliver, letBackIn, reactedOptOuts, toRosterEntry } from '../rounds.js';
 import type { ChatPlatform, IncomingMessage, InboxBatch, InboxReply, InboxRequest, PlaceChange } from '../platforms/types.js';
 import { writeTransaction } from '../store/db.js';
 import {
@@ -473,21 +473,12 @@ class Handler {
         const out = target.state === 'kicked' || target.state === 'removed';
         const paused = target.pauseUntil !== undefined && target.pauseUntil > m.day;
         if (!out && !paused) return { ok: true, reply: reply.replyModNotPaused(target.name, target.state === 'left') };
-        const changes: MemberChanges = { pauseUntil: null };
-        // Out of the place too (they left the channel or lost the role): back in the program only
-        // once back there, as `join` does it: added where the bot may, otherwise they rejoin by joining it.
-        let added: boolean | undefined;
-        // Whether they are still in the place, as the roster says now (they may have left it since the last run read it).
-        if (out) await this.sync();
-        if (out && getMember(ctx.db, pid, target.userId)?.leftOn) {
-          added = (this.ctx.scratch ? 'done' : await this.platform.addMember(target.userId)) === 'done';
-          // Not kicked any more: the next roster sync takes them in once they are back in the place.
-          if (!added) Object.assign(changes, { state: 'left' });
-        }
-        if (out && added !== false) Object.assign(changes, { state: 'active', joinedOn: m.day, leftOn: null });
+        // Out of the place too (they left the channel or lost the role): back in the program only once back there.
+        const back = out ? await letBackIn(ctx, this.platform, target.userId, m.day, () => this.sync()) : undefined;
+        const changes: MemberChanges = { pauseUntil: null, ...back?.changes };
         return {
           ok: true,
-          reply: reply.replyModResumed(target.name, added === undefined ? undefined : { added, place: this.platform.place().name }),
+          reply: reply.replyModResumed(target.name, back?.place),
           write: () => updateMember(ctx.db, pid, target.userId, changes),
         };
       }

@@ -18,6 +18,7 @@ import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementOf }
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { FORGOTTEN } from '../core/inbox-replies.js';
 import { writeTransaction } from '../store/db.js';
+import { letBackIn, syncRoster, type LetBackIn } from '../rounds.js';
 
 export interface SetOptions {
   frequency?: string;
@@ -71,10 +72,11 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
     if (other?.userId === member.userId) throw new UsageError(`${member.name} cannot prefer or avoid themselves`);
   }
   refuseContradictions(ctx, member, prefer, avoid);
+  // As a moderator's `resume @x`: someone out of the place too is back in the program only once back there.
+  let back: LetBackIn | undefined;
   if (options.resume && (member.state === 'removed' || member.state === 'kicked')) {
-    changes.state = 'active';
-    changes.joinedOn = ctx.today;
-    changes.leftOn = null;
+    back = await letBackIn(ctx, ctx.platform, member.userId, ctx.today, () => syncRoster(ctx));
+    Object.assign(changes, back.changes);
   }
   const unpairableBefore = avoid ? unpairable(ctx) : [];
   const done: string[] = [];
@@ -82,7 +84,7 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
     updateMember(ctx.db, ctx.program.id, member.userId, changes);
     if (changes.frequency !== undefined) done.push(`meets every ${changes.frequency === 1 ? 'round' : `${changes.frequency} rounds`}`);
     if (options.pauseUntil !== undefined) done.push(`paused until ${options.pauseUntil}`);
-    if (options.resume) done.push(changes.state === 'active' ? 'back in the program' : 'not paused');
+    if (options.resume) done.push(back ? comeback(back) : 'not paused');
     if (changes.timezoneOverride) done.push(`time zone ${changes.timezoneOverride}`);
     // A prefer for someone avoided was refused above; an avoid replaces a preference (setPreference).
     if (prefer) {
@@ -98,6 +100,13 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
   ctx.log.info(`${member.name}: ${done.join('; ')}`);
   if (avoid) warnNewlyUnpairable(ctx, unpairableBefore);
   return EXIT.ok;
+}
+
+/** What `--resume` of someone out of the program did. */
+function comeback(back: LetBackIn): string {
+  if (!back.place) return 'back in the program';
+  if (back.place.added) return `back in the program; added back to ${back.place.place}`;
+  return `may come back, but is not in ${back.place.place} any more and pairbot cannot add them: back in the program once they join it`;
 }
 
 /** A change that contradicts itself or what is stored is refused before anything is written. */

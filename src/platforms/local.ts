@@ -203,7 +203,12 @@ export class LocalPlatform implements ChatPlatform {
     return 'removed';
   }
 
+  /**
+   * Back in the local channel (as `local rejoin`). Someone the roster file no longer lists left
+   * it for good as far as pairbot can tell: only whoever edits the file can put them back.
+   */
   async addMember(userId: string): Promise<PlaceChange> {
+    if (!this.allUsers().some((u) => u.id === userId)) return 'not-permitted';
     try {
       this.state.setRemoved(userId, false);
     } catch (err) {

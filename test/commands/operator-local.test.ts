@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -236,6 +236,40 @@ describe('operator commands on the local platform (built CLI)', () => {
     expect(asks).toHaveLength(1);
     expect(asks.filter((p: { recipients: string[] }) => p.recipients.includes(kicked) || p.recipients.includes(partner))).toEqual([]);
     expect(asks[0].text).not.toContain(`@${kicked}`);
+  });
+
+  it('member set --resume of someone kicked after leaving the channel adds them back where pairbot may, otherwise says they are back once they join it', async () => {
+    await pairbot('pair', '--date', '2026-11-23', '--seed', '7');
+    const rosterFile = join(box.dir, 'roster.csv');
+    const roster = readFileSync(rosterFile, 'utf8');
+    const paired = async () =>
+      (await json('pair', '--dry-run', '--date', '2026-11-30')).groups.flatMap((g: { members: { id: string }[] }) =>
+        g.members.map((m) => m.id),
+      );
+    const state = async (id: string) =>
+      (await json('members', '--date', '2026-11-27')).members.find((m: { id: string }) => m.id === id).state;
+    // mallory leaves the channel (gone from the roster file: pairbot cannot put her back), then is kicked.
+    writeFileSync(rosterFile, roster.replace(/^u11,.*\n/m, ''));
+    expect((await pairbot('member', 'kick', 'u11', '--date', '2026-11-27')).code).toBe(0);
+    const resumed = await pairbot('member', 'set', 'u11', '--resume', '--date', '2026-11-27');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(
+      'mallory: may come back, but is not in the local channel any more and pairbot cannot add them: back in the program once they join it',
+    );
+    expect(await state('u11')).toBe('left');
+    expect(await paired()).not.toContain('u11');
+    // Back in the roster: the next round has her.
+    writeFileSync(rosterFile, roster);
+    expect(await paired()).toContain('u11');
+    expect(await state('u11')).toBe('active');
+    // dave left the local channel (pairbot may put people back there), then was kicked.
+    expect((await pairbot('local', 'say', 'dave', 'leave', '--date', '2026-11-27')).code).toBe(0);
+    expect((await pairbot('inbox', '--date', '2026-11-27')).code).toBe(0);
+    expect((await pairbot('member', 'kick', 'dave', '--date', '2026-11-27')).code).toBe(0);
+    const back = await pairbot('member', 'set', 'dave', '--resume', '--date', '2026-11-27');
+    expect(back.stderr).toContain('dave: back in the program; added back to the local channel');
+    expect(await state('u04')).toBe('active');
+    expect(await paired()).toContain('u04');
   });
 
   it('usage errors from the command line carry the [pairbot] error prefix, exit 2 and the --help hint; --config is named', async () => {
