@@ -312,6 +312,17 @@ export function membersReactions(
 }
 
 /**
+ * The key a post carries on a platform that looks it up (Mattermost's post property, the local
+ * state): from the message's key, its conversation and its text, so a message of another
+ * database, or one whose key was given before, is never taken for one already posted, and a
+ * retry of the same message finds its post.
+ */
+export function postKey(key: string, conversation: string, text: string): string {
+  const [a, b] = stableHash(`${key}:${conversation}\u0000${text}`);
+  return `${a.toString(36)}${b.toString(36)}`;
+}
+
+/**
  * Two 32-bit FNV-style hashes of a string: the same in every run, so an id sent to a
  * platform for de-duplication (nonce, pending post id) survives a restart.
  */

@@ -6,7 +6,7 @@ import { resolveWho } from '../core/who.js';
 import { LocalStateStore, type LocalPost } from '../store/local-state.js';
 import { DeliveryStoppedError, isDatabaseBusy, PairbotError, PlatformError, StoreError } from '../errors.js';
 import { readRoster } from './roster.js';
-import { membersReactions, PeopleNames, SetupChecks, stableHash } from './api-calls.js';
+import { membersReactions, PeopleNames, postKey, SetupChecks } from './api-calls.js';
 import type {
   ChannelMessage,
   SetupCheck,
@@ -290,7 +290,8 @@ export class LocalPlatform implements ChatPlatform {
     let stored: LocalPost;
     try {
       stored = this.state.addHeldPost({
-        key: message.key === undefined ? undefined : postKey(message.key, conversation, message.text),
+        // The message's key with its conversation and text (postKey): another database's message 1 is not this one.
+        key: message.key === undefined ? undefined : `${message.key}:${postKey(message.key, conversation, message.text)}`,
         conversation,
         recipients,
         text: message.text,
@@ -332,14 +333,4 @@ export class LocalPlatform implements ChatPlatform {
       },
     );
   }
-}
-
-/**
- * The key a post is kept under: the message's key with its conversation and text, as on the
- * other platforms, so a message of another database (or one whose key was used before) is
- * never taken for one already posted, and a retry of the same message finds its post.
- */
-function postKey(key: string, conversation: string, text: string): string {
-  const [a, b] = stableHash(`${key}:${conversation}\u0000${text}`);
-  return `${key}:${a.toString(36)}${b.toString(36)}`;
 }

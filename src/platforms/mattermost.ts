@@ -8,7 +8,16 @@ import { isValidTimeZone, type Config } from '../config.js';
 import { neutraliseMentions } from '../core/messages.js';
 import { PlatformError, UsageError } from '../errors.js';
 import { resolveWho, whoKey } from '../core/who.js';
-import { ApiCalls, type AnswerShape, membersReactions, PeopleNames, requireSetting, SetupChecks, stableHash } from './api-calls.js';
+import {
+  ApiCalls,
+  type AnswerShape,
+  membersReactions,
+  PeopleNames,
+  postKey,
+  requireSetting,
+  SetupChecks,
+  stableHash,
+} from './api-calls.js';
 import { rateLimitWaitMs, summariseErrorBody, type RetryPolicy } from './http-retry.js';
 import type {
   ChannelMessage,
@@ -778,12 +787,6 @@ function toPlatformUser(user: UserProfile): PlatformUser {
   const automatic = tz && (tz.useAutomaticTimezone === true || tz.useAutomaticTimezone === 'true');
   const zone = tz ? (automatic ? tz.automaticTimezone : tz.manualTimezone) : undefined;
   return { id: user.id, name: user.username, ...(zone && isValidTimeZone(zone) ? { timezone: zone } : {}) };
-}
-
-/** The key a post carries: from the message's key, its channel and its text (another database's message differs). */
-function postKey(key: string, channelId: string, text: string): string {
-  const [a, b] = stableHash(`${key}:${channelId}\u0000${text}`);
-  return `${a.toString(36)}${b.toString(36)}`;
 }
 
 /** The channel and key of a post being created, when it carries a key. */
