@@ -8,7 +8,7 @@ import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
 import type { SetupCheck } from '../platforms/types.js';
 import { openDatabase, SCHEMA_VERSION, schemaVersionOf, type DB } from '../store/db.js';
-import { findProgram, latestPeriod, programMismatch } from '../store/programs.js';
+import { findProgram, latestPeriod, programMismatch, programNames } from '../store/programs.js';
 
 /**
  * `doctor --json` (SPEC §9). `fix` is null for a check that passed cleanly; a check that
@@ -212,7 +212,7 @@ function checkProgram(config: Config): SetupCheck {
     db = openDatabase(config.db, { readOnly: true });
     const found = findProgram(db, config.program);
     if (!found) {
-      const held = (db.prepare('SELECT name FROM programs ORDER BY name').pluck().all() as string[]).map((n) => JSON.stringify(n));
+      const held = programNames(db);
       const holds = held.length > 0 ? ` (the database holds ${held.join(', ')})` : '';
       return { name, ok: true, detail: `program "${config.program}" is new: the first run stores it, ${settings}${holds}` };
     }

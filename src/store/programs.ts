@@ -25,11 +25,16 @@ export function requireDatabase(path: string): void {
   }
 }
 
+/** The names of the programs the database holds, quoted, in order: what an unknown name is told. */
+export function programNames(db: DB): string[] {
+  return (db.prepare('SELECT name FROM programs ORDER BY name').pluck().all() as string[]).map((n) => JSON.stringify(n));
+}
+
 /** The program as stored; a program the database does not hold is exit 2 naming the ones it does. */
 export function requireProgram(db: DB, path: string, name: string): ProgramRow {
   const found = findProgram(db, name);
   if (found) return found;
-  const names = (db.prepare('SELECT name FROM programs ORDER BY name').pluck().all() as string[]).map((n) => JSON.stringify(n));
+  const names = programNames(db);
   throw new UsageError(
     `PAIRBOT_PROGRAM: no program ${JSON.stringify(name)} in ${path}; ${names.length ? `it holds ${names.join(', ')}` : 'it holds none yet'}; check --program or PAIRBOT_PROGRAM`,
   );
