@@ -36,7 +36,7 @@ import {
   updateMember,
   type MemberChanges,
 } from '../store/members.js';
-import { countMembers, lastPausedDay, pauseUntilAfter, type Member } from '../core/members.js';
+import { countMembers, lastPausedDay, pauseProblem, pauseUntilAfter, type Member } from '../core/members.js';
 import { countByStatus, deliveredConversations, enqueue, findByKey, outboxKey } from '../store/outbox.js';
 import {
   findRound,
@@ -702,16 +702,6 @@ function moderatorAction(c: InboxCommand): string {
     default:
       return 'do that';
   }
-}
-
-/** Days a pause may last from the message day, whichever way it is written (as `pause 52 weeks` or `pause 1 year`). */
-const LONGEST_PAUSE_DAYS = 366;
-
-/** What is wrong with a pause written on `day` whose first day back is `until`: over already, or longer than a year. */
-function pauseProblem(day: string, until: string): string | undefined {
-  if (until <= day) return 'that date has passed';
-  if (lastPausedDay(until) > addDays(day, LONGEST_PAUSE_DAYS)) return 'a pause can last at most a year';
-  return undefined;
 }
 
 /** The first day paired again (the pause's `pauseUntil`). */

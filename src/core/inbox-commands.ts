@@ -4,6 +4,7 @@
  * filler ("hi", "please") and trailing words are all ignored.
  */
 
+import { LONGEST_PAUSE_DAYS } from './members.js';
 import { isIsoDate, type Cadence } from './periods.js';
 
 /** Someone named in a command: `<@id>` (or `@id`) resolves by id first, a bare word by name. */
@@ -285,7 +286,7 @@ function readPauseSpan(words: readonly string[]): PauseSpan | string {
   const u = unit!.replace(/[,.;:!?]+$/, '');
   if (UNIT_DAYS[u] !== undefined) {
     const days = n * UNIT_DAYS[u]!;
-    return days > 366 ? 'a pause can last at most a year' : { days };
+    return days > LONGEST_PAUSE_DAYS ? 'a pause can last at most a year' : { days };
   }
   if (MONTH_UNITS.has(u)) return n > 12 ? 'a pause can last at most a year' : { months: n };
   if (u === 'year' || u === 'years' || u === 'y') return n > 1 ? 'a pause can last at most a year' : { months: 12 };

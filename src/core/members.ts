@@ -33,6 +33,16 @@ export function lastPausedDay(pauseUntil: string): string {
   return addDays(pauseUntil, -1);
 }
 
+/** Days a pause may last from the day it is asked for, whichever way it is written (`pause 52 weeks`, `pause until D`). */
+export const LONGEST_PAUSE_DAYS = 366;
+
+/** What is wrong with a pause asked for on `day` whose first day back is `until`: over already, or longer than a year. */
+export function pauseProblem(day: string, until: string): string | undefined {
+  if (until <= day) return 'that date has passed';
+  if (lastPausedDay(until) > addDays(day, LONGEST_PAUSE_DAYS)) return 'a pause can last at most a year';
+  return undefined;
+}
+
 /** The stored `pauseUntil` of a pause whose last paused day is `lastDay`. */
 export function pauseUntilAfter(lastDay: string): string {
   return addDays(lastDay, 1);
