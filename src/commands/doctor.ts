@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { knownSecrets, loadConfig, readTemplates, redact, type CommonFlags, type Config } from '../config.js';
 import { TEMPLATE_NAMES } from '../core/templates.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { unusableFile } from '../files.js';
 import { createLogger } from '../log.js';
 import { createPlatform } from '../platforms/index.js';
@@ -168,6 +168,8 @@ function checkDatabase(setting: string, path: string): SetupCheck {
     version = schemaVersionOf(path);
   } catch (err) {
     const message = (err as Error).message;
+    // No SQLite header at all: some other file, as every run says (not pairbot's database damaged).
+    if (/file is not a database$/.test(message)) return notPairbots(setting, path, 'it is not a SQLite file');
     if (DAMAGED.test(message)) return damaged(path, message.replace(/^cannot read database [^:]*: /, ''));
     return { name, ok: false, detail: message, fix: `restore ${path} from a backup, or set PAIRBOT_DB to a new file` };
   }
@@ -183,6 +185,8 @@ function checkDatabase(setting: string, path: string): SetupCheck {
   try {
     damage = damageOf(path);
   } catch (err) {
+    // Another program's SQLite file, or the local state: the refusal every run gives (refuseForeign).
+    if (err instanceof UsageError) return notPairbots(setting, path, /\(([^)]*)\)/.exec(err.message)?.[1] ?? 'another kind of SQLite file');
     return {
       name,
       ok: false,
@@ -238,6 +242,16 @@ const readAgain = (path: string): string =>
 
 /** SQLite's words for a file that is not (or no longer) a database. */
 const DAMAGED = /malformed|not a database/i;
+
+/** A file that is not pairbot's database at all: nothing to restore, the setting names the wrong file. */
+function notPairbots(setting: string, path: string, why: string): SetupCheck {
+  return {
+    name: 'database writable',
+    ok: false,
+    detail: `${path} is not a pairbot database (${why}): every run stops on it (exit 2)`,
+    fix: `set ${setting} to pairbot's database file, or to a new file`,
+  };
+}
 
 function damaged(path: string, why: string): SetupCheck {
   return {

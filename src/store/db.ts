@@ -43,7 +43,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     if (inPlace) return reusePreparedStatements(inPlace);
   }
   try {
-    const check = (opened: DB): void => refuseNewer(opened, path, setting);
+    const check = (opened: DB): void => refuseForeign(opened, path, setting);
     db = options.scratch || options.readOnly ? openScratchCopy(path, check) : openSqliteFile(path, { check, setting });
   } catch (err) {
     if (err instanceof PairbotError) throw err;
@@ -178,7 +178,7 @@ function openInPlace(path: string, setting: string): DB | undefined {
     // Read-write only to clean up at close: SQLite refuses any write as it would on a read-only file.
     if (cleansUp) db.pragma('query_only = ON');
     db.pragma('busy_timeout = 5000');
-    refuseNewer(db, path, setting);
+    refuseForeign(db, path, setting);
     if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return db;
   } catch (err) {
     if (err instanceof PairbotError) {
@@ -269,12 +269,46 @@ function snapshotWithWal(path: string, copy: string, check: (db: DB) => void): v
   }
 }
 
-function refuseNewer(db: DB, path: string, setting: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
+/** What a SQLite file of pairbot's holds: a table that only it has, and the schema version it is at. */
+export interface OwnSchema {
+  /** A table only this kind of file has. */
+  own: string;
+  version: number;
+  /** As said after "is not": `a pairbot database`. */
+  what: string;
+  /** The file as named before its path: `database`. */
+  noun: string;
+}
+
+const DATABASE_SCHEMA: OwnSchema = { own: 'programs', version: SCHEMA_VERSION, what: 'a pairbot database', noun: 'database' };
+
+/**
+ * Refuses, before anything is written to it, a file that is not `schema`'s kind — another
+ * program's SQLite file, the local state where the database is due or the other way round
+ * (migrating it would write tables into it) — or one of a newer pairbot.
+ */
+export function refuseForeign(db: DB, path: string, setting: string, schema: OwnSchema = DATABASE_SCHEMA): void {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  const unchanged = 'the file was not modified';
+  if (schema !== DATABASE_SCHEMA && tables.includes(DATABASE_SCHEMA.own)) {
     throw new UsageError(
-      `${setting}: database ${path} has schema version ${version}, newer than this pairbot understands (${SCHEMA_VERSION}); ` +
-        'upgrade pairbot — the database was not modified',
+      `${setting}: ${path} is not ${schema.what}: it is pairbot's database; set ${setting} to a file of its own — ${unchanged}`,
+    );
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > schema.version) {
+    throw new UsageError(
+      `${setting}: ${schema.noun} ${path} has schema version ${version}, newer than this pairbot understands (${schema.version}); ` +
+        `upgrade pairbot — the ${schema.noun} was not modified`,
+    );
+  }
+  if (tables.length > 0 && !tables.includes(schema.own)) {
+    const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+    throw new UsageError(
+      `${setting}: ${path} is not ${schema.what} (it holds other tables: ${shown}); set ${setting} to ${schema === DATABASE_SCHEMA ? "pairbot's database file" : 'its own file'}, or to a new file — ${unchanged}`,
     );
   }
 }

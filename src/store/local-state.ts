@@ -6,6 +6,8 @@ import {
   openMemory,
   openScratchCopy,
   openSqliteFile,
+  type OwnSchema,
+  refuseForeign,
   reusePreparedStatements,
   writeTransaction,
   type DB,
@@ -76,6 +78,14 @@ const LOCAL_STATE_MIGRATIONS: readonly string[] = [
   ALTER TABLE posts ADD COLUMN author TEXT;
   `,
 ];
+
+/** What makes a SQLite file the local state: its `removed` table (pairbot's database has `posts` too). */
+const LOCAL_STATE_SCHEMA: OwnSchema = {
+  own: 'removed',
+  version: LOCAL_STATE_MIGRATIONS.length,
+  what: 'a local state file',
+  noun: 'local state file',
+};
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
@@ -288,7 +298,10 @@ export class LocalStateStore {
     const format = fileFormat(this.path);
     if (format === 'sqlite' && this.writes) return this.openFile();
     if (format === 'sqlite') {
-      this.db = migrated(openScratchCopy(this.path), this.path);
+      this.db = migrated(
+        openScratchCopy(this.path, (db) => refuseForeign(db, this.path, SETTING, LOCAL_STATE_SCHEMA)),
+        this.path,
+      );
       return this.db;
     }
     const db = openMemory();
@@ -313,7 +326,10 @@ export class LocalStateStore {
   }
 
   private openFile(): DB {
-    const db = migrated(openSqliteFile(this.path, { setting: SETTING }), this.path);
+    const db = migrated(
+      openSqliteFile(this.path, { setting: SETTING, check: (opened) => refuseForeign(opened, this.path, SETTING, LOCAL_STATE_SCHEMA) }),
+      this.path,
+    );
     this.db = db;
     this.onFile = true;
     return db;

@@ -321,6 +321,21 @@ describe('pairbot doctor on the local platform', () => {
     expect(r.first!.detail).toMatch(/schema version 999, newer than this pairbot/);
   });
 
+  it("another program's SQLite file, or a file that is not SQLite, is not pairbot's database: exit 2, never 'damaged'", async () => {
+    mkdirSync(join(box.dir, 'data'));
+    const db = new Database(box.env.PAIRBOT_DB!);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const other = await doctor(box.dir, box.env);
+    expect(other.code).toBe(2);
+    expect(other.failed).toEqual(['database writable']);
+    expect(other.first!.detail).toMatch(/is not a pairbot database \(it holds other tables: t\)/);
+    writeFileSync(box.env.PAIRBOT_DB!, 'name:x:0:0:root:/root:/bin/sh\n'.repeat(10));
+    const text = await doctor(box.dir, box.env);
+    expect(text.first!.detail).toMatch(/is not a pairbot database \(it is not a SQLite file\)/);
+    expect(text.first!.fix).toMatch(/^set PAIRBOT_DB to pairbot's database file/);
+  });
+
   it('a database holding the program on another platform, or paired in another cadence, is exit 2 with the message every run gives', async () => {
     expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
     const fine = await doctor(box.dir, box.env);

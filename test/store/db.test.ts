@@ -155,6 +155,26 @@ describe('database', () => {
     expect(() => openDatabase(path, { setting: '--db' })).toThrow(`--db: ${path} is not a pairbot database`);
   });
 
+  it("refuses another program's SQLite file, and a local state file, as not pairbot's, leaving it as it was", () => {
+    const other = join(dir, 'other.db');
+    const o = new Database(other);
+    o.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    o.close();
+    const state = join(dir, 'local-state.db');
+    const l = new Database(state);
+    l.exec('CREATE TABLE posts (seq INTEGER PRIMARY KEY); PRAGMA user_version = 2');
+    l.close();
+    for (const path of [other, state]) {
+      const before = readFileSync(path);
+      for (const options of [{}, { scratch: true }, { readOnly: true }])
+        expect(() => openDatabase(path, options), path).toThrow(`PAIRBOT_DB: ${path} is not a pairbot database`);
+      expect(readFileSync(path).equals(before)).toBe(true);
+    }
+    // A new, empty file is one pairbot makes its own.
+    writeFileSync(join(dir, 'empty.db'), '');
+    openDatabase(join(dir, 'empty.db')).close();
+  });
+
   it('a write transaction commits what its body wrote, undoes all of it when the body throws, and nests as a savepoint', () => {
     const db = openDatabase(join(dir, 'pairbot.db'));
     db.exec('CREATE TABLE t (v TEXT)');

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'no
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { openDatabase } from '../../src/store/db.js';
 import { LocalStateStore, type LocalPost } from '../../src/store/local-state.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -50,6 +51,15 @@ describe('local platform state (SQLite)', () => {
   afterEach(() => {
     for (const s of open.splice(0)) s.close();
     cleanup();
+  });
+
+  it("refuses pairbot's database as the local state, reading or writing, and leaves it as it was", () => {
+    const path = join(dir, 'pairbot.db');
+    openDatabase(path).close();
+    const before = readFileSync(path);
+    expect(() => store(path).posts()).toThrow(/PAIRBOT_LOCAL_STATE: .*pairbot\.db is not a local state file: it is pairbot's database/);
+    expect(() => new LocalStateStore(path, undefined, true).setRemoved('u1', true)).toThrow(UsageError);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('reads a missing file as empty without creating it', () => {
