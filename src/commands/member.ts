@@ -13,7 +13,7 @@ import {
   updateMember,
   type MemberChanges,
 } from '../store/members.js';
-import { pauseUntilAfter, type Member } from '../core/members.js';
+import { isPaused, pauseUntilAfter, type Member } from '../core/members.js';
 import { findRound, groupsOfMember, hasManualMeeting, insertGroup, placementOf } from '../store/rounds.js';
 import { findMember, missesOf, storedMember, summarise } from '../member-info.js';
 import { FORGOTTEN } from '../core/inbox-replies.js';
@@ -84,7 +84,10 @@ export async function setMember(ctx: Context, who: string, options: SetOptions, 
     updateMember(ctx.db, ctx.program.id, member.userId, changes);
     if (changes.frequency !== undefined) done.push(`meets every ${changes.frequency === 1 ? 'round' : `${changes.frequency} rounds`}`);
     if (options.pauseUntil !== undefined) done.push(`paused until ${options.pauseUntil}`);
-    if (options.resume) done.push(back ? comeback(back) : 'not paused');
+    if (options.resume)
+      done.push(
+        back ? comeback(back) : isPaused(member, ctx.today) ? 'pause ended, back in the rotation' : 'was not paused; nothing to resume',
+      );
     if (changes.timezoneOverride) done.push(`time zone ${changes.timezoneOverride}`);
     // A prefer for someone avoided was refused above; an avoid replaces a preference (setPreference).
     if (prefer) {

@@ -110,6 +110,14 @@ describe('operator commands on the local platform (built CLI)', () => {
     }
   });
 
+  it('member set --resume says whether it ended a pause', async () => {
+    expect((await pairbot('member', 'set', 'bob', '--pause-until', '2026-12-10', '--date', '2026-11-24')).code).toBe(0);
+    const ended = await pairbot('member', 'set', 'bob', '--resume', '--date', '2026-11-24');
+    expect(ended.stderr).toContain('bob: pause ended, back in the rotation');
+    const again = await pairbot('member', 'set', 'bob', '--resume', '--date', '2026-11-24');
+    expect(again.stderr).toContain('bob: was not paused; nothing to resume');
+  });
+
   it('kick takes a member out until --resume; forget deletes them', async () => {
     expect((await pairbot('member', 'kick', 'dave')).code).toBe(0);
     let r = await json('pair', '--dry-run', '--date', '2026-11-23');
