@@ -318,8 +318,9 @@ export function* roundMessages(
   // Object literals, not spreads: composing is per message, and a spread of a few properties
   // cost a 5,000-group round ~100 ms more (V8 copies them generically).
   for (const g of groups) {
-    // A meeting recorded by hand (member add-partner) is not introduced.
-    if (g.source === 'manual') continue;
+    // A meeting recorded by hand (member add-partner) is not introduced, nor a group with one
+    // member left (the others' data deleted since, `forget`): catch-up regroups that one.
+    if (g.source === 'manual' || g.memberIds.length < 2) continue;
     const { body, ownBodies } = introText(ctx, g.memberIds, period, { icebreaker: prompts.get(g.id) }, members);
     yield {
       programId,

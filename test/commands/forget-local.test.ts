@@ -22,6 +22,15 @@ describe('messages after a deletion (built CLI, local platform)', () => {
     expect(await intros()).toHaveLength(6);
   });
 
+  it("forgetting someone after the round's intros leaves their partner alone, not introduced again to nobody", async () => {
+    expect((await box.pairbot('pair', '--date', '2026-11-23', '--seed', '7')).code).toBe(0);
+    expect((await box.pairbot('member', 'forget', 'dave', '--date', '2026-11-23')).code).toBe(0);
+    expect((await box.pairbot('pair', '--date', '2026-11-23')).code).toBe(0);
+    const sent = await intros();
+    expect(sent).toHaveLength(6);
+    expect(sent.every((p) => p.recipients.length >= 2)).toBe(true);
+  });
+
   it('forget me confirm is answered, and so is everyone after it', async () => {
     for (const [who, text] of [
       ['dave', 'forget me'],
